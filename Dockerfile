@@ -1,0 +1,11 @@
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=qianwan.settings.production
+WORKDIR /app
+COPY pyproject.toml constraints.txt ./
+COPY . .
+RUN pip install --no-cache-dir -c constraints.txt -e . \
+ && DJANGO_SECRET_KEY=build-only python manage.py collectstatic --noinput -v0
+RUN useradd --system --home /app qianwan && mkdir -p /app/var && chown -R qianwan /app/var
+USER qianwan
+EXPOSE 8000
+CMD ["gunicorn", "qianwan.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -1,0 +1,37 @@
+from datetime import timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import authentication, exceptions
+
+from qianwan.org.models import ApiToken, hash_token
+
+# last_used_at is a hint for admins, not an access log: write it at most once a minute per token.
+_LAST_USED_RESOLUTION = timedelta(seconds=60)
+
+
+class TokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Token <key>` against hashed, revocable, optionally expiring tokens."""
+
+    keyword = "Token"
+
+    def authenticate(self, request):
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed(_("令牌格式错误：应为 “Authorization: Token <密钥>”。"))
+        try:
+            key = parts[1].decode("ascii")
+        except UnicodeDecodeError as exc:
+            raise exceptions.AuthenticationFailed(_("令牌包含非法字符。")) from exc
+        token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(key)).first()
+        now = timezone.now()
+        if token is None or not token.is_usable(now) or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("令牌无效、已过期或已被吊销。"))
+        if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return self.keyword

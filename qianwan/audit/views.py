@@ -1,0 +1,26 @@
+from django import forms
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from qianwan.org.access import role_required
+from qianwan.org.choices import LEADER_ROLES
+
+from .selectors import audit_entries
+
+
+class AuditFilterForm(forms.Form):
+    q = forms.CharField(label=_("关键词"), required=False, max_length=100)
+    action = forms.CharField(label=_("动作"), required=False, max_length=80)
+    date_from = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+@role_required(*LEADER_ROLES)
+def audit_list(request):
+    """A searchable view of the audit trail for leaders."""
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = audit_entries(user=request.user, **{k: v for k, v in filters.items() if v})
+    page = Paginator(entries.select_related("actor"), 50).get_page(request.GET.get("page"))
+    return render(request, "audit/list.html", {"form": form, "page": page})

@@ -1,0 +1,13 @@
+"""Domain errors that services raise; the API and the pages turn them into 409 / messages.
+
+Bad input is ``django.core.exceptions.ValidationError`` (400) and a rule about *who* is
+``django.core.exceptions.PermissionDenied`` (403); a state that forbids the change is ``StateConflict``.
+"""
+
+
+class StateConflict(Exception):
+    """The record's state forbids this change (closing an already closed item, a second `arrived`, …)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message

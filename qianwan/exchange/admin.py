@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from .models import InboundEvent, OutboundEvent, Partner
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "is_hotline", "push_url", "enabled"]
+
+
+@admin.register(InboundEvent)
+class InboundEventAdmin(admin.ModelAdmin):
+    list_display = ["external_id", "source", "title", "station", "status", "created_at"]
+    list_filter = ["source", "status", "station"]
+    search_fields = ["external_id", "title"]
+    readonly_fields = [f.name for f in InboundEvent._meta.fields]
+
+
+@admin.register(OutboundEvent)
+class OutboundEventAdmin(admin.ModelAdmin):
+    list_display = ["id", "target", "kind", "title", "station", "status", "push_status", "created_at"]
+    list_filter = ["target", "kind", "status", "push_status"]
+    readonly_fields = [f.name for f in OutboundEvent._meta.fields]

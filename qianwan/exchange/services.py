@@ -1,0 +1,205 @@
+"""Writes to the exchange: inbound events (idempotent), the outbox, acks and pushes to partners."""
+
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qianwan.audit.services import audit_record, snapshot
+from qianwan.errors import StateConflict
+from qianwan.org import selectors as org_selectors
+from qianwan.org.choices import Role
+from qianwan.tasking import publish_on_commit
+from qianwan.webhooks import backoff_seconds, post_json
+
+from .choices import FINAL_OUTBOUND, InboundStatus, OutboundKind, OutboundStatus, PushStatus
+from .models import InboundEvent, OutboundAck, OutboundEvent, Partner
+
+PUSH_CLAIM_SECONDS = 120
+PUSH_MAX_ATTEMPTS = 8
+
+
+def _notify_station_of_inbound(event: InboundEvent) -> None:
+    from qianwan.notify.services import notification_send
+
+    if event.station is None:
+        recipients = org_selectors.users_with_role(Role.BUREAU_LEADER)
+    else:
+        recipients = org_selectors.station_users(station=event.station, roles=(Role.OFFICER, Role.STATION_LEADER))
+    notification_send(
+        key=f"exchange.inbound:{event.pk}:received",
+        kind="exchange.inbound",
+        title=_("新的网格/热线事件：%(title)s") % {"title": event.title},
+        body=f"{event.get_source_display()} {event.external_id} {event.address}",
+        link=f"/exchange/inbound/{event.pk}/",
+        station=event.station,
+        recipients=recipients,
+    )
+
+
+@transaction.atomic
+def inbound_receive(*, actor, data: dict) -> tuple[InboundEvent, bool]:
+    """Store an inbound event once per ``external_id``; a replay returns the stored record.
+
+    The event lands in the triage queue of the station whose area it falls in (the nearest station
+    to its point; the command centre's queue when it has none).
+    """
+    existing = InboundEvent.objects.filter(external_id=data["external_id"]).first()
+    if existing:
+        return existing, False
+    station = org_selectors.nearest_station(lat=data.get("lat"), lon=data.get("lon"))
+    event = InboundEvent(station=station, raw=data.get("raw") or {}, **{k: v for k, v in data.items() if k != "raw"})
+    event.full_clean(exclude=["external_id"])
+    try:
+        with transaction.atomic():
+            event.save()
+    except IntegrityError:  # a concurrent replay won the race
+        return InboundEvent.objects.get(external_id=data["external_id"]), False
+    audit_record(actor=actor, action="exchange.inbound.receive", obj=event, after=snapshot(event, fields=["external_id", "source", "station", "status"]))
+    _notify_station_of_inbound(event)
+    return event, True
+
+
+_INBOUND_MOVES = {
+    InboundStatus.PENDING: {InboundStatus.ACCEPTED, InboundStatus.REJECTED, InboundStatus.HANDLED},
+    InboundStatus.ACCEPTED: {InboundStatus.HANDLED},
+}
+
+
+@transaction.atomic
+def inbound_work(
+    *, actor, event: InboundEvent, status: str, note: str = "", result=None, at=None
+) -> InboundEvent:
+    """Move an inbound event to accepted / handled / rejected; the outcome flows back to its source.
+
+    ``result`` is the record the police made of it (an incident, a dispute). Rejecting needs a reason.
+    """
+    event = InboundEvent.objects.select_for_update().get(pk=event.pk)
+    if status not in _INBOUND_MOVES.get(event.status, set()):
+        raise StateConflict(
+            _("事件当前状态为“%(current)s”，不能改为“%(new)s”。")
+            % {"current": event.get_status_display(), "new": InboundStatus(status).label}
+        )
+    if status == InboundStatus.REJECTED and not note.strip():
+        raise ValidationError({"note": [_("退回事件必须填写理由。")]})
+    before = snapshot(event, fields=["status", "outcome_note", "result_type", "result_id"])
+    event.status = status
+    event.worked_by = actor
+    if note:
+        event.outcome_note = note
+    if result is not None:
+        event.result_type = result._meta.label_lower
+        event.result_id = str(result.pk)
+    if status in (InboundStatus.HANDLED, InboundStatus.REJECTED):
+        event.outcome_at = at or timezone.now()
+    event.save()
+    audit_record(
+        actor=actor,
+        action=f"exchange.inbound.{status}",
+        obj=event,
+        before=before,
+        after=snapshot(event, fields=["status", "outcome_note", "result_type", "result_id"]),
+    )
+    outbound_create(
+        actor=actor,
+        target=event.source,
+        kind=OutboundKind.INBOUND_STATUS,
+        title=_("事件 %(id)s 办理状态：%(status)s") % {"id": event.external_id, "status": event.get_status_display()},
+        payload={"external_id": event.external_id, "status": status, "note": note},
+        station=event.station,
+        source=event,
+    )
+    return event
+
+
+@transaction.atomic
+def outbound_create(
+    *, actor, target: str, kind: str, title: str, payload: dict | None = None, station=None, source=None
+) -> OutboundEvent:
+    """Put an event in the outbox for ``target`` (a partner code); pushed too if the partner has a URL."""
+    partner = Partner.objects.filter(code=target, enabled=True).first()
+    if partner is None:
+        raise ValidationError({"target": [_("未配置的对接平台：%(target)s") % {"target": target}]})
+    event = OutboundEvent.objects.create(
+        target=target,
+        kind=kind,
+        title=title[:200],
+        payload=payload or {},
+        station=station,
+        source_type=source._meta.label_lower if source is not None else "",
+        source_id=str(source.pk) if source is not None else "",
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        push_status=PushStatus.PENDING if partner.push_url else PushStatus.NOT_CONFIGURED,
+        push_next_at=timezone.now() if partner.push_url else None,
+    )
+    audit_record(actor=actor, action="exchange.outbound.create", obj=event, after=snapshot(event, fields=["target", "kind", "title", "source_type", "source_id"]))
+    if partner.push_url:
+        from .tasks import outbound_push
+
+        publish_on_commit(outbound_push, event.pk)
+    return event
+
+
+@transaction.atomic
+def outbound_ack(*, actor, event: OutboundEvent, status: str, note: str = "", at=None) -> OutboundEvent:
+    """A partner reports an outbound event's fate. The same ack again is harmless; a different ack
+    after a final one (handled, rejected) is a conflict."""
+    event = OutboundEvent.objects.select_for_update().get(pk=event.pk)
+    if status == event.status:
+        return event
+    if event.status in FINAL_OUTBOUND:
+        raise StateConflict(
+            _("该事件已是最终状态“%(status)s”，不能再改为其他状态。") % {"status": event.get_status_display()}
+        )
+    if status == OutboundStatus.PENDING:
+        raise ValidationError({"status": [_("反馈状态只能是 accepted、handled 或 rejected。")]})
+    before = snapshot(event, fields=["status", "ack_note", "acked_at"])
+    at = at or timezone.now()
+    event.status = status
+    event.ack_note = note
+    event.acked_at = at
+    event.save(update_fields=["status", "ack_note", "acked_at"])
+    OutboundAck.objects.create(event=event, status=status, note=note, at=at)
+    audit_record(
+        actor=actor, action="exchange.outbound.ack", obj=event, before=before, after=snapshot(event, fields=["status", "ack_note", "acked_at"])
+    )
+    return event
+
+
+def outbound_push_attempt(event_id: int) -> int | None:
+    """One try at pushing an outbound event to its partner's URL; returns seconds to the next try."""
+    now = timezone.now()
+    due = Q(push_status=PushStatus.PENDING, push_next_at__lte=now)
+    claimed = OutboundEvent.objects.filter(due, pk=event_id).update(
+        push_next_at=now + timedelta(seconds=PUSH_CLAIM_SECONDS)
+    )
+    if not claimed:
+        return None
+    event = OutboundEvent.objects.get(pk=event_id)
+    partner = Partner.objects.filter(code=event.target).first()
+    if partner is None or not partner.push_url:
+        OutboundEvent.objects.filter(pk=event_id).update(push_status=PushStatus.NOT_CONFIGURED, push_next_at=None)
+        return None
+    headers = {"Authorization": f"Bearer {partner.push_token}"} if partner.push_token else {}
+    from .api.serializers import OutboundEventSerializer
+
+    result = post_json(partner.push_url, OutboundEventSerializer(event).data, headers=headers)
+    attempts = event.push_attempts + 1
+    if result.ok:
+        OutboundEvent.objects.filter(pk=event_id).update(
+            push_status=PushStatus.PUSHED, push_attempts=attempts, push_next_at=None, push_error=""
+        )
+        return None
+    if attempts >= PUSH_MAX_ATTEMPTS:
+        OutboundEvent.objects.filter(pk=event_id).update(
+            push_status=PushStatus.FAILED, push_attempts=attempts, push_next_at=None, push_error=result.error
+        )
+        return None
+    delay = backoff_seconds(attempts)
+    OutboundEvent.objects.filter(pk=event_id).update(
+        push_attempts=attempts, push_next_at=timezone.now() + timedelta(seconds=delay), push_error=result.error
+    )
+    return delay

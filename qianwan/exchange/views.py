@@ -1,0 +1,67 @@
+"""Pages: the station's triage queue of inbound grid/12345 events."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from qianwan.errors import StateConflict
+from qianwan.org.access import role_required
+from qianwan.org.choices import STAFF_ROLES
+
+from . import selectors, services
+from .choices import InboundStatus
+from .filtersets import InboundEventFilter
+
+
+class WorkForm(forms.Form):
+    note = forms.CharField(label=_lazy("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@role_required(*STAFF_ROLES)
+def inbound_list(request):
+    qs = selectors.inbound_list(user=request.user)
+    data = request.GET.copy()
+    if "status" not in data:
+        data["status"] = InboundStatus.PENDING
+    filterset = InboundEventFilter(data, queryset=qs)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "exchange/inbound_list.html", {"filter": filterset, "page": page})
+
+
+@role_required(*STAFF_ROLES)
+def inbound_detail(request, pk: int):
+    event = get_object_or_404(selectors.inbound_list(user=request.user), pk=pk)
+    outbound = selectors.outbound_for(event)
+    return render(request, "exchange/inbound_detail.html", {"event": event, "outbound": outbound, "form": WorkForm()})
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def inbound_work(request, pk: int, outcome: str):
+    event = get_object_or_404(selectors.inbound_list(user=request.user), pk=pk)
+    form = WorkForm(request.POST)
+    status = {"reject": InboundStatus.REJECTED, "handle": InboundStatus.HANDLED}.get(outcome)
+    if status is None:
+        raise Http404
+    if form.is_valid():
+        try:
+            services.inbound_work(actor=request.user, event=event, status=status, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error("note", message)
+        except StateConflict as exc:
+            messages.error(request, exc.message)
+            return redirect("exchange:inbound_detail", pk=pk)
+        else:
+            messages.success(request, _("已处理，结果已回传来源平台。"))
+            return redirect("exchange:inbound_detail", pk=pk)
+    outbound = selectors.outbound_for(event)
+    return render(
+        request, "exchange/inbound_detail.html", {"event": event, "outbound": outbound, "form": form}, status=400
+    )

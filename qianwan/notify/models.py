@@ -1,0 +1,136 @@
+"""Notifications: created once per idempotency key, read in the in-app inbox, delivered on channels."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .choices import ChannelKind, DeliveryStatus, Level
+
+
+class Notification(models.Model):
+    """One message about one event; ``key`` makes creating it idempotent (e.g. ``clock:42:breach``)."""
+
+    key = models.CharField(_("幂等键"), max_length=200, unique=True)
+    kind = models.CharField(_("类别"), max_length=60, db_index=True)
+    level = models.CharField(_("级别"), max_length=20, choices=Level.choices, default=Level.INFO)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
+    link = models.CharField(_("链接"), max_length=300, blank=True)
+    station = models.ForeignKey(
+        "org.Station", verbose_name=_("派出所"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    payload = models.JSONField(_("附加数据"), default=dict, blank=True)
+    ack_action = models.CharField(
+        _("确认动作"), max_length=60, blank=True, help_text=_("收件人确认时调用的已注册动作，如 incidents.leader_ack")
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
+
+    def __str__(self):
+        return self.title
+
+
+class InboxItem(models.Model):
+    """A notification in one person's inbox."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="inbox_items")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_items")
+    read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-notification__created_at", "-id"]
+        verbose_name = _("收件箱条目")
+        verbose_name_plural = _("收件箱条目")
+        constraints = [models.UniqueConstraint(fields=["notification", "recipient"], name="inbox_once_per_recipient")]
+        indexes = [
+            # the header's unread badge, polled by every open page
+            models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="inbox_unread_idx"),
+        ]
+
+
+class Channel(models.Model):
+    """A delivery channel: a DingTalk or WeCom group robot, or an e-mail list.
+
+    A channel with a station receives that station's notifications; one without a station receives
+    every notification of the kinds it subscribes to (empty = all kinds).
+    """
+
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=20, choices=ChannelKind.choices)
+    url = models.URLField(_("Webhook 地址"), max_length=500, blank=True)
+    secret = models.CharField(_("加签密钥"), max_length=200, blank=True, help_text=_("钉钉机器人“加签”密钥"))
+    email_to = models.CharField(_("收件邮箱"), max_length=500, blank=True, help_text=_("多个地址用逗号分隔"))
+    station = models.ForeignKey(
+        "org.Station", verbose_name=_("派出所"), null=True, blank=True, on_delete=models.CASCADE
+    )
+    kinds = models.JSONField(_("订阅类别"), default=list, blank=True)
+    enabled = models.BooleanField(_("启用"), default=True)
+    broadcast_only = models.BooleanField(
+        _("仅定向发送"), default=False, help_text=_("勾选后只接收明确指定给它的通知（如反诈联络群的预警）。")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("推送渠道")
+        verbose_name_plural = _("推送渠道")
+
+    def __str__(self):
+        return f"{self.name}（{self.get_kind_display()}）"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.kind in (ChannelKind.DINGTALK, ChannelKind.WECOM) and not self.url:
+            raise ValidationError({"url": _("机器人渠道必须填写 Webhook 地址。")})
+        if self.kind == ChannelKind.EMAIL and not self.email_to:
+            raise ValidationError({"email_to": _("邮件渠道必须填写收件邮箱。")})
+
+
+class Delivery(models.Model):
+    """One notification on one channel; retried with exponential back-off until delivered or failed."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="deliveries")
+    status = models.CharField(
+        _("状态"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    last_error = models.TextField(_("最近错误"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("投递")
+        verbose_name_plural = _("投递")
+        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")]
+        indexes = [
+            # the sweep's work list
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="delivery_due_idx"),
+        ]
+
+
+class DeliveryAttempt(models.Model):
+    """The delivery log: one row per try, with the receiver's answer."""
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
+    number = models.PositiveIntegerField(_("第几次"))
+    at = models.DateTimeField(_("时间"), auto_now_add=True)
+    ok = models.BooleanField(_("成功"), default=False)
+    status_code = models.PositiveIntegerField(_("HTTP 状态"), null=True, blank=True)
+    response = models.TextField(_("响应"), blank=True)
+    error = models.TextField(_("错误"), blank=True)
+    duration_ms = models.PositiveIntegerField(_("耗时(ms)"), default=0)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        verbose_name = _("投递记录")
+        verbose_name_plural = _("投递记录")

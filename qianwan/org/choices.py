@@ -1,0 +1,17 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    OFFICER = "officer", _("派出所民警")
+    STATION_LEADER = "station_leader", _("所领导")
+    BUREAU_LEADER = "bureau_leader", _("分局领导")
+    LIAISON = "liaison", _("企业联络员")
+    GRID_CLIENT = "grid_client", _("网格平台接口")
+    ADMIN = "admin", _("系统管理员")
+
+
+STATION_ROLES = frozenset({Role.OFFICER, Role.STATION_LEADER})
+ALL_STATION_ROLES = frozenset({Role.BUREAU_LEADER, Role.ADMIN})
+STAFF_ROLES = frozenset({Role.OFFICER, Role.STATION_LEADER, Role.BUREAU_LEADER, Role.ADMIN})
+LEADER_ROLES = frozenset({Role.STATION_LEADER, Role.BUREAU_LEADER, Role.ADMIN})

@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from qianwan import views
+from qianwan.views import DOMAIN_APPS
+
+# Every domain app owns `<app>/urls.py` (pages, namespace = app name) and `<app>/api/urls.py`.
+
+api_v1 = [
+    path("", include("qianwan.org.api.urls")),
+    path("", include("qianwan.notify.api.urls")),
+    path("", include("qianwan.exchange.api.urls")),
+    *[path("", include(f"{app}.api.urls")) for app in DOMAIN_APPS],
+]
+
+urlpatterns = [
+    path("healthz", views.healthz, name="healthz"),
+    path("", views.workbench, name="workbench"),
+    path("accounts/", include("qianwan.org.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("notifications/", include("qianwan.notify.urls")),
+    path("audit/", include("qianwan.audit.urls")),
+    path("exchange/", include("qianwan.exchange.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    *[path(f"{app}/", include(f"{app}.urls")) for app in DOMAIN_APPS],
+]
+
+handler400 = "qianwan.views.bad_request"
+handler403 = "qianwan.views.permission_denied"
+handler404 = "qianwan.views.page_not_found"

@@ -1,0 +1,32 @@
+"""Posting JSON to a partner or a robot: one place for timeouts, error capture and back-off."""
+
+from dataclasses import dataclass
+
+import requests
+from django.conf import settings
+
+
+@dataclass
+class SendResult:
+    ok: bool
+    status_code: int | None = None
+    response: str = ""
+    error: str = ""
+
+
+def post_json(url: str, body: dict, *, headers: dict | None = None) -> SendResult:
+    """POST ``body``; any 2xx is success. Never raises for the receiver's fault."""
+    try:
+        resp = requests.post(url, json=body, headers=headers or {}, timeout=settings.NOTIFY_HTTP_TIMEOUT_SECONDS)
+    except requests.RequestException as exc:
+        return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:1000])
+    text = resp.text[:1000]
+    if not 200 <= resp.status_code < 300:
+        return SendResult(ok=False, status_code=resp.status_code, response=text, error=f"HTTP {resp.status_code}")
+    return SendResult(ok=True, status_code=resp.status_code, response=text)
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Delay before try number ``attempts + 1``: base·2^(attempts−1), capped."""
+    delay = settings.NOTIFY_BACKOFF_BASE_SECONDS * (2 ** max(attempts - 1, 0))
+    return int(min(delay, settings.NOTIFY_BACKOFF_MAX_SECONDS))

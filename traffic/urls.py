@@ -1,0 +1,2 @@
+app_name = "traffic"
+urlpatterns: list = []
