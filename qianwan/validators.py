@@ -21,7 +21,9 @@ def uscc_check_char(first17: str) -> str:
 def validate_uscc(value: str) -> None:
     code = (value or "").strip().upper()
     if len(code) != 18 or any(c not in USCC_ALPHABET for c in code):
-        raise ValidationError(_("统一社会信用代码应为18位数字或大写字母（不含 I、O、S、V、Z）。"), code="uscc_format")
+        raise ValidationError(
+            _("统一社会信用代码应为18位数字或大写字母（不含 I、O、S、V、Z）。"), code="uscc_format"
+        )
     if uscc_check_char(code[:17]) != code[17]:
         raise ValidationError(_("统一社会信用代码校验位错误，请核对后重新输入。"), code="uscc_check")
 

@@ -17,12 +17,16 @@ class SendResult:
 def post_json(url: str, body: dict, *, headers: dict | None = None) -> SendResult:
     """POST ``body``; any 2xx is success. Never raises for the receiver's fault."""
     try:
-        resp = requests.post(url, json=body, headers=headers or {}, timeout=settings.NOTIFY_HTTP_TIMEOUT_SECONDS)
+        resp = requests.post(
+            url, json=body, headers=headers or {}, timeout=settings.NOTIFY_HTTP_TIMEOUT_SECONDS
+        )
     except requests.RequestException as exc:
         return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:1000])
     text = resp.text[:1000]
     if not 200 <= resp.status_code < 300:
-        return SendResult(ok=False, status_code=resp.status_code, response=text, error=f"HTTP {resp.status_code}")
+        return SendResult(
+            ok=False, status_code=resp.status_code, response=text, error=f"HTTP {resp.status_code}"
+        )
     return SendResult(ok=True, status_code=resp.status_code, response=text)
 
 

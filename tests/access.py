@@ -67,7 +67,9 @@ class EndpointAccess:
             expected = {403, 404} if self.detail else {403}
             assert response.status_code in expected, (role, response.status_code, response.content)
 
-    @pytest.mark.parametrize("role", sorted(set(ALL_ROLES) - NO_SCOPE_ROLES - {Role.BUREAU_LEADER, Role.ADMIN}))
+    @pytest.mark.parametrize(
+        "role", sorted(set(ALL_ROLES) - NO_SCOPE_ROLES - {Role.BUREAU_LEADER, Role.ADMIN})
+    )
     def test_other_station_gets_404(self, db, role, station, other_station, make_user):
         if not self.detail:
             pytest.skip("list/create endpoint: scope is tested by the app's own tests")

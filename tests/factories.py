@@ -40,6 +40,7 @@ def enterprise_for(station):
 
     first17 = f"91330200{station.pk:09d}"[:17]
     enterprise, _ = Enterprise.objects.get_or_create(
-        credit_code=first17 + uscc_check_char(first17), defaults={"name": f"{station.name}辖区企业", "station": station}
+        credit_code=first17 + uscc_check_char(first17),
+        defaults={"name": f"{station.name}辖区企业", "station": station},
     )
     return enterprise

@@ -5,7 +5,9 @@ from qianwan.org.choices import Role
 from .models import AuditEntry
 
 
-def audit_entries(*, user, q: str = "", action: str = "", date_from=None, date_to=None) -> QuerySet[AuditEntry]:
+def audit_entries(
+    *, user, q: str = "", action: str = "", date_from=None, date_to=None
+) -> QuerySet[AuditEntry]:
     """Bureau leaders and admins see every row; a station leader the rows of their station's people."""
     qs = AuditEntry.objects.all()
     if user.role == Role.STATION_LEADER:

@@ -12,8 +12,12 @@ from .selectors import audit_entries
 class AuditFilterForm(forms.Form):
     q = forms.CharField(label=_("关键词"), required=False, max_length=100)
     action = forms.CharField(label=_("动作"), required=False, max_length=80)
-    date_from = forms.DateField(label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
 
 @role_required(*LEADER_ROLES)

@@ -42,15 +42,24 @@ class InboundEvent(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     description = models.TextField(_("描述"), blank=True)
     address = models.CharField(_("地址"), max_length=300, blank=True)
-    lat = models.FloatField(_("纬度"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)])
+    lat = models.FloatField(
+        _("纬度"), null=True, blank=True, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
     lon = models.FloatField(
         _("经度"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
     occurred_at = models.DateTimeField(_("发生时间"), null=True, blank=True)
     station = models.ForeignKey(
-        "org.Station", verbose_name=_("派出所"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "org.Station",
+        verbose_name=_("派出所"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
-    status = models.CharField(_("状态"), max_length=20, choices=InboundStatus.choices, default=InboundStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=InboundStatus.choices, default=InboundStatus.PENDING
+    )
     outcome_note = models.TextField(_("办理说明"), blank=True)
     outcome_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     worked_by = models.ForeignKey(
@@ -80,19 +89,28 @@ class OutboundEvent(models.Model):
     title = models.CharField(_("标题"), max_length=200)
     payload = models.JSONField(_("内容"), default=dict, blank=True)
     station = models.ForeignKey(
-        "org.Station", verbose_name=_("派出所"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "org.Station",
+        verbose_name=_("派出所"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     # the record it is about (an incident, a hazard, a dispute, an inbound event)
     source_type = models.CharField(max_length=80, blank=True)
     source_id = models.CharField(max_length=64, blank=True)
-    status = models.CharField(_("状态"), max_length=20, choices=OutboundStatus.choices, default=OutboundStatus.PENDING)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=OutboundStatus.choices, default=OutboundStatus.PENDING
+    )
     ack_note = models.TextField(_("反馈说明"), blank=True)
     acked_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
-    push_status = models.CharField(max_length=20, choices=PushStatus.choices, default=PushStatus.NOT_CONFIGURED)
+    push_status = models.CharField(
+        max_length=20, choices=PushStatus.choices, default=PushStatus.NOT_CONFIGURED
+    )
     push_attempts = models.PositiveIntegerField(default=0)
     push_next_at = models.DateTimeField(null=True, blank=True)
     push_error = models.TextField(blank=True)
@@ -103,7 +121,9 @@ class OutboundEvent(models.Model):
         verbose_name_plural = _("推送事件")
         indexes = [
             models.Index(fields=["source_type", "source_id"]),
-            models.Index(fields=["push_next_at"], condition=Q(push_status="pending"), name="outbound_push_due_idx"),
+            models.Index(
+                fields=["push_next_at"], condition=Q(push_status="pending"), name="outbound_push_due_idx"
+            ),
         ]
 
     def __str__(self):
@@ -121,6 +141,9 @@ class OutboundAck(models.Model):
 
     class Meta:
         ordering = ["received_at", "id"]
+
+    def __str__(self):
+        return f"{self.event_id} {self.status}"
 
 
 __all__ = ["Partner", "InboundEvent", "OutboundEvent", "OutboundAck", "OutboundKind"]

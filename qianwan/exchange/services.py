@@ -28,7 +28,9 @@ def _notify_station_of_inbound(event: InboundEvent) -> None:
     if event.station is None:
         recipients = org_selectors.users_with_role(Role.BUREAU_LEADER)
     else:
-        recipients = org_selectors.station_users(station=event.station, roles=(Role.OFFICER, Role.STATION_LEADER))
+        recipients = org_selectors.station_users(
+            station=event.station, roles=(Role.OFFICER, Role.STATION_LEADER)
+        )
     notification_send(
         key=f"exchange.inbound:{event.pk}:received",
         kind="exchange.inbound",
@@ -51,14 +53,21 @@ def inbound_receive(*, actor, data: dict) -> tuple[InboundEvent, bool]:
     if existing:
         return existing, False
     station = org_selectors.nearest_station(lat=data.get("lat"), lon=data.get("lon"))
-    event = InboundEvent(station=station, raw=data.get("raw") or {}, **{k: v for k, v in data.items() if k != "raw"})
+    event = InboundEvent(
+        station=station, raw=data.get("raw") or {}, **{k: v for k, v in data.items() if k != "raw"}
+    )
     event.full_clean(exclude=["external_id"])
     try:
         with transaction.atomic():
             event.save()
     except IntegrityError:  # a concurrent replay won the race
         return InboundEvent.objects.get(external_id=data["external_id"]), False
-    audit_record(actor=actor, action="exchange.inbound.receive", obj=event, after=snapshot(event, fields=["external_id", "source", "station", "status"]))
+    audit_record(
+        actor=actor,
+        action="exchange.inbound.receive",
+        obj=event,
+        after=snapshot(event, fields=["external_id", "source", "station", "status"]),
+    )
     _notify_station_of_inbound(event)
     return event, True
 
@@ -107,7 +116,8 @@ def inbound_work(
         actor=actor,
         target=event.source,
         kind=OutboundKind.INBOUND_STATUS,
-        title=_("事件 %(id)s 办理状态：%(status)s") % {"id": event.external_id, "status": event.get_status_display()},
+        title=_("事件 %(id)s 办理状态：%(status)s")
+        % {"id": event.external_id, "status": event.get_status_display()},
         payload={"external_id": event.external_id, "status": status, "note": note},
         station=event.station,
         source=event,
@@ -135,7 +145,12 @@ def outbound_create(
         push_status=PushStatus.PENDING if partner.push_url else PushStatus.NOT_CONFIGURED,
         push_next_at=timezone.now() if partner.push_url else None,
     )
-    audit_record(actor=actor, action="exchange.outbound.create", obj=event, after=snapshot(event, fields=["target", "kind", "title", "source_type", "source_id"]))
+    audit_record(
+        actor=actor,
+        action="exchange.outbound.create",
+        obj=event,
+        after=snapshot(event, fields=["target", "kind", "title", "source_type", "source_id"]),
+    )
     if partner.push_url:
         from .tasks import outbound_push
 
@@ -164,7 +179,11 @@ def outbound_ack(*, actor, event: OutboundEvent, status: str, note: str = "", at
     event.save(update_fields=["status", "ack_note", "acked_at"])
     OutboundAck.objects.create(event=event, status=status, note=note, at=at)
     audit_record(
-        actor=actor, action="exchange.outbound.ack", obj=event, before=before, after=snapshot(event, fields=["status", "ack_note", "acked_at"])
+        actor=actor,
+        action="exchange.outbound.ack",
+        obj=event,
+        before=before,
+        after=snapshot(event, fields=["status", "ack_note", "acked_at"]),
     )
     return event
 
@@ -181,7 +200,9 @@ def outbound_push_attempt(event_id: int) -> int | None:
     event = OutboundEvent.objects.get(pk=event_id)
     partner = Partner.objects.filter(code=event.target).first()
     if partner is None or not partner.push_url:
-        OutboundEvent.objects.filter(pk=event_id).update(push_status=PushStatus.NOT_CONFIGURED, push_next_at=None)
+        OutboundEvent.objects.filter(pk=event_id).update(
+            push_status=PushStatus.NOT_CONFIGURED, push_next_at=None
+        )
         return None
     headers = {"Authorization": f"Bearer {partner.push_token}"} if partner.push_token else {}
     from .api.serializers import OutboundEventSerializer
@@ -200,6 +221,8 @@ def outbound_push_attempt(event_id: int) -> int | None:
         return None
     delay = backoff_seconds(attempts)
     OutboundEvent.objects.filter(pk=event_id).update(
-        push_attempts=attempts, push_next_at=timezone.now() + timedelta(seconds=delay), push_error=result.error
+        push_attempts=attempts,
+        push_next_at=timezone.now() + timedelta(seconds=delay),
+        push_error=result.error,
     )
     return delay

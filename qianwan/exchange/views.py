@@ -20,7 +20,9 @@ from .filtersets import InboundEventFilter
 
 
 class WorkForm(forms.Form):
-    note = forms.CharField(label=_lazy("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_lazy("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 @role_required(*STAFF_ROLES)
@@ -38,7 +40,9 @@ def inbound_list(request):
 def inbound_detail(request, pk: int):
     event = get_object_or_404(selectors.inbound_list(user=request.user), pk=pk)
     outbound = selectors.outbound_for(event)
-    return render(request, "exchange/inbound_detail.html", {"event": event, "outbound": outbound, "form": WorkForm()})
+    return render(
+        request, "exchange/inbound_detail.html", {"event": event, "outbound": outbound, "form": WorkForm()}
+    )
 
 
 @require_POST
@@ -51,7 +55,9 @@ def inbound_work(request, pk: int, outcome: str):
         raise Http404
     if form.is_valid():
         try:
-            services.inbound_work(actor=request.user, event=event, status=status, note=form.cleaned_data["note"])
+            services.inbound_work(
+                actor=request.user, event=event, status=status, note=form.cleaned_data["note"]
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error("note", message)
@@ -63,5 +69,8 @@ def inbound_work(request, pk: int, outcome: str):
             return redirect("exchange:inbound_detail", pk=pk)
     outbound = selectors.outbound_for(event)
     return render(
-        request, "exchange/inbound_detail.html", {"event": event, "outbound": outbound, "form": form}, status=400
+        request,
+        "exchange/inbound_detail.html",
+        {"event": event, "outbound": outbound, "form": form},
+        status=400,
     )

@@ -44,9 +44,13 @@ def _post_robot(url: str, notification) -> SendResult:
     try:
         errcode = json.loads(result.response).get("errcode", 0)
     except (ValueError, AttributeError):
-        return SendResult(ok=False, status_code=result.status_code, response=result.response, error="response is not JSON")
+        return SendResult(
+            ok=False, status_code=result.status_code, response=result.response, error="response is not JSON"
+        )
     if errcode != 0:
-        return SendResult(ok=False, status_code=result.status_code, response=result.response, error=f"errcode {errcode}")
+        return SendResult(
+            ok=False, status_code=result.status_code, response=result.response, error=f"errcode {errcode}"
+        )
     return result
 
 

@@ -22,7 +22,10 @@ class Notification(models.Model):
     )
     payload = models.JSONField(_("附加数据"), default=dict, blank=True)
     ack_action = models.CharField(
-        _("确认动作"), max_length=60, blank=True, help_text=_("收件人确认时调用的已注册动作，如 incidents.leader_ack")
+        _("确认动作"),
+        max_length=60,
+        blank=True,
+        help_text=_("收件人确认时调用的已注册动作，如 incidents.leader_ack"),
     )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
 
@@ -39,7 +42,9 @@ class InboxItem(models.Model):
     """A notification in one person's inbox."""
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="inbox_items")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_items")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_items"
+    )
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
 
@@ -47,11 +52,16 @@ class InboxItem(models.Model):
         ordering = ["-notification__created_at", "-id"]
         verbose_name = _("收件箱条目")
         verbose_name_plural = _("收件箱条目")
-        constraints = [models.UniqueConstraint(fields=["notification", "recipient"], name="inbox_once_per_recipient")]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "recipient"], name="inbox_once_per_recipient")
+        ]
         indexes = [
             # the header's unread badge, polled by every open page
             models.Index(fields=["recipient"], condition=Q(read_at__isnull=True), name="inbox_unread_idx"),
         ]
+
+    def __str__(self):
+        return f"{self.recipient_id}: {self.notification_id}"
 
 
 class Channel(models.Model):
@@ -111,11 +121,16 @@ class Delivery(models.Model):
         ordering = ["-created_at"]
         verbose_name = _("投递")
         verbose_name_plural = _("投递")
-        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")]
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")
+        ]
         indexes = [
             # the sweep's work list
             models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="delivery_due_idx"),
         ]
+
+    def __str__(self):
+        return f"{self.notification_id}→{self.channel_id} {self.status}"
 
 
 class DeliveryAttempt(models.Model):
@@ -134,3 +149,6 @@ class DeliveryAttempt(models.Model):
         ordering = ["delivery", "number"]
         verbose_name = _("投递记录")
         verbose_name_plural = _("投递记录")
+
+    def __str__(self):
+        return f"{self.delivery_id}#{self.number} {'ok' if self.ok else self.error}"

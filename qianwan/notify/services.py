@@ -23,7 +23,11 @@ CLAIM_SECONDS = 120
 
 def _default_channels(*, kind: str, station) -> list[Channel]:
     qs = Channel.objects.filter(enabled=True, broadcast_only=False)
-    qs = qs.filter(Q(station__isnull=True) | Q(station=station)) if station else qs.filter(station__isnull=True)
+    qs = (
+        qs.filter(Q(station__isnull=True) | Q(station=station))
+        if station
+        else qs.filter(station__isnull=True)
+    )
     return [c for c in qs if not c.kinds or kind in c.kinds]
 
 
@@ -82,9 +86,7 @@ def notification_send(
 
 
 def inbox_for(*, user):
-    return (
-        InboxItem.objects.filter(recipient=user).select_related("notification", "notification__station")
-    )
+    return InboxItem.objects.filter(recipient=user).select_related("notification", "notification__station")
 
 
 def unread_count(*, user) -> int:
@@ -103,7 +105,9 @@ def inbox_mark_read(*, user, item_ids: Iterable[int] | None = None) -> int:
 @transaction.atomic
 def inbox_acknowledge(*, user, item: InboxItem, at=None) -> InboxItem:
     """Acknowledge a notification; runs the registered handler (e.g. records `leader_notified`)."""
-    item = InboxItem.objects.select_for_update().select_related("notification").get(pk=item.pk, recipient=user)
+    item = (
+        InboxItem.objects.select_for_update().select_related("notification").get(pk=item.pk, recipient=user)
+    )
     if item.acknowledged_at is not None:
         raise StateConflict(_("该通知已确认。"))
     at = at or timezone.now()
@@ -165,7 +169,14 @@ def delivery_attempt(delivery_id: int) -> int | None:
             delivery.last_error = result.error
         delivery.claimed_until = None
         delivery.save(
-            update_fields=["attempts", "status", "delivered_at", "next_attempt_at", "last_error", "claimed_until"]
+            update_fields=[
+                "attempts",
+                "status",
+                "delivered_at",
+                "next_attempt_at",
+                "last_error",
+                "claimed_until",
+            ]
         )
     return delay
 

@@ -12,7 +12,7 @@ from qianwan.kpi import local_tz
 from .choices import Role
 from .models import DutyRoster, Station, User
 
-DEMO_PASSWORD = "Qianwan@2026"
+DEMO_PASSWORD = "Qianwan@2026"  # noqa: S105  (documented demo login, never a real account)
 
 STATIONS = [
     # code, name, address, lat, lon

@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy as _
 
 from .choices import STATION_ROLES, Role
 
-station_code_validator = RegexValidator(r"^[A-Z][A-Z0-9]{1,15}$", _("站点代码须为2–16位大写字母或数字，以字母开头。"))
+station_code_validator = RegexValidator(
+    r"^[A-Z][A-Z0-9]{1,15}$", _("站点代码须为2–16位大写字母或数字，以字母开头。")
+)
 
 
 class Station(models.Model):
@@ -43,7 +45,12 @@ class User(AbstractUser):
 
     role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.OFFICER)
     station = models.ForeignKey(
-        Station, verbose_name=_("派出所"), null=True, blank=True, on_delete=models.PROTECT, related_name="users"
+        Station,
+        verbose_name=_("派出所"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="users",
     )
     enterprise = models.ForeignKey(
         "enterprises.Enterprise",
@@ -100,7 +107,9 @@ class DutyRoster(models.Model):
         related_name="duty_rosters",
         help_text=_("留空表示分局指挥中心值班。"),
     )
-    leader = models.ForeignKey(User, verbose_name=_("值班领导"), on_delete=models.CASCADE, related_name="duties")
+    leader = models.ForeignKey(
+        User, verbose_name=_("值班领导"), on_delete=models.CASCADE, related_name="duties"
+    )
     starts_at = models.DateTimeField(_("开始"))
     ends_at = models.DateTimeField(_("结束"))
 
@@ -110,7 +119,9 @@ class DutyRoster(models.Model):
         verbose_name_plural = _("值班表")
         indexes = [models.Index(fields=["station", "starts_at", "ends_at"])]
         constraints = [
-            models.CheckConstraint(name="duty_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at")))
+            models.CheckConstraint(
+                name="duty_ends_after_start", condition=Q(ends_at__gt=models.F("starts_at"))
+            )
         ]
 
     def __str__(self):
@@ -128,7 +139,9 @@ def hash_token(key: str) -> str:
 class ApiToken(models.Model):
     """An API key for scripts and partner systems. Only its SHA-256 is stored; the key is shown once."""
 
-    user = models.ForeignKey(User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("用户"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("用途"), max_length=100, blank=True)
     prefix = models.CharField(_("前缀"), max_length=8, help_text=_("密钥前8位，便于辨认"))
     key_hash = models.CharField(max_length=64, unique=True, editable=False)

@@ -63,7 +63,9 @@ def user_provision(
 
 
 @transaction.atomic
-def token_create(*, actor, user: User, name: str = "", expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+def token_create(
+    *, actor, user: User, name: str = "", expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
     """Issue a new token; returns the row and the plain key, which is never stored."""
     if expires_at is not None and expires_at <= timezone.now():
         raise ValidationError({"expires_at": [_("过期时间必须在将来。")]})
@@ -71,7 +73,9 @@ def token_create(*, actor, user: User, name: str = "", expires_at: datetime | No
     token = ApiToken.objects.create(
         user=user, name=name, prefix=key[:8], key_hash=hash_token(key), expires_at=expires_at
     )
-    audit_record(actor=actor, action="token.create", obj=token, after={"prefix": token.prefix, "user": user.pk})
+    audit_record(
+        actor=actor, action="token.create", obj=token, after={"prefix": token.prefix, "user": user.pk}
+    )
     return token, key
 
 

@@ -28,7 +28,9 @@ class TestStationCreate(EndpointAccess):
 
 
 def test_admin_creates_station_with_audit_row(api_as, admin_user):
-    response = api_as(admin_user).post("/api/v1/stations/", {"code": "ZXS", "name": "周巷派出所"}, format="json")
+    response = api_as(admin_user).post(
+        "/api/v1/stations/", {"code": "ZXS", "name": "周巷派出所"}, format="json"
+    )
     assert response.status_code == 201, response.content
     assert response.json()["code"] == "ZXS"
     station = Station.objects.get(code="ZXS")
@@ -44,7 +46,12 @@ def test_duplicate_code_is_400(api_as, admin_user, station):
 
 @pytest.mark.parametrize(
     "payload,field",
-    [({"name": "无代码"}, "code"), ({"code": "ab", "name": "x"}, "code"), ({"code": "OK1"}, "name"), ({"code": "LAT", "name": "x", "lat": 99}, "lat")],
+    [
+        ({"name": "无代码"}, "code"),
+        ({"code": "ab", "name": "x"}, "code"),
+        ({"code": "OK1"}, "name"),
+        ({"code": "LAT", "name": "x", "lat": 99}, "lat"),
+    ],
 )
 def test_bad_station_input_is_400(api_as, admin_user, payload, field):
     response = api_as(admin_user).post("/api/v1/stations/", payload, format="json")

@@ -46,7 +46,9 @@ class InboundEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
     def create(self, request):
         serializer = self.get_serializer(data=request.data)
         # a replay of a known external_id returns the stored record even if the rest differs
-        known = InboundEvent.objects.filter(external_id=str(request.data.get("external_id", ""))[:100]).first()
+        known = InboundEvent.objects.filter(
+            external_id=str(request.data.get("external_id", ""))[:100]
+        ).first()
         if known is not None:
             return Response(self.get_serializer(known).data, status=status.HTTP_200_OK)
         serializer.is_valid(raise_exception=True)
@@ -60,7 +62,9 @@ class InboundEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         event = self.get_object()
         body = InboundWorkSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        event = services.inbound_work(actor=request.user, event=event, status=new_status, note=body.validated_data["note"])
+        event = services.inbound_work(
+            actor=request.user, event=event, status=new_status, note=body.validated_data["note"]
+        )
         return Response(self.get_serializer(event).data)
 
     @extend_schema(request=InboundWorkSerializer, responses=InboundEventSerializer)

@@ -15,7 +15,19 @@ class InboxItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = InboxItem
-        fields = ["id", "key", "kind", "level", "title", "body", "link", "created_at", "read_at", "acknowledged_at", "can_ack"]
+        fields = [
+            "id",
+            "key",
+            "kind",
+            "level",
+            "title",
+            "body",
+            "link",
+            "created_at",
+            "read_at",
+            "acknowledged_at",
+            "can_ack",
+        ]
         read_only_fields = fields
 
     def get_can_ack(self, item) -> bool:

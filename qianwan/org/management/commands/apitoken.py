@@ -19,7 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--station", help="station code (officer, station_leader)")
         parser.add_argument("--enterprise", type=int, help="enterprise id (liaison)")
         parser.add_argument("--name", default="", help="what the token is for")
-        parser.add_argument("--expires-days", type=int, default=None, help="token lifetime in days (default: none)")
+        parser.add_argument(
+            "--expires-days", type=int, default=None, help="token lifetime in days (default: none)"
+        )
 
     def handle(self, *args, **opts):
         from enterprises.models import Enterprise
@@ -40,9 +42,15 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 user = services.user_provision(
-                    actor=None, username=opts["username"], role=opts["role"], station=station, enterprise=enterprise
+                    actor=None,
+                    username=opts["username"],
+                    role=opts["role"],
+                    station=station,
+                    enterprise=enterprise,
                 )
-                token, key = services.token_create(actor=None, user=user, name=opts["name"], expires_at=expires_at)
+                token, key = services.token_create(
+                    actor=None, user=user, name=opts["name"], expires_at=expires_at
+                )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
         self.stdout.write(f"user {user.username} role={user.role} token prefix={token.prefix}")
