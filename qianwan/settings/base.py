@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "leaflet",  # bundles Leaflet (map assets served locally; no CDN on a closed network)
     # the shared framework
     "qianwan.org",
     "qianwan.audit",
