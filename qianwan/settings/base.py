@@ -1,5 +1,6 @@
 """Settings shared by every environment; everything machine-specific comes from the environment."""
 
+import importlib.util
 from datetime import timedelta
 from pathlib import Path
 
@@ -28,7 +29,6 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
-    "leaflet",  # bundles Leaflet (map assets served locally; no CDN on a closed network)
     # the shared framework
     "qianwan.org",
     "qianwan.audit",
@@ -126,7 +126,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# django-leaflet's package bundles Leaflet; we serve its static files without installing the app,
+# whose admin module imports django.contrib.gis and so needs the GDAL system library.
+_LEAFLET_STATIC = Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static"
+STATICFILES_DIRS = [BASE_DIR / "static", _LEAFLET_STATIC]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
