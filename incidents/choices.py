@@ -17,3 +17,50 @@ class Status(models.TextChoices):
     OPEN = "open", _("处置中")
     CLOSED = "closed", _("已办结")
     DIVERTED = "diverted", _("已分流")
+
+
+class EventKind(models.TextChoices):
+    DISPATCHED = "dispatched", _("派警")
+    VIDEO_SUPERVISED = "video_supervised", _("可视化督导")
+    LEADER_NOTIFIED = "leader_notified", _("通报值班所领导")
+    ARRIVED = "arrived", _("到场")
+    CLOSED = "closed", _("办结")
+    DIVERTED = "diverted", _("分流")
+
+
+class Stage(models.TextChoices):
+    DISPATCH = "dispatch", _("派警")
+    VIDEO_SUPERVISION = "video_supervision", _("视频督导")
+    LEADER_NOTIFIED = "leader_notified", _("通报所领导")
+    ARRIVAL = "arrival", _("到场")
+
+
+class TimerStep(models.TextChoices):
+    WARN = "warn", _("即将超时提醒")
+    BREACH = "breach", _("超时通报")
+    ESCALATE = "escalate", _("升级指挥中心")
+
+
+# Which event closes which clock, in the order the stages are shown.
+STAGE_EVENT = {
+    Stage.DISPATCH: EventKind.DISPATCHED,
+    Stage.VIDEO_SUPERVISION: EventKind.VIDEO_SUPERVISED,
+    Stage.LEADER_NOTIFIED: EventKind.LEADER_NOTIFIED,
+    Stage.ARRIVAL: EventKind.ARRIVED,
+}
+EVENT_STAGE = {kind: stage for stage, kind in STAGE_EVENT.items()}
+STAGES = list(STAGE_EVENT)
+# Field prefixes of the per-stage columns denormalised on Incident for KPIs.
+STAGE_FIELD = {
+    Stage.DISPATCH: "dispatch",
+    Stage.VIDEO_SUPERVISION: "video_supervision",
+    Stage.LEADER_NOTIFIED: "leader_notified",
+    Stage.ARRIVAL: "arrival",
+}
+DEFAULT_LIMITS = {
+    Stage.DISPATCH: 60,
+    Stage.VIDEO_SUPERVISION: 120,
+    Stage.LEADER_NOTIFIED: 180,
+    Stage.ARRIVAL: 480,
+}
+FINAL_KINDS = (EventKind.CLOSED, EventKind.DIVERTED)

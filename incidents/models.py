@@ -1,15 +1,21 @@
-"""Incidents (警情): a 110 call that became a record."""
+"""Incidents (警情): a 110 call that became a record, its append-only timeline and its SLA clocks."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Category, Status
+from .choices import Category, EventKind, Stage, Status
 
 
 class Incident(models.Model):
-    """A 110 call that became a record; its steps and clocks hang off it."""
+    """A 110 call that became a record; its steps and clocks hang off it.
+
+    The ``*_seconds`` / ``*_met`` columns mirror the effective timeline and the clocks (written only by
+    ``incidents.services``) so that KPIs over a million rows read one narrow table.
+    """
 
     number = models.CharField(_("警情编号"), max_length=32, unique=True)
     station = models.ForeignKey(
@@ -37,6 +43,36 @@ class Incident(models.Model):
     )
     created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
 
+    # The SLA policy in force at receipt, frozen: a later policy edit never moves these deadlines.
+    sla_policy = models.ForeignKey(
+        "incidents.SlaPolicy",
+        verbose_name=_("时限标准"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sla_snapshot = models.JSONField(_("时限快照"), default=dict, blank=True)
+    # Elapsed seconds from receipt to each effective step (ceil), and whether it met its limit.
+    dispatch_seconds = models.IntegerField(null=True, blank=True)
+    video_supervision_seconds = models.IntegerField(null=True, blank=True)
+    leader_notified_seconds = models.IntegerField(null=True, blank=True)
+    arrival_seconds = models.IntegerField(null=True, blank=True)
+    dispatch_met = models.BooleanField(null=True, blank=True)
+    video_supervision_met = models.BooleanField(null=True, blank=True)
+    leader_notified_met = models.BooleanField(null=True, blank=True)
+    arrival_met = models.BooleanField(null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结/分流时间"), null=True, blank=True)
+    diverted_to = models.CharField(_("分流去向"), max_length=20, blank=True)
+    source_inbound = models.OneToOneField(
+        "exchange.InboundEvent",
+        verbose_name=_("来源网格事件"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
     class Meta:
         ordering = ["-received_at", "-id"]
         verbose_name = _("警情")
@@ -44,7 +80,139 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["station", "received_at"]),
             models.Index(fields=["received_at"]),
+            # the duty board: open incidents of a station
+            models.Index(
+                fields=["station", "received_at"], condition=Q(status="open"), name="incident_open_idx"
+            ),
         ]
 
     def __str__(self):
         return f"{self.number} {self.get_category_display()}"
+
+
+class SlaPolicy(models.Model):
+    """Time limits per stage, in seconds from receipt; one default row (blank category) and optional
+    rows per category. Incidents copy the limits at receipt (``Incident.sla_snapshot``)."""
+
+    category = models.CharField(
+        _("警情类别"),
+        max_length=20,
+        choices=Category.choices,
+        blank=True,
+        unique=True,
+        help_text=_("留空为默认标准"),
+    )
+    dispatch_seconds = models.PositiveIntegerField(_("派警时限(秒)"), default=60)
+    video_supervision_seconds = models.PositiveIntegerField(_("视频督导时限(秒)"), default=120)
+    leader_notified_seconds = models.PositiveIntegerField(_("通报所领导时限(秒)"), default=180)
+    arrival_seconds = models.PositiveIntegerField(_("到场时限(秒)"), default=480)
+    warn_before_seconds = models.PositiveIntegerField(_("提前提醒(秒)"), default=15)
+    escalate_after_seconds = models.PositiveIntegerField(_("超时后升级(秒)"), default=120)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["category"]
+        verbose_name = _("处警时限标准")
+        verbose_name_plural = _("处警时限标准")
+
+    def __str__(self):
+        return str(self.get_category_display() if self.category else _("默认标准"))
+
+    def clean(self):
+        for field in (
+            "dispatch_seconds",
+            "video_supervision_seconds",
+            "leader_notified_seconds",
+            "arrival_seconds",
+        ):
+            if not getattr(self, field):
+                raise ValidationError({field: _("时限必须大于0秒。")})
+
+    def limits(self) -> dict:
+        return {
+            Stage.DISPATCH.value: self.dispatch_seconds,
+            Stage.VIDEO_SUPERVISION.value: self.video_supervision_seconds,
+            Stage.LEADER_NOTIFIED.value: self.leader_notified_seconds,
+            Stage.ARRIVAL.value: self.arrival_seconds,
+        }
+
+
+class IncidentEvent(models.Model):
+    """One step on an incident's timeline. Append-only: a correction is a new row that ``supersedes``
+    the old one; nothing is edited or deleted."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("环节"), max_length=20, choices=EventKind.choices)
+    at = models.DateTimeField(_("时间"))
+    note = models.TextField(_("备注"), blank=True)
+    target = models.CharField(_("分流去向"), max_length=20, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    supersedes = models.OneToOneField(
+        "self",
+        verbose_name=_("更正"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="superseded_by",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("处警环节")
+        verbose_name_plural = _("处警环节")
+        constraints = [
+            # each kind once per incident; corrections (supersedes set) are the only further rows
+            models.UniqueConstraint(
+                fields=["incident", "kind"], condition=Q(supersedes__isnull=True), name="incident_event_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.incident_id} {self.kind} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class SlaClock(models.Model):
+    """One stage's clock: its frozen limit and deadline, when it was done, and the timer's markers.
+
+    ``next_fire_at`` is the time of the next timer step (warn → breach → escalate), null when nothing
+    is left; ``task_id`` is the ETA task that should fire it — a task with another id does nothing.
+    """
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="clocks")
+    stage = models.CharField(_("环节"), max_length=20, choices=Stage.choices)
+    limit_seconds = models.PositiveIntegerField(_("时限(秒)"))
+    deadline = models.DateTimeField(_("截止时间"))
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    met = models.BooleanField(_("达标"), null=True, blank=True)
+    not_needed = models.BooleanField(_("无需（已分流）"), default=False)
+    stopped_at = models.DateTimeField(_("停止提醒时间"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("提醒时间"), null=True, blank=True)
+    escalate_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("已提醒"), null=True, blank=True)
+    breached_at = models.DateTimeField(_("已通报超时"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("已升级"), null=True, blank=True)
+    next_fire_at = models.DateTimeField(null=True, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["incident", "deadline"]
+        verbose_name = _("处警时钟")
+        verbose_name_plural = _("处警时钟")
+        constraints = [models.UniqueConstraint(fields=["incident", "stage"], name="clock_once_per_stage")]
+        indexes = [
+            # the beat sweep's work list
+            models.Index(
+                fields=["next_fire_at"], condition=Q(next_fire_at__isnull=False), name="clock_due_idx"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.incident_id} {self.stage}"
