@@ -5,3 +5,10 @@ from django.utils.translation import gettext_lazy as _
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = _("警情调度")
+
+    def ready(self):
+        from qianwan.notify import acks
+
+        from . import services
+
+        acks.register(services.LEADER_ACK_ACTION, services.leader_acknowledged)

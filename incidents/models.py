@@ -212,6 +212,12 @@ class SlaClock(models.Model):
             models.Index(
                 fields=["next_fire_at"], condition=Q(next_fire_at__isnull=False), name="clock_due_idx"
             ),
+            # open clocks whose miss is not recorded yet (KPIs and the sla_breached filter read them)
+            models.Index(
+                fields=["deadline"],
+                condition=Q(done_at__isnull=True, met__isnull=True, not_needed=False),
+                name="clock_open_idx",
+            ),
         ]
 
     def __str__(self):

@@ -156,6 +156,10 @@ class Migration(migrations.Migration):
             model_name='slaclock',
             index=models.Index(condition=models.Q(('next_fire_at__isnull', False)), fields=['next_fire_at'], name='clock_due_idx'),
         ),
+        migrations.AddIndex(
+            model_name='slaclock',
+            index=models.Index(condition=models.Q(('done_at__isnull', True), ('met__isnull', True), ('not_needed', False)), fields=['deadline'], name='clock_open_idx'),
+        ),
         migrations.AddConstraint(
             model_name='slaclock',
             constraint=models.UniqueConstraint(fields=('incident', 'stage'), name='clock_once_per_stage'),

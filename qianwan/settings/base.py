@@ -206,6 +206,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "notify-deliveries-sweep": {"task": "qianwan.notify.tasks.deliveries_sweep", "schedule": 15.0},
     "exchange-push-sweep": {"task": "qianwan.exchange.tasks.outbound_push_sweep", "schedule": 30.0},
+    "incidents-clocks-sweep": {"task": "incidents.tasks.clocks_sweep", "schedule": 15.0},
 }
 
 # Notifications: delivery retries with exponential back-off (seconds: base * 2**attempt, capped).

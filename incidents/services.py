@@ -1,0 +1,589 @@
+"""Writes for incidents: taking a call, recording steps, the SLA clocks' timers, diversion, inbound grid
+events accepted as incidents, and the duty leader's acknowledgement."""
+
+import math
+import re
+import uuid
+from datetime import datetime, timedelta
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qianwan.audit.services import audit_record, snapshot
+from qianwan.errors import StateConflict
+from qianwan.exchange import services as exchange_services
+from qianwan.exchange.choices import InboundStatus, OutboundKind
+from qianwan.exchange.models import Partner
+from qianwan.notify.choices import Level
+from qianwan.notify.services import notification_send
+from qianwan.org import selectors as org_selectors
+from qianwan.org.choices import Role
+from qianwan.org.scopes import can_act_for_station
+from qianwan.tasking import publish_on_commit
+
+from .choices import (
+    EVENT_STAGE,
+    FINAL_KINDS,
+    STAGE_EVENT,
+    STAGE_FIELD,
+    STAGES,
+    Category,
+    EventKind,
+    Stage,
+    Status,
+    TimerStep,
+)
+from .models import Incident, IncidentEvent, SlaClock, SlaPolicy
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+LEADER_ACK_ACTION = "incidents.leader_ack"
+PHONE_RE = re.compile(r"^[0-9+\-() ]{3,20}$")
+INCIDENT_FIELDS = ["number", "station", "category", "status", "received_at", "address", "lat", "lon"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# SLA policy
+
+
+def policy_for(category: str) -> SlaPolicy:
+    """The policy in force for ``category``: its own row if configured, else the default row."""
+    policies = {p.category: p for p in SlaPolicy.objects.filter(category__in=[category, ""])}
+    policy = policies.get(category) or policies.get("")
+    if policy is None:  # the data migration creates the default; never fail a call for want of it
+        policy, _created = SlaPolicy.objects.get_or_create(category="")
+    return policy
+
+
+def policy_snapshot(policy: SlaPolicy) -> dict:
+    return {
+        "policy_id": policy.pk,
+        "limits": policy.limits(),
+        "warn_before_seconds": policy.warn_before_seconds,
+        "escalate_after_seconds": policy.escalate_after_seconds,
+    }
+
+
+def elapsed_seconds(received_at: datetime, done_at: datetime) -> int:
+    """Whole seconds from receipt, rounded up, so that ``elapsed ≤ limit`` ⇔ ``done_at ≤ deadline``."""
+    return max(0, math.ceil((done_at - received_at).total_seconds()))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Timers
+
+
+def _steps(clock: SlaClock):
+    return [
+        (TimerStep.WARN, clock.warn_at, "warned_at"),
+        (TimerStep.BREACH, clock.deadline, "breached_at"),
+        (TimerStep.ESCALATE, clock.escalate_at, "escalated_at"),
+    ]
+
+
+def _next_step_time(clock: SlaClock, now: datetime) -> datetime | None:
+    """When the clock's next unfired step is due (None when the stage is done or not needed)."""
+    if clock.done_at is not None or clock.not_needed or clock.stopped_at is not None:
+        return None
+    for step, at, marker in _steps(clock):
+        if at is None or getattr(clock, marker) is not None:
+            continue
+        if step == TimerStep.WARN and now >= clock.deadline:
+            continue  # too late to warn: the breach step is what is due
+        return at
+    return None
+
+
+def _arm(clock: SlaClock, now: datetime, *, publish: bool = True) -> None:
+    """Set ``next_fire_at`` and a fresh task id, and queue that ETA task once the transaction commits."""
+    clock.next_fire_at = _next_step_time(clock, now)
+    if clock.next_fire_at is None:
+        clock.task_id = ""
+        return
+    clock.task_id = uuid.uuid4().hex
+    if publish:
+        _publish(clock)
+
+
+def _publish(clock: SlaClock) -> None:
+    from .tasks import clock_fire
+
+    # the task carries the id stored on the row: a re-armed clock makes this message a no-op
+    publish_on_commit(clock_fire, clock.pk, clock.task_id, eta=clock.next_fire_at, task_id=clock.task_id)
+
+
+def _disarm(clock: SlaClock) -> None:
+    clock.next_fire_at = None
+    clock.task_id = ""
+
+
+def _clock_link(incident: Incident) -> str:
+    return f"/incidents/{incident.pk}/"
+
+
+def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) -> None:
+    stage = Stage(clock.stage).label
+    number = incident.number
+    payload = {"incident": incident.pk, "clock": clock.pk, "stage": clock.stage, "step": step}
+    if step == TimerStep.WARN:
+        notification_send(
+            key=f"clock:{clock.pk}:warn",
+            kind="incidents.sla_warning",
+            level=Level.WARNING,
+            title=_("即将超时：%(number)s %(stage)s") % {"number": number, "stage": stage},
+            body=_("“%(stage)s”将于 %(deadline)s 到时，请尽快处置。")
+            % {"stage": stage, "deadline": timezone.localtime(clock.deadline).strftime("%H:%M:%S")},
+            recipients=org_selectors.station_users(station=incident.station, roles=(Role.OFFICER,)),
+            station=incident.station,
+            link=_clock_link(incident),
+            payload=payload,
+        )
+    elif step == TimerStep.BREACH:
+        notification_send(
+            key=f"clock:{clock.pk}:breach",
+            kind="incidents.sla_breach",
+            level=Level.BREACH,
+            title=_("已超时：%(number)s %(stage)s") % {"number": number, "stage": stage},
+            body=_("警情 %(number)s（%(category)s，%(address)s）“%(stage)s”已超过 %(limit)d 秒时限。")
+            % {
+                "number": number,
+                "category": incident.get_category_display(),
+                "address": incident.address or "—",
+                "stage": stage,
+                "limit": clock.limit_seconds,
+            },
+            recipients=org_selectors.duty_leaders(station=incident.station, at=now),
+            station=incident.station,
+            link=_clock_link(incident),
+            payload=payload,
+            ack_action=LEADER_ACK_ACTION,
+        )
+    else:
+        notification_send(
+            key=f"clock:{clock.pk}:escalate",
+            kind="incidents.sla_escalation",
+            level=Level.ESCALATION,
+            title=_("超时未处置，升级指挥中心：%(number)s %(stage)s") % {"number": number, "stage": stage},
+            body=_("%(station)s 警情 %(number)s “%(stage)s”超时后仍未完成。")
+            % {"station": incident.station.name, "number": number, "stage": stage},
+            recipients=org_selectors.duty_leaders(station=None, at=now),
+            station=None,
+            link=_clock_link(incident),
+            payload=payload,
+        )
+
+
+def _advance(clock: SlaClock, now: datetime) -> list[str]:
+    """Run every due step of a locked clock once, then arm its next step. Returns the steps run."""
+    fired = []
+    if _next_step_time(clock, now) is None:
+        _disarm(clock)
+        clock.save(update_fields=["next_fire_at", "task_id"])
+        return fired
+    incident = Incident.objects.select_related("station").get(pk=clock.incident_id)
+    for step, at, marker in _steps(clock):
+        if at is None or at > now or getattr(clock, marker) is not None:
+            continue
+        if step == TimerStep.WARN and now >= clock.deadline:
+            continue
+        setattr(clock, marker, now)
+        if step == TimerStep.BREACH:
+            # the miss is certain now: record it where the KPIs and filters read it
+            clock.met = False
+            Incident.objects.filter(pk=incident.pk).update(**{f"{STAGE_FIELD[clock.stage]}_met": False})
+        _notify_step(clock, incident, step, now)
+        fired.append(step)
+    _arm(clock, now)
+    clock.save(update_fields=["warned_at", "breached_at", "escalated_at", "met", "next_fire_at", "task_id"])
+    return fired
+
+
+@transaction.atomic
+def clock_fire(*, clock_id: int, task_id: str | None = None, now: datetime | None = None) -> list[str]:
+    """Fire a clock's due timer steps. Called by its ETA task (with ``task_id``) and by the sweep
+    (without). A task whose id is no longer the clock's, or a clock that is done, does nothing."""
+    now = now or timezone.now()
+    clock = SlaClock.objects.select_for_update().filter(pk=clock_id).first()
+    if clock is None or clock.next_fire_at is None or clock.next_fire_at > now:
+        return []
+    if task_id is not None and task_id != clock.task_id:
+        return []
+    return _advance(clock, now)
+
+
+def clocks_sweep(*, now: datetime | None = None, grace_seconds: float = 2.0, limit: int = 500) -> int:
+    """Fire every due clock that no task fired (lost message, broker restart). Safe with two workers:
+    each clock is claimed with ``SKIP LOCKED`` in its own transaction and re-checked once locked."""
+    now = now or timezone.now()
+    # a grace period lets the ETA task, due at the same instant, do its own work first
+    cutoff = now - timedelta(seconds=grace_seconds)
+    ids = list(
+        SlaClock.objects.filter(next_fire_at__lte=cutoff)
+        .order_by("next_fire_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    fired = 0
+    for clock_id in ids:
+        with transaction.atomic():
+            clock = (
+                SlaClock.objects.select_for_update(skip_locked=True)
+                .filter(pk=clock_id, next_fire_at__lte=cutoff)
+                .first()
+            )
+            if clock is not None and _advance(clock, now):
+                fired += 1
+    return fired
+
+
+# ---------------------------------------------------------------------------------------------------
+# Incidents
+
+
+def _validate_common(*, received_at, lat, lon, caller_phone, now) -> dict:
+    errors = {}
+    if received_at is None:
+        errors["received_at"] = [_("必须填写接警时间。")]
+    elif timezone.is_naive(received_at):
+        errors["received_at"] = [_("接警时间必须带时区。")]
+    elif received_at > now + FUTURE_TOLERANCE:
+        errors["received_at"] = [_("接警时间不能晚于当前时间5分钟以上。")]
+    if (lat is None) != (lon is None):
+        errors["lat"] = [_("纬度和经度必须同时提供。")]
+    else:
+        if lat is not None and not -90 <= lat <= 90:
+            errors["lat"] = [_("纬度必须在 -90 到 90 之间（WGS84）。")]
+        if lon is not None and not -180 <= lon <= 180:
+            errors["lon"] = [_("经度必须在 -180 到 180 之间（WGS84）。")]
+    if caller_phone and not PHONE_RE.match(caller_phone):
+        errors["caller_phone"] = [_("报警电话只能包含数字，3–20位。")]
+    return errors
+
+
+@transaction.atomic
+def incident_create(
+    *,
+    actor,
+    station,
+    category: str,
+    received_at: datetime,
+    address: str = "",
+    lat: float | None = None,
+    lon: float | None = None,
+    description: str = "",
+    caller_phone: str = "",
+    source_inbound=None,
+) -> Incident:
+    """Take a call: write the incident, freeze the SLA policy in force, open one clock per stage, tell
+    the duty leader (acknowledging records `leader_notified`) and arm the clocks' timers on commit."""
+    if not can_act_for_station(actor, station):
+        raise PermissionDenied(_("只能为本所登记警情。"))
+    now = timezone.now()
+    errors = _validate_common(received_at=received_at, lat=lat, lon=lon, caller_phone=caller_phone, now=now)
+    if category not in Category.values:
+        errors["category"] = [_("未知的警情类别：%(c)s") % {"c": category}]
+    if errors:
+        raise ValidationError(errors)
+    policy = policy_for(category)
+    snap = policy_snapshot(policy)
+    incident = Incident.objects.create(
+        number=f"TMP-{uuid.uuid4().hex[:24]}",
+        station=station,
+        category=category,
+        received_at=received_at,
+        address=address,
+        lat=lat,
+        lon=lon,
+        description=description,
+        caller_phone=caller_phone,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        sla_policy=policy,
+        sla_snapshot=snap,
+        source_inbound=source_inbound,
+    )
+    # the number needs the id, which only the insert gives (a counter row would serialise intake)
+    incident.number = f"J{timezone.localtime(received_at):%Y%m%d}{incident.pk:07d}"
+    Incident.objects.filter(pk=incident.pk).update(number=incident.number)
+    warn = timedelta(seconds=snap["warn_before_seconds"])
+    escalate = timedelta(seconds=snap["escalate_after_seconds"])
+    clocks = []
+    for stage in STAGES:
+        deadline = received_at + timedelta(seconds=snap["limits"][stage])
+        clocks.append(
+            SlaClock(
+                incident=incident,
+                stage=stage,
+                limit_seconds=snap["limits"][stage],
+                deadline=deadline,
+                warn_at=deadline - warn if snap["warn_before_seconds"] else None,
+                escalate_at=deadline + escalate,
+            )
+        )
+    for clock in clocks:
+        _arm(clock, now, publish=False)
+    SlaClock.objects.bulk_create(clocks)
+    for clock in clocks:
+        if clock.next_fire_at is not None:
+            _publish(clock)
+    audit_record(
+        actor=actor, action="incident.create", obj=incident, after=snapshot(incident, INCIDENT_FIELDS)
+    )
+    notification_send(
+        key=f"incident:{incident.pk}:leader",
+        kind="incidents.new",
+        level=Level.INFO,
+        title=_("新警情：%(number)s %(category)s")
+        % {"number": incident.number, "category": incident.get_category_display()},
+        body=_("%(time)s %(address)s %(description)s（确认即记录“已通报值班所领导”）")
+        % {
+            "time": timezone.localtime(received_at).strftime("%H:%M:%S"),
+            "address": address,
+            "description": description[:80],
+        },
+        recipients=org_selectors.duty_leaders(station=station, at=now),
+        station=station,
+        link=_clock_link(incident),
+        payload={"incident": incident.pk},
+        ack_action=LEADER_ACK_ACTION,
+    )
+    return incident
+
+
+def _hotline_partner(target: str) -> Partner | None:
+    return Partner.objects.filter(code=target, enabled=True, is_hotline=True).first()
+
+
+def _effective_events(incident: Incident) -> dict[str, IncidentEvent]:
+    """The event in force per kind: the last of each correction chain."""
+    events = list(incident.events.all().order_by("id"))
+    superseded = {e.supersedes_id for e in events if e.supersedes_id}
+    return {e.kind: e for e in events if e.pk not in superseded}
+
+
+def _apply_stage(incident: Incident, stage: str, at: datetime) -> None:
+    clock = SlaClock.objects.select_for_update().get(incident=incident, stage=stage)
+    elapsed = elapsed_seconds(incident.received_at, at)
+    clock.done_at = at
+    clock.met = elapsed <= clock.limit_seconds
+    clock.not_needed = False
+    _disarm(clock)
+    clock.save(update_fields=["done_at", "met", "not_needed", "next_fire_at", "task_id"])
+    prefix = STAGE_FIELD[stage]
+    setattr(incident, f"{prefix}_seconds", elapsed)
+    setattr(incident, f"{prefix}_met", clock.met)
+
+
+@transaction.atomic
+def incident_record_event(
+    *,
+    actor,
+    incident: Incident,
+    kind: str,
+    at: datetime | None,
+    note: str = "",
+    target: str = "",
+    supersedes: int | None = None,
+) -> IncidentEvent:
+    """Append a step to the timeline, validated against the contract's rules, and stamp its clock.
+
+    A correction (``supersedes`` = the id of the event it corrects) appends a new event of the same
+    kind that takes the old one's place; the old row stays. `closed` and `diverted` end the incident for
+    the police; `diverted` puts an event for the hotline in the exchange outbox.
+    """
+    incident = Incident.objects.select_for_update().select_related("station").get(pk=incident.pk)
+    if not can_act_for_station(actor, incident.station):
+        raise PermissionDenied(_("只能处置本所的警情。"))
+    now = timezone.now()
+    # 400: the input itself
+    errors = {}
+    if kind not in EventKind.values:
+        errors["kind"] = [_("未知的环节：%(kind)s") % {"kind": kind}]
+    if at is None:
+        errors["at"] = [_("必须填写时间。")]
+    elif timezone.is_naive(at):
+        errors["at"] = [_("时间必须带时区。")]
+    elif at < incident.received_at:
+        errors["at"] = [_("时间不能早于接警时间。")]
+    elif at > now + FUTURE_TOLERANCE:
+        errors["at"] = [_("时间不能晚于当前时间5分钟以上。")]
+    corrected = None
+    if supersedes is not None:
+        corrected = IncidentEvent.objects.filter(pk=supersedes, incident=incident).first()
+        if corrected is None:
+            errors["supersedes"] = [_("要更正的环节不属于该警情。")]
+        elif corrected.kind != kind:
+            errors["supersedes"] = [_("更正必须与原环节类型相同。")]
+        elif kind == EventKind.DIVERTED:
+            errors["supersedes"] = [_("分流不能更正，请联系热线平台。")]
+    if kind == EventKind.DIVERTED and supersedes is None:
+        if not target:
+            errors["target"] = [_("分流必须指定去向，如 12345。")]
+        elif _hotline_partner(target) is None:
+            errors["target"] = [_("“%(target)s”不是已配置的热线平台。") % {"target": target}]
+    if errors:
+        raise ValidationError(errors)
+    # 409: the timeline's state
+    effective = _effective_events(incident)
+    if corrected is not None:
+        if IncidentEvent.objects.filter(supersedes=corrected).exists():
+            raise StateConflict(_("该环节已被更正过，请更正最新的记录。"))
+    else:
+        if kind in effective:
+            raise StateConflict(
+                _("“%(kind)s”已记录，每个环节只能记录一次（如需修改请提交更正）。")
+                % {"kind": EventKind(kind).label}
+            )
+        final = next((k for k in FINAL_KINDS if k in effective), None)
+        if final is not None:
+            raise StateConflict(
+                _("警情已%(final)s，不能再记录其他环节。") % {"final": EventKind(final).label}
+            )
+        if kind == EventKind.ARRIVED and EventKind.DISPATCHED not in effective:
+            raise StateConflict(_("须先记录派警，才能记录到场。"))
+    before = snapshot(incident, ["status", "closed_at", "diverted_to"])
+    event = IncidentEvent.objects.create(
+        incident=incident,
+        kind=kind,
+        at=at,
+        note=note,
+        target=target if kind == EventKind.DIVERTED else "",
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        supersedes=corrected,
+    )
+    update_fields = []
+    stage = EVENT_STAGE.get(kind)
+    if stage is not None:
+        _apply_stage(incident, stage, at)
+        prefix = STAGE_FIELD[stage]
+        update_fields += [f"{prefix}_seconds", f"{prefix}_met"]
+    elif kind == EventKind.CLOSED:
+        incident.status = Status.CLOSED
+        incident.closed_at = at
+        update_fields += ["status", "closed_at"]
+        if corrected is None:
+            update_fields += _end_clocks(incident, now, diverted=False)
+    elif kind == EventKind.DIVERTED:
+        incident.status = Status.DIVERTED
+        incident.closed_at = at
+        incident.diverted_to = target
+        update_fields += ["status", "closed_at", "diverted_to"]
+        update_fields += _end_clocks(incident, now, diverted=True)
+    incident.save(update_fields=sorted(set(update_fields)))
+    audit_record(
+        actor=actor,
+        action="incident.correct_event" if corrected else "incident.record_event",
+        obj=incident,
+        before=before,
+        after={
+            **snapshot(incident, ["status", "closed_at", "diverted_to"]),
+            "event": {"id": event.pk, "kind": kind, "at": at.isoformat(), "supersedes": supersedes},
+        },
+    )
+    if kind == EventKind.DIVERTED:
+        exchange_services.outbound_create(
+            actor=actor,
+            target=target,
+            kind=OutboundKind.DIVERSION,
+            title=_("非警务警情分流：%(number)s") % {"number": incident.number},
+            payload={
+                "incident_number": incident.number,
+                "category": incident.category,
+                "received_at": incident.received_at.isoformat(),
+                "address": incident.address,
+                "lat": incident.lat,
+                "lon": incident.lon,
+                "description": incident.description,
+                "caller_phone": incident.caller_phone,
+                "note": note,
+            },
+            station=incident.station,
+            source=incident,
+        )
+    return event
+
+
+def _end_clocks(incident: Incident, now: datetime, *, diverted: bool) -> list[str]:
+    """Stop the reminders of the stages not done. On diversion they are not needed (met stays null);
+    on closure they can never be done, so they are misses (recorded now for the KPIs)."""
+    fields = []
+    for clock in SlaClock.objects.select_for_update().filter(incident=incident, done_at__isnull=True):
+        clock.stopped_at = now
+        _disarm(clock)
+        if diverted:
+            clock.not_needed = True
+            clock.met = None
+        else:
+            clock.met = False
+        clock.save(update_fields=["stopped_at", "next_fire_at", "task_id", "not_needed", "met"])
+        field = f"{STAGE_FIELD[clock.stage]}_met"
+        setattr(incident, field, clock.met)
+        fields.append(field)
+    return fields
+
+
+def leader_acknowledged(*, notification, user, at) -> None:
+    """Ack handler (``incidents.leader_ack``): the duty leader acknowledged a notification about an
+    incident, which records its `leader_notified` step at the acknowledgement time if not recorded yet.
+
+    Runs inside the acknowledgement's transaction; it never fails the acknowledgement itself.
+    """
+    incident_id = (notification.payload or {}).get("incident")
+    incident = Incident.objects.select_related("station").filter(pk=incident_id).first()
+    if incident is None:
+        return
+    effective = _effective_events(incident)
+    if EventKind.LEADER_NOTIFIED in effective or any(k in effective for k in FINAL_KINDS):
+        return
+    if not can_act_for_station(user, incident.station):
+        return
+    incident_record_event(
+        actor=user,
+        incident=incident,
+        kind=EventKind.LEADER_NOTIFIED,
+        at=max(at, incident.received_at),
+        note=_("值班领导在通知中确认"),
+    )
+
+
+@transaction.atomic
+def incident_accept_inbound(*, actor, event, category: str, note: str = "") -> Incident:
+    """Accept an inbound grid/12345 event as an incident: the incident is received now, in the event's
+    station (or the officer's), and the event's status flows back to its source as `accepted`."""
+    station = event.station or getattr(actor, "station", None)
+    if station is None:
+        raise ValidationError({"station": [_("该来件没有所属派出所，请由派出所民警受理。")]})
+    if event.status != InboundStatus.PENDING:
+        raise StateConflict(_("该来件已处理，不能再受理为警情。"))
+    if Incident.objects.filter(source_inbound=event).exists():
+        raise StateConflict(_("该来件已受理为警情。"))
+    incident = incident_create(
+        actor=actor,
+        station=station,
+        category=category,
+        received_at=timezone.now(),
+        address=event.address,
+        lat=event.lat,
+        lon=event.lon,
+        description=f"[{event.external_id}] {event.title}\n{event.description}".strip(),
+        source_inbound=event,
+    )
+    exchange_services.inbound_work(
+        actor=actor,
+        event=event,
+        status=InboundStatus.ACCEPTED,
+        note=note or _("已受理为警情 %(number)s") % {"number": incident.number},
+        result=incident,
+    )
+    return incident
+
+
+__all__ = [
+    "STAGE_EVENT",
+    "clock_fire",
+    "clocks_sweep",
+    "incident_accept_inbound",
+    "incident_create",
+    "incident_record_event",
+    "leader_acknowledged",
+    "policy_for",
+]

@@ -1,0 +1,17 @@
+"""Celery tasks of the incident clocks: take ids, call the service."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task
+def clock_fire(clock_id: int, task_id: str) -> list[str]:
+    """ETA task of one clock step; does nothing if the clock was re-armed (other id) or is done."""
+    return services.clock_fire(clock_id=clock_id, task_id=task_id)
+
+
+@shared_task
+def clocks_sweep() -> int:
+    """Beat, every 15 s: fire any due clock that no task fired (lost message, broker restart)."""
+    return services.clocks_sweep()
