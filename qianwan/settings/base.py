@@ -206,6 +206,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "notify-deliveries-sweep": {"task": "qianwan.notify.tasks.deliveries_sweep", "schedule": 15.0},
     "exchange-push-sweep": {"task": "qianwan.exchange.tasks.outbound_push_sweep", "schedule": 30.0},
+    # hourly, idempotent per day by notification key; reminders only from DISPUTES_SWEEP_HOUR (08:00)
+    "disputes-followup-sweep": {"task": "disputes.tasks.followup_sweep", "schedule": 3600.0},
     "incidents-clocks-sweep": {"task": "incidents.tasks.clocks_sweep", "schedule": 15.0},
 }
 
