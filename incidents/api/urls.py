@@ -1,1 +1,12 @@
-urlpatterns: list = []
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import DispatchKpiView, IncidentTrendView, IncidentViewSet
+
+router = SimpleRouter()
+router.register("incidents", IncidentViewSet, basename="incident")
+urlpatterns = [
+    *router.urls,
+    path("kpis/dispatch/", DispatchKpiView.as_view(), name="kpi-dispatch"),
+    path("kpis/incident-trend/", IncidentTrendView.as_view(), name="kpi-incident-trend"),
+]

@@ -1,0 +1,201 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from incidents import selectors
+from incidents.choices import Category, EventKind
+from incidents.models import Incident, IncidentEvent
+from qianwan.masking import mask_phone
+
+
+class SlaSerializer(serializers.Serializer):
+    stage = serializers.CharField()
+    limit_seconds = serializers.IntegerField()
+    deadline = serializers.DateTimeField()
+    done_at = serializers.DateTimeField(allow_null=True)
+    elapsed_seconds = serializers.IntegerField(allow_null=True)
+    met = serializers.BooleanField(allow_null=True)
+    overdue = serializers.BooleanField()
+    not_needed = serializers.BooleanField()
+    warned_at = serializers.DateTimeField(allow_null=True)
+    breached_at = serializers.DateTimeField(allow_null=True)
+    escalated_at = serializers.DateTimeField(allow_null=True)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.display_name", default=None, read_only=True)
+    superseded = serializers.SerializerMethodField()
+
+    class Meta:
+        model = IncidentEvent
+        fields = ["id", "kind", "at", "note", "target", "actor", "supersedes", "superseded", "created_at"]
+        read_only_fields = fields
+
+    def get_superseded(self, event) -> bool:
+        return event.pk in self.context.get("superseded_ids", set())
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    """An incident as the contract shows it; ``caller_phone`` is masked for roles that do not call back."""
+
+    station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    caller_phone = serializers.SerializerMethodField()
+    sla = serializers.SerializerMethodField()
+    sla_breached = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id",
+            "number",
+            "station",
+            "category",
+            "status",
+            "received_at",
+            "address",
+            "lat",
+            "lon",
+            "description",
+            "caller_phone",
+            "closed_at",
+            "diverted_to",
+            "created_at",
+            "sla",
+            "sla_breached",
+        ]
+        read_only_fields = fields
+
+    def _sla(self, incident):
+        cache = self.context.setdefault("_sla", {})
+        if incident.pk not in cache:
+            cache[incident.pk] = selectors.sla_block(incident, self.context.get("now"))
+        return cache[incident.pk]
+
+    def get_caller_phone(self, incident) -> str:
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return incident.caller_phone if selectors.can_see_phone(user) else mask_phone(incident.caller_phone)
+
+    @extend_schema_field(SlaSerializer(many=True))
+    def get_sla(self, incident) -> list[dict]:
+        return SlaSerializer(self._sla(incident), many=True).data
+
+    def get_sla_breached(self, incident) -> bool:
+        return any(row["met"] is False for row in self._sla(incident))
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    events = serializers.SerializerMethodField()
+    outbound = serializers.SerializerMethodField()
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields, "events", "outbound"]
+        read_only_fields = fields
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_events(self, incident) -> list[dict]:
+        events = list(incident.events.all())
+        superseded = {e.supersedes_id for e in events if e.supersedes_id}
+        return EventSerializer(events, many=True, context={"superseded_ids": superseded}).data
+
+    def get_outbound(self, incident) -> list[dict]:
+        return [
+            {
+                "id": o.pk,
+                "target": o.target,
+                "kind": o.kind,
+                "status": o.status,
+                "ack_note": o.ack_note,
+                "acked_at": o.acked_at,
+                "created_at": o.created_at,
+            }
+            for o in selectors.incident_outbound(incident)
+        ]
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    received_at = serializers.DateTimeField()
+    station = serializers.CharField(max_length=16)
+    category = serializers.ChoiceField(choices=Category.choices)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    lat = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
+    lon = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
+    description = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    caller_phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+
+
+class EventCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=EventKind.choices)
+    at = serializers.DateTimeField()
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+    target = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+    supersedes = serializers.IntegerField(
+        required=False, allow_null=True, default=None, help_text=_("更正：被更正环节的 id")
+    )
+
+
+class StageFiguresSerializer(serializers.Serializer):
+    eligible = serializers.IntegerField()
+    within = serializers.IntegerField()
+    late = serializers.IntegerField()
+    missing = serializers.IntegerField()
+    pending = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+
+
+class DispatchFiguresSerializer(serializers.Serializer):
+    incidents = serializers.IntegerField()
+    dispatch_rate = serializers.FloatField(allow_null=True)
+    video_supervision_rate = serializers.FloatField(allow_null=True)
+    leader_notified_rate = serializers.FloatField(allow_null=True)
+    arrival_rate = serializers.FloatField(allow_null=True)
+    arrival_p50_seconds = serializers.IntegerField(allow_null=True)
+    arrival_p90_seconds = serializers.IntegerField(allow_null=True)
+    arrival_p95_seconds = serializers.IntegerField(allow_null=True)
+    diverted = serializers.IntegerField()
+    with_arrival = serializers.IntegerField()
+    out_of_order = serializers.IntegerField()
+    stages = serializers.DictField(child=StageFiguresSerializer())
+
+
+class StationFiguresSerializer(DispatchFiguresSerializer):
+    station = serializers.CharField()
+    station_name = serializers.CharField()
+
+
+class CategoryFiguresSerializer(DispatchFiguresSerializer):
+    category = serializers.CharField()
+    category_label = serializers.CharField()
+
+
+class DispatchKpiSerializer(DispatchFiguresSerializer):
+    by_station = StationFiguresSerializer(many=True)
+    by_category = CategoryFiguresSerializer(many=True)
+
+
+class CountChangeSerializer(serializers.Serializer):
+    now = serializers.IntegerField()
+    before = serializers.IntegerField(allow_null=True)
+    change = serializers.FloatField(allow_null=True)
+    z = serializers.FloatField(allow_null=True)
+    significant = serializers.BooleanField(allow_null=True)
+
+
+class TrendMonthSerializer(serializers.Serializer):
+    month = serializers.CharField()
+    incidents = serializers.IntegerField()
+    mom_change = serializers.FloatField(allow_null=True)
+    yoy_change = serializers.FloatField(allow_null=True)
+    partial = serializers.BooleanField()
+    mom = CountChangeSerializer()
+    yoy = CountChangeSerializer()
+
+
+class TrendSerializer(serializers.Serializer):
+    station = serializers.CharField(allow_null=True)
+    months = TrendMonthSerializer(many=True)
+
+
+class TrendParams(serializers.Serializer):
+    months = serializers.IntegerField(required=False, default=12, min_value=1, max_value=60)
+    station = serializers.CharField(required=False, allow_blank=False, max_length=16)

@@ -1,0 +1,120 @@
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from incidents import selectors, services
+from incidents.filtersets import IncidentFilter
+from incidents.models import Incident
+from qianwan.api.params import period_and_station, resolve_station
+from qianwan.api.viewsets import ScopedViewSet
+from qianwan.org.choices import Role
+from qianwan.org.models import Station
+from qianwan.org.scopes import can_act_for_station
+
+from .serializers import (
+    DispatchKpiSerializer,
+    EventCreateSerializer,
+    EventSerializer,
+    IncidentCreateSerializer,
+    IncidentDetailSerializer,
+    IncidentSerializer,
+    TrendParams,
+    TrendSerializer,
+)
+
+STAFF = {Role.OFFICER, Role.STATION_LEADER, Role.BUREAU_LEADER, Role.ADMIN}
+
+
+class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+    """110 incidents: take a call, record its steps, read its SLA clocks."""
+
+    queryset = Incident.objects.all()
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilter
+    action_roles = {"list": STAFF, "retrieve": STAFF, "create": STAFF, "events": STAFF}
+
+    def scoped_queryset(self, user):
+        if self.action == "retrieve":
+            return selectors.incident_detail(user=user)
+        return selectors.incident_list(user=user)
+
+    def get_serializer_class(self):
+        return IncidentDetailSerializer if self.action == "retrieve" else IncidentSerializer
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "now": timezone.now()}
+
+    @extend_schema(request=IncidentCreateSerializer, responses={201: IncidentDetailSerializer})
+    def create(self, request):
+        # 403 (another station) wins over 400 (bad fields), as the contract orders them
+        code = request.data.get("station") if isinstance(request.data, dict) else None
+        station = Station.objects.filter(code=code).first() if isinstance(code, str) else None
+        if station is not None and not can_act_for_station(request.user, station):
+            raise exceptions.PermissionDenied(_("只能为本所登记警情。"))
+        body = IncidentCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = dict(body.validated_data)
+        if station is None:
+            raise exceptions.ValidationError(
+                {"station": [_("未知的派出所代码：%(code)s") % {"code": data["station"]}]}
+            )
+        data["station"] = station
+        incident = services.incident_create(actor=request.user, **data)
+        incident = selectors.incident_detail(user=request.user).get(pk=incident.pk)
+        serializer = IncidentDetailSerializer(incident, context=self.get_serializer_context())
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=EventCreateSerializer, responses={201: EventSerializer})
+    @action(detail=True, methods=["post"])
+    def events(self, request, pk=None):
+        """Append a step (`dispatched`, `video_supervised`, `leader_notified`, `arrived`, `closed`,
+        `diverted` with `target`); `supersedes` makes it a correction of an earlier event."""
+        incident = self.get_object()
+        if not can_act_for_station(request.user, incident.station):
+            raise exceptions.PermissionDenied(_("只能处置本所的警情。"))
+        body = EventCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        event = services.incident_record_event(actor=request.user, incident=incident, **body.validated_data)
+        return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+
+class DispatchKpiView(APIView):
+    """Dispatch timing for incidents received in a local period: rates with counts, nearest-rank
+    arrival percentiles, per station and per category."""
+
+    action_roles = {"get": STAFF}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", str, required=True, description="YYYY-MM-DD (Asia/Shanghai)"),
+            OpenApiParameter("to", str, required=True, description="YYYY-MM-DD, inclusive"),
+            OpenApiParameter("station", str, required=False),
+        ],
+        responses=DispatchKpiSerializer,
+    )
+    def get(self, request):
+        date_from, date_to, station = period_and_station(request)
+        return Response(selectors.dispatch_kpis(date_from=date_from, date_to=date_to, station=station))
+
+
+class IncidentTrendView(APIView):
+    """Incidents per local month with month-over-month and year-over-year changes (+ Poisson test)."""
+
+    action_roles = {"get": STAFF}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("months", int, required=False, description="1–60, default 12"),
+            OpenApiParameter("station", str, required=False),
+        ],
+        responses=TrendSerializer,
+    )
+    def get(self, request):
+        params = TrendParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        station = resolve_station(request.user, params.validated_data.get("station"))
+        return Response(selectors.incident_trend(months=params.validated_data["months"], station=station))
