@@ -99,3 +99,161 @@ def api_as():
 @pytest.fixture
 def anon_api():
     return APIClient()
+
+
+@pytest.fixture
+def celery_worker_proc(transactional_db, tmp_path):
+    """A real Celery worker process on real Redis, reading the test database.
+
+    Tests using it see committed data only (transactional_db) and publish for real: eager mode is
+    switched off in this process for the duration of the test. Yields a helper with ``.log()``.
+    """
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from django.db import connection
+
+    from qianwan.celery import app as celery_app
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        if os.environ.get("CI"):
+            pytest.fail("REDIS_URL must be set in CI for the Celery integration tests")
+        pytest.skip("REDIS_URL not set: integration tests need a real Redis")
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker process needs a server database (PostgreSQL)")
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()  # no stale messages from an earlier run
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    )
+    logfile = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "qianwan.settings.test",
+        "QIANWAN_CELERY_EAGER": "0",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+    }
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "qianwan",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=root,
+        env=env,
+        stdout=logfile.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
+    old_eager = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+
+    class Worker:
+        process = proc
+
+        @staticmethod
+        def log() -> str:
+            return logfile.read_text(errors="replace")
+
+    deadline = time.monotonic() + 30
+    while "ready." not in Worker.log():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail(f"celery worker did not start:\n{Worker.log()[-3000:]}")
+        time.sleep(0.2)
+    try:
+        yield Worker
+    finally:
+        celery_app.conf.task_always_eager = old_eager
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+class HttpReceiver:
+    """A real HTTP server on 127.0.0.1 standing in for a webhook receiver (DingTalk, WeCom, a partner).
+
+    ``responses`` is a list of (status, body) served in order (the last one repeats); every request is
+    recorded in ``requests`` as dicts with path, query, headers and json body. ``delay`` makes it slow.
+    """
+
+    def __init__(self):
+        import json
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        receiver = self
+        self.requests: list[dict] = []
+        self.responses: list[tuple[int, str]] = [(200, '{"errcode": 0, "errmsg": "ok"}')]
+        self.delay = 0.0
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                import time
+                from urllib.parse import parse_qs, urlsplit
+
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length)
+                parts = urlsplit(self.path)
+                try:
+                    body = json.loads(raw or b"null")
+                except ValueError:
+                    body = raw.decode(errors="replace")
+                receiver.requests.append(
+                    {
+                        "path": parts.path,
+                        "query": parse_qs(parts.query),
+                        "headers": dict(self.headers),
+                        "json": body,
+                    }
+                )
+                if receiver.delay:
+                    time.sleep(receiver.delay)
+                index = min(len(receiver.requests) - 1, len(receiver.responses) - 1)
+                status, text = receiver.responses[index]
+                payload = text.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def http_receiver():
+    receiver = HttpReceiver()
+    yield receiver
+    receiver.close()

@@ -1,9 +1,12 @@
 """Test settings: eager Celery (integration tests start real workers), fast hashing, no outside network."""
 
+from qianwan.env import env_bool
+
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-CELERY_TASK_ALWAYS_EAGER = True
+# Eager in the test process; the integration tests' worker processes set QIANWAN_CELERY_EAGER=0.
+CELERY_TASK_ALWAYS_EAGER = env_bool("QIANWAN_CELERY_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

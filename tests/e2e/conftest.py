@@ -54,7 +54,9 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=live_server.url)
+    context = browser.new_context(
+        viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=live_server.url
+    )
     context.set_default_timeout(15000)
     page = context.new_page()
     external = []

@@ -62,7 +62,9 @@ def test_english_switch(page, login, make_user):
 
 def test_phone_layout_has_menu_toggle(browser, live_server, make_user):
     make_user(Role.OFFICER, username="phone")
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, base_url=live_server.url, locale="zh-CN"
+    )
     page = context.new_page()
     page.goto("/accounts/login/")
     page.fill("#id_username", "phone")

@@ -1,0 +1,155 @@
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.django_db
+
+
+def test_healthz_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
+
+
+def test_healthz_reports_broker_down_but_stays_200(client, settings):
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.json() == {"database": "ok", "broker": "down"}
+
+
+def test_healthz_with_redis_broker_up(client, settings):
+    if not os.environ.get("REDIS_URL"):
+        pytest.skip("no Redis configured")
+    settings.CELERY_BROKER_URL = os.environ["REDIS_URL"]
+    assert client.get("/healthz").json()["broker"] == "ok"
+
+
+def test_healthz_is_503_without_database(client, monkeypatch):
+    from django.db.backends.utils import CursorWrapper
+    from django.db.utils import OperationalError
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(CursorWrapper, "execute", refuse)
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["database"] == "down"
+
+
+def test_everything_but_healthz_and_login_needs_auth(client):
+    assert client.get("/api/v1/stations/").status_code == 401
+    assert client.get("/api/schema/").status_code in (401, 403)
+    assert client.get("/").status_code == 302 and "/accounts/login/" in client.get("/")["Location"]
+    assert client.get("/accounts/login/").status_code == 200
+
+
+def test_schema_and_offline_docs(client, officer):
+    client.force_login(officer)
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/stations/" in paths and "/api/v1/exchange/inbound/" in paths
+    docs = client.get("/api/docs/").content.decode()
+    assert "swagger-ui" in docs and "cdn" not in docs.lower() and "//unpkg" not in docs
+
+
+def test_unknown_paths_and_bad_json_are_4xx(api_as, admin_user):
+    client = api_as(admin_user)
+    assert client.get("/api/v1/nope/").status_code == 404
+    response = client.post("/api/v1/stations/", "{not json", content_type="application/json")
+    assert response.status_code == 400 and "detail" in response.json()
+    assert client.get("/api/v1/stations/?page=999").status_code == 404
+    assert client.get("/api/v1/stations/?page_size=100000").status_code == 200
+
+
+def test_docker_compose_is_valid():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert set(services) >= {"postgres", "redis", "web", "worker", "beat"}
+    for name, service in services.items():
+        assert "healthcheck" in service, name
+    for name in ("web", "worker", "beat"):
+        assert services[name]["build"] == "."
+        env = services[name]["environment"]
+        assert env["DJANGO_SETTINGS_MODULE"] == "qianwan.settings.production"
+        assert "DATABASE_URL" in env and "REDIS_URL" in env
+    assert "gunicorn qianwan.wsgi:application" in " ".join(services["web"]["command"])
+    assert services["worker"]["command"][:3] == ["celery", "-A", "qianwan"]
+    assert services["beat"]["command"][3] == "beat"
+    assert set(compose["volumes"]) >= {"pgdata", "redisdata"}
+    # the modules the commands name exist in the project
+    assert (ROOT / "qianwan" / "wsgi.py").exists() and (ROOT / "qianwan" / "celery.py").exists()
+    assert (ROOT / "Dockerfile").exists()
+
+
+def test_check_deploy_with_production_settings_is_clean():
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "qianwan.settings.production",
+        "DJANGO_SECRET_KEY": "a-very-long-and-random-production-secret-key-0123456789-abcdefghijklmnop",
+        "DJANGO_ALLOWED_HOSTS": "qianwan.police.example",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SECRET_KEY")}
+    env["DJANGO_SETTINGS_MODULE"] = "qianwan.settings.production"
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode != 0 and "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_secret_file_variant(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("from-a-file-0123456789-0123456789-0123456789-0123456789\n")
+    code = "from django.conf import settings; print(settings.SECRET_KEY)"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_SECRET_KEY")}
+    env.update(DJANGO_SETTINGS_MODULE="qianwan.settings.production", DJANGO_SECRET_KEY_FILE=str(secret))
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.stdout.strip() == "from-a-file-0123456789-0123456789-0123456789-0123456789", result.stderr
+
+
+def test_loaddemo_is_idempotent(db):
+    from django.core.management import call_command
+
+    from qianwan.org.models import Station, User
+
+    call_command("loaddemo", stdout=open(os.devnull, "w"))
+    counts = (Station.objects.count(), User.objects.count())
+    call_command("loaddemo", stdout=open(os.devnull, "w"))
+    assert (Station.objects.count(), User.objects.count()) == counts
+    assert User.objects.filter(username="officer", station__code="ADS").exists()
+
+
+def test_makefile_targets_exist():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("install:", "run:", "test:", "bench:"):
+        assert f"\n{target}" in makefile
+    readme = (ROOT / "README.md").read_text()
+    quick = readme.split("## Quick start", 1)[1].split("##", 1)[0]
+    assert [line for line in quick.splitlines() if line.startswith("make")] == ["make run", "make test"]
+    assert shlex.split("bin/run-dev")  # the run script is in the repo
+    assert (ROOT / "bin" / "run-dev").stat().st_mode & 0o111
