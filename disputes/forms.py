@@ -1,0 +1,119 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qianwan.org.models import Station
+
+from .choices import Category, Channel, FollowupOutcome, RiskLevel
+
+DT = {"type": "datetime-local", "step": "1"}
+
+
+class DisputeForm(forms.Form):
+    """The registration form; prefilled from an incident (转为纠纷) or an inbound grid event."""
+
+    station = forms.ModelChoiceField(label=_("派出所"), queryset=Station.objects.filter(is_active=True))
+    category = forms.ChoiceField(label=_("纠纷类型"), choices=[("", "—")] + list(Category.choices))
+    risk_level = forms.ChoiceField(
+        label=_("风险等级"),
+        choices=[("", "—")] + list(RiskLevel.choices),
+        help_text=_("低→网格员—楼长；中→社工委—调解办；高→多部门长效联动"),
+    )
+    summary = forms.CharField(label=_("纠纷概要"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
+    address = forms.CharField(label=_("地点"), max_length=300, required=False)
+    lat = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
+    lon = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180)
+    occurred_at = forms.DateTimeField(
+        label=_("发生/报警时间"),
+        required=False,
+        widget=forms.DateTimeInput(attrs=DT),
+        help_text=_("留空为现在"),
+    )
+    party1_name = forms.CharField(label=_("当事人甲 姓名"), max_length=100, required=False)
+    party1_phone = forms.CharField(label=_("当事人甲 电话"), max_length=20, required=False)
+    party2_name = forms.CharField(label=_("当事人乙 姓名"), max_length=100, required=False)
+    party2_phone = forms.CharField(label=_("当事人乙 电话"), max_length=20, required=False)
+    incident = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    inbound = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None and user.station_id:
+            self.fields["station"].queryset = Station.objects.filter(pk=user.station_id)
+            self.fields["station"].initial = user.station_id
+            self.fields["station"].widget = forms.HiddenInput()
+
+    def clean(self):
+        data = super().clean()
+        if (data.get("lat") is None) != (data.get("lon") is None):
+            self.add_error("lat", _("纬度和经度必须同时填写。"))
+        return data
+
+    def parties(self) -> list[dict]:
+        out = []
+        for key, role in (("party1", "applicant"), ("party2", "respondent")):
+            name = self.cleaned_data.get(f"{key}_name", "").strip()
+            if name:
+                out.append({"name": name, "phone": self.cleaned_data.get(f"{key}_phone", ""), "role": role})
+        return out
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("说明"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ProgressForm(forms.Form):
+    note = forms.CharField(label=_("化解进展"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FollowupForm(forms.Form):
+    at = forms.DateTimeField(
+        label=_("回访时间"), required=False, widget=forms.DateTimeInput(attrs=DT), help_text=_("留空为现在")
+    )
+    outcome = forms.ChoiceField(label=_("回访结果"), choices=FollowupOutcome.choices)
+    note = forms.CharField(
+        label=_("回访情况"), required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class RetriageForm(forms.Form):
+    risk_level = forms.ChoiceField(label=_("新风险等级"), choices=RiskLevel.choices)
+    channel = forms.ChoiceField(
+        label=_("处置机制"), required=False, choices=[("", _("按等级自动"))] + list(Channel.choices)
+    )
+    reason = forms.CharField(label=_("调整理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class HandlingForm(forms.Form):
+    handling_org = forms.CharField(label=_("承办单位"), max_length=100)
+    handling_contact = forms.CharField(label=_("联系人"), max_length=50, required=False)
+    handling_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+
+
+class PeriodForm(forms.Form):
+    date_from = forms.DateField(
+        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    station = forms.ModelChoiceField(label=_("派出所"), required=False, queryset=Station.objects.all())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", _("结束日期不能早于开始日期。"))
+        return data
+
+
+class CaseFileForm(forms.Form):
+    category = forms.ChoiceField(label=_("纠纷类型"), choices=Category.choices)
+    block = forms.ModelChoiceField(label=_("片区"), required=False, queryset=None, empty_label=_("全所范围"))
+    title = forms.CharField(label=_("档案名称"), max_length=200)
+    measures = forms.CharField(label=_("管控措施"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    review_every_days = forms.IntegerField(label=_("复查周期（天）"), min_value=1, max_value=366, initial=30)
+
+    def __init__(self, *args, blocks=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["block"].queryset = blocks

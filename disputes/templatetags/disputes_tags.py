@@ -1,0 +1,36 @@
+"""Numbers the way ui.md shows them: signed change with an arrow, "—" without a base, the Poisson flag."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag
+def change(value):
+    """↓ 8.3% / ↑ 2.0% / — (no base or a base below 5)."""
+    if value is None:
+        return "—"
+    arrow = "↑" if value > 0 else "↓" if value < 0 else "→"
+    return f"{arrow} {abs(value) * 100:.1f}%"
+
+
+@register.simple_tag
+def points(value):
+    if value is None:
+        return "—"
+    return _("%(sign)s%(v).1f 个百分点") % {
+        "sign": "+" if value > 0 else "−" if value < 0 else "",
+        "v": abs(value) * 100,
+    }
+
+
+@register.simple_tag
+def flag(data):
+    """The Poisson flag with its Z (text, not colour alone)."""
+    if not data or data.get("significant") is None:
+        return ""
+    if data["significant"]:
+        return format_html('<span class="tag warn">● {} Z={}</span>', _("变化显著"), data["z"])
+    return format_html('<span class="tag">○ {} Z={}</span>', _("正常波动"), data["z"])
