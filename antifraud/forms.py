@@ -1,0 +1,169 @@
+"""Forms of the anti-fraud pages; querysets are always narrowed to the user's scope by the view."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from qianwan.notify.choices import ChannelKind
+
+from .choices import FraudType, SessionKind
+from .models import Employee, FraudCase, WorkClass
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class AdminStaffForm(forms.Form):
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    position = forms.CharField(label=_("职务"), max_length=100, required=False)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+
+
+class WorkClassForm(forms.Form):
+    name = forms.CharField(label=_("班组名称"), max_length=100)
+
+
+class WorkClassEditForm(forms.Form):
+    name = forms.CharField(label=_("班组名称"), max_length=100)
+    leader = forms.ModelChoiceField(label=_("班长"), queryset=Employee.objects.none(), required=False)
+    deputy = forms.ModelChoiceField(label=_("副班长"), queryset=Employee.objects.none(), required=False)
+    is_active = forms.BooleanField(label=_("启用"), required=False)
+
+    def __init__(self, *args, employees=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["leader"].queryset = employees
+        self.fields["deputy"].queryset = employees
+
+
+class EmployeeForm(forms.Form):
+    number = forms.CharField(label=_("工号"), max_length=40, required=False)
+    name = forms.CharField(label=_("姓名"), max_length=50)
+    phone = forms.CharField(label=_("手机号"), max_length=20, required=False)
+    work_class = forms.ModelChoiceField(label=_("班组"), queryset=WorkClass.objects.none(), required=False)
+    joined_on = forms.DateField(label=_("入职日期"), required=False, widget=DateInput)
+
+    def __init__(self, *args, classes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["work_class"].queryset = classes
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("花名册（Excel .xlsx）"),
+        help_text=_(
+            "第一行为表头：工号、姓名、手机号、班组、入职日期；按工号（无工号时按手机号）更新已有员工。"
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )
+
+
+class SessionForm(forms.Form):
+    held_on = forms.DateField(label=_("日期"), widget=DateInput)
+    kind = forms.ChoiceField(label=_("形式"), choices=SessionKind.choices)
+    case = forms.ModelChoiceField(label=_("学习案例"), queryset=FraudCase.objects.none(), required=False)
+    speaker = forms.ModelChoiceField(label=_("主讲员工"), queryset=Employee.objects.none(), required=False)
+    attendees = forms.ModelMultipleChoiceField(
+        label=_("参加人员"), queryset=Employee.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    notes = forms.CharField(label=_("记录"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, cases=None, employees=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["case"].queryset = cases
+        self.fields["speaker"].queryset = employees
+        self.fields["attendees"].queryset = employees
+
+
+class ScoreForm(forms.Form):
+    """One decimal field per criterion of the round's standard, bounded by its maximum."""
+
+    def __init__(self, *args, criteria=(), initial_scores=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        initial_scores = initial_scores or {}
+        for criterion in criteria:
+            self.fields[f"c{criterion.pk}"] = forms.DecimalField(
+                label=f"{criterion.name}（{_('满分')} {criterion.max_score:g}，{_('权重')} {criterion.weight:g}）",
+                min_value=0,
+                max_value=criterion.max_score,
+                decimal_places=2,
+                initial=initial_scores.get(criterion.pk),
+                help_text=criterion.description,
+            )
+
+    def scores(self) -> dict[int, object]:
+        return {int(name[1:]): value for name, value in self.cleaned_data.items()}
+
+
+class LetterForm(forms.Form):
+    signatory = forms.CharField(label=_("签署人"), max_length=50)
+    signatory_title = forms.CharField(label=_("签署人职务"), max_length=100, required=False)
+    signed_on = forms.DateField(label=_("签署日期"), widget=DateInput)
+    valid_until = forms.DateField(label=_("有效期至"), widget=DateInput)
+    file = forms.FileField(
+        label=_("扫描件"),
+        help_text=_("PDF、JPG 或 PNG，不超过 10 MB"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+
+class CaseForm(forms.Form):
+    title = forms.CharField(label=_("案例标题"), max_length=200)
+    fraud_type = forms.ChoiceField(label=_("诈骗类型"), choices=FraudType.choices)
+    summary = forms.CharField(label=_("案情"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    lesson = forms.CharField(label=_("防范要点"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+
+class LiaisonGroupForm(forms.Form):
+    name = forms.CharField(label=_("群名称"), max_length=100)
+    kind = forms.ChoiceField(
+        label=_("类型"),
+        choices=[
+            (ChannelKind.DINGTALK.value, ChannelKind.DINGTALK.label),
+            (ChannelKind.WECOM.value, ChannelKind.WECOM.label),
+        ],
+    )
+    url = forms.URLField(label=_("机器人 Webhook 地址"), max_length=500)
+    secret = forms.CharField(label=_("加签密钥（钉钉）"), max_length=200, required=False)
+    station = forms.ModelChoiceField(label=_("派出所"), queryset=None)
+
+    def __init__(self, *args, stations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = stations
+
+
+class NoticeForm(forms.Form):
+    title = forms.CharField(label=_("标题"), max_length=150)
+    fraud_type = forms.ChoiceField(label=_("诈骗类型"), choices=FraudType.choices)
+    body = forms.CharField(label=_("预警内容"), widget=forms.Textarea(attrs={"rows": 4}))
+    groups = forms.ModelMultipleChoiceField(
+        label=_("发送到联络群"), queryset=None, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, groups=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["groups"].queryset = groups
+
+
+class VictimForm(forms.Form):
+    enterprise = forms.ModelChoiceField(label=_("企业"), queryset=None)
+    name = forms.CharField(label=_("受害人"), max_length=50)
+    occurred_on = forms.DateField(label=_("被骗日期"), widget=DateInput)
+    fraud_type = forms.ChoiceField(label=_("诈骗类型"), choices=FraudType.choices)
+    amount_lost = forms.DecimalField(
+        label=_("损失金额（元）"), min_value=0, max_digits=12, decimal_places=2, initial=0
+    )
+    incident = forms.ModelChoiceField(label=_("关联诈骗警情"), queryset=None, required=False)
+    note = forms.CharField(label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, enterprises=None, incidents=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = enterprises
+        self.fields["incident"].queryset = incidents
+
+
+def apply_errors(form, exc) -> None:
+    """Put a service's ValidationError next to the matching fields (others above the form)."""
+    for field, messages in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)

@@ -1,0 +1,508 @@
+"""Pages: the liaison portal (structure, sessions, scoring, letter), station pages for officers, and
+the district ranking for leaders. Every object is looked up in the user's scope (else 404)."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from incidents.models import Incident
+from qianwan.errors import StateConflict
+from qianwan.kpi import add_months
+from qianwan.org.access import role_required
+from qianwan.org.choices import Role
+from qianwan.org.models import Station
+from qianwan.org.scopes import scope_queryset
+
+from . import forms as f
+from . import selectors, services
+from .choices import SessionKind
+from .models import EvaluationRound
+
+STAFF = (Role.OFFICER, Role.STATION_LEADER, Role.BUREAU_LEADER, Role.ADMIN)
+READ = (*STAFF, Role.LIAISON)
+MANAGE = (Role.LIAISON, Role.OFFICER, Role.STATION_LEADER, Role.ADMIN)
+
+
+def _month_param(request) -> date:
+    try:
+        return services.parse_month(request.GET["month"]) if request.GET.get("month") else None
+    except ValidationError:
+        return None
+
+
+def _enterprise(request, pk):
+    return get_object_or_404(selectors.enterprise_list(user=request.user), pk=pk)
+
+
+def _can_manage(user) -> bool:
+    return user.role in MANAGE
+
+
+@role_required(*READ)
+def index(request):
+    if request.user.role == Role.LIAISON:
+        return redirect("antifraud:enterprise", pk=request.user.enterprise_id)
+    return redirect("antifraud:station")
+
+
+@role_required(*STAFF)
+def station(request):
+    """The station's enterprises with this month's coverage, score and letter status."""
+    month = _month_param(request) or services.today_local().replace(day=1)
+    enterprises = selectors.enterprise_list(user=request.user)
+    station_code = request.GET.get("station")
+    if station_code and request.user.role in (Role.BUREAU_LEADER, Role.ADMIN):
+        enterprises = enterprises.filter(station__code=station_code)
+    cover = {
+        row["enterprise"]: row for row in selectors.coverage(user=request.user, month=month)["enterprises"]
+    }
+    scores = {row["enterprise"]: row for row in selectors.enterprise_ranking(user=request.user, month=month)}
+    valid = set(
+        selectors.valid_letter_enterprise_ids(services.today_local()).values_list("enterprise_id", flat=True)
+    )
+    rows = [
+        {"enterprise": e, "coverage": cover.get(e.pk), "score": scores.get(e.pk), "letter": e.pk in valid}
+        for e in enterprises
+    ]
+    return render(
+        request,
+        "antifraud/station.html",
+        {
+            "rows": rows,
+            "month": month,
+            "stations": Station.objects.all()
+            if request.user.role in (Role.BUREAU_LEADER, Role.ADMIN)
+            else None,
+            "letters": selectors.letters_summary(user=request.user),
+        },
+    )
+
+
+# ---------------------------------------------------------------- structure
+
+
+@role_required(*READ)
+def enterprise(request, pk):
+    """Structure: administration tier, classes with leader and deputy, employees, roster import."""
+    ent = _enterprise(request, pk)
+    classes = selectors.class_list(user=request.user).filter(enterprise=ent)
+    employees = selectors.employee_list(user=request.user).filter(enterprise=ent, is_active=True)
+    class_filter = request.GET.get("class")
+    if class_filter and class_filter.isdigit():
+        employees = employees.filter(work_class_id=int(class_filter))
+    forms_ = {
+        "staff_form": f.AdminStaffForm(prefix="staff"),
+        "class_form": f.WorkClassForm(prefix="class"),
+        "employee_form": f.EmployeeForm(prefix="emp", classes=classes),
+        "upload_form": f.RosterUploadForm(),
+    }
+    if request.method == "POST" and _can_manage(request.user):
+        which = request.POST.get("form")
+        try:
+            if which == "staff":
+                form = forms_["staff_form"] = f.AdminStaffForm(request.POST, prefix="staff")
+                if form.is_valid():
+                    services.admin_staff_create(actor=request.user, enterprise=ent, **form.cleaned_data)
+                    messages.success(request, _("已添加管理层责任人。"))
+                    return redirect("antifraud:enterprise", pk=ent.pk)
+            elif which == "class":
+                form = forms_["class_form"] = f.WorkClassForm(request.POST, prefix="class")
+                if form.is_valid():
+                    services.work_class_create(actor=request.user, enterprise=ent, **form.cleaned_data)
+                    messages.success(request, _("已添加班组。"))
+                    return redirect("antifraud:enterprise", pk=ent.pk)
+            elif which == "employee":
+                form = forms_["employee_form"] = f.EmployeeForm(request.POST, prefix="emp", classes=classes)
+                if form.is_valid():
+                    services.employee_create(actor=request.user, enterprise=ent, **form.cleaned_data)
+                    messages.success(request, _("已添加员工。"))
+                    return redirect("antifraud:enterprise", pk=ent.pk)
+            elif which == "upload":
+                form = forms_["upload_form"] = f.RosterUploadForm(request.POST, request.FILES)
+                if form.is_valid():
+                    job = services.roster_import_create(
+                        actor=request.user, enterprise=ent, file=form.cleaned_data["file"]
+                    )
+                    return redirect(
+                        reverse("antifraud:enterprise", args=[ent.pk]) + f"?import={job.pk}#import"
+                    )
+        except ValidationError as exc:
+            f.apply_errors(form, exc)
+    imports = selectors.import_list(user=request.user).filter(enterprise=ent)[:5]
+    return render(
+        request,
+        "antifraud/enterprise.html",
+        {
+            "enterprise": ent,
+            "tab": "structure",
+            "staff": selectors.admin_staff_list(user=request.user).filter(enterprise=ent, is_active=True),
+            "classes": classes,
+            "page": Paginator(employees, 100).get_page(request.GET.get("page")),
+            "imports": imports,
+            "can_manage": _can_manage(request.user),
+            **forms_,
+        },
+    )
+
+
+@role_required(*READ)
+def class_edit(request, pk, class_pk):
+    ent = _enterprise(request, pk)
+    work_class = get_object_or_404(
+        selectors.class_list(user=request.user).filter(enterprise=ent), pk=class_pk
+    )
+    employees = selectors.employee_list(user=request.user).filter(enterprise=ent, is_active=True)
+    initial = {
+        "name": work_class.name,
+        "leader": work_class.leader,
+        "deputy": work_class.deputy,
+        "is_active": work_class.is_active,
+    }
+    form = f.WorkClassEditForm(request.POST or None, initial=initial, employees=employees)
+    if request.method == "POST" and _can_manage(request.user) and form.is_valid():
+        try:
+            services.work_class_update(actor=request.user, work_class=work_class, **form.cleaned_data)
+            messages.success(request, _("班组已保存。"))
+            return redirect("antifraud:enterprise", pk=ent.pk)
+        except ValidationError as exc:
+            f.apply_errors(form, exc)
+    return render(
+        request, "antifraud/class_edit.html", {"enterprise": ent, "work_class": work_class, "form": form}
+    )
+
+
+@role_required(*READ)
+def import_status(request, pk, import_pk):
+    """JSON polled by the progress bar (same fields as the API)."""
+    job = get_object_or_404(selectors.import_list(user=request.user).filter(enterprise_id=pk), pk=import_pk)
+    return JsonResponse(
+        {
+            "id": job.pk,
+            "status": job.status,
+            "status_display": job.get_status_display(),
+            "progress": job.progress,
+            "total_rows": job.total_rows,
+            "processed_rows": job.processed_rows,
+            "created_count": job.created_count,
+            "updated_count": job.updated_count,
+            "errors": job.errors,
+        }
+    )
+
+
+# ---------------------------------------------------------------- sessions
+
+
+@role_required(*READ)
+def sessions(request, pk):
+    """A class's study sessions; record one (with attendance) for the chosen class."""
+    ent = _enterprise(request, pk)
+    classes = selectors.class_list(user=request.user).filter(enterprise=ent, is_active=True)
+    chosen = None
+    class_id = request.GET.get("class") or request.POST.get("class")
+    if class_id and str(class_id).isdigit():
+        chosen = get_object_or_404(classes, pk=int(class_id))
+    elif classes:
+        chosen = classes[0]
+    form = None
+    if chosen is not None:
+        employees = selectors.employee_list(user=request.user).filter(
+            enterprise=ent, work_class=chosen, is_active=True
+        )
+        form = f.SessionForm(
+            request.POST or None,
+            initial={"held_on": services.today_local(), "kind": SessionKind.CLASS_STUDY},
+            cases=selectors.case_list(user=request.user).filter(is_active=True),
+            employees=employees,
+        )
+        if request.method == "POST" and _can_manage(request.user) and form.is_valid():
+            try:
+                services.session_record(actor=request.user, work_class=chosen, **form.cleaned_data)
+                messages.success(request, _("学习活动已记录。"))
+                return redirect(reverse("antifraud:sessions", args=[ent.pk]) + f"?class={chosen.pk}")
+            except ValidationError as exc:
+                f.apply_errors(form, exc)
+    month = _month_param(request) or services.today_local().replace(day=1)
+    cover = selectors.coverage(user=request.user, month=month, enterprise=ent)
+    session_qs = selectors.session_list(user=request.user).filter(enterprise=ent)
+    return render(
+        request,
+        "antifraud/sessions.html",
+        {
+            "enterprise": ent,
+            "tab": "sessions",
+            "classes": classes,
+            "chosen": chosen,
+            "form": form,
+            "can_manage": _can_manage(request.user),
+            "page": Paginator(session_qs, 30).get_page(request.GET.get("page")),
+            "coverage": cover,
+            "month": month,
+        },
+    )
+
+
+# ---------------------------------------------------------------- scoring
+
+
+@role_required(*READ)
+def scoring(request, pk):
+    """This month's pairings where the enterprise's classes score; the results of its classes."""
+    ent = _enterprise(request, pk)
+    month = _month_param(request) or services.today_local().replace(day=1)
+    evaluation_round = EvaluationRound.objects.select_related("standard").filter(month=month).first()
+    criteria = list(evaluation_round.standard.criteria.all()) if evaluation_round else []
+    to_score = selectors.pairing_list(user=request.user).filter(round__month=month, evaluator__enterprise=ent)
+    cards = []
+    posted_id = request.POST.get("pairing")
+    for pairing in to_score:
+        initial = {s.criterion_id: s.value for s in pairing.scores.all()}
+        bound = request.method == "POST" and posted_id == str(pairing.pk)
+        form = f.ScoreForm(
+            request.POST if bound else None,
+            criteria=criteria,
+            initial_scores=initial,
+            prefix=f"p{pairing.pk}",
+        )
+        if bound and _can_manage(request.user) and form.is_valid():
+            try:
+                services.evaluation_submit(
+                    actor=request.user,
+                    month=month,
+                    evaluator=pairing.evaluator,
+                    evaluated=pairing.evaluated,
+                    scores=form.scores(),
+                )
+                messages.success(request, _("已提交对“%(c)s”的评分。") % {"c": pairing.evaluated.name})
+                return redirect(reverse("antifraud:scoring", args=[ent.pk]) + f"?month={month:%Y-%m}")
+            except ValidationError as exc:
+                f.apply_errors(form, exc)
+            except StateConflict as exc:
+                form.add_error(None, exc.message)
+        cards.append({"pairing": pairing, "form": form})
+    return render(
+        request,
+        "antifraud/scoring.html",
+        {
+            "enterprise": ent,
+            "tab": "scoring",
+            "month": month,
+            "prev_month": date(*add_months(month.year, month.month, -1), 1),
+            "round": evaluation_round,
+            "criteria": criteria,
+            "cards": cards,
+            "can_manage": _can_manage(request.user),
+            "ranking": selectors.class_ranking(user=request.user, month=month, enterprise=ent),
+            "trend": selectors.evaluation_trend(user=request.user, end_month=month, enterprise=ent),
+        },
+    )
+
+
+# ---------------------------------------------------------------- letters
+
+
+@role_required(*READ)
+def letters(request, pk):
+    ent = _enterprise(request, pk)
+    form = f.LetterForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and _can_manage(request.user) and form.is_valid():
+        try:
+            services.letter_upload(actor=request.user, enterprise=ent, **form.cleaned_data)
+            messages.success(request, _("责任书已上传。"))
+            return redirect("antifraud:letters", pk=ent.pk)
+        except ValidationError as exc:
+            f.apply_errors(form, exc)
+    today = services.today_local()
+    items = [
+        {"letter": letter, "valid": letter.is_valid_on(today)}
+        for letter in selectors.letter_list(user=request.user).filter(enterprise=ent)
+    ]
+    return render(
+        request,
+        "antifraud/letters.html",
+        {
+            "enterprise": ent,
+            "tab": "letters",
+            "items": items,
+            "form": form,
+            "can_manage": _can_manage(request.user),
+        },
+    )
+
+
+@role_required(*READ)
+def letter_file(request, pk, letter_pk):
+    from django.http import FileResponse
+
+    letter = get_object_or_404(
+        selectors.letter_list(user=request.user).filter(enterprise_id=pk), pk=letter_pk
+    )
+    return FileResponse(
+        letter.file.open("rb"), as_attachment=False, filename=letter.file.name.rsplit("/", 1)[-1]
+    )
+
+
+@role_required(*STAFF)
+def letters_missing(request):
+    return render(
+        request,
+        "antifraud/letters_missing.html",
+        {
+            "enterprises": selectors.enterprises_missing_letter(user=request.user),
+            "summary": selectors.letters_summary(user=request.user),
+        },
+    )
+
+
+# ---------------------------------------------------------------- district ranking
+
+
+@role_required(*STAFF)
+def ranking(request):
+    """District (or station) ranking: enterprises and classes by score, victims per 1,000 employees."""
+    month = _month_param(request) or services.today_local().replace(day=1)
+    station_obj = None
+    if request.user.role in (Role.OFFICER, Role.STATION_LEADER):
+        station_obj = request.user.station
+    elif request.GET.get("station"):
+        station_obj = Station.objects.filter(code=request.GET["station"]).first()
+    year_start = date(month.year, 1, 1)
+    month_end = selectors.month_bounds(month)[1]
+    return render(
+        request,
+        "antifraud/ranking.html",
+        {
+            "month": month,
+            "station": station_obj,
+            "stations": Station.objects.all(),
+            "enterprises": selectors.enterprise_ranking(user=request.user, month=month, station=station_obj),
+            "classes": selectors.class_ranking(user=request.user, month=month, station=station_obj)[:50],
+            "trend": selectors.evaluation_trend(user=request.user, end_month=month, station=station_obj),
+            "victims": selectors.victims_yoy(
+                user=request.user, date_from=year_start, date_to=month_end, station=station_obj
+            ),
+            "victim_rows": selectors.victims_by_enterprise(
+                user=request.user, date_from=year_start, date_to=month_end, station=station_obj
+            )[:50],
+            "year_start": year_start,
+            "month_end": month_end,
+        },
+    )
+
+
+# ---------------------------------------------------------------- case library
+
+
+@role_required(*READ)
+def cases(request):
+    form = f.CaseForm(request.POST or None) if request.user.role in STAFF else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        data = dict(form.cleaned_data)
+        data.pop("is_active")
+        try:
+            services.fraud_case_create(actor=request.user, **data)
+            messages.success(request, _("案例已加入案例库。"))
+            return redirect("antifraud:cases")
+        except ValidationError as exc:
+            f.apply_errors(form, exc)
+    return render(
+        request,
+        "antifraud/cases.html",
+        {
+            "page": Paginator(selectors.case_list(user=request.user), 50).get_page(request.GET.get("page")),
+            "form": form,
+        },
+    )
+
+
+@role_required(*STAFF)
+def case_edit(request, case_pk):
+    case = get_object_or_404(selectors.case_list(user=request.user), pk=case_pk)
+    initial = {k: getattr(case, k) for k in services.CASE_FIELDS}
+    form = f.CaseForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.fraud_case_update(actor=request.user, case=case, **form.cleaned_data)
+            messages.success(request, _("案例已保存。"))
+            return redirect("antifraud:cases")
+        except ValidationError as exc:
+            f.apply_errors(form, exc)
+    return render(request, "antifraud/case_edit.html", {"case": case, "form": form})
+
+
+# ---------------------------------------------------------------- liaison groups and notices
+
+
+@role_required(*STAFF)
+def notices(request):
+    groups = selectors.liaison_group_list(user=request.user)
+    stations = scope_queryset(Station.objects.all(), request.user, station_field="pk")
+    notice_form = f.NoticeForm(prefix="n", groups=groups.filter(enabled=True))
+    group_form = f.LiaisonGroupForm(prefix="g", stations=stations)
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "group":
+                group_form = f.LiaisonGroupForm(request.POST, prefix="g", stations=stations)
+                if group_form.is_valid():
+                    services.liaison_group_create(actor=request.user, **group_form.cleaned_data)
+                    messages.success(request, _("联络群已添加。"))
+                    return redirect("antifraud:notices")
+            else:
+                notice_form = f.NoticeForm(request.POST, prefix="n", groups=groups.filter(enabled=True))
+                if notice_form.is_valid():
+                    notice = services.notice_send(actor=request.user, **notice_form.cleaned_data)
+                    messages.success(request, _("预警已发送，投递结果见下方记录。"))
+                    return redirect("antifraud:notice", notice_pk=notice.pk)
+        except ValidationError as exc:
+            f.apply_errors(group_form if request.POST.get("form") == "group" else notice_form, exc)
+    return render(
+        request,
+        "antifraud/notices.html",
+        {
+            "groups": groups,
+            "page": Paginator(selectors.notice_list(user=request.user), 30).get_page(request.GET.get("page")),
+            "notice_form": notice_form,
+            "group_form": group_form,
+        },
+    )
+
+
+@role_required(*STAFF)
+def notice(request, notice_pk):
+    item = get_object_or_404(selectors.notice_list(user=request.user), pk=notice_pk)
+    return render(
+        request, "antifraud/notice.html", {"notice": item, "deliveries": selectors.notice_deliveries(item)}
+    )
+
+
+# ---------------------------------------------------------------- victims
+
+
+@role_required(*STAFF)
+def victims(request):
+    enterprises = selectors.enterprise_list(user=request.user)
+    incidents = scope_queryset(
+        Incident.objects.filter(category="fraud"), request.user, station_field="station"
+    )
+    form = f.VictimForm(request.POST or None, enterprises=enterprises, incidents=incidents)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.victim_record(actor=request.user, **form.cleaned_data)
+            messages.success(request, _("受害员工已登记。"))
+            return redirect("antifraud:victims")
+        except ValidationError as exc:
+            f.apply_errors(form, exc)
+    return render(
+        request,
+        "antifraud/victims.html",
+        {
+            "form": form,
+            "page": Paginator(selectors.victim_list(user=request.user), 50).get_page(request.GET.get("page")),
+        },
+    )
