@@ -211,6 +211,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "notify-deliveries-sweep": {"task": "qianwan.notify.tasks.deliveries_sweep", "schedule": 15.0},
     "exchange-push-sweep": {"task": "qianwan.exchange.tasks.outbound_push_sweep", "schedule": 30.0},
+    # hazard rectification deadlines are days away: a due_at sweep, never ETA tasks
+    "risks-hazard-reminders-sweep": {"task": "risks.tasks.hazard_reminders_sweep", "schedule": 300.0},
+    # weekly early warning; idempotent per (category, period), so a restart or a second beat is harmless
+    "risks-hotspots-weekly": {"task": "risks.tasks.hotspots_weekly", "schedule": timedelta(days=7)},
     # hourly, idempotent per day by notification key; reminders only from DISPUTES_SWEEP_HOUR (08:00)
     "disputes-followup-sweep": {"task": "disputes.tasks.followup_sweep", "schedule": 3600.0},
     "incidents-clocks-sweep": {"task": "incidents.tasks.clocks_sweep", "schedule": 15.0},

@@ -1,0 +1,503 @@
+"""Pages of the risks app: the hazard ledger, reconciliation (对账), the battle map (挂图作战),
+early warning (risk points and work plans) and campaigns. Every write goes through a service."""
+
+import io
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from qianwan.audit.models import AuditEntry
+from qianwan.errors import StateConflict
+from qianwan.kpi import add_months
+from qianwan.org.access import role_required
+from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
+from qianwan.org.scopes import can_act_for_station
+
+from . import selectors, services
+from .api.views import evidence_response
+from .choices import HazardLevel, HazardStatus, RiskPointStatus
+from .evidence import max_bytes
+from .filtersets import HazardFilter, RiskPointFilter
+from .forms import (
+    CampaignForm,
+    DecisionForm,
+    EvidenceForm,
+    HazardForm,
+    HotspotRunForm,
+    InspectionForm,
+    NoteForm,
+    OperationForm,
+    PeriodForm,
+    PromoteForm,
+    ReopenForm,
+    ReviewForm,
+    ViolationsForm,
+    WorkPlanForm,
+    end_of_day,
+)
+from .models import InspectionProblem
+
+STAFF = tuple(STAFF_ROLES)
+LEADERS = tuple(LEADER_ROLES)
+SORTS = {
+    "found_at",
+    "-found_at",
+    "rectify_by",
+    "-rectify_by",
+    "level",
+    "-level",
+    "status",
+    "-status",
+    "number",
+    "-number",
+}
+
+
+def _attempt(request, form, fn):
+    """Run a service; bad input goes to the form, a state conflict to the page; returns the result or None."""
+    try:
+        return fn()
+    except ValidationError as exc:
+        if form is None:
+            messages.error(request, "；".join(exc.messages))
+        elif hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc.messages)
+    except StateConflict as exc:
+        if form is None:
+            messages.error(request, exc.message)
+        else:
+            form.add_error(None, exc.message)
+    return None
+
+
+# --------------------------------------------------------------------------- hazard ledger
+
+
+@role_required(*STAFF)
+@require_GET
+def index(request):
+    """The hazard ledger: filters, counts, a sortable table."""
+    base = selectors.hazard_list(user=request.user)
+    filterset = HazardFilter(request.GET or None, queryset=base)
+    qs = filterset.qs if filterset.is_valid() else base.none()
+    sort = request.GET.get("sort", "-found_at")
+    qs = qs.order_by(sort if sort in SORTS else "-found_at", "-id")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "risks/index.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "counts": selectors.hazard_status_counts(user=request.user),
+            "now": timezone.now(),
+            "sort": sort,
+        },
+    )
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def hazard_new(request):
+    form = HazardForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        hazard = _attempt(
+            request, form, lambda: services.hazard_create(actor=request.user, **form.service_kwargs())
+        )
+        if hazard:
+            messages.success(request, _("已登记隐患 %(n)s。") % {"n": hazard.number})
+            return redirect("risks:hazard_detail", pk=hazard.pk)
+    return render(request, "risks/hazard_form.html", {"form": form})
+
+
+def _history(obj):
+    return AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by(
+        "at", "id"
+    )
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def hazard_detail(request, pk):
+    """A hazard with its evidence, history and the next steps (rectify / close / reopen / upload)."""
+    hazard = get_object_or_404(selectors.hazard_detail_qs(user=request.user), pk=pk)
+    forms = {
+        "rectify": NoteForm(prefix="rectify"),
+        "close": NoteForm(prefix="close"),
+        "reopen": ReopenForm(prefix="reopen"),
+        "evidence": EvidenceForm(prefix="evidence"),
+    }
+    if request.method == "POST":
+        step = request.POST.get("step")
+        if step not in forms:
+            raise Http404
+        if not can_act_for_station(request.user, hazard.station):
+            raise Http404
+        form_class = type(forms[step])
+        form = form_class(request.POST, request.FILES, prefix=step)
+        forms[step] = form
+        if form.is_valid():
+            data = form.cleaned_data
+            actions = {
+                "rectify": lambda: services.hazard_rectify(
+                    actor=request.user, hazard=hazard, note=data["note"]
+                ),
+                "close": lambda: services.hazard_close(actor=request.user, hazard=hazard, note=data["note"]),
+                "reopen": lambda: services.hazard_reopen(
+                    actor=request.user,
+                    hazard=hazard,
+                    reason=data["reason"],
+                    rectify_by=end_of_day(data["rectify_by"]) if data.get("rectify_by") else None,
+                ),
+                "evidence": lambda: services.evidence_add(
+                    actor=request.user, hazard=hazard, upload=data["file"], note=data["note"]
+                ),
+            }
+            if _attempt(request, form, actions[step]):
+                messages.success(request, _("已保存。"))
+                return redirect("risks:hazard_detail", pk=hazard.pk)
+        hazard.refresh_from_db()
+    return render(
+        request,
+        "risks/hazard_detail.html",
+        {
+            "hazard": hazard,
+            "forms": forms,
+            "history": _history(hazard),
+            "overdue": hazard.is_open and hazard.rectify_by < timezone.now(),
+            "can_close": hazard.status == HazardStatus.RECTIFIED and hazard.recorded_by_id != request.user.pk,
+            "max_mb": max_bytes() // 1048576,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*STAFF)
+@require_GET
+def evidence_download(request, pk, evidence_id):
+    """Evidence files are never under the web root: this view checks scope, then streams the file."""
+    item = selectors.evidence_get(user=request.user, hazard_id=pk, evidence_id=evidence_id)
+    if item is None:
+        raise Http404
+    return evidence_response(item)
+
+
+# --------------------------------------------------------------------------- reconciliation
+
+
+def _default_period():
+    today = timezone.localdate()
+    y, m = add_months(today.year, today.month, -11)
+    return today.replace(year=y, month=m, day=1), today
+
+
+@role_required(*STAFF)
+@require_GET
+def reconciliation(request):
+    """对账: per station and by cohort (month found); ``?export=xlsx`` downloads the same tables."""
+    form = PeriodForm(request.GET or None)
+    date_from, date_to = _default_period()
+    station = None
+    if form.is_bound and form.is_valid():
+        date_from = form.cleaned_data.get("date_from") or date_from
+        date_to = form.cleaned_data.get("date_to") or date_to
+        station = form.cleaned_data.get("station")
+    if station is not None and not can_act_for_station(request.user, station):
+        raise Http404
+    data = selectors.reconciliation(user=request.user, date_from=date_from, date_to=date_to, station=station)
+    if request.GET.get("export") == "xlsx":
+        return _reconciliation_xlsx(data, date_from, date_to)
+    return render(
+        request,
+        "risks/reconciliation.html",
+        {"form": form, "data": data, "date_from": date_from, "date_to": date_to},
+    )
+
+
+def _pct(value):
+    return None if value is None else round(value, 4)
+
+
+def _reconciliation_xlsx(data, date_from, date_to) -> HttpResponse:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    heads = [
+        _("发现"),
+        _("已整改"),
+        _("已销号"),
+        _("逾期"),
+        _("销号率"),
+        _("销号天数中位数"),
+        _("独立核验销号"),
+        _("独立核验占比"),
+    ]
+
+    def values(row):
+        return [
+            row["found"], row["rectified"], row["closed"], row["overdue"], _pct(row["close_rate"]),
+            row["median_days_to_close"], row["independent"], _pct(row["independent_share"]),
+        ]  # fmt: skip
+
+    ws = wb.active
+    ws.title = _("按派出所")
+    ws.append([_("隐患对账（发现日期 %(a)s 至 %(b)s）") % {"a": date_from, "b": date_to}])
+    ws["A1"].font = Font(bold=True)
+    ws.append([_("派出所"), *heads])
+    for row in data["stations"]:
+        ws.append([row["station"].name, *values(row)])
+    ws.append([_("合计"), *values(data["total"])])
+    ws2 = wb.create_sheet(_("按发现月份"))
+    ws2.append([_("发现月份"), *heads])
+    for row in data["months"]:
+        ws2.append([row["month"], *values(row)])
+    for sheet in (ws, ws2):
+        for col in "FI":
+            for cell in sheet[col][1:]:
+                cell.number_format = "0.0%"
+    out = io.BytesIO()
+    wb.save(out)
+    response = HttpResponse(
+        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="hazard-reconciliation-{date_from}-{date_to}.xlsx"'
+    )
+    return response
+
+
+# --------------------------------------------------------------------------- battle map
+
+
+@role_required(*STAFF)
+@require_GET
+def battle_map(request):
+    """挂图作战: the map page; data comes from the GeoJSON endpoint, tiles only when configured."""
+    level = request.GET.get("level") or ""
+    if level and level not in HazardLevel.values:
+        level = ""
+    return render(
+        request,
+        "risks/map.html",
+        {
+            "levels": HazardLevel.choices,
+            "level": level,
+            "data_url": reverse("risks-api:map-data") + (f"?level={level}" if level else ""),
+            "tile_url": settings.MAP_TILE_URL,
+            "center": settings.MAP_CENTER,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- early warning
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def warning(request):
+    """Early warning: the latest hotspot runs, hot cells, and risk-point candidates to decide."""
+    form = HotspotRunForm(request.POST or None)
+    if request.method == "POST":
+        if request.user.role not in LEADER_ROLES:
+            raise Http404
+        if form.is_valid():
+            run = _attempt(
+                request,
+                form,
+                lambda: services.hotspot_run_compute(actor=request.user, force=True, **form.cleaned_data),
+            )
+            if run:
+                messages.success(request, _("热点分析完成：%(n)d 个显著热点网格。") % {"n": run.hot_cells})
+                return redirect(reverse("risks:warning") + f"?run={run.pk}")
+    runs = selectors.latest_runs(user=request.user)
+    selected = None
+    if request.GET.get("run", "").isdigit():
+        selected = selectors.hotspot_runs(user=request.user).filter(pk=int(request.GET["run"])).first()
+        if selected and selected not in runs:
+            runs = [selected, *runs]
+    cells = selectors.hot_cells(user=request.user, runs=[selected] if selected else runs)[:200]
+    points_filter = RiskPointFilter(
+        request.GET or None, queryset=selectors.risk_point_list(user=request.user)
+    )
+    points = points_filter.qs if points_filter.is_valid() else selectors.risk_point_list(user=request.user)
+    return render(
+        request,
+        "risks/warning.html",
+        {
+            "form": form,
+            "runs": runs,
+            "selected": selected,
+            "cells": cells,
+            "candidates": points.filter(status=RiskPointStatus.CANDIDATE)[:100],
+            "accepted": points.filter(status=RiskPointStatus.ACCEPTED)[:100],
+            "is_leader": request.user.role in LEADER_ROLES,
+            "history_runs": selectors.hotspot_runs(user=request.user)[:20],
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def riskpoint_detail(request, pk):
+    point = get_object_or_404(selectors.risk_point_detail_qs(user=request.user), pk=pk)
+    plan = getattr(point, "work_plan", None)
+    forms = {
+        "decide": DecisionForm(prefix="decide", initial={"name": point.name}),
+        "plan": WorkPlanForm(prefix="plan", station=point.station),
+        "review": ReviewForm(prefix="review"),
+    }
+    if request.method == "POST":
+        step = request.POST.get("step")
+        if step not in ("accept", "dismiss", "plan", "review"):
+            raise Http404
+        key = "decide" if step in ("accept", "dismiss") else step
+        form = (
+            WorkPlanForm(request.POST, prefix="plan", station=point.station)
+            if key == "plan"
+            else type(forms[key])(request.POST, prefix=key)
+        )
+        forms[key] = form
+        if form.is_valid():
+            d = form.cleaned_data
+            review = None
+            if step == "review":
+                if plan is None:
+                    raise Http404
+                review = get_object_or_404(plan.reviews.all(), pk=request.POST.get("review_id"))
+
+            def fn():
+                if step == "accept":
+                    return services.risk_point_accept(
+                        actor=request.user, risk_point=point, note=d["note"], name=d["name"]
+                    )
+                if step == "dismiss":
+                    return services.risk_point_dismiss(actor=request.user, risk_point=point, note=d["note"])
+                if step == "plan":
+                    return services.work_plan_create(actor=request.user, risk_point=point, **d)
+                return services.work_plan_review_done(
+                    actor=request.user, review=review, note=d["note"], status=d["status"] or None
+                )
+
+            if _attempt(request, form, fn):
+                messages.success(request, _("已保存。"))
+                return redirect("risks:riskpoint_detail", pk=point.pk)
+    return render(
+        request,
+        "risks/riskpoint_detail.html",
+        {
+            "point": point,
+            "plan": plan,
+            "forms": forms,
+            "hazards": point.hazards.select_related("station").all(),
+            "is_leader": request.user.role in LEADER_ROLES,
+            "history": _history(point),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --------------------------------------------------------------------------- campaigns
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def campaign_list(request):
+    form = CampaignForm(request.POST or None)
+    can_create = request.user.role in (Role.BUREAU_LEADER, Role.ADMIN)
+    if request.method == "POST":
+        if not can_create:
+            raise Http404
+        if form.is_valid():
+            campaign = _attempt(
+                request, form, lambda: services.campaign_create(actor=request.user, **form.cleaned_data)
+            )
+            if campaign:
+                return redirect("risks:campaign_detail", pk=campaign.pk)
+    station = request.user.station if request.user.role in (Role.OFFICER, Role.STATION_LEADER) else None
+    campaigns = [
+        (c, selectors.campaign_summary(campaign=c, station=station))
+        for c in selectors.campaign_list(user=request.user)[:30]
+    ]
+    return render(
+        request,
+        "risks/campaign_list.html",
+        {"campaigns": campaigns, "form": form, "can_create": can_create},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*STAFF)
+@require_http_methods(["GET", "POST"])
+def campaign_detail(request, pk):
+    campaign = get_object_or_404(selectors.campaign_list(user=request.user), pk=pk)
+    user = request.user
+    forms = {
+        "operation": OperationForm(prefix="operation", user=user),
+        "inspection": InspectionForm(prefix="inspection", user=user),
+        "violations": ViolationsForm(prefix="violations", user=user),
+        "promote": PromoteForm(prefix="promote"),
+        "rectify": NoteForm(prefix="rectify"),
+    }
+    if request.method == "POST":
+        step = request.POST.get("step")
+        if step not in forms:
+            raise Http404
+        cls = type(forms[step])
+        kwargs = {"user": user} if step in ("operation", "inspection", "violations") else {}
+        form = cls(request.POST, prefix=step, **kwargs)
+        forms[step] = form
+        if form.is_valid():
+            d = form.cleaned_data
+            problem = None
+            if step in ("promote", "rectify"):
+                problems = InspectionProblem.objects.filter(
+                    inspection__in=selectors.inspection_list(user=user, campaign=campaign)
+                )
+                problem = get_object_or_404(problems, pk=request.POST.get("problem_id"))
+            fns = {
+                "operation": lambda: services.operation_create(actor=user, campaign=campaign, **d),
+                "inspection": lambda: services.inspection_create(
+                    actor=user, campaign=campaign, **form.service_kwargs()
+                ),
+                "violations": lambda: services.violations_record(actor=user, campaign=campaign, **d),
+                "promote": lambda: services.problem_promote(
+                    actor=user,
+                    problem=problem,
+                    category=d["category"],
+                    level=d["level"],
+                    rectify_by=end_of_day(d["rectify_by"]),
+                ),
+                "rectify": lambda: services.problem_rectify(actor=user, problem=problem, note=d["note"]),
+            }
+            if _attempt(request, form, fns[step]):
+                messages.success(request, _("已保存。"))
+                return redirect("risks:campaign_detail", pk=campaign.pk)
+    station = user.station if user.role in (Role.OFFICER, Role.STATION_LEADER) else None
+    return render(
+        request,
+        "risks/campaign_detail.html",
+        {
+            "campaign": campaign,
+            "summary": selectors.campaign_summary(campaign=campaign, station=station),
+            "total": selectors.campaign_summary(campaign=campaign) if station else None,
+            "station": station,
+            "operations": campaign.operations.prefetch_related("stations"),
+            "inspections": selectors.inspection_list(user=user, campaign=campaign)[:200],
+            "forms": forms,
+            "is_leader": user.role in LEADER_ROLES,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

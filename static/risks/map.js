@@ -1,0 +1,158 @@
+/* Reusable offline map (挂图作战) on the Leaflet that django-leaflet bundles.
+ *
+ * Markup: <div data-qw-map data-sources="URL [URL …]" data-outline="URL" data-tile-url="" data-center="lat,lon"
+ *              data-zoom="12" data-label-open="…" data-label-count="…" data-label-error="…"></div>
+ * Each source returns a GeoJSON FeatureCollection; an optional foreign member
+ * "layers": [{"id", "label", "on"}] names the overlay layers. Every feature's properties may carry:
+ *   layer (id, required), label, detail, url (click-through), color, radius, hollow (bool),
+ *   shape ("circle" default | "square" | "station"), and polygons/lines are drawn as they are.
+ * With no tile URL the map shows a plain background and the outline, and everything else still works.
+ * Other apps (e.g. traffic patrol zones) reuse it by pointing data-sources at their own endpoint,
+ * or by calling window.QianwanMap.mount(element).
+ */
+(function () {
+  "use strict";
+  if (typeof L === "undefined") { return; }
+
+  function text(tag, value, cls) {
+    var node = document.createElement(tag);
+    node.textContent = value == null ? "" : String(value);
+    if (cls) { node.className = cls; }
+    return node;
+  }
+
+  function popupFor(props, labels) {
+    var box = document.createElement("div");
+    box.className = "qw-popup";
+    if (props.url) {
+      var a = text("a", props.label || labels.open);
+      a.href = props.url;
+      a.className = "qw-popup-title";
+      box.appendChild(a);
+    } else {
+      box.appendChild(text("strong", props.label));
+    }
+    if (props.detail) { box.appendChild(text("div", props.detail, "qw-popup-detail")); }
+    if (props.url) {
+      var open = text("a", labels.open + " ›", "qw-popup-open");
+      open.href = props.url;
+      box.appendChild(open);
+    }
+    return box;
+  }
+
+  function pointLayer(feature, latlng) {
+    var p = feature.properties || {};
+    var cls = "qw-f qw-layer-" + (p.layer || "other") + (p.kind ? " qw-kind-" + p.kind : "");
+    if (p.shape === "square" || p.shape === "station") {
+      var glyph = p.shape === "station" ? "★" : "■";
+      return L.marker(latlng, {
+        title: p.label || "",
+        alt: p.label || "",
+        keyboard: true,
+        icon: L.divIcon({
+          className: cls + " qw-icon qw-" + p.shape,
+          html: "<span aria-hidden=\"true\">" + glyph + "</span>",
+          iconSize: [18, 18],
+          iconAnchor: [9, 9]
+        })
+      }).on("add", function (e) {
+        var icon = e.target.getElement && e.target.getElement();
+        if (icon && p.color) { icon.style.color = p.color; }
+      });
+    }
+    return L.circleMarker(latlng, {
+      radius: p.radius || 6,
+      color: p.color || "#0b4a8b",
+      weight: 2,
+      fillColor: p.color || "#0b4a8b",
+      fillOpacity: p.hollow ? 0 : 0.75,
+      className: cls
+    });
+  }
+
+  function styleFor(feature) {
+    var p = feature.properties || {};
+    var cls = "qw-f qw-layer-" + (p.layer || "other");
+    if (p.layer === "district") {
+      return { color: "#0b4a8b", weight: 2, dashArray: "6 4", fillColor: "#dfe8f3", fillOpacity: 0.35, className: cls, interactive: false };
+    }
+    return { color: p.color || "#c92a2a", weight: 1, fillColor: p.color || "#c92a2a", fillOpacity: 0.35, className: cls };
+  }
+
+  function mount(el) {
+    if (el.qwMap) { return el.qwMap; }
+    var ds = el.dataset;
+    var labels = { open: ds.labelOpen || "Open", count: ds.labelCount || "", error: ds.labelError || "Error" };
+    var centre = (ds.center || "30.29,121.23").split(",").map(Number);
+    var map = L.map(el, { center: centre, zoom: Number(ds.zoom || 12), preferCanvas: false, attributionControl: !!ds.tileUrl });
+    if (ds.tileUrl) {
+      L.tileLayer(ds.tileUrl, { maxZoom: 19 }).addTo(map);
+    } else {
+      el.classList.add("qw-map-plain");
+    }
+    var state = { map: map, groups: {}, labels: {}, on: {}, control: L.control.layers(null, {}, { collapsed: false }).addTo(map), count: 0 };
+    el.qwMap = state;
+
+    function group(id) {
+      if (!state.groups[id]) {
+        state.groups[id] = L.featureGroup();
+        if (state.on[id] !== false) { state.groups[id].addTo(map); }
+      }
+      return state.groups[id];
+    }
+
+    function add(collection) {
+      (collection.layers || []).forEach(function (meta) {
+        state.labels[meta.id] = meta.label;
+        if (meta.on === false && !state.groups[meta.id]) { state.on[meta.id] = false; }
+      });
+      L.geoJSON(collection, {
+        pointToLayer: pointLayer,
+        style: styleFor,
+        onEachFeature: function (feature, layer) {
+          var p = feature.properties || {};
+          if (p.layer !== "district") { layer.bindPopup(popupFor(p, labels)); }
+          if (p.label && layer.bindTooltip && p.layer !== "district") { layer.bindTooltip(p.label); }
+          group(p.layer || "other").addLayer(layer);
+          state.count += 1;
+        }
+      });
+    }
+
+    function refreshControl() {
+      Object.keys(state.groups).forEach(function (id) {
+        if (id === "district") { return; }
+        var n = state.groups[id].getLayers().length;
+        state.control.removeLayer(state.groups[id]);
+        state.control.addOverlay(state.groups[id], (state.labels[id] || id) + " (" + n + ")");
+      });
+    }
+
+    function load(url) {
+      return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
+    }
+
+    var status = document.querySelector("[data-map-status]");
+    var outline = ds.outline ? load(ds.outline).then(function (geo) {
+      var layer = L.geoJSON(geo, { style: styleFor, interactive: false }).addTo(map);
+      map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+    }) : Promise.resolve();
+    var sources = (ds.sources || "").split(/\s+/).filter(Boolean);
+    Promise.all([outline].concat(sources.map(function (u) { return load(u).then(add); })))
+      .then(function () {
+        refreshControl();
+        el.dataset.loaded = String(state.count);
+        if (status) { status.textContent = state.count + " " + labels.count; }
+      })
+      .catch(function () {
+        el.dataset.loaded = "error";
+        if (status) { status.textContent = labels.error; }
+      });
+    return state;
+  }
+
+  window.QianwanMap = { mount: mount };
+  Array.prototype.forEach.call(document.querySelectorAll("[data-qw-map]"), mount);
+})();
