@@ -1,2 +1,16 @@
+from django.urls import path
+
+from . import views
+
 app_name = "incidents"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("board/", views.board, name="board"),
+    path("board.json", views.board_data, name="board_data"),
+    path("new/", views.call_new, name="new"),
+    path("list/", views.incident_list, name="list"),
+    path("kpi/", views.kpi, name="kpi"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/events/", views.record_event, name="record_event"),
+    path("from-inbound/<int:pk>/", views.accept_inbound, name="accept_inbound"),
+]

@@ -1,0 +1,69 @@
+from django.contrib import admin
+
+from .models import Incident, IncidentEvent, SlaClock, SlaPolicy
+
+
+@admin.register(SlaPolicy)
+class SlaPolicyAdmin(admin.ModelAdmin):
+    """Editable reference data: a change applies to incidents received afterwards only."""
+
+    list_display = [
+        "__str__",
+        "dispatch_seconds",
+        "video_supervision_seconds",
+        "leader_notified_seconds",
+        "arrival_seconds",
+        "warn_before_seconds",
+        "escalate_after_seconds",
+        "updated_at",
+    ]
+
+
+class EventInline(admin.TabularInline):
+    model = IncidentEvent
+    fk_name = "incident"
+    extra = 0
+    can_delete = False
+    readonly_fields = ["kind", "at", "note", "target", "actor", "supersedes", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ClockInline(admin.TabularInline):
+    model = SlaClock
+    extra = 0
+    can_delete = False
+    readonly_fields = [
+        "stage",
+        "limit_seconds",
+        "deadline",
+        "done_at",
+        "met",
+        "not_needed",
+        "warned_at",
+        "breached_at",
+        "escalated_at",
+        "next_fire_at",
+        "task_id",
+    ]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Incident)
+class IncidentAdmin(admin.ModelAdmin):
+    """Read-only: incidents change only through the service (timeline rules, clocks, audit)."""
+
+    list_display = ["number", "station", "category", "status", "received_at"]
+    list_filter = ["status", "category", "station"]
+    search_fields = ["number", "address"]
+    date_hierarchy = "received_at"
+    inlines = [ClockInline, EventInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Incident._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

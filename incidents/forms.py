@@ -1,0 +1,81 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from qianwan.exchange.models import Partner
+from qianwan.org.choices import STATION_ROLES
+from qianwan.org.models import Station
+
+from .choices import Category, EventKind
+
+
+class LocalDateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M:%S", attrs={"step": "1", **kwargs.pop("attrs", {})}, **kwargs)
+
+
+DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+class CallForm(forms.Form):
+    """The call-taking form: in the order the call goes, no mouse needed (Enter submits)."""
+
+    caller_phone = forms.CharField(
+        label=_("报警电话"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "tel", "autocomplete": "off"}),
+    )
+    category = forms.ChoiceField(label=_("警情类别"), choices=Category.choices)
+    address = forms.CharField(
+        label=_("发生地址"), max_length=300, widget=forms.TextInput(attrs={"autocomplete": "off"})
+    )
+    description = forms.CharField(
+        label=_("简要警情"),
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    received_at = forms.DateTimeField(
+        label=_("接警时间"), input_formats=DATETIME_FORMATS, widget=LocalDateTimeInput()
+    )
+    station = forms.ModelChoiceField(label=_("派出所"), queryset=Station.objects.filter(is_active=True))
+    lat = forms.FloatField(label=_("纬度（可选）"), required=False, min_value=-90, max_value=90)
+    lon = forms.FloatField(label=_("经度（可选）"), required=False, min_value=-180, max_value=180)
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("received_at", timezone.localtime().replace(microsecond=0))
+        if user is not None and user.role in STATION_ROLES:
+            self.fields["station"].queryset = Station.objects.filter(pk=user.station_id)
+            self.fields["station"].initial = user.station_id
+            self.fields["station"].widget = forms.HiddenInput()
+
+
+class EventForm(forms.Form):
+    """Record a step (the board's one-click buttons and the detail page)."""
+
+    kind = forms.ChoiceField(label=_("环节"), choices=EventKind.choices)
+    at = forms.DateTimeField(
+        label=_("时间"),
+        required=False,
+        input_formats=DATETIME_FORMATS,
+        widget=LocalDateTimeInput(),
+        help_text=_("留空为当前时间"),
+    )
+    note = forms.CharField(label=_("备注"), required=False, max_length=2000)
+    target = forms.ChoiceField(label=_("分流去向"), required=False, choices=())
+    supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [("", "—")] + [
+            (p.code, p.name) for p in Partner.objects.filter(enabled=True, is_hotline=True)
+        ]
+
+
+class AcceptInboundForm(forms.Form):
+    category = forms.ChoiceField(label=_("警情类别"), choices=Category.choices)

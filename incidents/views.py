@@ -1,0 +1,304 @@
+"""Pages for officers and leaders: the duty board, call taking, detail, the list and its export, KPIs."""
+
+from io import BytesIO
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from qianwan.errors import StateConflict
+from qianwan.exchange.selectors import inbound_list
+from qianwan.masking import mask_phone
+from qianwan.org.access import role_required
+from qianwan.org.choices import STAFF_ROLES, STATION_ROLES
+from qianwan.org.models import Station
+
+from . import selectors, services
+from .choices import EventKind, Stage
+from .filtersets import IncidentFilter
+from .forms import AcceptInboundForm, CallForm, EventForm
+
+EXPORT_MAX_ROWS = 20000
+
+
+def _station_of(request):
+    """The station a page is about: the user's own, or ?station=CODE for bureau leaders and admins."""
+    if request.user.role in STATION_ROLES:
+        return request.user.station
+    code = request.GET.get("station")
+    return Station.objects.filter(code=code).first() if code else None
+
+
+@role_required(*STAFF_ROLES)
+def index(request):
+    return redirect("incidents:board")
+
+
+@role_required(*STAFF_ROLES)
+def board(request):
+    """Open incidents with live countdowns (static/incidents/board.js polls ``board_data``)."""
+    station = _station_of(request)
+    return render(
+        request,
+        "incidents/board.html",
+        {"station": station, "stations": Station.objects.filter(is_active=True), "stages": Stage.choices},
+    )
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+@never_cache
+@require_GET
+@role_required(*STAFF_ROLES)
+def board_data(request):
+    data = selectors.board(user=request.user, station=_station_of(request))
+    return JsonResponse(
+        {
+            "now": _iso(data["now"]),
+            "incidents": [
+                {
+                    **row,
+                    "received_at": _iso(row["received_at"]),
+                    "next_label": str(EventKind(row["next_kind"]).label),
+                    "url": f"/incidents/{row['id']}/",
+                    "sla": [
+                        {
+                            "stage": s["stage"],
+                            "label": str(s["label"]),
+                            "limit_seconds": s["limit_seconds"],
+                            "deadline": _iso(s["deadline"]),
+                            "done_at": _iso(s["done_at"]),
+                            "elapsed_seconds": s["elapsed_seconds"],
+                            "met": s["met"],
+                            "overdue": s["overdue"],
+                            "not_needed": s["not_needed"],
+                        }
+                        for s in row["sla"]
+                    ],
+                }
+                for row in data["incidents"]
+            ],
+            "inbound": [
+                {**e, "created_at": _iso(e["created_at"]), "url": f"/exchange/inbound/{e['id']}/"}
+                for e in data["inbound"]
+            ],
+        }
+    )
+
+
+@role_required(*STAFF_ROLES)
+def call_new(request):
+    """Take a call. Every field in paper-form order; Enter submits; errors keep what was typed."""
+    form = CallForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident = services.incident_create(
+                actor=request.user,
+                station=data["station"],
+                category=data["category"],
+                received_at=data["received_at"],
+                address=data["address"],
+                lat=data["lat"],
+                lon=data["lon"],
+                description=data["description"],
+                caller_phone=data["caller_phone"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("已登记警情 %(number)s，计时开始。") % {"number": incident.number})
+            return redirect("incidents:detail", pk=incident.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "incidents/call_form.html", {"form": form}, status=status)
+
+
+@role_required(*STAFF_ROLES)
+def detail(request, pk: int):
+    incident = get_object_or_404(selectors.incident_detail(user=request.user), pk=pk)
+    return _render_detail(request, incident, EventForm(initial={"kind": selectors.next_step_kind(incident)}))
+
+
+def _render_detail(request, incident, form, status=200):
+    return render(
+        request,
+        "incidents/detail.html",
+        {
+            "incident": incident,
+            "sla": selectors.sla_block(incident),
+            "timeline": selectors.timeline(incident),
+            "outbound": selectors.incident_outbound(incident),
+            "form": form,
+            "phone": incident.caller_phone
+            if selectors.can_see_phone(request.user)
+            else mask_phone(incident.caller_phone),
+            "kinds": EventKind.choices,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def record_event(request, pk: int):
+    """Record a step from the board (one click: kind only, time = now) or the detail page."""
+    incident = get_object_or_404(selectors.incident_detail(user=request.user), pk=pk)
+    form = EventForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.incident_record_event(
+                actor=request.user,
+                incident=incident,
+                kind=data["kind"],
+                at=data["at"] or timezone.now(),
+                note=data["note"],
+                target=data["target"],
+                supersedes=data["supersedes"],
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except StateConflict as exc:
+            messages.error(request, exc.message)
+            return _back(request, pk)
+        else:
+            messages.success(request, _("已记录：%(kind)s") % {"kind": EventKind(data["kind"]).label})
+            return _back(request, pk)
+    incident = selectors.incident_detail(user=request.user).get(pk=pk)
+    return _render_detail(request, incident, form, status=400)
+
+
+def _back(request, pk):
+    """Back to where the click came from (the board) when it is a local path, else the detail page."""
+    nxt = request.POST.get("next", "")
+    if nxt.startswith("/") and not nxt.startswith("//"):
+        return redirect(nxt)
+    return redirect("incidents:detail", pk=pk)
+
+
+@role_required(*STAFF_ROLES)
+def incident_list(request):
+    """Filtered list; ``?export=xlsx`` downloads the same rows as Excel."""
+    filterset = IncidentFilter(request.GET or None, queryset=selectors.incident_list(user=request.user))
+    qs = filterset.qs if filterset.is_bound else filterset.queryset
+    if request.GET.get("export") == "xlsx":
+        if filterset.is_bound and not filterset.is_valid():
+            return redirect(request.path)
+        return _export_xlsx(request, qs)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = [{"incident": i, "sla": selectors.sla_block(i, now)} for i in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["export"] = "xlsx"
+    return render(
+        request,
+        "incidents/list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "rows": rows,
+            "export_query": query.urlencode(),
+            "stages": Stage.choices,
+        },
+    )
+
+
+def _export_xlsx(request, qs):
+    from openpyxl import Workbook
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(_("警情"))
+    stages = [Stage(s) for s in Stage.values]
+    header = [
+        _("警情编号"),
+        _("派出所"),
+        _("类别"),
+        _("状态"),
+        _("接警时间"),
+        _("地址"),
+        _("报警电话"),
+        _("简要警情"),
+    ]
+    for stage in stages:
+        header += [
+            _("%(stage)s用时(秒)") % {"stage": stage.label},
+            _("%(stage)s达标") % {"stage": stage.label},
+        ]
+    sheet.append(header)
+    show_phone = selectors.can_see_phone(request.user)
+    now = timezone.now()
+    for incident in qs[:EXPORT_MAX_ROWS]:
+        row = [
+            incident.number,
+            incident.station.name,
+            incident.get_category_display(),
+            incident.get_status_display(),
+            timezone.localtime(incident.received_at).strftime("%Y-%m-%d %H:%M:%S"),
+            incident.address,
+            incident.caller_phone if show_phone else mask_phone(incident.caller_phone),
+            incident.description,
+        ]
+        for clock in selectors.sla_block(incident, now):
+            met = {True: _("达标"), False: _("超时"), None: "—"}[clock["met"]]
+            row += [clock["elapsed_seconds"], met]
+        sheet.append(row)
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="incidents-{stamp}.xlsx"'
+    return response
+
+
+@role_required(*STAFF_ROLES)
+def kpi(request):
+    """The station KPI page: the 8-minute arrival rate with its counts, the other stages, the trend."""
+    station = _station_of(request)
+    data = selectors.station_kpi_page(station=station)
+    return render(
+        request,
+        "incidents/kpi.html",
+        {
+            "station": station,
+            "stations": Station.objects.filter(is_active=True),
+            "data": data,
+            "stage_labels": dict(Stage.choices),
+            "can_pick_station": request.user.role not in STATION_ROLES,
+        },
+    )
+
+
+@require_POST
+@role_required(*STAFF_ROLES)
+def accept_inbound(request, pk: int):
+    """Accept an inbound grid/12345 event as an incident (the form sits on the event's page)."""
+    event = get_object_or_404(inbound_list(user=request.user), pk=pk)
+    form = AcceptInboundForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择警情类别。"))
+        return redirect("exchange:inbound_detail", pk=pk)
+    try:
+        incident = services.incident_accept_inbound(
+            actor=request.user, event=event, category=form.cleaned_data["category"]
+        )
+    except (ValidationError, StateConflict, PermissionDenied) as exc:
+        message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [])) or str(exc)
+        messages.error(request, message or _("无法受理该来件。"))
+        return redirect("exchange:inbound_detail", pk=pk)
+    messages.success(
+        request, _("已受理为警情 %(number)s，结果已回传来源平台。") % {"number": incident.number}
+    )
+    return redirect("incidents:detail", pk=incident.pk)
