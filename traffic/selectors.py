@@ -1,0 +1,469 @@
+"""Reads of the traffic app: scoped lists, zone lookup, who is on duty, KPIs the dashboard reuses.
+
+Zones, teams and the roster are the district's shared picture (every staff member reads them);
+patrols, shifts and assets are scoped to the zones that overlap the reader's station; accidents
+and joint patrols to their station.
+"""
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qianwan.kpi import count_change, local_day_range
+from qianwan.org.choices import STAFF_ROLES, Role
+from qianwan.org.scopes import scope_queryset
+
+from . import geo
+from .choices import AccidentType, PatrolKind
+from .models import (
+    Accident,
+    Asset,
+    IncidentAlert,
+    JointPatrol,
+    Member,
+    Patrol,
+    PatrolViolation,
+    PatrolZone,
+    Shift,
+    ShiftAssignment,
+    Team,
+)
+from .models.accidents import MAJOR_ACCIDENT_DEATHS
+
+ZONE_SCOPE = "zone__stations"
+
+# ---------------------------------------------------------------- zones and point-in-polygon
+
+
+def zone_list(*, user) -> QuerySet[PatrolZone]:
+    """Patrol zones are reference data: every signed-in staff member reads all of them."""
+    qs = PatrolZone.objects.prefetch_related("stations")
+    if not getattr(user, "is_authenticated", False) or user.role not in STAFF_ROLES:
+        return qs.none()
+    return qs
+
+
+def _active_zone_geometries() -> list[tuple[PatrolZone, object]]:
+    return [
+        (z, geo.geometry_of(z.polygon)) for z in PatrolZone.objects.filter(is_active=True).order_by("code")
+    ]
+
+
+def zone_for_point(*, lat: float | None, lon: float | None) -> PatrolZone | None:
+    """The active zone containing the WGS84 point, or None when it lies outside every zone.
+
+    The bounding boxes narrow the candidates in SQL; shapely decides. Zones do not overlap, so at
+    most one matches (a point on a shared border goes to the lower code).
+    """
+    if lat is None or lon is None:
+        return None
+    candidates = PatrolZone.objects.filter(
+        is_active=True, min_lat__lte=lat, max_lat__gte=lat, min_lon__lte=lon, max_lon__gte=lon
+    ).order_by("code")
+    for zone in candidates:
+        if geo.contains(geo.geometry_of(zone.polygon), lat, lon):
+            return zone
+    return None
+
+
+def zones_overlapping(geometry, *, exclude_pk=None) -> list[PatrolZone]:
+    """Active zones whose area meaningfully overlaps ``geometry`` (shared borders are fine)."""
+    hits = []
+    for zone, other in _active_zone_geometries():
+        if zone.pk == exclude_pk:
+            continue
+        if geometry.intersection(other).area > 1e-9:  # ≈ 10 m²: shared edges are not overlaps
+            hits.append(zone)
+    return hits
+
+
+# ---------------------------------------------------------------- teams and the roster
+
+
+def team_list(*, user) -> QuerySet[Team]:
+    qs = Team.objects.select_related("station", "home_zone").prefetch_related(
+        Prefetch("members", queryset=Member.objects.filter(is_active=True).select_related("user"))
+    )
+    if not getattr(user, "is_authenticated", False) or user.role not in STAFF_ROLES:
+        return qs.none()
+    return qs
+
+
+def member_list(*, user) -> QuerySet[Member]:
+    qs = Member.objects.select_related("team", "user")
+    if not getattr(user, "is_authenticated", False) or user.role not in STAFF_ROLES:
+        return qs.none()
+    return qs
+
+
+def shift_list(*, user) -> QuerySet[Shift]:
+    """Shifts in zones that overlap the reader's station (all for bureau leaders and admins)."""
+    qs = Shift.objects.select_related("zone", "team").prefetch_related(
+        Prefetch("assignments", queryset=ShiftAssignment.objects.select_related("member"))
+    )
+    return scope_queryset(qs, user, station_field=ZONE_SCOPE)
+
+
+def shifts_on_duty(*, zone: PatrolZone, at: datetime) -> list[Shift]:
+    """Shifts running in ``zone`` at ``at``, the latest started first."""
+    return list(
+        Shift.objects.filter(zone=zone, starts_at__lte=at, ends_at__gt=at)
+        .select_related("team", "zone")
+        .prefetch_related(
+            Prefetch("assignments", queryset=ShiftAssignment.objects.select_related("member__user"))
+        )
+        .order_by("-starts_at", "-id")
+    )
+
+
+def team_on_duty(zone: PatrolZone, at: datetime | None = None) -> Team | None:
+    """The team on duty in ``zone`` at ``at`` (now by default), or None.
+
+    Other apps use this to route traffic work to the zone's team. With two overlapping shifts in a
+    zone (a hand-over), the one that started last is the team on duty.
+    """
+    shifts = shifts_on_duty(zone=zone, at=at or timezone.now())
+    return shifts[0].team if shifts else None
+
+
+def on_duty_recipients(shift: Shift) -> list:
+    """Users to notify for a shift: its members with a login, the team leader first."""
+    members = sorted(shift.assignments.all(), key=lambda a: not a.member.is_leader)
+    return [a.member.user for a in members if a.member.user_id and a.member.user.is_active]
+
+
+def duty_board(*, at: datetime | None = None) -> list[dict]:
+    """Every active zone with the team(s) on duty now: one query for zones, one for shifts."""
+    at = at or timezone.now()
+    zones = list(PatrolZone.objects.filter(is_active=True).prefetch_related("stations").order_by("code"))
+    running = (
+        Shift.objects.filter(starts_at__lte=at, ends_at__gt=at, zone__in=zones)
+        .select_related("team")
+        .prefetch_related(Prefetch("assignments", queryset=ShiftAssignment.objects.select_related("member")))
+        .order_by("-starts_at")
+    )
+    by_zone: dict[int, list[Shift]] = {}
+    for shift in running:
+        by_zone.setdefault(shift.zone_id, []).append(shift)
+    return [{"zone": z, "shifts": by_zone.get(z.pk, [])} for z in zones]
+
+
+# ---------------------------------------------------------------- assets, patrols, accidents
+
+
+def asset_list(*, user) -> QuerySet[Asset]:
+    return scope_queryset(Asset.objects.select_related("zone"), user, station_field=ZONE_SCOPE)
+
+
+def patrol_list(*, user) -> QuerySet[Patrol]:
+    qs = Patrol.objects.select_related("team", "zone").prefetch_related("violations")
+    return scope_queryset(qs, user, station_field=ZONE_SCOPE)
+
+
+def joint_patrol_list(*, user) -> QuerySet[JointPatrol]:
+    qs = JointPatrol.objects.select_related("station", "zone", "enterprise")
+    return scope_queryset(qs, user)
+
+
+def accident_list(*, user) -> QuerySet[Accident]:
+    return scope_queryset(Accident.objects.select_related("zone", "station"), user)
+
+
+def incident_alert_list(*, user) -> QuerySet[IncidentAlert]:
+    qs = IncidentAlert.objects.select_related("incident", "incident__station", "zone", "team")
+    return scope_queryset(qs, user, station_field="incident__station")
+
+
+# ---------------------------------------------------------------- KPIs (the dashboard reuses these)
+
+
+def _station_q(station, field: str) -> Q:
+    return Q(**{field: station}) if station is not None else Q()
+
+
+def accident_counts(*, start: datetime, end: datetime, station=None) -> dict:
+    """Accidents in [start, end): total, by type, injured, deaths, major (≥3 deaths)."""
+    qs = Accident.objects.filter(_station_q(station, "station"), occurred_at__gte=start, occurred_at__lt=end)
+    agg = qs.aggregate(
+        accidents=Count("id"),
+        injured=Sum("injured"),
+        deaths=Sum("deaths"),
+        major=Count("id", filter=Q(deaths__gte=MAJOR_ACCIDENT_DEATHS)),
+        fatal=Count("id", filter=Q(deaths__gt=0)),
+        closed=Count("id", filter=Q(status="closed")),
+        by_station=Count("id", filter=Q(handled_by="station")),
+        **{f"type_{t}": Count("id", filter=Q(type=t)) for t in AccidentType.values},
+    )
+    return {
+        "accidents": agg["accidents"],
+        "injured": agg["injured"] or 0,
+        "deaths": agg["deaths"] or 0,
+        "fatal_accidents": agg["fatal"],
+        "major_accidents": agg["major"],
+        "closed": agg["closed"],
+        "handled_by_station": agg["by_station"],
+        "by_type": {t: agg[f"type_{t}"] for t in AccidentType.values},
+    }
+
+
+def patrol_counts(*, start: datetime, end: datetime, station=None, campaign_code: str | None = None) -> dict:
+    """Patrols started in [start, end): total, by kind, officer deployments, violations by type."""
+    qs = Patrol.objects.filter(_station_q(station, ZONE_SCOPE), started_at__gte=start, started_at__lt=end)
+    if campaign_code:
+        qs = qs.filter(campaign_code=campaign_code)
+    agg = qs.aggregate(
+        patrols=Count("id"),
+        officers=Sum("officers"),
+        **{f"kind_{k}": Count("id", filter=Q(kind=k)) for k in PatrolKind.values},
+    )
+    violations = dict(
+        PatrolViolation.objects.filter(patrol__in=qs.values("pk"))
+        .values_list("type")
+        .annotate(total=Sum("count"))
+        .values_list("type", "total")
+    )
+    by_kind = {k: agg[f"kind_{k}"] for k in PatrolKind.values}
+    return {
+        "patrols": agg["patrols"],
+        "racing_wrong_way_patrols": by_kind[PatrolKind.RACING] + by_kind[PatrolKind.WRONG_WAY],
+        "officer_deployments": agg["officers"] or 0,
+        "by_kind": by_kind,
+        "violations": sum(violations.values()),
+        "violations_by_type": violations,
+    }
+
+
+def joint_patrol_counts(*, date_from: date, date_to: date, station=None) -> dict:
+    qs = JointPatrol.objects.filter(_station_q(station, "station"), date__gte=date_from, date__lte=date_to)
+    agg = qs.aggregate(
+        rounds=Count("id"),
+        police=Sum("police"),
+        grid_workers=Sum("grid_workers"),
+        enterprise_security=Sum("enterprise_security"),
+        volunteers=Sum("volunteers"),
+    )
+    return {k: agg[k] or 0 for k in agg}
+
+
+def _year_before(d: date) -> date:
+    try:
+        return d.replace(year=d.year - 1)
+    except ValueError:  # 29 February
+        return d.replace(year=d.year - 1, day=28)
+
+
+def accidents_yoy(*, date_from: date, date_to: date, station=None) -> dict:
+    """Accidents and deaths in the period vs the same dates a year earlier, with the Poisson flag."""
+    now = accident_counts(
+        start=local_day_range(date_from, date_to)[0],
+        end=local_day_range(date_from, date_to)[1],
+        station=station,
+    )
+    b_from, b_to = _year_before(date_from), _year_before(date_to)
+    before = accident_counts(
+        start=local_day_range(b_from, b_to)[0], end=local_day_range(b_from, b_to)[1], station=station
+    )
+    return {
+        "from": date_from,
+        "to": date_to,
+        "before_from": b_from,
+        "before_to": b_to,
+        "accidents": count_change(now["accidents"], before["accidents"]),
+        "deaths": count_change(now["deaths"], before["deaths"]),
+        "injured": count_change(now["injured"], before["injured"]),
+    }
+
+
+def traffic_kpis(*, date_from: date, date_to: date, station=None) -> dict:
+    """The traffic figures of the report for a local-date period (inclusive)."""
+    start, end = local_day_range(date_from, date_to)
+    accidents = accident_counts(start=start, end=end, station=station)
+    return {
+        "from": date_from,
+        "to": date_to,
+        "station": station.code if station else None,
+        **accidents,
+        "zero_major_goal_met": accidents["major_accidents"] == 0,
+        "patrols": patrol_counts(start=start, end=end, station=station),
+        "joint_patrols": joint_patrol_counts(date_from=date_from, date_to=date_to, station=station),
+        "yoy": accidents_yoy(date_from=date_from, date_to=date_to, station=station),
+        "assets": asset_counts(station=station),
+    }
+
+
+def asset_counts(*, station=None) -> dict:
+    qs = Asset.objects.filter(_station_q(station, ZONE_SCOPE)).exclude(status="removed")
+    by_kind = dict(qs.values_list("kind").annotate(n=Count("id")).values_list("kind", "n"))
+    return {
+        "total": sum(by_kind.values()),
+        "by_kind": by_kind,
+        "maintenance_due": qs.exclude(maintenance_status="ok").count(),
+    }
+
+
+def campaign_patrol_tallies(*, campaign_code: str) -> dict:
+    """What the traffic app contributes to a campaign (专项行动): patrols, deployments, violations."""
+    qs = Patrol.objects.filter(campaign_code=campaign_code)
+    agg = qs.aggregate(patrols=Count("id"), officers=Sum("officers"))
+    violations = PatrolViolation.objects.filter(patrol__campaign_code=campaign_code).aggregate(
+        n=Sum("count")
+    )["n"]
+    return {
+        "campaign_code": campaign_code,
+        "patrols": agg["patrols"],
+        "officer_deployments": agg["officers"] or 0,
+        "traffic_violations": violations or 0,
+    }
+
+
+# ---------------------------------------------------------------- hotspots and before/after
+
+H3_RESOLUTION = 9
+
+
+def accident_hotspots(
+    *, date_from: date, date_to: date, station=None, resolution: int = H3_RESOLUTION
+) -> list[dict]:
+    """Accident counts per H3 cell with a Getis-Ord Gi* z-score (cell + its ring-1 neighbours).
+
+    The study area is every cell within two rings of a cell with an accident (zeros included), which
+    keeps the test local and cheap; z ≥ 1.96 marks a hotspot (95%).
+    """
+    import h3
+    import numpy as np
+
+    start, end = local_day_range(date_from, date_to)
+    points = Accident.objects.filter(
+        _station_q(station, "station"), occurred_at__gte=start, occurred_at__lt=end
+    )
+    rows = list(points.values_list("lat", "lon", "deaths"))
+    if not rows:
+        return []
+    counts: Counter = Counter()
+    deaths: Counter = Counter()
+    for lat, lon, d in rows:
+        cell = h3.latlng_to_cell(lat, lon, resolution)
+        counts[cell] += 1
+        deaths[cell] += d
+    area = set()
+    for cell in counts:
+        area.update(h3.grid_disk(cell, 2))
+    cells = sorted(area)
+    index = {c: i for i, c in enumerate(cells)}
+    x = np.array([counts.get(c, 0) for c in cells], dtype=float)
+    n = len(cells)
+    mean, std = x.mean(), x.std()
+    result = []
+    for cell, count in counts.items():
+        neighbours = [index[c] for c in h3.grid_disk(cell, 1) if c in index]
+        w = len(neighbours)
+        local = x[neighbours].sum()
+        denom = std * np.sqrt((n * w - w * w) / (n - 1)) if n > 1 and std > 0 else 0
+        z = float((local - mean * w) / denom) if denom else 0.0
+        lat, lon = h3.cell_to_latlng(cell)
+        result.append(
+            {
+                "cell": cell,
+                "lat": round(lat, 6),
+                "lon": round(lon, 6),
+                "accidents": count,
+                "deaths": deaths[cell],
+                "gi_z": round(z, 2),
+                "hotspot": z >= 1.96,
+                "boundary": [[round(a, 6), round(b, 6)] for a, b in h3.cell_to_boundary(cell)],
+            }
+        )
+    result.sort(key=lambda r: (-r["accidents"], -r["gi_z"], r["cell"]))
+    return result
+
+
+def asset_before_after(
+    *, asset: Asset, radius_m: int = 500, window_days: int = 90, today: date | None = None
+) -> dict:
+    """Accidents within ``radius_m`` of an asset in equal windows before and after its installation.
+
+    When less than ``window_days`` have passed since installation, both windows shrink to the days
+    available, so the comparison is always like for like.
+    """
+    today = today or timezone.localdate()
+    if asset.installed_on is None:
+        return {
+            "asset": asset.pk,
+            "installed_on": None,
+            "comparable": False,
+            "reason": _("该设施没有安装日期。"),
+        }
+    available = (today - asset.installed_on).days
+    days = min(window_days, available)
+    if days <= 0:
+        return {
+            "asset": asset.pk,
+            "installed_on": asset.installed_on,
+            "comparable": False,
+            "reason": _("安装后还没有完整的一天。"),
+        }
+    installed_start = local_day_range(asset.installed_on, asset.installed_on)[0]
+    before_start = installed_start - timedelta(days=days)
+    after_end = installed_start + timedelta(days=days)
+    min_lat, max_lat, min_lon, max_lon = geo.bbox_around(asset.lat, asset.lon, radius_m)
+    candidates = Accident.objects.filter(
+        occurred_at__gte=before_start,
+        occurred_at__lt=after_end,
+        lat__gte=min_lat,
+        lat__lte=max_lat,
+        lon__gte=min_lon,
+        lon__lte=max_lon,
+    ).values_list("occurred_at", "lat", "lon")
+    before = after = 0
+    for occurred_at, lat, lon in candidates:
+        if geo.haversine_m(asset.lat, asset.lon, lat, lon) > radius_m:
+            continue
+        if occurred_at < installed_start:
+            before += 1
+        else:
+            after += 1
+    return {
+        "asset": asset.pk,
+        "installed_on": asset.installed_on,
+        "comparable": True,
+        "radius_m": radius_m,
+        "window_days": days,
+        "before_from": (installed_start - timedelta(days=days)).date(),
+        "after_to": (after_end - timedelta(days=1)).date(),
+        "change": count_change(after, before),
+    }
+
+
+# ---------------------------------------------------------------- workbench
+
+
+def workbench_panel(*, user) -> dict | None:
+    """Open accidents of the user's scope, newest first, for the home page."""
+    if not getattr(user, "is_authenticated", False) or user.role not in STAFF_ROLES:
+        return None
+    open_accidents = accident_list(user=user).filter(status="open")[:5]
+    rows = [
+        {
+            "label": f"{a.number} {a.address}",
+            "url": reverse("traffic:accident_detail", args=[a.pk]),
+            "note": _("亡 %(d)s 伤 %(i)s") % {"d": a.deaths, "i": a.injured},
+        }
+        for a in open_accidents
+    ]
+    return {
+        "title": _("交通事故（处理中）"),
+        "url": reverse("traffic:accident_list"),
+        "rows": rows,
+        "empty": _("没有处理中的交通事故。"),
+    }
+
+
+def leaders_to_alert() -> list:
+    """Sub-bureau leaders: told at once about an accident with three or more deaths."""
+    from qianwan.org.selectors import users_with_role
+
+    return list(users_with_role(Role.BUREAU_LEADER))

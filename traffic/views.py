@@ -1,0 +1,517 @@
+"""Pages: the zone map with teams on duty, the roster calendar, patrols, joint patrols, accidents,
+assets and the KPI page."""
+
+from datetime import date, datetime, time, timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from qianwan.errors import StateConflict
+from qianwan.kpi import local_tz
+from qianwan.notify.models import Notification
+from qianwan.org.access import role_required
+from qianwan.org.choices import STAFF_ROLES
+
+from . import selectors, services
+from .choices import ViolationType
+from .exports import xlsx_response
+from .filtersets import AccidentFilter, AssetFilter, JointPatrolFilter, PatrolFilter
+from .forms import (
+    AccidentForm,
+    AssetForm,
+    AssetMaintenanceForm,
+    JointPatrolForm,
+    PatrolForm,
+    PeriodForm,
+    ShiftForm,
+)
+
+STAFF = tuple(STAFF_ROLES)
+LEADERS = ("station_leader", "bureau_leader", "admin")
+
+
+def _apply_service_errors(form, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _fmt(dt) -> str:
+    return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
+
+
+# ---------------------------------------------------------------- map
+
+
+@role_required(*STAFF)
+def index(request):
+    """The zone map: zones with the team on duty, assets, the last 30 days of accidents."""
+    board = selectors.duty_board()
+    recent = selectors.accident_list(user=request.user).filter(
+        occurred_at__gte=timezone.now() - timedelta(days=30)
+    )[:20]
+    return render(
+        request,
+        "traffic/index.html",
+        {
+            "board": board,
+            "recent": recent,
+            "map_tile_url": settings.MAP_TILE_URL,
+            "map_center": settings.MAP_CENTER,
+        },
+    )
+
+
+@role_required(*STAFF)
+def map_data(request):
+    """GeoJSON for the map page (session-authenticated, same scope as the lists)."""
+    user = request.user
+    features = []
+    for row in selectors.duty_board():
+        zone = row["zone"]
+        team = row["shifts"][0].team.name if row["shifts"] else None
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": zone.polygon,
+                "properties": {
+                    "layer": "zone",
+                    "code": zone.code,
+                    "name": zone.name,
+                    "team": team,
+                    "label": f"{zone.name}：{team or _('无在岗队伍')}",
+                },
+            }
+        )
+    for asset in selectors.asset_list(user=user).exclude(status="removed"):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [asset.lon, asset.lat]},
+                "properties": {
+                    "layer": "asset",
+                    "kind": asset.kind,
+                    "label": f"{asset.get_kind_display()} {asset.code} {asset.name}（{asset.get_status_display()}）",
+                },
+            }
+        )
+    since = timezone.now() - timedelta(days=30)
+    for accident in selectors.accident_list(user=user).filter(occurred_at__gte=since):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [accident.lon, accident.lat]},
+                "properties": {
+                    "layer": "accident",
+                    "number": accident.number,
+                    "severity": accident.type,
+                    "url": reverse("traffic:accident_detail", args=[accident.pk]),
+                    "label": f"{accident.number} {_fmt(accident.occurred_at)} {accident.address}（{accident.get_type_display()}）",
+                },
+            }
+        )
+    return JsonResponse({"type": "FeatureCollection", "features": features})
+
+
+# ---------------------------------------------------------------- roster
+
+
+def _week_start(value: str | None) -> date:
+    try:
+        day = date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        day = timezone.localdate()
+    return day - timedelta(days=day.weekday())
+
+
+@role_required(*STAFF)
+def roster(request):
+    """A week of shifts: zones down, days across; leaders schedule a shift from the form below."""
+    monday = _week_start(request.GET.get("week"))
+    days = [monday + timedelta(days=i) for i in range(7)]
+    tz = local_tz()
+    start = datetime.combine(monday, time.min, tzinfo=tz)
+    end = start + timedelta(days=7)
+    form = ShiftForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if request.user.role not in LEADERS:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                shift = services.shift_create(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                _apply_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error("zone", str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("已排班：%(team)s 于 %(start)s 至 %(end)s 在 %(zone)s 值守。")
+                    % {
+                        "team": shift.team.name,
+                        "start": _fmt(shift.starts_at),
+                        "end": _fmt(shift.ends_at),
+                        "zone": shift.zone.name,
+                    },
+                )
+                return redirect(
+                    f"{reverse('traffic:roster')}?week={timezone.localtime(shift.starts_at).date().isoformat()}"
+                )
+    shifts = selectors.shift_list(user=request.user).filter(starts_at__lt=end, ends_at__gt=start)
+    zones = list(selectors.zone_list(user=request.user).filter(is_active=True))
+    grid = {z.pk: {d: [] for d in days} for z in zones}
+    for shift in shifts:
+        local_start = timezone.localtime(shift.starts_at).date()
+        local_end = timezone.localtime(shift.ends_at - timedelta(seconds=1)).date()
+        for d in days:
+            if local_start <= d <= local_end and shift.zone_id in grid:
+                grid[shift.zone_id][d].append(shift)
+    rows = [{"zone": z, "cells": [grid[z.pk][d] for d in days]} for z in zones]
+    return render(
+        request,
+        "traffic/roster.html",
+        {
+            "days": days,
+            "rows": rows,
+            "form": form,
+            "can_schedule": request.user.role in LEADERS,
+            "prev_week": (monday - timedelta(days=7)).isoformat(),
+            "next_week": (monday + timedelta(days=7)).isoformat(),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@role_required(*LEADERS)
+def shift_cancel(request, pk: int):
+    shift = get_object_or_404(selectors.shift_list(user=request.user), pk=pk)
+    week = timezone.localtime(shift.starts_at).date().isoformat()
+    try:
+        services.shift_cancel(actor=request.user, shift=shift)
+    except StateConflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("班次已取消。"))
+    return redirect(f"{reverse('traffic:roster')}?week={week}")
+
+
+# ---------------------------------------------------------------- patrols
+
+
+@role_required(*STAFF)
+def patrol_list(request):
+    filterset = PatrolFilter(request.GET, queryset=selectors.patrol_list(user=request.user))
+    if request.GET.get("export") == "xlsx":
+        types = ViolationType.values
+        rows = (
+            [
+                p.started_at, p.ended_at, p.zone.code, p.team.name, p.get_kind_display(), p.officers,
+                p.campaign_code, p.findings,
+                *[next((v.count for v in p.violations.all() if v.type == t), 0) for t in types],
+            ]
+            for p in filterset.qs
+        )  # fmt: skip
+        headers = [
+            _("开始"),
+            _("结束"),
+            _("巡区"),
+            _("队伍"),
+            _("类型"),
+            _("出动警力"),
+            _("专项行动"),
+            _("发现情况"),
+        ]
+        return xlsx_response(
+            "patrols.xlsx", _("巡逻记录"), headers + [ViolationType(t).label for t in types], rows
+        )
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "traffic/patrol_list.html", {"filter": filterset, "page": page})
+
+
+@role_required(*STAFF)
+def patrol_create(request):
+    form = PatrolForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patrol_create(actor=request.user, **form.service_kwargs())
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("zone", str(exc))
+        else:
+            messages.success(request, _("巡逻记录已保存。"))
+            return redirect("traffic:patrol_list")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "traffic/form.html",
+        {"form": form, "title": _("登记巡逻"), "back": "traffic:patrol_list"},
+        status=status,
+    )
+
+
+# ---------------------------------------------------------------- joint patrols
+
+
+@role_required(*STAFF)
+def joint_list(request):
+    filterset = JointPatrolFilter(request.GET, queryset=selectors.joint_patrol_list(user=request.user))
+    if request.GET.get("export") == "xlsx":
+        rows = (
+            [j.date, j.station.name, j.organisers, j.location, j.enterprise.name if j.enterprise else "",
+             j.zone.code if j.zone else "", j.police, j.grid_workers, j.enterprise_security, j.volunteers, j.note]
+            for j in filterset.qs
+        )  # fmt: skip
+        headers = [
+            _("日期"),
+            _("派出所"),
+            _("组织单位"),
+            _("路口/地点"),
+            _("企业"),
+            _("巡区"),
+            _("民警/辅警"),
+            _("网格员"),
+            _("企业保安"),
+            _("志愿者"),
+            _("情况"),
+        ]
+        return xlsx_response("joint-patrols.xlsx", _("联合巡逻"), headers, rows)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "traffic/joint_list.html", {"filter": filterset, "page": page})
+
+
+@role_required(*STAFF)
+def joint_create(request):
+    form = JointPatrolForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.joint_patrol_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("station", str(exc))
+        else:
+            messages.success(request, _("联合巡逻已登记。"))
+            return redirect("traffic:joint_list")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "traffic/form.html",
+        {"form": form, "title": _("登记联合巡逻"), "back": "traffic:joint_list"},
+        status=status,
+    )
+
+
+# ---------------------------------------------------------------- accidents
+
+
+def _accident_rows(qs):
+    for a in qs:
+        yield [
+            a.number, a.occurred_at, a.station.name, a.zone.code if a.zone else _("区外"), a.address, a.road,
+            a.get_type_display(), a.vehicles, a.injured, a.deaths, a.get_cause_display(), a.cause_note,
+            a.get_handled_by_display(), a.get_status_display(),
+        ]  # fmt: skip
+
+
+@role_required(*STAFF)
+def accident_list(request):
+    filterset = AccidentFilter(request.GET, queryset=selectors.accident_list(user=request.user))
+    if request.GET.get("export") == "xlsx":
+        headers = [
+            _("事故编号"),
+            _("发生时间"),
+            _("处理派出所"),
+            _("巡区"),
+            _("地点"),
+            _("道路"),
+            _("类型"),
+            _("车辆"),
+            _("受伤"),
+            _("死亡"),
+            _("原因"),
+            _("原因说明"),
+            _("处理单位"),
+            _("状态"),
+        ]
+        return xlsx_response("accidents.xlsx", _("交通事故"), headers, _accident_rows(filterset.qs))
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "traffic/accident_list.html", {"filter": filterset, "page": page})
+
+
+@role_required(*STAFF)
+def accident_create(request):
+    form = AccidentForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["type"] = data.get("type") or None
+        try:
+            accident = services.accident_create(actor=request.user, **data)
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("station", str(exc))
+        else:
+            if accident.zone is None:
+                messages.warning(
+                    request, _("事故已登记，但坐标不在任何巡区内（区外），未通知巡区队伍；请核对坐标。")
+                )
+            else:
+                messages.success(
+                    request,
+                    _("事故 %(n)s 已登记，所在巡区：%(z)s。")
+                    % {"n": accident.number, "z": accident.zone.name},
+                )
+            return redirect("traffic:accident_detail", pk=accident.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "traffic/form.html",
+        {"form": form, "title": _("登记交通事故"), "back": "traffic:accident_list"},
+        status=status,
+    )
+
+
+@role_required(*STAFF)
+def accident_detail(request, pk: int):
+    accident = get_object_or_404(selectors.accident_list(user=request.user), pk=pk)
+    notices = list(
+        Notification.objects.filter(
+            key__in=[f"traffic:accident:{pk}:team", f"traffic:accident:{pk}:major"]
+        ).prefetch_related("inbox_items__recipient")
+    )
+    team_on_duty = selectors.team_on_duty(accident.zone, accident.occurred_at) if accident.zone else None
+    return render(
+        request,
+        "traffic/accident_detail.html",
+        {"accident": accident, "notices": notices, "team_on_duty": team_on_duty},
+    )
+
+
+@require_POST
+@role_required(*STAFF)
+def accident_close(request, pk: int):
+    accident = get_object_or_404(selectors.accident_list(user=request.user), pk=pk)
+    try:
+        services.accident_close(actor=request.user, accident=accident)
+    except StateConflict as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("事故已结案。"))
+    return redirect("traffic:accident_detail", pk=pk)
+
+
+# ---------------------------------------------------------------- assets
+
+
+@role_required(*STAFF)
+def asset_list(request):
+    filterset = AssetFilter(request.GET, queryset=selectors.asset_list(user=request.user))
+    if request.GET.get("export") == "xlsx":
+        rows = (
+            [a.code, a.get_kind_display(), a.name, a.road, a.zone.code, a.lat, a.lon, a.get_status_display(),
+             a.installed_on, a.get_maintenance_status_display(), a.last_maintained_on, a.note]
+            for a in filterset.qs
+        )  # fmt: skip
+        headers = [
+            _("编号"),
+            _("类型"),
+            _("名称"),
+            _("道路"),
+            _("巡区"),
+            _("纬度"),
+            _("经度"),
+            _("状态"),
+            _("安装日期"),
+            _("维护状态"),
+            _("最近维护"),
+            _("备注"),
+        ]
+        return xlsx_response("assets.xlsx", _("路面设施"), headers, rows)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    return render(request, "traffic/asset_list.html", {"filter": filterset, "page": page})
+
+
+@role_required(*STAFF)
+def asset_create(request):
+    form = AssetForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            asset = services.asset_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error("lat", str(exc))
+        else:
+            messages.success(request, _("设施已登记，所在巡区：%(z)s。") % {"z": asset.zone.name})
+            return redirect("traffic:asset_detail", pk=asset.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request,
+        "traffic/form.html",
+        {"form": form, "title": _("登记路面设施"), "back": "traffic:asset_list"},
+        status=status,
+    )
+
+
+@role_required(*STAFF)
+def asset_detail(request, pk: int):
+    asset = get_object_or_404(selectors.asset_list(user=request.user), pk=pk)
+    form = AssetMaintenanceForm(
+        request.POST or None,
+        initial={
+            "status": asset.status,
+            "maintenance_status": asset.maintenance_status,
+            "last_maintained_on": asset.last_maintained_on,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.asset_update(actor=request.user, asset=asset, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_service_errors(form, exc)
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("设施状态已更新。"))
+            return redirect("traffic:asset_detail", pk=pk)
+    comparison = selectors.asset_before_after(asset=asset)
+    return render(
+        request, "traffic/asset_detail.html", {"asset": asset, "form": form, "comparison": comparison}
+    )
+
+
+# ---------------------------------------------------------------- KPIs
+
+
+@role_required(*STAFF)
+def kpis(request):
+    today = timezone.localdate()
+    initial = {"date_from": date(today.year, 1, 1), "date_to": today}
+    if request.user.station_id and request.user.role in ("officer", "station_leader"):
+        initial["station"] = request.user.station_id
+    form = PeriodForm(request.GET or None, user=request.user, initial=initial)
+    data = initial
+    if request.GET and form.is_valid():
+        data = form.cleaned_data
+    elif request.GET:
+        return render(request, "traffic/kpis.html", {"form": form}, status=400)
+    station = data.get("station")
+    if station is not None and not hasattr(station, "code"):
+        station = request.user.station
+    figures = selectors.traffic_kpis(date_from=data["date_from"], date_to=data["date_to"], station=station)
+    hotspots = selectors.accident_hotspots(
+        date_from=data["date_from"], date_to=data["date_to"], station=station
+    )[:15]
+    return render(request, "traffic/kpis.html", {"form": form, "k": figures, "hotspots": hotspots})
