@@ -7,6 +7,7 @@ from pathlib import Path
 import dj_database_url
 
 from qianwan.env import env, env_bool, env_int, env_list
+from qianwan.security.csp import url_origin
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env("QIANWAN_VAR_DIR", str(BASE_DIR / "var")))
@@ -29,6 +30,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     # the shared framework
     "qianwan.org",
     "qianwan.audit",
@@ -46,6 +48,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -116,6 +119,28 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+
+# Content-Security-Policy (django-csp 4): no inline scripts or styles anywhere; pages put their JS
+# in static/<app>/*.js. The one exception (Swagger UI's inline <style>) is allowed by its hash on that
+# view only (qianwan/security/csp.py). Map tiles come from the configured internal tile server.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *url_origin(env("QIANWAN_MAP_TILE_URL", ""))],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -218,6 +243,8 @@ CELERY_BEAT_SCHEDULE = {
     # hourly, idempotent per day by notification key; reminders only from DISPUTES_SWEEP_HOUR (08:00)
     "disputes-followup-sweep": {"task": "disputes.tasks.followup_sweep", "schedule": 3600.0},
     "incidents-clocks-sweep": {"task": "incidents.tasks.clocks_sweep", "schedule": 15.0},
+    # new traffic incidents → the team on duty in their zone; exactly once per incident (unique alert row + key)
+    "traffic-incident-alert-sweep": {"task": "traffic.tasks.incident_alert_sweep", "schedule": 15.0},
 }
 
 # Notifications: delivery retries with exponential back-off (seconds: base * 2**attempt, capped).
