@@ -595,7 +595,8 @@ def followup_record(
             _("只有“已处置”的纠纷需要回访（当前：%(s)s）。") % {"s": dispute.get_status_display()}
         )
     at = at or timezone.now()
-    _check_time(at, field="at", not_before=dispute.handled_at, label=_("处置完毕时间"))
+    # Not bounded by handled_at: a visit recorded late may carry the day it happened.
+    _check_time(at, field="at", not_before=dispute.occurred_at, label=_("纠纷发生时间"))
     followup = Followup.objects.create(dispute=dispute, at=at, outcome=outcome, note=note or "", by=actor)
     _event(
         dispute,
