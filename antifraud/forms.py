@@ -123,7 +123,7 @@ class LiaisonGroupForm(forms.Form):
             (ChannelKind.WECOM.value, ChannelKind.WECOM.label),
         ],
     )
-    url = forms.URLField(label=_("机器人 Webhook 地址"), max_length=500)
+    url = forms.URLField(label=_("机器人 Webhook 地址"), max_length=500, assume_scheme="https")
     secret = forms.CharField(label=_("加签密钥（钉钉）"), max_length=200, required=False)
     station = forms.ModelChoiceField(label=_("派出所"), queryset=None)
 
