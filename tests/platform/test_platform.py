@@ -90,7 +90,7 @@ def test_docker_compose_is_valid():
 
 def test_check_deploy_with_production_settings_is_clean():
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},  # set by the e2e tests
         "DJANGO_SETTINGS_MODULE": "qianwan.settings.production",
         "DJANGO_SECRET_KEY": "a-very-long-and-random-production-secret-key-0123456789-abcdefghijklmnop",
         "DJANGO_ALLOWED_HOSTS": "qianwan.police.example",
