@@ -103,6 +103,8 @@ def alliance_list(*, user) -> QuerySet[Alliance]:
             )
         )
         .annotate(member_count=Count("memberships", distinct=True))
+        # Meta.ordering is ignored once a query groups by, so order explicitly (stable pages)
+        .order_by("station__code", "name")
     )
     return scope_queryset(qs, user, enterprise_field="memberships__enterprise")
 
