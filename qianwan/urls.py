@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from qianwan import views
+from qianwan.security.csp import swagger_docs_view
 from qianwan.views import DOMAIN_APPS
 
 # Every domain app owns `<app>/urls.py` (pages, namespace = app name) and `<app>/api/urls.py`.
@@ -25,7 +26,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/docs/", swagger_docs_view(url_name="schema"), name="api-docs"),
     *[path(f"{app}/", include(f"{app}.urls")) for app in DOMAIN_APPS],
 ]
 

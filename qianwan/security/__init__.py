@@ -1,0 +1,1 @@
+"""Shared security helpers: CSP details, upload validation and scope-checked file serving."""
