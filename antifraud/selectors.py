@@ -105,9 +105,13 @@ def round_list(*, user) -> QuerySet[EvaluationRound]:
     """Rounds are district-wide; everyone who takes part may see them."""
     if not user.is_authenticated or user.role not in READ_ROLES:
         return EvaluationRound.objects.none()
-    return EvaluationRound.objects.select_related("standard").annotate(
-        pairing_count=Count("pairings"),
-        submitted_count=Count("pairings", filter=Q(pairings__submitted_at__isnull=False)),
+    return (
+        EvaluationRound.objects.select_related("standard")
+        .prefetch_related("standard__criteria")
+        .annotate(
+            pairing_count=Count("pairings"),
+            submitted_count=Count("pairings", filter=Q(pairings__submitted_at__isnull=False)),
+        )
     )
 
 
