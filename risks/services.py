@@ -349,7 +349,7 @@ def hazard_remind(hazard_id: int, now: datetime | None = None) -> str | None:
     now = now or timezone.now()
     with transaction.atomic():
         hazard = (
-            Hazard.objects.select_for_update(skip_locked=True)
+            Hazard.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("station", "responsible_officer", "recorded_by")
             .filter(pk=hazard_id, next_reminder_at__lte=now)
             .first()

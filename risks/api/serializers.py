@@ -31,12 +31,16 @@ class DeadlineField(serializers.Field):
 
     def to_internal_value(self, data):
         if isinstance(data, str):
-            value = parse_datetime(data)
-            if value is not None:
-                return value if timezone.is_aware(value) else timezone.make_aware(value, local_tz())
-            day = parse_date(data)
+            data = data.strip()
+            try:
+                day = parse_date(data) if len(data) == 10 else None
+                value = None if day else parse_datetime(data)
+            except ValueError:
+                self.fail("invalid")
             if day is not None:
                 return datetime.combine(day, time(23, 59, 59), tzinfo=local_tz())
+            if value is not None:
+                return value if timezone.is_aware(value) else timezone.make_aware(value, local_tz())
         self.fail("invalid")
 
     def to_representation(self, value):
