@@ -18,7 +18,6 @@ from qianwan.kpi import (
     local_day_range,
     local_month_range,
     local_tz,
-    poisson_z,
     proportion,
 )
 from qianwan.org.choices import Role
@@ -269,15 +268,15 @@ def yoy(*, user, date_from: date, date_to: date, station=None, source: str = "in
     if n1 >= MIN_EVENTS and n2 >= MIN_EVENTS:
         g1, g2 = (n0 - n1) / n1, (n1 - n2) / n2
         expected = n1 * n1 / n2
-        z = poisson_z(n0, round(expected)) if expected else None
+        z = 2 * (math.sqrt(n0) - math.sqrt(expected))
         growth = {
             "now": g1,
             "before": g2,
             "points": g1 - g2,
             "relative": (g1 - g2) / abs(g2) if g2 else None,
             "expected": round(expected, 1),
-            "z": round(z, 2) if z is not None else None,
-            "significant": abs(z) >= 2 if z is not None else None,
+            "z": round(z, 2),
+            "significant": abs(z) >= 2,
         }
     return {
         "source": source,
