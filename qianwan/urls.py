@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("qianwan.notify.api.urls")),
     path("", include("qianwan.exchange.api.urls")),
     *[path("", include(f"{app}.api.urls")) for app in DOMAIN_APPS],
+    path("", include("qianwan.dashboard.api.urls")),
 ]
 
 urlpatterns = [
@@ -28,6 +29,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", swagger_docs_view(url_name="schema"), name="api-docs"),
     *[path(f"{app}/", include(f"{app}.urls")) for app in DOMAIN_APPS],
+    path("dashboard/", include("qianwan.dashboard.urls")),
 ]
 
 handler400 = "qianwan.views.bad_request"

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "traffic",
     "antifraud",
     "disputes",
+    # leader views composed from the apps' selectors
+    "qianwan.dashboard",
 ]
 
 MIDDLEWARE = [
@@ -154,7 +156,9 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 # django-leaflet's package bundles Leaflet; we serve its static files without installing the app,
 # whose admin module imports django.contrib.gis and so needs the GDAL system library.
 _LEAFLET_STATIC = Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static"
-STATICFILES_DIRS = [BASE_DIR / "static", _LEAFLET_STATIC]
+# plotly's wheel bundles plotly.js: the dashboard's charts work offline from it (/static/plotly/plotly.min.js).
+_PLOTLY_STATIC = Path(importlib.util.find_spec("plotly").submodule_search_locations[0]) / "package_data"
+STATICFILES_DIRS = [BASE_DIR / "static", _LEAFLET_STATIC, ("plotly", _PLOTLY_STATIC)]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -245,6 +249,9 @@ CELERY_BEAT_SCHEDULE = {
     "incidents-clocks-sweep": {"task": "incidents.tasks.clocks_sweep", "schedule": 15.0},
     # new traffic incidents → the team on duty in their zone; exactly once per incident (unique alert row + key)
     "traffic-incident-alert-sweep": {"task": "traffic.tasks.incident_alert_sweep", "schedule": 15.0},
+    # last month's sub-bureau report from the 1st on (idempotent: one row per month and scope), and
+    # re-sending builds a lost message or a killed worker left behind
+    "dashboard-reports-sweep": {"task": "qianwan.dashboard.tasks.reports_sweep", "schedule": 600.0},
 }
 
 # Notifications: delivery retries with exponential back-off (seconds: base * 2**attempt, capped).

@@ -1,0 +1,841 @@
+"""The dashboard's reads: every figure comes from the owning app's selectors (never re-computed here).
+
+``figures()`` composes the sections; ``charts()`` the chart data; ``live()`` the parts that refresh
+by themselves. A section whose app selector is missing shows its figures as unavailable (never a
+made-up number). The only aggregation of our own is the stage-time histogram for the charts (the
+incidents app offers rates and percentiles, not distributions); it reads the same per-incident
+durations, bucketed at 10 s, so it never averages anything.
+"""
+
+import importlib
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qianwan.kpi import local_day_range, local_tz
+
+from . import cards
+from .cards import count_card, duration_card, link, proportion_card, rate_card, unavailable
+from .periods import Period
+
+HISTOGRAM_BUCKET_SECONDS = 10
+HISTOGRAM_MAX_SECONDS = 1200
+CAMPAIGNS_SHOWN = 3
+RANKING_ROWS = 5
+
+
+def _selector(app: str, name: str):
+    """``<app>.selectors.<name>`` or None while that app has not shipped it."""
+    try:
+        module = importlib.import_module(f"{app}.selectors")
+    except ImportError:
+        return None
+    return getattr(module, name, None)
+
+
+def _code(station) -> str:
+    return station.code if station is not None else ""
+
+
+def _end_of(day: date) -> datetime:
+    """The last instant of a local day (``now`` for selectors that look back from a moment)."""
+    return local_day_range(day, day)[1] - timedelta(microseconds=1)
+
+
+def _section(key: str, title: str, cards_: list[dict], **extra) -> dict:
+    return {"key": key, "title": title, "cards": cards_, **extra}
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def _dispatch_defs() -> dict:
+    return {
+        "incidents": _("期间接报的全部警情（含分流至12345的非警务警情）。"),
+        "arrival": _(
+            "到场时间≤时限（默认8分钟，自接警起算）的警情 ÷ 需要到场的警情；分流警情不计；超过时限仍未到场计为未达标。"
+        ),
+        "dispatch": _("1分钟内派警的警情 ÷ 需要派警的警情（分流不计）。"),
+        "video": _("2分钟内启动可视化督导的警情 ÷ 需要督导的警情（分流不计）。"),
+        "leader": _("3分钟内通报值班所领导的警情 ÷ 需要通报的警情（分流不计）。"),
+        "p50": _("已到场警情的到场用时中位数（最近秩法 percentile_disc，不取平均）。"),
+        "p90": _("已到场警情的到场用时第90百分位（最近秩法）：P90≤8分钟当且仅当到场率≥90%。"),
+        "diverted": _("期间分流至12345等热线的非警务警情。"),
+        "trend": _(
+            "周期内最后一个月的警情数与上月、去年同月比较；泊松检验 |Z|≥2 视为显著变化，否则为正常波动。"
+        ),
+        "decline": _("截至该月，警情数连续环比下降的月数。"),
+    }
+
+
+def _dispatch_section(*, user, period: Period, station, now: datetime) -> dict:
+    DEF = _dispatch_defs()
+    dispatch_kpis = _selector("incidents", "dispatch_kpis")
+    incident_trend = _selector("incidents", "incident_trend")
+    title = _("快速反应（警情调度）")
+    if dispatch_kpis is None:
+        return _section(
+            "dispatch",
+            title,
+            [
+                unavailable(k, label, DEF[k])
+                for k, label in [("incidents", _("接报警情")), ("arrival", _("8分钟到场率"))]
+            ],
+        )
+    kpi = dispatch_kpis(
+        date_from=period.date_from, date_to=period.date_to, station=station, now=now, breakdowns=False
+    )
+    base = {
+        "station": _code(station),
+        "received_after": period.date_from.isoformat(),
+        "received_before": period.date_to.isoformat(),
+    }
+    stages = kpi["stages"]
+
+    def stage_card(key, stage, label):
+        s = stages[stage]
+        note = _("超时 %(late)d · 未完成 %(missing)d · 待定 %(pending)d") % s
+        return rate_card(
+            key, label, DEF[key], s["within"], s["eligible"], link("incidents:list", **base), note=note
+        )
+
+    items = [
+        count_card(
+            "incidents", _("接报警情"), DEF["incidents"], kpi["incidents"], link("incidents:list", **base)
+        ),
+        stage_card("arrival", "arrival", _("8分钟到场率")),
+        stage_card("dispatch", "dispatch", _("1分钟派警率")),
+        stage_card("video", "video_supervision", _("2分钟视频督导率")),
+        stage_card("leader", "leader_notified", _("3分钟通报所领导率")),
+        duration_card(
+            "p50",
+            _("到场用时 P50"),
+            DEF["p50"],
+            kpi["arrival_p50_seconds"],
+            kpi["with_arrival"],
+            link("incidents:list", **base),
+        ),
+        duration_card(
+            "p90",
+            _("到场用时 P90"),
+            DEF["p90"],
+            kpi["arrival_p90_seconds"],
+            kpi["with_arrival"],
+            link("incidents:list", **base),
+        ),
+        count_card(
+            "diverted",
+            _("分流12345"),
+            DEF["diverted"],
+            kpi["diverted"],
+            link("incidents:list", status="diverted", **base),
+        ),
+    ]
+    breached = link("incidents:list", sla_breached="true", **base)
+    for card in items[1:5]:
+        card["miss_url"] = breached
+    trend = None
+    if incident_trend is not None:
+        trend = incident_trend(months=12, station=station, now=_end_of(period.date_to))
+        months = trend["months"]
+        last = months[-1]
+        y, m = (int(x) for x in last["month"].split("-"))
+        month_base = {
+            "station": _code(station),
+            "received_after": date(y, m, 1).isoformat(),
+            "received_before": min(period.date_to, _month_last_day(y, m)).isoformat(),
+        }
+        items.append(
+            count_card(
+                "trend_mom",
+                _("%(m)s 警情（环比）") % {"m": last["month"]},
+                DEF["trend"],
+                last["incidents"],
+                link("incidents:list", **month_base),
+                change=last["mom"],
+                change_label=_("环比"),
+                note=_("本月未结束") if last.get("partial") else "",
+            )
+        )
+        items.append(
+            count_card(
+                "trend_yoy",
+                _("%(m)s 警情（同比）") % {"m": last["month"]},
+                DEF["trend"],
+                last["incidents"],
+                link("incidents:list", **month_base),
+                change=last["yoy"],
+                change_label=_("同比"),
+            )
+        )
+        items.append(
+            count_card(
+                "decline",
+                _("连续环比下降"),
+                DEF["decline"],
+                _declining_months(months),
+                link("incidents:list", station=_code(station)),
+                note=_("个月"),
+            )
+        )
+    else:
+        items.append(unavailable("trend_mom", _("警情环比"), DEF["trend"]))
+    return _section("dispatch", title, items, trend=trend)
+
+
+def _month_last_day(year: int, month: int) -> date:
+    from .periods import _month_end
+
+    return _month_end(year, month)
+
+
+def _declining_months(months: list[dict]) -> int:
+    """How many months in a row, ending with the last one, had fewer incidents than the month before."""
+    streak = 0
+    for row in reversed(months):
+        before = row["mom"].get("before")
+        if before is not None and row["incidents"] < before:
+            streak += 1
+        else:
+            break
+    return streak
+
+
+# --------------------------------------------------------------------------- grid exchange
+
+
+def _exchange_section(*, user, period: Period, station, now: datetime) -> dict:
+    from qianwan.exchange.selectors import exchange_kpis
+
+    k = exchange_kpis(user=user, date_from=period.date_from, date_to=period.date_to, station=station)
+    inbound_url = link("exchange:inbound_list", station=_code(station))
+    defs = {
+        "out": _("期间推送至网格平台/12345的事件（分流警情、隐患、纠纷推送关注）。"),
+        "in": _("期间网格平台/12345推送给公安的事件。"),
+        "out_rate": _("推送事件中对方回执为“已处置”的比例。"),
+        "in_rate": _("接收事件中已处置完毕（有处置结果）的比例。"),
+    }
+    return _section(
+        "exchange",
+        _("多跨联动（警网融合）"),
+        [
+            count_card(
+                "outbound",
+                _("推送网格事件"),
+                defs["out"],
+                k["outbound"],
+                link(
+                    "incidents:list",
+                    status="diverted",
+                    station=_code(station),
+                    received_after=period.date_from.isoformat(),
+                    received_before=period.date_to.isoformat(),
+                ),
+                note=_("列表为其中的分流警情"),
+            ),
+            count_card("inbound", _("接收网格事件"), defs["in"], k["inbound"], inbound_url),
+            rate_card(
+                "outbound_handled",
+                _("推送事件办结率"),
+                defs["out_rate"],
+                k["outbound_handled"],
+                k["outbound"],
+            ),
+            rate_card(
+                "inbound_handled",
+                _("接收事件办结率"),
+                defs["in_rate"],
+                k["inbound_handled"],
+                k["inbound"],
+                inbound_url,
+            ),
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- hazards and campaigns
+
+
+def _hazard_section(*, user, period: Period, station, now: datetime) -> dict:
+    hazard_kpis = _selector("risks", "hazard_kpis")
+    defs = {
+        "found": _("期间发现登记的风险隐患（队列：按发现月份）。"),
+        "closed": _("本期发现的隐患中，目前已复核销号的件数（销号须由登记人以外的民警复核）。"),
+        "close_rate": _("本期发现队列的销号率 = 已销号 ÷ 发现。"),
+        "overdue": _("本期发现队列中，目前已超过整改期限仍未整改的件数。"),
+    }
+    title = _("监测预警（风险隐患）")
+    if hazard_kpis is None:
+        return _section("hazards", title, [unavailable(k, v, defs[k]) for k, v in [("found", _("发现隐患"))]])
+    k = hazard_kpis(date_from=period.date_from, date_to=period.date_to, station=station, user=user)
+    base = {
+        "station": _code(station),
+        "found_after": period.date_from.isoformat(),
+        "found_before": period.date_to.isoformat(),
+    }
+    items = [
+        count_card("found", _("发现隐患"), defs["found"], k["found"], link("risks:index", **base)),
+        count_card(
+            "closed", _("已销号"), defs["closed"], k["closed"], link("risks:index", status="closed", **base)
+        ),
+        rate_card(
+            "close_rate",
+            _("队列销号率"),
+            defs["close_rate"],
+            k["closed"],
+            k["found"],
+            link("risks:index", **base),
+        ),
+        count_card(
+            "overdue",
+            _("逾期未整改"),
+            defs["overdue"],
+            k["overdue"],
+            link("risks:index", overdue="true", **base),
+        ),
+    ]
+    campaigns = []
+    campaign_list = _selector("risks", "campaign_list")
+    campaign_summary = _selector("risks", "campaign_summary")
+    if campaign_list and campaign_summary:
+        active = campaign_list(user=user).filter(starts_on__lte=period.date_to, ends_on__gte=period.date_from)
+        for campaign in active.order_by("-starts_on")[:CAMPAIGNS_SHOWN]:
+            summary = campaign_summary(campaign=campaign, station=station)
+            campaigns.append(
+                {
+                    "name": campaign.name,
+                    "url": _campaign_url(campaign.pk),
+                    "starts_on": campaign.starts_on.isoformat(),
+                    "ends_on": campaign.ends_on.isoformat(),
+                    **summary,
+                    "rectified_display": rate_card(
+                        "rectified", "", "", summary["problems_rectified"], summary["problems_found"]
+                    )["display"],
+                }
+            )
+    return _section("hazards", title, items, campaigns=campaigns)
+
+
+def _campaign_url(pk: int) -> str | None:
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("risks:campaign_detail", args=[pk])
+    except NoReverseMatch:
+        return None
+
+
+# --------------------------------------------------------------------------- enterprises
+
+
+def _enterprise_section(*, user, period: Period, station, now: datetime) -> dict:
+    service_kpis = _selector("enterprises", "service_kpis")
+    watch_kpis = _selector("enterprises", "watch_kpis")
+    defs = {
+        "visits": _("期间民警走访企业、提供服务的记录数。"),
+        "lectures": _("期间举办的讲师团宣讲场次。"),
+        "audience": _("期间宣讲覆盖的听众人次。"),
+        "satisfaction": _("期间收到的服务评价中“满意”的比例，附95%威尔逊区间。"),
+        "responses": _("期间邻里守望联盟先期处置并经民警确认的矛盾纠纷次数。"),
+    }
+    title = _("警企社服务与邻里守望")
+    span = {"station": _code(station), "from": period.date_from.isoformat(), "to": period.date_to.isoformat()}
+    if service_kpis is None:
+        items = [
+            unavailable(k, v, defs[k]) for k, v in [("visits", _("走访服务")), ("satisfaction", _("满意率"))]
+        ]
+    else:
+        k = service_kpis(user=user, date_from=period.date_from, date_to=period.date_to, station=station)
+        items = [
+            count_card(
+                "visits", _("走访服务"), defs["visits"], k["visits"], link("enterprises:visit_list", **span)
+            ),
+            count_card(
+                "lectures",
+                _("宣讲场次"),
+                defs["lectures"],
+                k["lectures"],
+                link("enterprises:lecture_list", **span),
+            ),
+            count_card(
+                "audience",
+                _("宣讲受众"),
+                defs["audience"],
+                k["audience"],
+                link("enterprises:lecture_list", **span),
+            ),
+            proportion_card(
+                "satisfaction",
+                _("服务满意率"),
+                defs["satisfaction"],
+                k["satisfaction"],
+                link("enterprises:request_list", **span),
+            ),
+        ]
+    if watch_kpis is None:
+        items.append(unavailable("responses", _("联盟先期处置"), defs["responses"]))
+    else:
+        w = watch_kpis(user=user, date_from=period.date_from, date_to=period.date_to, station=station)
+        items.append(
+            count_card(
+                "responses",
+                _("联盟先期处置"),
+                defs["responses"],
+                w["confirmed_responses"],
+                link("enterprises:response_list", **span),
+                note=_("待确认 %(n)d") % {"n": w["awaiting_confirmation"]},
+            )
+        )
+    return _section("enterprises", title, items)
+
+
+# --------------------------------------------------------------------------- traffic
+
+
+def _traffic_section(*, user, period: Period, station, now: datetime) -> dict:
+    traffic_kpis = _selector("traffic", "traffic_kpis")
+    defs = {
+        "patrols": _("期间开始的交通巡逻（含飙车、逆行专项巡逻）。"),
+        "accidents": _("期间发生的交通事故，与去年同期比较（泊松检验）。"),
+        "deaths": _("期间交通事故死亡人数，与去年同期比较。"),
+        "major": _("一次死亡3人及以上的较大事故，目标为零。"),
+        "joint": _("期间网格员、企业保安、志愿者参与的联合巡逻轮次。"),
+    }
+    title = _("交通治理")
+    if traffic_kpis is None:
+        return _section("traffic", title, [unavailable("accidents", _("交通事故"), defs["accidents"])])
+    k = traffic_kpis(date_from=period.date_from, date_to=period.date_to, station=station)
+    acc = {
+        "station": _code(station),
+        "occurred_after": period.date_from.isoformat(),
+        "occurred_before": period.date_to.isoformat(),
+    }
+    patrols = {"started_after": period.date_from.isoformat(), "started_before": period.date_to.isoformat()}
+    return _section(
+        "traffic",
+        title,
+        [
+            count_card(
+                "patrols",
+                _("交通巡逻"),
+                defs["patrols"],
+                k["patrols"]["patrols"],
+                link("traffic:patrol_list", **patrols),
+                note=_("飙车/逆行 %(n)d") % {"n": k["patrols"]["racing_wrong_way_patrols"]},
+            ),
+            count_card(
+                "joint",
+                _("联合巡逻"),
+                defs["joint"],
+                k["joint_patrols"]["rounds"],
+                link(
+                    "traffic:joint_list",
+                    station=_code(station),
+                    date_after=period.date_from.isoformat(),
+                    date_before=period.date_to.isoformat(),
+                ),
+            ),
+            count_card(
+                "accidents",
+                _("交通事故"),
+                defs["accidents"],
+                k["accidents"],
+                link("traffic:accident_list", **acc),
+                change=k["yoy"]["accidents"],
+                change_label=_("同比"),
+            ),
+            count_card(
+                "deaths",
+                _("事故死亡人数"),
+                defs["deaths"],
+                k["deaths"],
+                link("traffic:accident_list", **acc),
+                change=k["yoy"]["deaths"],
+                change_label=_("同比"),
+            ),
+            count_card(
+                "major",
+                _("较大事故"),
+                defs["major"],
+                k["major_accidents"],
+                link("traffic:accident_list", major="true", **acc),
+            ),
+        ],
+    )
+
+
+# --------------------------------------------------------------------------- anti-fraud
+
+
+def _antifraud_section(*, user, period: Period, station, now: datetime) -> dict:
+    letters_summary = _selector("antifraud", "letters_summary")
+    sessions_summary = _selector("antifraud", "sessions_summary")
+    victims_yoy = _selector("antifraud", "victims_yoy")
+    enterprise_ranking = _selector("antifraud", "enterprise_ranking")
+    defs = {
+        "letters": _("统计截止日有效的反诈责任书（规上企业已签 ÷ 规上企业）。"),
+        "sessions": _("期间班组学习、晨会宣讲等反诈学习场次。"),
+        "victims": _("期间企业员工被骗人数，与去年同期比较（泊松检验）。"),
+        "victims_above": _("规上企业员工被骗人数同比。"),
+    }
+    title = _("反诈宣防")
+    items = []
+    if letters_summary:
+        s = letters_summary(user=user, day=period.date_to, station=station)
+        items.append(
+            rate_card(
+                "letters",
+                _("规上企业责任书签订率"),
+                defs["letters"],
+                s["above_size_signed"],
+                s["above_size"],
+                link("antifraud:letters_missing", station=_code(station)),
+                note=_("已签企业 %(n)d 家") % {"n": s["signed"]},
+            )
+        )
+    else:
+        items.append(unavailable("letters", _("责任书签订"), defs["letters"]))
+    if sessions_summary:
+        s = sessions_summary(user=user, date_from=period.date_from, date_to=period.date_to, station=station)
+        items.append(
+            count_card(
+                "sessions",
+                _("反诈学习场次"),
+                defs["sessions"],
+                s["sessions"],
+                link("antifraud:station"),
+                note=_("覆盖员工 %(n)d 人") % {"n": s["employees_reached"]},
+            )
+        )
+    else:
+        items.append(unavailable("sessions", _("反诈学习场次"), defs["sessions"]))
+    if victims_yoy:
+        v = victims_yoy(user=user, date_from=period.date_from, date_to=period.date_to, station=station)
+        items.append(
+            count_card(
+                "victims",
+                _("员工被骗人数"),
+                defs["victims"],
+                v["victims"]["now"],
+                link("antifraud:victims"),
+                change=v["victims"],
+                change_label=_("同比"),
+            )
+        )
+        items.append(
+            count_card(
+                "victims_above",
+                _("规上企业被骗人数"),
+                defs["victims_above"],
+                v["above_size"]["now"],
+                link("antifraud:victims"),
+                change=v["above_size"],
+                change_label=_("同比"),
+            )
+        )
+    else:
+        items.append(unavailable("victims", _("员工被骗人数"), defs["victims"]))
+    ranking = []
+    if enterprise_ranking:
+        y, m = period.last_month
+        rows = enterprise_ranking(user=user, month=date(y, m, 1), station=station)
+        ranking = [
+            {
+                "rank": r.get("rank"),
+                "name": r["name"],
+                "station": r["station"],
+                "score": r["score"],
+                "change": r["change"],
+                "classes": r["classes_scored"],
+            }
+            for r in rows[:RANKING_ROWS]
+        ]
+    return _section(
+        "antifraud",
+        title,
+        items,
+        ranking=ranking,
+        ranking_available=bool(enterprise_ranking),
+        ranking_url=link(
+            "antifraud:ranking",
+            station=_code(station),
+            month=f"{period.last_month[0]:04d}-{period.last_month[1]:02d}",
+        ),
+    )
+
+
+# --------------------------------------------------------------------------- disputes
+
+
+def _disputes_section(*, user, period: Period, station, now: datetime) -> dict:
+    yoy = _selector("disputes", "yoy")
+    followups_on_time = _selector("disputes", "followups_on_time")
+    pushed_count = _selector("disputes", "pushed_count")
+    defs = {
+        "yoy": _("期间纠纷类警情与去年同期比较（泊松检验）。"),
+        "growth": _("增速变化 = 今年同比增速 − 去年同比增速（百分点）；显著性以去年增速推算的预期值检验。"),
+        "followups": _("上一个完整月内处于回访周期的已化解纠纷中，当月回访≥规定次数（每月2次）的比例。"),
+        "pushed": _("期间推送平台关注的纠纷。"),
+    }
+    title = _("矛盾纠纷")
+    items = []
+    base = {
+        "station": _code(station),
+        "received_after": period.date_from.isoformat(),
+        "received_before": period.date_to.isoformat(),
+    }
+    if yoy:
+        y = yoy(
+            user=user, date_from=period.date_from, date_to=period.date_to, station=station, source="incidents"
+        )
+        items.append(
+            count_card(
+                "dispute_incidents",
+                _("纠纷类警情"),
+                defs["yoy"],
+                y["counts"]["this_year"],
+                link("incidents:list", category="dispute", **base),
+                change=y["change"],
+                change_label=_("同比"),
+            )
+        )
+        g = y["growth"]
+        growth_card = count_card(
+            "growth", _("增速变化"), defs["growth"], None, link("incidents:list", category="dispute", **base)
+        )
+        growth_card["kind"] = "growth"
+        growth_card["available"] = True
+        if g["points"] is None:
+            growth_card["note"] = _("近两年同期基数不足%(n)d件") % {"n": 5}
+        else:
+            growth_card["value"] = g["points"]
+            growth_card["display"] = f"{g['points'] * 100:+.1f} " + _("个百分点")
+            growth_card["counts"] = _("今年 %(a)s · 去年 %(b)s") % {
+                "a": cards.pct(g["now"]),
+                "b": cards.pct(g["before"]),
+            }
+            growth_card["change"] = {
+                "label": _("相对"),
+                "display": cards.pct(g["relative"]) if g["relative"] is not None else cards.DASH,
+                "flag": "significant" if g["significant"] else "normal",
+                "z": g["z"],
+            }
+        items.append(growth_card)
+    else:
+        items.append(unavailable("dispute_incidents", _("纠纷类警情"), defs["yoy"]))
+    if followups_on_time:
+        y, m = _last_complete_month(period)
+        f = followups_on_time(user=user, year=y, month=m, station=station)
+        items.append(
+            proportion_card(
+                "followups",
+                _("%(m)s 回访按时率") % {"m": f["month"]},
+                defs["followups"],
+                f,
+                link("disputes:followups_due", station=_code(station)),
+            )
+        )
+    else:
+        items.append(unavailable("followups", _("回访按时率"), defs["followups"]))
+    if pushed_count:
+        n = pushed_count(user=user, date_from=period.date_from, date_to=period.date_to, station=station)
+        items.append(
+            count_card(
+                "pushed",
+                _("推送关注"),
+                defs["pushed"],
+                n,
+                link(
+                    "disputes:index",
+                    station=_code(station),
+                    occurred_after=period.date_from.isoformat(),
+                    occurred_before=period.date_to.isoformat(),
+                ),
+            )
+        )
+    return _section("disputes", title, items)
+
+
+def _last_complete_month(period: Period) -> tuple[int, int]:
+    """The period's last month if it is over, else the month before it (follow-ups are monthly)."""
+    today = timezone.localdate()
+    y, m = period.last_month
+    if (y, m) == (today.year, today.month):
+        from qianwan.kpi import add_months
+
+        return add_months(y, m, -1)
+    return y, m
+
+
+# --------------------------------------------------------------------------- composition
+
+
+SECTION_BUILDERS = [
+    ("dispatch", _dispatch_section),
+    ("exchange", _exchange_section),
+    ("hazards", _hazard_section),
+    ("enterprises", _enterprise_section),
+    ("traffic", _traffic_section),
+    ("antifraud", _antifraud_section),
+    ("disputes", _disputes_section),
+]
+
+
+def trend_rows(*, period: Period, station=None) -> list[dict]:
+    """Incidents per month for the 12 months to the period's end, with MoM/YoY and their flags."""
+    incident_trend = _selector("incidents", "incident_trend")
+    if incident_trend is None:
+        return []
+    return incident_trend(months=12, station=station, now=_end_of(period.date_to))["months"]
+
+
+def figures(*, user, period: Period, station=None, now: datetime | None = None) -> dict:
+    """Every mechanism's figures for the period and station (None = sub-bureau), as cards."""
+    now = now or timezone.now()
+    return {
+        "period": {
+            "kind": period.kind,
+            "from": period.date_from.isoformat(),
+            "to": period.date_to.isoformat(),
+            "label": period.label,
+        },
+        "station": _code(station) or None,
+        "sections": [
+            build(user=user, period=period, station=station, now=now) for _key, build in SECTION_BUILDERS
+        ],
+    }
+
+
+def stage_histograms(*, period: Period, station=None) -> dict:
+    """Per stage: how many incidents took each 10-second bucket (diverted excluded), and the limit.
+
+    One grouped query over the per-incident durations; buckets past 20 minutes fold into the last."""
+    from incidents.choices import DEFAULT_LIMITS, STAGE_FIELD, Status
+    from incidents.models import Incident
+
+    start, end = local_day_range(period.date_from, period.date_to)
+    qs = Incident.objects.filter(received_at__gte=start, received_at__lt=end).exclude(status=Status.DIVERTED)
+    if station is not None:
+        qs = qs.filter(station=station)
+    out = {}
+    for stage, prefix in STAGE_FIELD.items():
+        field = f"{prefix}_seconds"
+        rows = (
+            qs.filter(**{f"{field}__isnull": False})
+            .annotate(bucket=F(field) / HISTOGRAM_BUCKET_SECONDS)
+            .values("bucket")
+            .annotate(n=Count("id"))
+            .order_by("bucket")
+        )
+        counts: dict[int, int] = {}
+        last = HISTOGRAM_MAX_SECONDS // HISTOGRAM_BUCKET_SECONDS
+        for row in rows:
+            b = min(int(row["bucket"]), last)
+            counts[b] = counts.get(b, 0) + row["n"]
+        out[str(stage)] = {
+            "limit_seconds": DEFAULT_LIMITS[stage],
+            "bucket_seconds": HISTOGRAM_BUCKET_SECONDS,
+            "x": [b * HISTOGRAM_BUCKET_SECONDS for b in sorted(counts)],
+            "y": [counts[b] for b in sorted(counts)],
+        }
+    return out
+
+
+def charts(
+    *, user, period: Period, station=None, now: datetime | None = None, figures_: dict | None = None
+) -> dict:
+    """Chart data: the incident trend (12 months to the period's end, or the period's months when
+    longer), the station comparison and the stage-time distributions against their limits."""
+    now = now or timezone.now()
+    dispatch_kpis = _selector("incidents", "dispatch_kpis")
+    incident_trend = _selector("incidents", "incident_trend")
+    out: dict = {"trend": None, "stations": None, "stages": None}
+    if incident_trend:
+        months = max(
+            12,
+            min(
+                60,
+                (period.date_to.year - period.date_from.year) * 12
+                + period.date_to.month
+                - period.date_from.month
+                + 1,
+            ),
+        )
+        trend = incident_trend(months=months, station=station, now=_end_of(period.date_to))
+        out["trend"] = {
+            "months": [r["month"] for r in trend["months"]],
+            "incidents": [r["incidents"] for r in trend["months"]],
+            "yoy_base": [r["yoy"]["before"] for r in trend["months"]],
+            "significant": [bool(r["mom"]["significant"]) for r in trend["months"]],
+        }
+    if dispatch_kpis and station is None:
+        by_station = dispatch_kpis(
+            date_from=period.date_from, date_to=period.date_to, station=None, now=now, breakdowns=True
+        )["by_station"]
+        out["stations"] = {
+            "codes": [r["station"] for r in by_station],
+            "names": [r["station_name"] for r in by_station],
+            "incidents": [r["incidents"] for r in by_station],
+            "arrival_rate": [r["stages"]["arrival"]["rate"] for r in by_station],
+            "arrival_counts": [
+                f"{r['stages']['arrival']['within']} / {r['stages']['arrival']['eligible']}"
+                for r in by_station
+            ],
+            "arrival_p90": [r["arrival_p90_seconds"] for r in by_station],
+        }
+    out["stages"] = stage_histograms(period=period, station=station)
+    return out
+
+
+def live(*, user, station=None, now: datetime | None = None) -> dict:
+    """The parts that change minute by minute: open incidents, those with a stage past its limit,
+    hazards past their rectification date, disputes due for a follow-up this month."""
+    now = now or timezone.now()
+    out = {"at": timezone.localtime(now, local_tz()).isoformat(timespec="seconds")}
+    incident_list = _selector("incidents", "incident_list")
+    breached_q = _selector("incidents", "breached_q")
+    if incident_list:
+        from incidents.choices import Status
+
+        qs = incident_list(user=user).filter(status=Status.OPEN)
+        if station is not None:
+            qs = qs.filter(station=station)
+        agg = qs.aggregate(
+            open=Count("id"), **({"breached": Count("id", filter=breached_q(now))} if breached_q else {})
+        )
+        out["open_incidents"] = {"n": agg["open"], "url": link("incidents:board")}
+        out["breached_incidents"] = {
+            "n": agg.get("breached"),
+            "url": link("incidents:list", status="open", sla_breached="true", station=_code(station)),
+        }
+    hazard_status_counts = _selector("risks", "hazard_status_counts")
+    if hazard_status_counts:
+        h = hazard_status_counts(user=user, station=station)
+        out["overdue_hazards"] = {
+            "n": h["overdue"],
+            "url": link("risks:index", overdue="true", station=_code(station)),
+        }
+    followups_due = _selector("disputes", "followups_due")
+    if followups_due:
+        qs = followups_due(user=user, at=now)
+        if station is not None:
+            qs = qs.filter(station=station)
+        out["followups_due"] = {"n": qs.count(), "url": link("disputes:followups_due")}
+    return out
+
+
+def report_list(*, user):
+    """Monthly reports the user may open: bureau leaders all; station leaders their station's only."""
+    from qianwan.org.choices import Role
+
+    from .models import MonthlyReport
+    from .periods import DASHBOARD_ROLES
+
+    qs = MonthlyReport.objects.select_related("station", "requested_by")
+    if not getattr(user, "is_authenticated", False) or user.role not in DASHBOARD_ROLES:
+        return qs.none()
+    if user.role == Role.STATION_LEADER:
+        return qs.filter(station_id=user.station_id) if user.station_id else qs.none()
+    return qs

@@ -1,0 +1,200 @@
+"""The monthly report as an Excel workbook (openpyxl): a summary, one sheet per mechanism with every
+figure beside its counts, change and significance, and the incident trend."""
+
+import io
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
+BOLD = Font(bold=True)
+
+
+def _flag_text(flag: str | None) -> str:
+    if flag == "significant":
+        return _("显著变化")
+    if flag == "normal":
+        return _("正常波动")
+    return ""
+
+
+def _sheet_name(title: str, used: set[str]) -> str:
+    name = "".join(c for c in str(title) if c not in "[]:*?/\\")[:28] or "Sheet"
+    base, i = name, 2
+    while name in used:
+        name = f"{base[:25]}({i})"
+        i += 1
+    used.add(name)
+    return name
+
+
+def _header(ws, row: int, values: list[str]) -> None:
+    for col, value in enumerate(values, start=1):
+        cell = ws.cell(row=row, column=col, value=value)
+        cell.font = BOLD
+        cell.fill = HEADER_FILL
+
+
+def _widths(ws, widths: list[int]) -> None:
+    for i, w in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(i)].width = w
+
+
+def card_row(card: dict) -> list:
+    """指标, 显示值, 数值, 分子, 分母, 变化, 变化基数, Z, 显著性, 说明, 定义."""
+    change = card.get("change") or {}
+    value = card.get("value")
+    return [
+        str(card["label"]),
+        str(card["display"]),
+        value if isinstance(value, int | float) else None,
+        card.get("num"),
+        card.get("den"),
+        str(change.get("display") or ""),
+        change.get("before"),
+        change.get("z"),
+        _flag_text(change.get("flag")),
+        str(card.get("note") or card.get("counts") or ""),
+        str(card.get("definition") or ""),
+    ]
+
+
+COLUMNS = [
+    "指标",
+    "显示值",
+    "数值",
+    "分子/件数",
+    "分母",
+    "变化",
+    "比较基数",
+    "Z",
+    "显著性",
+    "说明",
+    "口径定义",
+]
+
+
+def build(data: dict, *, title: str) -> bytes:
+    wb = Workbook()
+    used: set[str] = set()
+    summary = wb.active
+    summary.title = _sheet_name(_("概览"), used)
+    summary["A1"] = title
+    summary["A1"].font = Font(bold=True, size=14)
+    summary["A2"] = _("统计周期")
+    summary["B2"] = f"{data['period']['from']} ~ {data['period']['to']}"
+    summary["A3"] = _("范围")
+    summary["B3"] = str(data.get("station_name") or "")
+    summary["A4"] = _("口径")
+    summary["B4"] = _(
+        "比率附分子/分母；不足5件只列件数；基数为0记“—”；变化附泊松检验（|Z|≥2为显著）；满意率附95%威尔逊区间。"
+    )
+    summary["B4"].alignment = Alignment(wrap_text=True)
+    _header(summary, 6, [_("机制"), _("指标"), _("显示值"), _("变化"), _("显著性")])
+    row = 7
+    for section in data["sections"]:
+        for card in section["cards"]:
+            change = card.get("change") or {}
+            summary.append(
+                [
+                    str(section["title"]),
+                    str(card["label"]),
+                    str(card["display"]),
+                    str(change.get("display") or ""),
+                    _flag_text(change.get("flag")),
+                ]
+            )
+            row += 1
+    _widths(summary, [22, 26, 16, 12, 12])
+
+    for section in data["sections"]:
+        ws = wb.create_sheet(_sheet_name(section["title"], used))
+        ws["A1"] = str(section["title"])
+        ws["A1"].font = Font(bold=True, size=13)
+        _header(ws, 3, COLUMNS)
+        for card in section["cards"]:
+            ws.append(card_row(card))
+        for r in range(4, ws.max_row + 1):
+            ws.cell(row=r, column=11).alignment = Alignment(wrap_text=True, vertical="top")
+        if section.get("campaigns"):
+            ws.append([])
+            ws.append(
+                [
+                    _("专项行动"),
+                    _("行动次数"),
+                    _("出动警力"),
+                    _("检查场所"),
+                    _("发现问题"),
+                    _("整改问题"),
+                    _("整改率"),
+                    _("交通违法"),
+                ]
+            )
+            for c in section["campaigns"]:
+                ws.append(
+                    [
+                        c["name"],
+                        c["operations"],
+                        c["officer_deployments"],
+                        c["venues_inspected"],
+                        c["problems_found"],
+                        c["problems_rectified"],
+                        c["rectified_display"],
+                        c["violations"],
+                    ]
+                )
+        if section.get("ranking"):
+            ws.append([])
+            ws.append([_("名次"), _("企业"), _("派出所"), _("互评均分"), _("较上月"), _("参评班组")])
+            for r in section["ranking"]:
+                ws.append([r["rank"], r["name"], r["station"], r["score"], r["change"], r["classes"]])
+        _widths(ws, [26, 14, 10, 10, 10, 10, 10, 8, 10, 28, 60])
+
+    trend = data.get("trend") or []
+    if trend:
+        ws = wb.create_sheet(_sheet_name(_("警情趋势"), used))
+        _header(
+            ws,
+            1,
+            [
+                _("月份"),
+                _("警情"),
+                _("环比"),
+                _("环比Z"),
+                _("环比显著"),
+                _("同比"),
+                _("同比Z"),
+                _("同比显著"),
+            ],
+        )
+        for r in trend:
+            mom, yoy = r.get("mom") or {}, r.get("yoy") or {}
+            ws.append(
+                [
+                    r["month"],
+                    r["incidents"],
+                    mom.get("change"),
+                    mom.get("z"),
+                    _flag_text(
+                        None
+                        if mom.get("significant") is None
+                        else ("significant" if mom["significant"] else "normal")
+                    ),
+                    yoy.get("change"),
+                    yoy.get("z"),
+                    _flag_text(
+                        None
+                        if yoy.get("significant") is None
+                        else ("significant" if yoy["significant"] else "normal")
+                    ),
+                ]
+            )
+        for r in range(2, ws.max_row + 1):
+            for col in (3, 6):
+                ws.cell(row=r, column=col).number_format = "0.0%"
+        _widths(ws, [10, 10, 10, 8, 10, 10, 8, 10])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

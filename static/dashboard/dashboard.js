@@ -1,0 +1,104 @@
+/* Leader dashboard: period picker, charts (plotly.js from the plotly wheel, offline), live refresh.
+   Data comes from the json_script block; no inline scripts. */
+(function () {
+  "use strict";
+
+  // --- period picker: show the inputs of the chosen kind only
+  var form = document.querySelector("[data-period-form]");
+  if (form) {
+    var kind = form.querySelector("[data-period-kind]");
+    var sync = function () {
+      form.querySelectorAll("[data-for-kind]").forEach(function (el) {
+        var on = el.getAttribute("data-for-kind") === kind.value;
+        el.hidden = !on;
+        el.querySelectorAll("input, select").forEach(function (input) { input.disabled = !on; });
+      });
+    };
+    kind.addEventListener("change", sync);
+    sync();
+  }
+
+  // --- charts
+  var dataEl = document.getElementById("dashboard-charts");
+  var charts = dataEl ? JSON.parse(dataEl.textContent) : {};
+  var config = { displaylogo: false, responsive: true, locale: "zh-CN", modeBarButtonsToRemove: ["sendDataToCloud"] };
+  var font = { family: "'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif", size: 12 };
+  var margin = { l: 48, r: 48, t: 16, b: 48 };
+
+  function plot(id, traces, layout) {
+    var el = document.getElementById(id);
+    if (!el || typeof Plotly === "undefined") { return; }
+    Plotly.newPlot(el, traces, Object.assign({ font: font, margin: margin, legend: { orientation: "h", y: -0.2 } }, layout), config)
+      .then(function () { el.setAttribute("data-rendered", "1"); });
+  }
+
+  if (charts.trend) {
+    var t = charts.trend;
+    plot("chart-trend", [
+      { type: "scatter", mode: "lines+markers", name: "警情", x: t.months, y: t.incidents,
+        marker: { color: t.significant.map(function (s) { return s ? "#c92a2a" : "#1f5fa8"; }), size: 7 },
+        line: { color: "#1f5fa8" }, hovertemplate: "%{x}: %{y} 起<extra></extra>" },
+      { type: "scatter", mode: "lines", name: "去年同月", x: t.months, y: t.yoy_base,
+        line: { color: "#868e96", dash: "dot" }, hovertemplate: "%{x} 去年同月: %{y} 起<extra></extra>" }
+    ], { yaxis: { title: { text: "警情（起）" }, rangemode: "tozero" }, xaxis: { type: "category" } });
+  }
+
+  if (charts.stations) {
+    var s = charts.stations;
+    plot("chart-stations", [
+      { type: "bar", name: "警情（起）", x: s.names, y: s.incidents, marker: { color: "#a5c0e0" },
+        hovertemplate: "%{x}: %{y} 起<extra></extra>" },
+      { type: "scatter", mode: "markers+text", name: "8分钟到场率", x: s.names, yaxis: "y2",
+        y: s.arrival_rate.map(function (r) { return r === null ? null : r * 100; }),
+        text: s.arrival_counts, textposition: "top center", marker: { color: "#2b8a3e", size: 10 },
+        hovertemplate: "%{x}: %{y:.1f}% (%{text})<extra></extra>" }
+    ], {
+      yaxis: { title: { text: "警情（起）" }, rangemode: "tozero" },
+      yaxis2: { title: { text: "到场率 %" }, overlaying: "y", side: "right", range: [0, 105] },
+      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, yref: "y2", y0: 90, y1: 90, line: { color: "#c92a2a", dash: "dash", width: 1 } }]
+    });
+  }
+
+  if (charts.stages) {
+    var names = { dispatch: "派警", video_supervision: "视频督导", leader_notified: "通报所领导", arrival: "到场" };
+    var colours = { dispatch: "#1f5fa8", video_supervision: "#7048e8", leader_notified: "#e67700", arrival: "#2b8a3e" };
+    var traces = [], shapes = [], annotations = [];
+    Object.keys(charts.stages).forEach(function (stage) {
+      var h = charts.stages[stage];
+      traces.push({ type: "bar", name: names[stage] || stage, x: h.x.map(function (v) { return v / 60; }), y: h.y,
+        width: h.bucket_seconds / 60, opacity: 0.6, marker: { color: colours[stage] },
+        hovertemplate: (names[stage] || stage) + " %{x:.2f} 分钟: %{y} 起<extra></extra>" });
+      shapes.push({ type: "line", x0: h.limit_seconds / 60, x1: h.limit_seconds / 60, yref: "paper", y0: 0, y1: 1,
+        line: { color: colours[stage], dash: "dash", width: 2 } });
+      annotations.push({ x: h.limit_seconds / 60, yref: "paper", y: 1, text: (names[stage] || stage) + "时限",
+        showarrow: false, font: { color: colours[stage], size: 11 }, yanchor: "bottom" });
+    });
+    plot("chart-stages", traces, { barmode: "overlay", shapes: shapes, annotations: annotations,
+      xaxis: { title: { text: "自接警起（分钟）" }, range: [0, 15] }, yaxis: { title: { text: "警情（起）" } } });
+  }
+
+  // --- live part: refresh every 30 s without reloading
+  var live = document.querySelector("[data-live]");
+  function refresh() {
+    if (!live) { return; }
+    fetch(live.getAttribute("data-url"), { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        live.querySelectorAll("[data-live-key]").forEach(function (el) {
+          var item = data[el.getAttribute("data-live-key")];
+          var value = el.querySelector("[data-live-value]");
+          if (!item) { value.textContent = "—"; return; }
+          value.textContent = item.n === null || item.n === undefined ? "—" : String(item.n);
+          value.classList.toggle("bad", el.getAttribute("data-live-key") !== "open_incidents" && item.n > 0);
+          if (item.url) { el.setAttribute("href", item.url); }
+        });
+        var at = live.querySelector("[data-live-at]");
+        if (at) { at.textContent = data.at.replace("T", " ").slice(0, 19); }
+        live.setAttribute("data-refreshed", String(Date.now()));
+      })
+      .catch(function () { /* keep the last figures; the next tick retries */ });
+  }
+  refresh();
+  setInterval(refresh, 30000);
+})();
