@@ -1,0 +1,123 @@
+from datetime import date
+from io import BytesIO
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from openpyxl import Workbook
+
+from antifraud import services
+from antifraud.models import Employee, Pairing, StudySession
+from tests.factories import enterprise_for
+
+from .factories import EmployeeFactory, EnterpriseFactory, FraudCaseFactory, StandardFactory, WorkClassFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def test_liaison_portal_pages_render(liaison, ent):
+    wc = WorkClassFactory(enterprise=ent, name="总装一班")
+    EmployeeFactory(work_class=wc, phone="13812345678")
+    c = client_for(liaison)
+    assert c.get("/antifraud/").url == f"/antifraud/enterprises/{ent.pk}/"
+    page = c.get(f"/antifraud/enterprises/{ent.pk}/").content.decode()
+    assert "总装一班" in page and "138****5678" in page and "13812345678" not in page
+    for path in ("sessions", "scoring", "letters"):
+        assert c.get(f"/antifraud/enterprises/{ent.pk}/{path}/").status_code == 200
+    assert c.get("/antifraud/cases/").status_code == 200
+
+
+def test_liaison_reaching_another_enterprise_gets_404(liaison, station, other_station):
+    other = enterprise_for(other_station)
+    same_station = EnterpriseFactory(station=station)
+    wc = WorkClassFactory(enterprise=other)
+    c = client_for(liaison)
+    for target in (other, same_station):
+        for path in ("", "sessions/", "scoring/", "letters/"):
+            assert c.get(f"/antifraud/enterprises/{target.pk}/{path}").status_code == 404
+    assert c.get(f"/antifraud/enterprises/{other.pk}/classes/{wc.pk}/").status_code == 404
+    assert (
+        c.post(f"/antifraud/enterprises/{other.pk}/", {"form": "class", "class-name": "x"}).status_code == 404
+    )
+    assert c.get("/antifraud/ranking/").status_code == 403
+    assert c.get("/antifraud/victims/").status_code == 403
+
+
+def test_officer_sees_station_enterprises_only(officer, station, other_station):
+    mine = EnterpriseFactory(station=station, name="本所企业")
+    EnterpriseFactory(station=other_station, name="外所企业")
+    c = client_for(officer)
+    page = c.get("/antifraud/station/").content.decode()
+    assert "本所企业" in page and "外所企业" not in page
+    assert c.get(f"/antifraud/enterprises/{mine.pk}/").status_code == 200
+    for path in ("ranking/", "letters/missing/", "notices/", "victims/", "cases/"):
+        assert c.get(f"/antifraud/{path}").status_code == 200, path
+
+
+def test_bureau_ranking_page(bureau, ent):
+    assert client_for(bureau).get("/antifraud/ranking/?month=2026-05").status_code == 200
+
+
+def test_session_form_and_scoring_form_on_pages(liaison, ent):
+    StandardFactory()
+    one, two = WorkClassFactory(enterprise=ent, name="一班"), WorkClassFactory(enterprise=ent, name="二班")
+    people = [EmployeeFactory(work_class=one) for _ in range(2)]
+    case = FraudCaseFactory()
+    c = client_for(liaison)
+    with time_machine.travel(date(2026, 5, 15)):
+        services.round_open(month=date(2026, 5, 1))
+        response = c.post(
+            f"/antifraud/enterprises/{ent.pk}/sessions/",
+            {
+                "class": one.pk,
+                "held_on": "2026-05-14",
+                "kind": "class_study",
+                "case": case.pk,
+                "attendees": [p.pk for p in people],
+                "notes": "学习",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:3000]
+        assert StudySession.objects.get().attendees.count() == 2
+        pairing = Pairing.objects.get(evaluator=one)
+        criteria = list(pairing.round.standard.criteria.all())
+        data = {"pairing": pairing.pk, **{f"p{pairing.pk}-c{k.pk}": "5" for k in criteria}}
+        data[f"p{pairing.pk}-c{criteria[2].pk}"] = "99"  # above the max of 5
+        page = c.post(f"/antifraud/enterprises/{ent.pk}/scoring/", data)
+        assert page.status_code == 200 and "5" in page.content.decode()
+        pairing.refresh_from_db()
+        assert pairing.total is None
+        data[f"p{pairing.pk}-c{criteria[2].pk}"] = "5"
+        assert c.post(f"/antifraud/enterprises/{ent.pk}/scoring/", data).status_code == 302
+        pairing.refresh_from_db()
+        assert pairing.total is not None and pairing.evaluated == two
+        page = c.get(f"/antifraud/enterprises/{ent.pk}/scoring/").content.decode()
+        assert "二班" in page
+
+
+def test_roster_upload_page_shows_progress_and_errors(liaison, ent, django_capture_on_commit_callbacks):
+    wb = Workbook()
+    wb.active.append(["工号", "姓名", "手机号", "班组"])
+    wb.active.append(["A1", "张三", "1380000", "一班"])
+    buf = BytesIO()
+    wb.save(buf)
+    c = client_for(liaison)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = c.post(
+            f"/antifraud/enterprises/{ent.pk}/",
+            {"form": "upload", "file": SimpleUploadedFile("r.xlsx", buf.getvalue())},
+        )
+    assert response.status_code == 302
+    page = c.get(response.url).content.decode()
+    assert "data-import-url" in page and "手机号" in page and "未导入任何一行" in page
+    job_url = page.split('data-import-url="')[1].split('"')[0]
+    status = c.get(job_url).json()
+    assert status["status"] == "failed" and status["errors"][0]["row"] == 2
+    assert not Employee.objects.exists()
