@@ -43,7 +43,7 @@ class AssetFilter(django_filters.FilterSet):
 class PatrolFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=PatrolKind.choices, label=_("类型"))
     zone = _ZoneFilter(label=_("巡区代码"))
-    campaign_code = django_filters.CharFilter(label=_("专项行动代码"))
+    campaign = django_filters.NumberFilter(field_name="campaign_id", label=_("专项行动"))
     started_after = django_filters.DateFilter(
         field_name="started_at__date", lookup_expr="gte", label=_("开始日期起")
     )
@@ -53,7 +53,7 @@ class PatrolFilter(django_filters.FilterSet):
 
     class Meta:
         model = Patrol
-        fields = ["kind", "zone", "campaign_code"]
+        fields = ["kind", "zone", "campaign"]
 
 
 class JointPatrolFilter(django_filters.FilterSet):

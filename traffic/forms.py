@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from enterprises.models import Enterprise
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station
+from risks.models import Campaign
 
 from .choices import (
     AccidentCause,
@@ -57,8 +58,8 @@ class PatrolForm(forms.Form):
     started_at = forms.DateTimeField(label=_("开始"), widget=dt_input())
     ended_at = forms.DateTimeField(label=_("结束"), widget=dt_input())
     officers = forms.IntegerField(label=_("出动警力（人次）"), min_value=0, initial=2)
-    campaign_code = forms.CharField(
-        label=_("专项行动代码"), required=False, max_length=32, help_text=_("专项行动巡逻必填")
+    campaign = forms.ModelChoiceField(
+        label=_("专项行动"), queryset=Campaign.objects.all(), required=False, help_text=_("专项行动巡逻必选")
     )
     findings = forms.CharField(label=_("发现情况"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -160,7 +160,7 @@ def asset_list(*, user) -> QuerySet[Asset]:
 
 
 def patrol_list(*, user) -> QuerySet[Patrol]:
-    qs = Patrol.objects.select_related("team", "zone").prefetch_related("violations")
+    qs = Patrol.objects.select_related("team", "zone", "campaign").prefetch_related("violations")
     return scope_queryset(qs, user, station_field=ZONE_SCOPE)
 
 
@@ -190,8 +190,8 @@ def accident_counts(*, start: datetime, end: datetime, station=None) -> dict:
     qs = Accident.objects.filter(_station_q(station, "station"), occurred_at__gte=start, occurred_at__lt=end)
     agg = qs.aggregate(
         accidents=Count("id"),
-        injured=Sum("injured"),
-        deaths=Sum("deaths"),
+        injured_sum=Sum("injured"),
+        deaths_sum=Sum("deaths"),
         major=Count("id", filter=Q(deaths__gte=MAJOR_ACCIDENT_DEATHS)),
         fatal=Count("id", filter=Q(deaths__gt=0)),
         closed=Count("id", filter=Q(status="closed")),
@@ -200,8 +200,8 @@ def accident_counts(*, start: datetime, end: datetime, station=None) -> dict:
     )
     return {
         "accidents": agg["accidents"],
-        "injured": agg["injured"] or 0,
-        "deaths": agg["deaths"] or 0,
+        "injured": agg["injured_sum"] or 0,
+        "deaths": agg["deaths_sum"] or 0,
         "fatal_accidents": agg["fatal"],
         "major_accidents": agg["major"],
         "closed": agg["closed"],
@@ -210,14 +210,14 @@ def accident_counts(*, start: datetime, end: datetime, station=None) -> dict:
     }
 
 
-def patrol_counts(*, start: datetime, end: datetime, station=None, campaign_code: str | None = None) -> dict:
+def patrol_counts(*, start: datetime, end: datetime, station=None, campaign=None) -> dict:
     """Patrols started in [start, end): total, by kind, officer deployments, violations by type."""
     qs = Patrol.objects.filter(_station_q(station, ZONE_SCOPE), started_at__gte=start, started_at__lt=end)
-    if campaign_code:
-        qs = qs.filter(campaign_code=campaign_code)
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
     agg = qs.aggregate(
         patrols=Count("id"),
-        officers=Sum("officers"),
+        officers_sum=Sum("officers"),
         **{f"kind_{k}": Count("id", filter=Q(kind=k)) for k in PatrolKind.values},
     )
     violations = dict(
@@ -230,7 +230,7 @@ def patrol_counts(*, start: datetime, end: datetime, station=None, campaign_code
     return {
         "patrols": agg["patrols"],
         "racing_wrong_way_patrols": by_kind[PatrolKind.RACING] + by_kind[PatrolKind.WRONG_WAY],
-        "officer_deployments": agg["officers"] or 0,
+        "officer_deployments": agg["officers_sum"] or 0,
         "by_kind": by_kind,
         "violations": sum(violations.values()),
         "violations_by_type": violations,
@@ -305,15 +305,13 @@ def asset_counts(*, station=None) -> dict:
     }
 
 
-def campaign_patrol_tallies(*, campaign_code: str) -> dict:
+def campaign_patrol_tallies(*, campaign, station=None) -> dict:
     """What the traffic app contributes to a campaign (专项行动): patrols, deployments, violations."""
-    qs = Patrol.objects.filter(campaign_code=campaign_code)
+    qs = Patrol.objects.filter(_station_q(station, ZONE_SCOPE), campaign=campaign)
     agg = qs.aggregate(patrols=Count("id"), officers=Sum("officers"))
-    violations = PatrolViolation.objects.filter(patrol__campaign_code=campaign_code).aggregate(
-        n=Sum("count")
-    )["n"]
+    violations = PatrolViolation.objects.filter(patrol__in=qs.values("pk")).aggregate(n=Sum("count"))["n"]
     return {
-        "campaign_code": campaign_code,
+        "campaign": getattr(campaign, "pk", campaign),
         "patrols": agg["patrols"],
         "officer_deployments": agg["officers"] or 0,
         "traffic_violations": violations or 0,

@@ -365,9 +365,9 @@ def _clean_violations(violations) -> dict[str, int]:
 @transaction.atomic
 def patrol_create(
     *, actor, team: Team, zone: PatrolZone, kind: str, started_at: datetime, ended_at: datetime,
-    officers: int = 1, findings: str = "", campaign_code: str = "", violations=None,
+    officers: int = 1, findings: str = "", campaign=None, violations=None,
 ) -> Patrol:  # fmt: skip
-    """Log a patrol with its violations by type. A campaign patrol names its campaign's code."""
+    """Log a patrol with its violations by type. A campaign patrol names its campaign (risks.Campaign)."""
     _require(actor is None or can_act_for_zone(actor, zone), _("只能登记本所涉及巡区的巡逻。"))
     counts = _clean_violations(violations)
     if officers is None or officers < 0:
@@ -376,12 +376,11 @@ def patrol_create(
         raise ValidationError({"ended_at": [_("结束时间必须晚于开始时间。")]})
     if started_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"started_at": [_("巡逻开始时间不能晚于现在。")]})
-    campaign_code = (campaign_code or "").strip()
-    if kind == PatrolKind.CAMPAIGN and not campaign_code:
-        raise ValidationError({"campaign_code": [_("专项行动巡逻须填写专项行动代码。")]})
+    if kind == PatrolKind.CAMPAIGN and campaign is None:
+        raise ValidationError({"campaign": [_("专项行动巡逻须选择所属专项行动。")]})
     patrol = Patrol(
         team=team, zone=zone, kind=kind, started_at=started_at, ended_at=ended_at, officers=officers,
-        findings=findings, campaign_code=campaign_code, created_by=actor,
+        findings=findings, campaign=campaign, created_by=actor,
     )  # fmt: skip
     _full_clean(patrol, exclude=["created_by"])
     patrol.save()

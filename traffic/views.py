@@ -217,7 +217,7 @@ def patrol_list(request):
         rows = (
             [
                 p.started_at, p.ended_at, p.zone.code, p.team.name, p.get_kind_display(), p.officers,
-                p.campaign_code, p.findings,
+                p.campaign.name if p.campaign else "", p.findings,
                 *[next((v.count for v in p.violations.all() if v.type == t), 0) for t in types],
             ]
             for p in filterset.qs

@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from enterprises.models import Enterprise
 from qianwan.org.models import Station, User
+from risks.models import Campaign
 from traffic.choices import (
     AccidentCause,
     AccidentType,
@@ -204,6 +205,12 @@ class PatrolSerializer(serializers.ModelSerializer):
     zone = ZoneCodeField()
     kind = serializers.ChoiceField(choices=PatrolKind.choices, default=PatrolKind.ROUTINE)
     officers = serializers.IntegerField(min_value=0, max_value=10000, default=1)
+    campaign = serializers.PrimaryKeyRelatedField(
+        queryset=Campaign.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("专项行动（集中统一行动）id"),
+    )
     violations = ViolationSerializer(many=True, required=False)
     violations_total = serializers.SerializerMethodField()
 
@@ -211,7 +218,7 @@ class PatrolSerializer(serializers.ModelSerializer):
         model = Patrol
         fields = [
             "id", "team", "team_name", "zone", "kind", "started_at", "ended_at", "officers", "findings",
-            "campaign_code", "violations", "violations_total", "created_at",
+            "campaign", "violations", "violations_total", "created_at",
         ]  # fmt: skip
         read_only_fields = ["id", "team_name", "violations_total", "created_at"]
 

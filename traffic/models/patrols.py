@@ -23,8 +23,15 @@ class Patrol(models.Model):
     ended_at = models.DateTimeField(_("结束"))
     officers = models.PositiveIntegerField(_("出动警力（人次）"), default=1)
     findings = models.TextField(_("发现情况"), blank=True)
-    # The risks app's campaigns (专项行动) are matched by code: patrols in a campaign count toward its tallies.
-    campaign_code = models.CharField(_("专项行动代码"), max_length=32, blank=True, db_index=True)
+    # Patrols in a campaign (risks.Campaign, 集中统一行动) count toward its tallies.
+    campaign = models.ForeignKey(
+        "risks.Campaign",
+        verbose_name=_("专项行动"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="traffic_patrols",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -40,7 +47,8 @@ class Patrol(models.Model):
                 name="traffic_patrol_ends_after_start", condition=Q(ended_at__gt=F("started_at"))
             ),
             models.CheckConstraint(
-                name="traffic_patrol_campaign_has_code", condition=~Q(kind="campaign") | ~Q(campaign_code="")
+                name="traffic_patrol_campaign_named",
+                condition=~Q(kind="campaign") | Q(campaign__isnull=False),
             ),
         ]
 
