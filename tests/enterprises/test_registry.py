@@ -15,7 +15,20 @@ from tests.factories import enterprise_for
 
 from .factories import EnterpriseFactory, uscc
 
-HEADER = ["名称*", "类型", "统一社会信用代码", "派出所代码", "地址", "纬度", "经度", "行业", "规上企业", "员工数", "联系人", "联系电话"]
+HEADER = [
+    "名称*",
+    "类型",
+    "统一社会信用代码",
+    "派出所代码",
+    "地址",
+    "纬度",
+    "经度",
+    "行业",
+    "规上企业",
+    "员工数",
+    "联系人",
+    "联系电话",
+]
 
 
 def workbook(rows, header=HEADER) -> SimpleUploadedFile:
@@ -30,7 +43,20 @@ def workbook(rows, header=HEADER) -> SimpleUploadedFile:
 
 
 def good_row(n, station="ADS"):
-    return [f"导入企业{n}", "企业", uscc(900 + n), station, "地址", 30.3, 121.2, "制造业", "是", 100, "张三", "13800000000"]
+    return [
+        f"导入企业{n}",
+        "企业",
+        uscc(900 + n),
+        station,
+        "地址",
+        30.3,
+        121.2,
+        "制造业",
+        "是",
+        100,
+        "张三",
+        "13800000000",
+    ]
 
 
 class TestCreditCode:
@@ -46,41 +72,63 @@ class TestCreditCode:
 
     def test_bad_format_is_400(self, api_as, officer, station):
         response = api_as(officer).post(
-            "/api/v1/enterprises/", {"name": "甲公司", "credit_code": "91330282IOSVZ0000X", "station": "ADS"}, format="json"
+            "/api/v1/enterprises/",
+            {"name": "甲公司", "credit_code": "91330282IOSVZ0000X", "station": "ADS"},
+            format="json",
         )
         assert response.status_code == 400
         assert "18位" in response.json()["credit_code"][0]
 
     def test_enterprise_needs_a_code_but_a_shop_does_not(self, api_as, officer, station):
         client = api_as(officer)
-        assert client.post("/api/v1/enterprises/", {"name": "甲公司", "station": "ADS"}, format="json").status_code == 400
-        shop = client.post("/api/v1/enterprises/", {"name": "阿华面馆", "kind": "shop", "station": "ADS"}, format="json")
+        assert (
+            client.post(
+                "/api/v1/enterprises/", {"name": "甲公司", "station": "ADS"}, format="json"
+            ).status_code
+            == 400
+        )
+        shop = client.post(
+            "/api/v1/enterprises/", {"name": "阿华面馆", "kind": "shop", "station": "ADS"}, format="json"
+        )
         assert shop.status_code == 201, shop.content
         assert shop.json()["credit_code"] is None
-        second = client.post("/api/v1/enterprises/", {"name": "小店", "kind": "shop", "station": "ADS"}, format="json")
+        second = client.post(
+            "/api/v1/enterprises/", {"name": "小店", "kind": "shop", "station": "ADS"}, format="json"
+        )
         assert second.status_code == 201  # many shops without a code under the unique index
 
     def test_good_code_lowercase_is_normalised_and_audited(self, api_as, officer, station):
         response = api_as(officer).post(
             "/api/v1/enterprises/",
-            {"name": "甲公司", "credit_code": uscc(2).lower(), "station": "ADS", "contact_phone": "13800000000"},
+            {
+                "name": "甲公司",
+                "credit_code": uscc(2).lower(),
+                "station": "ADS",
+                "contact_phone": "13800000000",
+            },
             format="json",
         )
         assert response.status_code == 201, response.content
         assert response.json()["credit_code"] == uscc(2)
-        assert AuditEntry.objects.filter(action="enterprise.create", object_id=str(response.json()["id"])).exists()
+        assert AuditEntry.objects.filter(
+            action="enterprise.create", object_id=str(response.json()["id"])
+        ).exists()
 
     def test_duplicate_code_is_400(self, api_as, officer, station):
         EnterpriseFactory(station=station, credit_code=uscc(3))
         response = api_as(officer).post(
-            "/api/v1/enterprises/", {"name": "乙公司", "credit_code": uscc(3), "station": "ADS"}, format="json"
+            "/api/v1/enterprises/",
+            {"name": "乙公司", "credit_code": uscc(3), "station": "ADS"},
+            format="json",
         )
         assert response.status_code == 400
         assert "credit_code" in response.json()
 
     def test_officer_cannot_register_for_another_station(self, api_as, officer, other_station):
         response = api_as(officer).post(
-            "/api/v1/enterprises/", {"name": "乙公司", "credit_code": uscc(4), "station": "CSS"}, format="json"
+            "/api/v1/enterprises/",
+            {"name": "乙公司", "credit_code": uscc(4), "station": "CSS"},
+            format="json",
         )
         assert response.status_code == 403
 
@@ -106,7 +154,9 @@ class TestScope:
 @pytest.mark.django_db(transaction=False)
 class TestImport:
     def upload(self, client, rows, **extra):
-        return client.post("/api/v1/enterprise-imports/", {"file": workbook(rows), **extra}, format="multipart")
+        return client.post(
+            "/api/v1/enterprise-imports/", {"file": workbook(rows), **extra}, format="multipart"
+        )
 
     def test_good_file_imports_every_row(self, api_as, officer, station, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
@@ -129,7 +179,15 @@ class TestImport:
         other_station_row = good_row(7, station="CSS")
         bad_phone = good_row(8)
         bad_phone[11] = "12345"
-        rows = [good_row(4), bad_code, good_row(6), duplicate, other_station_row, bad_phone, ["", "商铺", "", "", "", "", "", "", "否", "x"]]
+        rows = [
+            good_row(4),
+            bad_code,
+            good_row(6),
+            duplicate,
+            other_station_row,
+            bad_phone,
+            ["", "商铺", "", "", "", "", "", "", "否", "x"],
+        ]
         with django_capture_on_commit_callbacks(execute=True):
             response = self.upload(api_as(officer), rows)
         job = ImportJob.objects.get(pk=response.json()["id"])
@@ -163,10 +221,15 @@ class TestImport:
         assert response.status_code == 400
         assert "xlsx" in response.json()["file"][0]
         csv = SimpleUploadedFile("list.csv", b"x", content_type="text/csv")
-        assert api_as(officer).post("/api/v1/enterprise-imports/", {"file": csv}, format="multipart").status_code == 400
+        assert (
+            api_as(officer).post("/api/v1/enterprise-imports/", {"file": csv}, format="multipart").status_code
+            == 400
+        )
         assert not ImportJob.objects.exists()
 
-    def test_missing_header_fails_with_a_message(self, api_as, officer, station, django_capture_on_commit_callbacks):
+    def test_missing_header_fails_with_a_message(
+        self, api_as, officer, station, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             response = api_as(officer).post(
                 "/api/v1/enterprise-imports/", {"file": workbook([["x"]], header=["foo"])}, format="multipart"
@@ -181,7 +244,9 @@ class TestImport:
         assert services.import_job_run(job.pk) is None  # already done: a second run does nothing
         assert Enterprise.objects.filter(name="导入企业10").count() == 1
 
-    def test_bureau_needs_a_station_code_or_default(self, api_as, bureau, station, django_capture_on_commit_callbacks):
+    def test_bureau_needs_a_station_code_or_default(
+        self, api_as, bureau, station, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             response = self.upload(api_as(bureau), [good_row(11, station="")])
         job = ImportJob.objects.get(pk=response.json()["id"])
@@ -190,7 +255,9 @@ class TestImport:
             response = self.upload(api_as(bureau), [good_row(11, station="")], station="ADS")
         assert ImportJob.objects.get(pk=response.json()["id"]).status == ImportStatus.SUCCEEDED
 
-    def test_pages_upload_progress_and_template(self, client, officer, station, django_capture_on_commit_callbacks):
+    def test_pages_upload_progress_and_template(
+        self, client, officer, station, django_capture_on_commit_callbacks
+    ):
         client.force_login(officer)
         assert client.get("/enterprises/registry/import/").status_code == 200
         template = client.get("/enterprises/registry/import/template.xlsx")
