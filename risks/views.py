@@ -89,7 +89,7 @@ def _attempt(request, form, fn):
 def index(request):
     """The hazard ledger: filters, counts, a sortable table."""
     base = selectors.hazard_list(user=request.user)
-    filterset = HazardFilter(request.GET or None, queryset=base)
+    filterset = HazardFilter(request.GET, queryset=base)
     qs = filterset.qs if filterset.is_valid() else base.none()
     sort = request.GET.get("sort", "-found_at")
     qs = qs.order_by(sort if sort in SORTS else "-found_at", "-id")

@@ -1,0 +1,215 @@
+"""Pages: ledger, detail actions, reconciliation with Excel export, map, warning, campaigns."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from qianwan.org.choices import Role
+from risks import selectors
+from risks.models import Hazard
+
+from .factories import make_campaign, make_hazard, make_risk_point
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def officer2(make_user):
+    return make_user(Role.OFFICER, username="officer2")
+
+
+def test_ledger_page_lists_own_station_and_filters(client, officer, other_station, make_user):
+    make_hazard(officer.station, officer, title="楼道堆放杂物")
+    make_hazard(
+        other_station, make_user(Role.OFFICER, station_=other_station, username="c1"), title="外所隐患"
+    )
+    client.force_login(officer)
+    page = client.get("/risks/").content.decode()
+    assert "楼道堆放杂物" in page and "外所隐患" not in page
+    assert "楼道堆放杂物" not in client.get("/risks/?level=major").content.decode()
+    assert client.get("/risks/?level=bogus").status_code == 200  # a bad filter shows the error, never a 500
+
+
+def test_liaison_and_anonymous_cannot_open_pages(client, make_user):
+    assert client.get("/risks/").status_code == 302
+    client.force_login(make_user(Role.LIAISON, username="lia"))
+    for url in ("/risks/", "/risks/map/", "/risks/reconciliation/", "/risks/warning/", "/risks/campaigns/"):
+        assert client.get(url).status_code == 403, url
+
+
+def test_create_form_keeps_input_on_error_then_saves(client, officer):
+    client.force_login(officer)
+    data = {
+        "title": "仓库违规住人",
+        "category": "fire",
+        "level": "high",
+        "station": officer.station.pk,
+        "rectify_by": "2000-01-01",
+    }
+    r = client.post("/risks/hazards/new/", data)
+    assert r.status_code == 200 and "仓库违规住人" in r.content.decode() and "整改期限" in r.content.decode()
+    data["rectify_by"] = (timezone.localdate() + timedelta(days=3)).isoformat()
+    r = client.post("/risks/hazards/new/", data)
+    hazard = Hazard.objects.get()
+    assert r.status_code == 302 and r["Location"] == f"/risks/hazards/{hazard.pk}/"
+
+
+def test_detail_page_walks_the_ledger(client, officer, officer2):
+    hazard = make_hazard(officer.station, officer)
+    client.force_login(officer)
+    assert (
+        client.post(f"/risks/hazards/{hazard.pk}/", {"step": "rectify", "rectify-note": "已整改"}).status_code
+        == 302
+    )
+    # the recorder sees no close form and a direct post is refused
+    page = client.get(f"/risks/hazards/{hazard.pk}/").content.decode()
+    assert "另一人核对" in page
+    assert client.post(f"/risks/hazards/{hazard.pk}/", {"step": "close", "close-note": ""}).status_code == 403
+    client.force_login(officer2)
+    assert (
+        client.post(f"/risks/hazards/{hazard.pk}/", {"step": "close", "close-note": "核对无误"}).status_code
+        == 302
+    )
+    hazard.refresh_from_db()
+    assert hazard.status == "closed" and hazard.closed_by == officer2
+    r = client.post(f"/risks/hazards/{hazard.pk}/", {"step": "close", "close-note": ""})
+    assert r.status_code == 400 and "只有已整改" in r.content.decode()
+    assert "risks.hazard.close" in client.get(f"/risks/hazards/{hazard.pk}/").content.decode()
+
+
+def test_reconciliation_numbers_and_excel(client, officer, officer2, leader):
+    station = officer.station
+    now = timezone.now()
+    # closed by a leader after officer2 rectified: independent of recorder and rectifier
+    h1 = make_hazard(station, officer, found_at=now - timedelta(days=10))
+    from risks import services
+
+    services.hazard_rectify(actor=officer2, hazard=h1)
+    services.hazard_close(actor=leader, hazard=h1)
+    # closed by the rectifier (officer2), who is not the recorder: verified but not independent
+    h2 = make_hazard(station, officer, found_at=now - timedelta(days=8))
+    services.hazard_rectify(actor=officer2, hazard=h2)
+    services.hazard_close(actor=officer2, hazard=h2)
+    make_hazard(
+        station, officer, found_at=now - timedelta(days=5), rectify_by=now - timedelta(days=1)
+    )  # overdue
+    make_hazard(station, officer, status="rectified", found_at=now - timedelta(days=3))
+    data = selectors.reconciliation(
+        user=leader, date_from=(now - timedelta(days=40)).date(), date_to=timezone.localdate()
+    )
+    total = data["total"]
+    assert (total["found"], total["rectified"], total["closed"], total["overdue"]) == (4, 3, 2, 1)
+    assert total["close_rate"] == 0.5 and total["independent"] == 1 and total["independent_share"] == 0.5
+    assert total["median_days_to_close"] is not None
+    assert [row["station"].code for row in data["stations"]] == ["ADS"]
+    assert sum(m["found"] for m in data["months"]) == 4
+
+    client.force_login(leader)
+    page = client.get("/risks/reconciliation/").content.decode()
+    assert "50.0%" in page and "2/4" in page
+    r = client.get("/risks/reconciliation/?export=xlsx")
+    assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
+    wb = load_workbook(io.BytesIO(r.content))
+    rows = list(wb.worksheets[0].iter_rows(values_only=True))
+    assert rows[2][0] == station.name and rows[2][1:4] == (4, 3, 2)
+    assert len(wb.worksheets) == 2
+
+
+def test_reconciliation_other_station_is_404_for_station_roles(client, leader, other_station):
+    client.force_login(leader)
+    assert client.get("/risks/reconciliation/?station=CSS").status_code == 404
+
+
+def test_map_page_is_offline_and_data_has_layers(client, api_as, officer, settings):
+    settings.MAP_TILE_URL = ""
+    make_hazard(officer.station, officer, level="major")
+    make_hazard(officer.station, officer, level="low", rectify_in_days=-2, found_days_ago=30)
+    make_hazard(officer.station, officer, status="closed")
+    make_risk_point(officer.station, status="accepted")
+    client.force_login(officer)
+    page = client.get("/risks/map/").content.decode()
+    assert "leaflet/leaflet.js" in page and "risks/map.js" in page and "qianwan-district.geojson" in page
+    assert "http://" not in page.replace("http://testserver", "") and "https://" not in page
+    data = api_as(officer).get("/api/v1/risks/map/").json()
+    layers = [f["properties"]["layer"] for f in data["features"]]
+    assert layers.count("hazard_open") == 1 and layers.count("hazard_overdue") == 1
+    assert layers.count("hazard_closed") == 1 and layers.count("risk_points") == 1 and "stations" in layers
+    assert all(f["properties"]["url"].startswith("/risks/") for f in data["features"])
+    assert {layer["id"] for layer in data["layers"]} >= {"hazard_open", "hotspots", "stations"}
+    major = api_as(officer).get("/api/v1/risks/map/?level=major&layers=hazard_open").json()
+    assert [f["properties"]["level"] for f in major["features"]] == ["major"]
+    assert api_as(officer).get("/api/v1/risks/map/?level=nope").status_code == 400
+    assert api_as(officer).get("/api/v1/risks/map/?layers=moon").status_code == 400
+
+
+def test_map_data_query_count_is_constant(api_as, officer, django_assert_max_num_queries):
+    client = api_as(officer)
+    make_hazard(officer.station, officer)
+    with django_assert_max_num_queries(10) as ctx:
+        client.get("/api/v1/risks/map/")
+    few = len(ctx.captured_queries)
+    for _ in range(10):
+        make_hazard(officer.station, officer)
+    with django_assert_max_num_queries(few):
+        client.get("/api/v1/risks/map/")
+
+
+def test_warning_page_and_leader_decision(client, leader, officer):
+    point = make_risk_point(officer.station)
+    client.force_login(officer)
+    assert point.name in client.get("/risks/warning/").content.decode()
+    assert (
+        client.post(
+            "/risks/warning/", {"category": "dispute", "period_end": "2026-06-01", "days": 28}
+        ).status_code
+        == 404
+    )
+    client.force_login(leader)
+    r = client.post(
+        f"/risks/risk-points/{point.pk}/", {"step": "dismiss", "decide-note": "", "decide-name": ""}
+    )
+    assert r.status_code == 400 and "排除理由" in r.content.decode()
+    r = client.post(
+        f"/risks/risk-points/{point.pk}/", {"step": "accept", "decide-note": "确定", "decide-name": ""}
+    )
+    assert r.status_code == 302
+    point.refresh_from_db()
+    assert point.status == "accepted"
+    r = client.post(
+        "/risks/warning/", {"category": "dispute", "period_end": timezone.localdate().isoformat(), "days": 28}
+    )
+    assert r.status_code == 302
+
+
+def test_campaign_pages(client, bureau, officer):
+    campaign = make_campaign(name="百日行动")
+    client.force_login(officer)
+    assert "百日行动" in client.get("/risks/campaigns/").content.decode()
+    r = client.post(
+        f"/risks/campaigns/{campaign.pk}/",
+        {
+            "step": "inspection",
+            "inspection-station": officer.station.pk,
+            "inspection-venue_name": "天天足浴",
+            "inspection-venue_type": "entertainment",
+            "inspection-inspected_on": timezone.localdate().isoformat(),
+            "inspection-problems": "消防通道堵塞\n无证经营",
+        },
+    )
+    assert r.status_code == 302
+    page = client.get(f"/risks/campaigns/{campaign.pk}/").content.decode()
+    assert "天天足浴" in page and "消防通道堵塞" in page
+    client.force_login(bureau)
+    r = client.post(
+        "/risks/campaigns/", {"name": "冬季行动", "starts_on": "2026-12-01", "ends_on": "2026-11-01"}
+    )
+    assert r.status_code == 400 and "结束日期" in r.content.decode()
+
+
+def test_workbench_panel_lists_open_hazards(client, officer):
+    make_hazard(officer.station, officer, title="待办隐患一")
+    client.force_login(officer)
+    assert "待办隐患一" in client.get("/").content.decode()
