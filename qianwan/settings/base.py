@@ -252,6 +252,11 @@ CELERY_BEAT_SCHEDULE = {
     # last month's sub-bureau report from the 1st on (idempotent: one row per month and scope), and
     # re-sending builds a lost message or a killed worker left behind
     "dashboard-reports-sweep": {"task": "qianwan.dashboard.tasks.reports_sweep", "schedule": 600.0},
+    # opens the month's cross-evaluation round (unique month) and reminds evaluators from the
+    # round's remind_on day (ANTIFRAUD_SCORING_REMIND_DAY, default 20), once per pairing
+    "antifraud-rounds-sweep": {"task": "antifraud.tasks.rounds_sweep", "schedule": 3600.0},
+    # monthly reminder (one key per station and month) about above-size enterprises without a letter
+    "antifraud-letters-missing-sweep": {"task": "antifraud.tasks.letters_missing_sweep", "schedule": 86400.0},
 }
 
 # Notifications: delivery retries with exponential back-off (seconds: base * 2**attempt, capped).
