@@ -140,12 +140,19 @@ class CaseFile(models.Model):
         ordering = ["station__code", "category", "block__name"]
         verbose_name = _("纠纷类型档案")
         verbose_name_plural = _("纠纷类型档案")
+        # one file per type: per block, and one station-wide (block empty) — two partial constraints
+        # because NULLs are distinct in a plain unique constraint (and SQLite has no NULLS NOT DISTINCT)
         constraints = [
             models.UniqueConstraint(
                 fields=["station", "block", "category"],
+                condition=Q(block__isnull=False),
                 name="dispute_casefile_unique",
-                nulls_distinct=False,
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["station", "category"],
+                condition=Q(block__isnull=True),
+                name="dispute_casefile_station_unique",
+            ),
         ]
 
     def __str__(self):
