@@ -58,7 +58,7 @@ class MemberFactory(factory.django.DjangoModelFactory):
 
 
 def team_with_members(station, *, n=2, name=None, with_users=True) -> Team:
-    team = TeamFactory(name=name) if name else TeamFactory()
+    team = TeamFactory(name=name, station=station) if name else TeamFactory(station=station)
     for i in range(n):
         user = (
             UserFactory(role=Role.OFFICER, station=station, username=f"{team.pk}-m{i}")
