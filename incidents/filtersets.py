@@ -26,14 +26,16 @@ class DateOrDateTimeField(forms.CharField):
         value = super().to_python(value)
         if not value:
             return None
-        try:
-            parsed = parse_datetime(value)
-        except ValueError:
-            parsed = None
+        parsed = None
+        if len(value.strip()) > 10:  # fromisoformat would also read a bare date as midnight
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
         if parsed is not None:
             return parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=local_tz())
         try:
-            day = parse_date(value)
+            day = parse_date(value.strip())
         except ValueError:
             day = None
         if day is None:

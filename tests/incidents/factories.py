@@ -5,18 +5,22 @@ from datetime import timedelta
 from django.utils import timezone
 
 from incidents import services
+from qianwan.org.choices import Role
+
+
+def system_actor():
+    from qianwan.org.models import User
+
+    actor, _ = User.objects.get_or_create(
+        username="factory-admin", defaults={"role": Role.ADMIN, "is_staff": True, "is_superuser": True}
+    )
+    return actor
 
 
 def make_incident(station, actor=None, *, received_at=None, category="dispute", **kwargs):
-    """An incident of ``station`` taken by ``actor`` (an admin-like system actor when None)."""
-    from qianwan.org.models import User
-
-    if actor is None:
-        actor, _ = User.objects.get_or_create(
-            username="factory-admin", defaults={"role": "admin", "is_staff": True, "is_superuser": True}
-        )
+    """An incident of ``station`` taken by ``actor`` (an admin when None), received now by default."""
     return services.incident_create(
-        actor=actor,
+        actor=actor or system_actor(),
         station=station,
         category=category,
         received_at=received_at or timezone.now(),
@@ -28,12 +32,26 @@ def make_incident(station, actor=None, *, received_at=None, category="dispute", 
 
 
 def record(incident, kind, *, actor=None, after=0, **kwargs):
-    from qianwan.org.models import User
-
-    if actor is None:
-        actor = User.objects.get(username="factory-admin") if User.objects.filter(
-            username="factory-admin"
-        ).exists() else User.objects.create(username="factory-admin", role="admin")
+    """Record ``kind`` ``after`` seconds after receipt."""
     return services.incident_record_event(
-        actor=actor, incident=incident, kind=kind, at=incident.received_at + timedelta(seconds=after), **kwargs
+        actor=actor or system_actor(),
+        incident=incident,
+        kind=kind,
+        at=incident.received_at + timedelta(seconds=after),
+        **kwargs,
     )
+
+
+def settled(station, *, received_at, dispatch=None, video=None, leader=None, arrival=None, close=None, **kw):
+    """An incident with the given step times (seconds after receipt; None = not done)."""
+    incident = make_incident(station, received_at=received_at, **kw)
+    for kind, after in [
+        ("dispatched", dispatch),
+        ("video_supervised", video),
+        ("leader_notified", leader),
+        ("arrived", arrival),
+        ("closed", close),
+    ]:
+        if after is not None:
+            record(incident, kind, after=after)
+    return incident
