@@ -23,8 +23,12 @@ the 5 % level (two-sided) when ``z ≥ 1.96`` (a cold spot when ``z ≤ −1.96`
 
 The study area is the district outline filled with resolution-9 hexagons plus every cell that had
 an incident (and its ring), so empty cells count as zeros — the ordinary Gi* set-up on a lattice.
-With thousands of cells about 5 % are significant by chance alone; the leader's review and a
-minimum own count for candidates keep that noise off the risk-point list.
+Sparse counts. When most cells are empty, S is tiny and a single incident lifts its whole ring
+above 1.96: the normal approximation behind Gi* needs counts, not isolated points. A cell is
+therefore reported hot only when ``z ≥ 1.96`` *and* its ring holds at least
+``MIN_RING_INCIDENTS`` incidents (5, the usual floor for treating a count as approximately
+normal). With thousands of cells about 5 % are significant by chance alone; this floor, a minimum
+own count for candidates and the leader's review keep that noise off the risk-point list.
 """
 
 import math
@@ -37,6 +41,7 @@ import numpy as np
 RESOLUTION = 9
 RING = 1
 Z_CRITICAL = 1.96
+MIN_RING_INCIDENTS = 5
 
 
 @dataclass(frozen=True)
@@ -45,10 +50,11 @@ class CellStat:
     count: int
     z: float
     p: float
+    ring_count: int = 0
 
     @property
     def is_hot(self) -> bool:
-        return self.z >= Z_CRITICAL
+        return self.z >= Z_CRITICAL and self.ring_count >= MIN_RING_INCIDENTS
 
 
 def point_cell(lat: float, lon: float, resolution: int = RESOLUTION) -> str:
@@ -72,7 +78,7 @@ def gi_star(cells: list[str], counts: dict[str, int]) -> list[CellStat]:
     """Gi* z-scores and two-sided normal p-values for every cell of ``cells`` (see module doc)."""
     n = len(cells)
     if n < 3:
-        return [CellStat(c, counts.get(c, 0), 0.0, 1.0) for c in cells]
+        return [CellStat(c, counts.get(c, 0), 0.0, 1.0, counts.get(c, 0)) for c in cells]
     index = {c: i for i, c in enumerate(cells)}
     x = np.array([counts.get(c, 0) for c in cells], dtype=float)
     # neighbour lists (self included) as one padded index matrix; -1 = outside the study area
@@ -91,7 +97,13 @@ def gi_star(cells: list[str], counts: dict[str, int]) -> list[CellStat]:
         denom = s * np.sqrt((n * w - w**2) / (n - 1))
         z = np.divide(neighbour_sum - mean * w, denom, out=np.zeros(n), where=denom > 0)
     return [
-        CellStat(cells[i], int(x[i]), float(z[i]), math.erfc(abs(float(z[i])) / math.sqrt(2)))
+        CellStat(
+            cells[i],
+            int(x[i]),
+            float(z[i]),
+            math.erfc(abs(float(z[i])) / math.sqrt(2)),
+            int(neighbour_sum[i]),
+        )
         for i in range(n)
     ]
 

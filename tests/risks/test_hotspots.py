@@ -51,6 +51,15 @@ def test_gi_star_matches_the_formula_and_finds_the_cluster():
     assert not any(stats[c].is_hot for c in far)
 
 
+def test_a_lone_incident_does_not_make_a_hot_ring():
+    """Sparse data: one incident gives its ring z > 1.96 (tiny variance), but that is no hotspot."""
+    centre = hotspots.point_cell(*HOT)
+    cells = sorted(h3.grid_disk(centre, 10))
+    stats = {s.cell: s for s in hotspots.gi_star(cells, {centre: 1})}
+    assert stats[centre].z > 1.96 and not stats[centre].is_hot
+    assert not any(s.is_hot for s in stats.values())
+
+
 def test_gi_star_without_variation_is_zero():
     cells = sorted(h3.grid_disk(hotspots.point_cell(*HOT), 2))
     assert all(s.z == 0 and s.p == 1 for s in hotspots.gi_star(cells, {c: 2 for c in cells}))
