@@ -338,7 +338,8 @@ def visit_record(
     if request is not None:
         if request.status in (RequestStatus.CLOSED, RequestStatus.CANCELLED):
             raise StateConflict(_("该需求已办结或已撤销，不能再登记服务。"))
-        if visited_at < request.requested_at:
+        # forms give minutes: a visit typed for the same minute as the request is not "before" it
+        if visited_at < request.requested_at.replace(second=0, microsecond=0):
             raise ValidationError({"visited_at": [_("服务时间不能早于需求提出时间。")]})
     officers = list(officers) or ([actor] if actor.role in STATION_ROLES else [])
     if not officers:
