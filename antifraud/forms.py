@@ -82,7 +82,7 @@ class ScoreForm(forms.Form):
         initial_scores = initial_scores or {}
         for criterion in criteria:
             self.fields[f"c{criterion.pk}"] = forms.DecimalField(
-                label=f"{criterion.name}（{_('满分')} {criterion.max_score:g}，{_('权重')} {criterion.weight:g}）",
+                label=f"{criterion.name}（{_('满分')} {criterion.max_score.normalize():f}，{_('权重')} {criterion.weight.normalize():f}）",
                 min_value=0,
                 max_value=criterion.max_score,
                 decimal_places=2,

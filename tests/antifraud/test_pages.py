@@ -121,3 +121,17 @@ def test_roster_upload_page_shows_progress_and_errors(liaison, ent, django_captu
     status = c.get(job_url).json()
     assert status["status"] == "failed" and status["errors"][0]["row"] == 2
     assert not Employee.objects.exists()
+
+
+def test_workbench_panels(liaison, officer, ent):
+    from antifraud.selectors import workbench_panel
+
+    StandardFactory()
+    WorkClassFactory(enterprise=ent)
+    WorkClassFactory(enterprise=ent)
+    services.round_open(month=services.today_local())
+    panel = workbench_panel(user=liaison)
+    assert len(panel["rows"]) == 2 and panel["url"].endswith("/scoring/")
+    panel = workbench_panel(user=officer)
+    assert [r["label"] for r in panel["rows"]] == [ent.name]  # above size, no letter
+    assert client_for(liaison).get("/").status_code == 200

@@ -1,0 +1,32 @@
+"""Back-office for the anti-fraud reference data: the case library and the scoring standards."""
+
+from django.contrib import admin
+
+from .models import Criterion, EvaluationRound, FraudCase, ScoringStandard
+
+
+@admin.register(FraudCase)
+class FraudCaseAdmin(admin.ModelAdmin):
+    list_display = ["title", "fraud_type", "is_active", "created_at"]
+    list_filter = ["fraud_type", "is_active"]
+    search_fields = ["title", "summary"]
+
+
+class CriterionInline(admin.TabularInline):
+    model = Criterion
+    extra = 0
+
+
+@admin.register(ScoringStandard)
+class ScoringStandardAdmin(admin.ModelAdmin):
+    """Read-mostly: a new version is made through the API/service so rounds already opened keep theirs."""
+
+    list_display = ["name", "version", "effective_from", "created_at"]
+    inlines = [CriterionInline]
+    readonly_fields = ["version"]
+
+
+@admin.register(EvaluationRound)
+class EvaluationRoundAdmin(admin.ModelAdmin):
+    list_display = ["month", "standard", "remind_on", "opened_at", "closed_at"]
+    fields = ["remind_on"]  # the reminder day of an open round may be moved; nothing else here
