@@ -17,7 +17,10 @@ def test_demo_loads_nine_zones_idempotently():
     elapsed = time.monotonic() - started
     assert "9 zones" in summary, summary
     assert PatrolZone.objects.count() == 9
-    assert Asset.objects.filter(kind="camera").count() == 12 and Asset.objects.filter(kind="radar_sign").count() == 4
+    assert (
+        Asset.objects.filter(kind="camera").count() == 12
+        and Asset.objects.filter(kind="radar_sign").count() == 4
+    )
     accidents = Accident.objects.count()
     assert accidents > 40
     assert not Accident.objects.filter(zone__isnull=True).exists()

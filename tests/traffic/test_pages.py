@@ -1,0 +1,190 @@
+from datetime import timedelta
+from io import BytesIO
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from qianwan.org.choices import Role
+from traffic.models import Accident, Shift
+
+from .factories import (
+    make_accident,
+    make_asset,
+    make_joint,
+    make_patrol,
+    make_shift,
+    make_zone,
+    team_with_members,
+)
+
+pytestmark = pytest.mark.django_db
+
+DT = "%Y-%m-%dT%H:%M"
+
+
+@pytest.fixture
+def world(station):
+    zone = make_zone()
+    team = team_with_members(station)
+    make_shift(zone, team)
+    make_asset()
+    make_patrol(zone, team, violations={"speeding": 2})
+    make_joint(station)
+    make_accident(station, injured=1)
+    return {"zone": zone, "team": team}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "index",
+        "roster",
+        "patrol_list",
+        "patrol_create",
+        "joint_list",
+        "joint_create",
+        "accident_list",
+        "accident_create",
+        "asset_list",
+        "asset_create",
+        "kpis",
+    ],
+)
+def test_pages_render_for_officer(client, officer, world, name):
+    client.force_login(officer)
+    response = client.get(reverse(f"traffic:{name}"))
+    assert response.status_code == 200
+    assert "<script>" not in response.content.decode()  # CSP: no inline scripts
+
+
+@pytest.mark.parametrize("name", ["index", "roster", "accident_list", "kpis"])
+def test_pages_refuse_liaison_and_grid(client, make_user, world, name):
+    for role in (Role.LIAISON, Role.GRID_CLIENT):
+        client.force_login(make_user(role, username=f"u-{role}"))
+        assert client.get(reverse(f"traffic:{name}")).status_code == 403
+
+
+def test_map_data_has_zones_assets_accidents(client, officer, world):
+    client.force_login(officer)
+    features = client.get(reverse("traffic:map_data")).json()["features"]
+    layers = {f["properties"]["layer"] for f in features}
+    assert layers == {"zone", "asset", "accident"}
+    zone = next(f for f in features if f["properties"]["layer"] == "zone")
+    assert zone["properties"]["team"] == world["team"].name
+
+
+@pytest.mark.parametrize("name", ["patrol_list", "joint_list", "accident_list", "asset_list"])
+def test_excel_export(client, officer, world, name):
+    client.force_login(officer)
+    response = client.get(reverse(f"traffic:{name}") + "?export=xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(BytesIO(response.content)).active
+    assert sheet.max_row == 2
+
+
+def test_roster_form_shows_overlap_error_and_keeps_input(client, leader, station, world):
+    client.force_login(leader)
+    start = timezone.localtime(timezone.now() + timedelta(minutes=30))
+    data = {
+        "zone": world["zone"].pk,
+        "team": world["team"].pk,
+        "starts_at": start.strftime(DT),
+        "ends_at": (start + timedelta(hours=4)).strftime(DT),
+    }
+    response = client.post(reverse("traffic:roster"), data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "同一人不能同时在两个班次" in body and start.strftime(DT) in body
+    assert Shift.objects.count() == 1
+
+
+def test_roster_schedules_a_shift(client, leader, station, world):
+    client.force_login(leader)
+    start = timezone.localtime(timezone.now() + timedelta(days=2)).replace(hour=8, minute=0)
+    data = {
+        "zone": world["zone"].pk,
+        "team": world["team"].pk,
+        "starts_at": start.strftime(DT),
+        "ends_at": (start + timedelta(hours=12)).strftime(DT),
+    }
+    response = client.post(reverse("traffic:roster"), data, follow=True)
+    assert response.status_code == 200 and "已排班" in response.content.decode()
+    assert Shift.objects.count() == 2
+
+
+def test_officer_cannot_post_roster(client, officer, world):
+    client.force_login(officer)
+    assert client.post(reverse("traffic:roster"), {}).status_code == 403
+
+
+def test_accident_form_outside_every_zone_warns(client, officer, station, world):
+    client.force_login(officer)
+    data = {
+        "occurred_at": timezone.localtime(timezone.now() - timedelta(hours=1)).strftime(DT),
+        "station": station.pk, "address": "区外某路", "lat": "31.9", "lon": "121.2", "type": "",
+        "vehicles": 1, "injured": 0, "deaths": 0, "cause": "other", "handled_by": "station",
+    }  # fmt: skip
+    response = client.post(reverse("traffic:accident_create"), data, follow=True)
+    assert response.status_code == 200
+    assert "不在任何巡区" in response.content.decode()
+    assert Accident.objects.filter(zone__isnull=True).count() == 1
+
+
+def test_accident_form_bad_input_keeps_everything(client, officer, station, world):
+    client.force_login(officer)
+    data = {
+        "occurred_at": timezone.localtime(timezone.now() - timedelta(hours=1)).strftime(DT),
+        "station": station.pk, "address": "兴业路口", "lat": "30.2826", "lon": "121.1862", "type": "property",
+        "vehicles": 2, "injured": 1, "deaths": 0, "cause": "speeding", "handled_by": "station",
+    }  # fmt: skip
+    response = client.post(reverse("traffic:accident_create"), data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "事故类型与伤亡人数不符" in body and "兴业路口" in body
+    data["injured"] = -1
+    assert client.post(reverse("traffic:accident_create"), data).status_code == 400
+
+
+def test_accident_detail_and_close(client, officer, station, world):
+    accident = Accident.objects.get()
+    client.force_login(officer)
+    page = client.get(reverse("traffic:accident_detail", args=[accident.pk])).content.decode()
+    assert accident.number in page and world["team"].name in page
+    client.post(reverse("traffic:accident_close", args=[accident.pk]))
+    accident.refresh_from_db()
+    assert accident.status == "closed"
+
+
+def test_accident_detail_other_station_is_404(client, make_user, other_station, world):
+    client.force_login(make_user(Role.OFFICER, station_=other_station, username="css-o"))
+    accident = Accident.objects.get()
+    assert client.get(reverse("traffic:accident_detail", args=[accident.pk])).status_code == 404
+
+
+def test_patrol_form_negative_count(client, officer, world):
+    client.force_login(officer)
+    start = timezone.localtime(timezone.now() - timedelta(hours=3))
+    data = {
+        "team": world["team"].pk, "zone": world["zone"].pk, "kind": "racing", "started_at": start.strftime(DT),
+        "ended_at": (start + timedelta(hours=1)).strftime(DT), "officers": 2, "v_speeding": -3,
+    }  # fmt: skip
+    response = client.post(reverse("traffic:patrol_create"), data)
+    assert response.status_code == 400
+    data["v_speeding"] = 3
+    assert client.post(reverse("traffic:patrol_create"), data).status_code == 302
+
+
+def test_kpi_page_bad_period_is_400(client, officer, world):
+    client.force_login(officer)
+    assert client.get(reverse("traffic:kpis") + "?date_from=2026-05-01&date_to=2026-01-01").status_code == 400
+    page = client.get(reverse("traffic:kpis") + "?date_from=2026-01-01&date_to=2026-12-31")
+    assert page.status_code == 200
+
+
+def test_workbench_shows_open_accidents(client, officer, world):
+    client.force_login(officer)
+    body = client.get("/").content.decode()
+    assert Accident.objects.get().number in body
