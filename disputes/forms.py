@@ -6,6 +6,7 @@ from qianwan.org.models import Station
 from .choices import Category, Channel, FollowupOutcome, RiskLevel
 
 DT = {"type": "datetime-local", "step": "1"}
+DT_FORMAT = "%Y-%m-%dT%H:%M:%S"
 
 
 class DisputeForm(forms.Form):
@@ -25,7 +26,7 @@ class DisputeForm(forms.Form):
     occurred_at = forms.DateTimeField(
         label=_("发生/报警时间"),
         required=False,
-        widget=forms.DateTimeInput(attrs=DT),
+        widget=forms.DateTimeInput(format=DT_FORMAT, attrs=DT),
         help_text=_("留空为现在"),
     )
     party1_name = forms.CharField(label=_("当事人甲 姓名"), max_length=100, required=False)
@@ -69,7 +70,10 @@ class ProgressForm(forms.Form):
 
 class FollowupForm(forms.Form):
     at = forms.DateTimeField(
-        label=_("回访时间"), required=False, widget=forms.DateTimeInput(attrs=DT), help_text=_("留空为现在")
+        label=_("回访时间"),
+        required=False,
+        widget=forms.DateTimeInput(format=DT_FORMAT, attrs=DT),
+        help_text=_("留空为现在"),
     )
     outcome = forms.ChoiceField(label=_("回访结果"), choices=FollowupOutcome.choices)
     note = forms.CharField(
@@ -93,10 +97,10 @@ class HandlingForm(forms.Form):
 
 class PeriodForm(forms.Form):
     date_from = forms.DateField(
-        label=_("开始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("开始日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     date_to = forms.DateField(
-        label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("结束日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     station = forms.ModelChoiceField(label=_("派出所"), required=False, queryset=Station.objects.all())
 

@@ -432,6 +432,15 @@ def dispute_map(*, user, date_from: date, date_to: date, station=None, max_cells
     lats = [p[0] for b in boundaries.values() for p in b]
     lons = [p[1] for b in boundaries.values() for p in b]
     min_lat, max_lat, min_lon, max_lon = min(lats), max(lats), min(lons), max(lons)
+    # at least ~2 km across, so a few cells are not blown up to fill the whole frame
+    pad_lat = max(0.0, (0.02 - (max_lat - min_lat)) / 2)
+    pad_lon = max(0.0, (0.024 - (max_lon - min_lon)) / 2)
+    min_lat, max_lat, min_lon, max_lon = (
+        min_lat - pad_lat,
+        max_lat + pad_lat,
+        min_lon - pad_lon,
+        max_lon + pad_lon,
+    )
     k = math.cos(math.radians((min_lat + max_lat) / 2))
     scale = 1000 / max((max_lon - min_lon) * k, max_lat - min_lat, 1e-6)
     peak = max(counts.values())

@@ -379,8 +379,8 @@ def casefile_review(request, pk: int):
 @role_required(*STAFF_ROLES)
 def analysis(request):
     """综合研判: YoY and growth change, hot blocks, hour-of-week heat, the dispute map."""
-    form = PeriodForm(request.GET or None)
     date_from, date_to = selectors.default_period()
+    form = PeriodForm(request.GET or None, initial={"date_from": date_from, "date_to": date_to})
     station = None
     if form.is_valid():
         date_from = form.cleaned_data.get("date_from") or date_from

@@ -4,6 +4,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from qianwan.kpi import MIN_EVENTS
+
 register = template.Library()
 
 
@@ -31,6 +33,8 @@ def flag(data):
     """The Poisson flag with its Z (text, not colour alone)."""
     if not data or data.get("significant") is None:
         return ""
+    if isinstance(data.get("before"), int) and max(data["now"], data["before"]) < MIN_EVENTS:
+        return ""  # a handful of events: the counts say it all, a "significant" flag would be noise
     if data["significant"]:
         return format_html('<span class="tag warn">● {} Z={}</span>', _("变化显著"), data["z"])
     return format_html('<span class="tag">○ {} Z={}</span>', _("正常波动"), data["z"])
