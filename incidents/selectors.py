@@ -251,10 +251,16 @@ def _group_key(row: dict, fields: list[str]) -> tuple:
     return tuple(row[f] for f in fields)
 
 
-def _arrival_percentiles(qs: QuerySet[Incident], fields: list[str]) -> dict[tuple, dict]:
-    """Nearest-rank arrival percentiles per group, over non-diverted incidents that have an arrival."""
+def arrival_percentiles(
+    qs: QuerySet[Incident], fields: list[str], *, in_database: bool | None = None
+) -> dict[tuple, dict]:
+    """Nearest-rank arrival percentiles per group, over non-diverted incidents that have an arrival.
+
+    PostgreSQL computes them with ``percentile_disc``; elsewhere (SQLite for ``make run``) the same
+    nearest rank is taken over the sorted values in Python.
+    """
     arrivals = qs.exclude(status=Status.DIVERTED).filter(arrival_seconds__isnull=False)
-    if _is_postgres():
+    if _is_postgres() if in_database is None else in_database:
         rows = arrivals.values(*fields).annotate(
             **{name: PercentileDisc("arrival_seconds", p) for name, p in PERCENTILES.items()}
         )
@@ -318,7 +324,7 @@ def _kpi_rows(qs: QuerySet[Incident], group: str | None, now: datetime) -> list[
         rows = list(qs.values(*fields).annotate(**_aggregates()).order_by(*fields))
     else:
         rows = [qs.aggregate(**_aggregates())]
-    pct = _arrival_percentiles(qs, fields)
+    pct = arrival_percentiles(qs, fields)
     overdue = _open_overdue(qs, fields, now)
     return [
         (
