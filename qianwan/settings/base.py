@@ -257,6 +257,8 @@ CELERY_BEAT_SCHEDULE = {
     "antifraud-rounds-sweep": {"task": "antifraud.tasks.rounds_sweep", "schedule": 3600.0},
     # monthly reminder (one key per station and month) about above-size enterprises without a letter
     "antifraud-letters-missing-sweep": {"task": "antifraud.tasks.letters_missing_sweep", "schedule": 86400.0},
+    # Excel imports whose task was never published (broker down); a job runs once (pending → running claim)
+    "enterprises-import-sweep": {"task": "enterprises.tasks.import_sweep", "schedule": 60.0},
 }
 
 # Notifications: delivery retries with exponential back-off (seconds: base * 2**attempt, capped).
