@@ -356,6 +356,7 @@ def map_features(*, user, level: str | None = None, layers: set[str] | None = No
                     "properties": {
                         "layer": "hotspots",
                         "kind": "hotspot",
+                        "h3": cell["h3_index"],
                         "label": _("热点 %(cat)s：%(n)d 起")
                         % {"cat": cell["run__category"], "n": cell["count"]},
                         "detail": f"Gi* z={cell['gi_z']:.2f} · {cell['trend']}",

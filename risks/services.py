@@ -588,11 +588,12 @@ def _raise_candidates(run: HotspotRun) -> list[RiskPoint]:
         if taken.exists() or recently_dismissed.exists():
             continue
         point = RiskPoint(
-            name=_("%(station)s %(cat)s热点（%(cell)s）")
+            name=_("%(station)s %(cat)s热点（%(lat).4f, %(lon).4f）")
             % {
                 "station": cell.station.name,
                 "cat": _category_label(run.category),
-                "cell": cell.h3_index[-6:],
+                "lat": cell.lat,
+                "lon": cell.lon,
             },
             category=run.category,
             h3_index=cell.h3_index,

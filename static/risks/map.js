@@ -73,6 +73,8 @@
 
   function styleFor(feature) {
     var p = feature.properties || {};
+    // L.geoJSON applies `style` to circle markers too: points keep what pointLayer gave them
+    if (feature.geometry && feature.geometry.type === "Point") { return {}; }
     var cls = "qw-f qw-layer-" + (p.layer || "other");
     if (p.layer === "district") {
       return { color: "#0b4a8b", weight: 2, dashArray: "6 4", fillColor: "#dfe8f3", fillOpacity: 0.35, className: cls, interactive: false };
@@ -121,7 +123,12 @@
     }
 
     function refreshControl() {
-      Object.keys(state.groups).forEach(function (id) {
+      var order = Object.keys(state.labels);
+      var ids = Object.keys(state.groups).sort(function (a, b) {
+        var ia = order.indexOf(a), ib = order.indexOf(b);
+        return (ia < 0 ? 999 : ia) - (ib < 0 ? 999 : ib);
+      });
+      ids.forEach(function (id) {
         if (id === "district") { return; }
         var n = state.groups[id].getLayers().length;
         state.control.removeLayer(state.groups[id]);
@@ -143,6 +150,14 @@
     Promise.all([outline].concat(sources.map(function (u) { return load(u).then(add); })))
       .then(function () {
         refreshControl();
+        // zoom to the records (not the stations) when there are any: a station sees its own area
+        var bounds = L.latLngBounds([]);
+        Object.keys(state.groups).forEach(function (id) {
+          if (id !== "stations" && id !== "district" && map.hasLayer(state.groups[id]) && state.groups[id].getLayers().length) {
+            bounds.extend(state.groups[id].getBounds());
+          }
+        });
+        if (bounds.isValid()) { map.fitBounds(bounds.pad(0.15), { maxZoom: 15 }); }
         el.dataset.loaded = String(state.count);
         if (status) { status.textContent = state.count + " " + labels.count; }
       })

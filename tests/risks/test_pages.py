@@ -213,3 +213,25 @@ def test_workbench_panel_lists_open_hazards(client, officer):
     make_hazard(officer.station, officer, title="待办隐患一")
     client.force_login(officer)
     assert "待办隐患一" in client.get("/").content.decode()
+
+
+def test_map_data_has_hot_cells_of_the_latest_run_in_scope(api_as, officer, station, other_station):
+    import random
+
+    from risks import hotspots, services
+
+    from .factories import incidents_bulk
+
+    rng = random.Random(11)
+    centre = (30.2830, 121.1870)
+    points = [(centre[0] + rng.uniform(-4e-4, 4e-4), centre[1] + rng.uniform(-4e-4, 4e-4)) for _ in range(20)]
+    points += [(rng.uniform(30.25, 30.36), rng.uniform(121.12, 121.33)) for _ in range(60)]
+    incidents_bulk(points, station=station)
+    services.hotspot_run_compute(category="dispute", period_end=timezone.localdate(), days=28)
+    data = api_as(officer).get("/api/v1/risks/map/?layers=hotspots").json()
+    cells = [f for f in data["features"] if f["properties"]["layer"] == "hotspots"]
+    assert cells and all(f["geometry"]["type"] == "Polygon" for f in cells)
+    ring = cells[0]["geometry"]["coordinates"][0]
+    assert ring[0] == ring[-1] and len(ring) == 7
+    hot = hotspots.point_cell(*centre)
+    assert hot in [f["properties"]["h3"] for f in cells]
