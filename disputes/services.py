@@ -644,6 +644,7 @@ def followup_reminders_send(*, now: datetime | None = None) -> dict:
 
     - Each handled dispute behind the month's pace: its responsible officer (else the block's officer,
       else the station's leaders) gets a reminder, at most once per dispute per local day (the key).
+    - A case file whose review date has come: its station's leaders are told, once per review date.
     - In the first week of a month: one report per station to its leaders of the disputes that ended
       the previous month short of the required follow-ups (once per station and month, by key).
 
@@ -659,7 +660,7 @@ def followup_reminders_send(*, now: datetime | None = None) -> dict:
 
     now = now or timezone.now()
     local = now.astimezone(local_tz())
-    result = {"reminded": 0, "reports": 0}
+    result = {"reminded": 0, "reports": 0, "reviews": 0}
     if local.hour < conf.sweep_not_before_hour():
         return result
     required = conf.followups_per_month()
@@ -683,6 +684,20 @@ def followup_reminders_send(*, now: datetime | None = None) -> dict:
             recipients=recipients,
         )
         result["reminded"] += int(created)
+
+    # 建策建档: a case file whose review date has come is put before the station's leaders, once per date
+    result["reviews"] = 0
+    for case_file in CaseFile.objects.filter(next_review_on__lte=local.date()).select_related("station"):
+        _n, created = notification_send(
+            key=f"disputes.casefile_review:{case_file.pk}:{case_file.next_review_on.isoformat()}",
+            kind="disputes.casefile_review",
+            title=_("纠纷类型档案待复查：%(t)s") % {"t": case_file.title},
+            body=case_file.measures[:300],
+            station=case_file.station,
+            link="/disputes/casefiles/",
+            recipients=leaders_of(case_file.station),
+        )
+        result["reviews"] += int(created)
 
     if local.day <= 7:
         year, month = add_months(local.year, local.month, -1)

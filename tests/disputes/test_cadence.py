@@ -59,7 +59,7 @@ def test_sweep_reminds_officer_once_a_day_and_leader_at_month_end(case, officer,
         assert [d.pk for d in selectors.followups_due(user=officer)] == [dispute.pk]
     # month end: June closed with 1 of 2 visits → one report to the station leader, once
     result = sweep_at(2026, 7, 1, 9, 0)
-    assert result == {"reminded": 0, "reports": 1}
+    assert result == {"reminded": 0, "reports": 1, "reviews": 0}
     assert sweep_at(2026, 7, 2, 9, 0)["reports"] == 0
     report = Notification.objects.get(kind=SHORT)
     assert report.key == f"{SHORT}:{dispute.station_id}:2026-06"
@@ -94,7 +94,7 @@ def test_cadence_window_and_close(officer, settings):
     with time_machine.travel(local(2026, 8, 2, 10, 0), tick=False):
         assert not selectors.followups_due(user=officer).exists()
         # no reminder (August is past the window), but July was in it and ended short: one report
-        assert followup_sweep.delay().get() == {"reminded": 0, "reports": 1}
+        assert followup_sweep.delay().get() == {"reminded": 0, "reports": 1, "reviews": 0}
     settings.DISPUTES_FOLLOWUP_MONTHS = 0  # until closed
     with time_machine.travel(local(2026, 9, 1, 10, 0), tick=False):
         other = handled_dispute(officer.station, officer)
@@ -142,3 +142,19 @@ def test_followups_on_time_selector(officer):
     assert (result["successes"], result["n"], result["rate"]) == (1, 2, 0.5)
     assert result["shown"] is False  # below 5: counts only
     assert selectors.followups_on_time(user=officer, year=2026, month=5)["n"] == 0
+
+
+def test_casefile_review_reminder_once_per_date(leader, officer):
+    with time_machine.travel(local(2026, 6, 1, 10, 0), tick=False):
+        case_file = services.casefile_save(
+            actor=leader, station=leader.station, category="labour", title="欠薪档案", review_every_days=10
+        )
+    assert str(case_file.next_review_on) == "2026-06-11"
+    assert sweep_at(2026, 6, 10, 9, 0)["reviews"] == 0
+    assert sweep_at(2026, 6, 11, 9, 0)["reviews"] == 1
+    assert sweep_at(2026, 6, 12, 9, 0)["reviews"] == 0
+    note = Notification.objects.get(kind="disputes.casefile_review")
+    assert list(note.inbox_items.values_list("recipient", flat=True)) == [leader.pk]
+    with time_machine.travel(local(2026, 6, 12, 10, 0), tick=False):
+        services.casefile_review(actor=officer, case_file=case_file)
+    assert sweep_at(2026, 6, 22, 9, 0)["reviews"] == 1  # the next review date
