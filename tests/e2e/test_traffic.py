@@ -57,9 +57,11 @@ def test_schedule_shift_record_accident_see_it_on_map_and_team_notified(page, lo
 
     # 3. the map shows the zone with the team on duty and the accident
     page.goto("/traffic/")
-    expect(page.locator("#traffic-map")).to_have_attribute("data-loaded", "true")
-    expect(page.locator("path.accident-marker")).to_have_count(1)
-    expect(page.locator(".traffic-zone-label")).to_contain_text("庵东中心巡区甲班")
+    expect(page.locator("#traffic-map")).to_have_attribute("data-loaded", re.compile(r"^[1-9]"))
+    expect(page.locator("path.qw-layer-accidents")).to_have_count(1)
+    expect(page.locator("path.qw-layer-zones")).to_have_count(1)
+    page.locator("path.qw-layer-accidents").hover()
+    expect(page.locator(".leaflet-tooltip")).to_contain_text(accident.number)
     expect(page.locator("#duty-board")).to_contain_text("庵东中心巡区甲班")
     expect(page.locator("#recent-accidents")).to_contain_text(accident.number)
     page.screenshot(path=artifact("traffic-map.png"), full_page=True)

@@ -70,8 +70,8 @@ def test_map_data_has_zones_assets_accidents(client, officer, world):
     client.force_login(officer)
     features = client.get(reverse("traffic:map_data")).json()["features"]
     layers = {f["properties"]["layer"] for f in features}
-    assert layers == {"zone", "asset", "accident"}
-    zone = next(f for f in features if f["properties"]["layer"] == "zone")
+    assert layers == {"zones", "assets", "accidents"}
+    zone = next(f for f in features if f["properties"]["layer"] == "zones")
     assert zone["properties"]["team"] == world["team"].name
 
 
