@@ -1,6 +1,7 @@
 """Every write of the disputes app: keyword-only, atomic, validated, audited."""
 
 import re
+import uuid
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,7 +18,16 @@ from qianwan.org.choices import LEADER_ROLES, Role
 from qianwan.org.scopes import can_act_for_station
 
 from . import conf, geo
-from .choices import CHANNEL_FOR_LEVEL, Category, Channel, EventKind, FollowupOutcome, RiskLevel, Status
+from .choices import (
+    CHANNEL_FOR_LEVEL,
+    Category,
+    Channel,
+    EventKind,
+    FollowupOutcome,
+    PartyRole,
+    RiskLevel,
+    Status,
+)
 from .models import Block, BlockCell, CaseFile, ChannelContact, Dispute, DisputeEvent, Followup, Party
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -231,11 +241,14 @@ def _validate_parties(parties) -> list[dict]:
             raise ValidationError(
                 {"parties": [_("第%(n)d位当事人的电话号码格式不正确。") % {"n": index + 1}]}
             )
+        role = party.get("role") or PartyRole.APPLICANT
+        if role not in PartyRole.values:
+            raise ValidationError({"parties": [_("第%(n)d位当事人的身份无效。") % {"n": index + 1}]})
         clean.append(
             {
                 "name": name[:100],
                 "phone": phone,
-                "role": party.get("role") or "applicant",
+                "role": role,
                 "note": str(party.get("note", "") or "")[:200],
             }
         )
@@ -306,7 +319,7 @@ def dispute_create(
     if officer is None and actor.role == Role.OFFICER:
         officer = actor
     dispute = Dispute(
-        number=f"TMP-{now.timestamp()}-{actor.pk}",
+        number=f"TMP-{uuid.uuid4().hex[:24]}",  # replaced by the pk-based number below
         station=station,
         block=block,
         case_file=case_file,
