@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from qianwan.kpi import local_tz
@@ -24,6 +25,13 @@ from risks.models import (
 )
 
 
+@extend_schema_field(
+    {
+        "type": "string",
+        "description": "YYYY-MM-DD（当日 23:59:59 截止，Asia/Shanghai）或带时区的 ISO 8601 时间",
+        "example": "2026-06-30",
+    }
+)
 class DeadlineField(serializers.Field):
     """A deadline given as a local date (meaning the end of that day) or an ISO 8601 datetime."""
 
