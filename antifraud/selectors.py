@@ -63,9 +63,9 @@ def admin_staff_list(*, user) -> QuerySet[AdminStaff]:
 
 def class_list(*, user) -> QuerySet[WorkClass]:
     return _by_enterprise(
-        WorkClass.objects.select_related("enterprise", "leader", "deputy").annotate(
-            employee_count=Count("employees", filter=Q(employees__is_active=True))
-        ),
+        WorkClass.objects.select_related("enterprise", "leader", "deputy")
+        .annotate(employee_count=Count("employees", filter=Q(employees__is_active=True)))
+        .order_by("enterprise__name", "name", "pk"),
         user,
     )
 
@@ -90,7 +90,8 @@ def session_list(*, user) -> QuerySet[StudySession]:
     return _by_enterprise(
         StudySession.objects.select_related("enterprise", "work_class", "case", "speaker")
         .prefetch_related("attendees")
-        .annotate(attendee_count=Count("attendees", distinct=True)),
+        .annotate(attendee_count=Count("attendees", distinct=True))
+        .order_by("-held_on", "-pk"),
         user,
     )
 
@@ -112,6 +113,7 @@ def round_list(*, user) -> QuerySet[EvaluationRound]:
             pairing_count=Count("pairings"),
             submitted_count=Count("pairings", filter=Q(pairings__submitted_at__isnull=False)),
         )
+        .order_by("-month")
     )
 
 
