@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from qianwan.kpi import local_tz
 from qianwan.org.models import Station, User
 
-from .choices import HazardCategory, HazardLevel, VenueType, WorkPlanStatus
+from .choices import HazardCategory, HazardLevel, RiskPointStatus, VenueType, WorkPlanStatus
+from .models import RiskPoint
 
 DATE = forms.DateInput(attrs={"type": "date"})
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -37,9 +38,17 @@ class HazardForm(forms.Form):
         label=_("责任民警"), queryset=User.objects.none(), required=False
     )
     notes = forms.CharField(label=_("备注"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    risk_point = forms.ModelChoiceField(
+        queryset=RiskPoint.objects.none(), required=False, widget=forms.HiddenInput
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        from .selectors import risk_point_list
+
+        self.fields["risk_point"].queryset = risk_point_list(user=user).filter(
+            status=RiskPointStatus.ACCEPTED
+        )
         if user.station_id:
             self.fields["station"].queryset = Station.objects.filter(pk=user.station_id)
             self.fields["station"].initial = user.station_id

@@ -110,7 +110,22 @@ def index(request):
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
 def hazard_new(request):
-    form = HazardForm(request.POST or None, user=request.user)
+    initial = {}
+    point_id = request.GET.get("risk_point", "")
+    if point_id.isdigit():
+        point = (
+            selectors.risk_point_list(user=request.user)
+            .filter(pk=int(point_id), status=RiskPointStatus.ACCEPTED)
+            .first()
+        )
+        if point is not None:
+            initial = {
+                "risk_point": point.pk,
+                "lat": point.lat,
+                "lon": point.lon,
+                "station": point.station_id,
+            }
+    form = HazardForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         hazard = _attempt(
             request, form, lambda: services.hazard_create(actor=request.user, **form.service_kwargs())

@@ -235,3 +235,25 @@ def test_map_data_has_hot_cells_of_the_latest_run_in_scope(api_as, officer, stat
     assert ring[0] == ring[-1] and len(ring) == 7
     hot = hotspots.point_cell(*centre)
     assert hot in [f["properties"]["h3"] for f in cells]
+
+
+def test_hazard_from_an_accepted_risk_point(client, officer):
+    point = make_risk_point(officer.station, status="accepted")
+    client.force_login(officer)
+    page = client.get(f"/risks/hazards/new/?risk_point={point.pk}").content.decode()
+    assert f'value="{point.pk}"' in page
+    r = client.post(
+        "/risks/hazards/new/",
+        {
+            "title": "夜宵摊占道经营",
+            "category": "public_order",
+            "level": "medium",
+            "station": officer.station.pk,
+            "rectify_by": (timezone.localdate() + timedelta(days=3)).isoformat(),
+            "lat": point.lat,
+            "lon": point.lon,
+            "risk_point": point.pk,
+        },
+    )
+    assert r.status_code == 302
+    assert Hazard.objects.get().risk_point == point
