@@ -41,7 +41,7 @@ def _user_name(user) -> str | None:
     return user.display_name if user else None
 
 
-class UserRefSerializer(serializers.Serializer):
+class ServiceUserRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="display_name")
 
@@ -128,8 +128,8 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     service_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
     service_type_name = serializers.CharField(source="service_type.name", read_only=True)
-    requested_by = UserRefSerializer(read_only=True)
-    assigned_officer = UserRefSerializer(read_only=True, allow_null=True)
+    requested_by = ServiceUserRefSerializer(read_only=True)
+    assigned_officer = ServiceUserRefSerializer(read_only=True, allow_null=True)
     assigned_team = serializers.SlugRelatedField(slug_field="code", read_only=True)
     response_seconds = serializers.SerializerMethodField()
 
@@ -189,7 +189,7 @@ def _station_users(user):
     return scope_queryset(User.objects.filter(role__in=STATION_ROLES, is_active=True), user)
 
 
-class AssignSerializer(serializers.Serializer):
+class ServiceAssignSerializer(serializers.Serializer):
     officer = ScopedRelatedField(
         selector=_station_users, queryset=User.objects.all(), required=False, allow_null=True, default=None
     )
@@ -202,11 +202,11 @@ class AssignSerializer(serializers.Serializer):
     )
 
 
-class CancelSerializer(serializers.Serializer):
+class ServiceCancelSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
-class FeedbackSerializer(serializers.Serializer):
+class ServiceFeedbackSerializer(serializers.Serializer):
     satisfied = serializers.BooleanField()
     score = serializers.IntegerField(min_value=1, max_value=5)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
@@ -216,7 +216,7 @@ class VisitSerializer(serializers.ModelSerializer):
     station = serializers.SlugRelatedField(slug_field="code", read_only=True)
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     service_type = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    officers = UserRefSerializer(many=True, read_only=True)
+    officers = ServiceUserRefSerializer(many=True, read_only=True)
 
     class Meta:
         model = ServiceVisit
@@ -312,7 +312,7 @@ class ReferralStatusSerializer(serializers.Serializer):
     at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class EnterpriseRefSerializer(serializers.Serializer):
+class LectureEnterpriseSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
@@ -321,7 +321,7 @@ class LectureSerializer(serializers.ModelSerializer):
     station = serializers.SlugRelatedField(slug_field="code", read_only=True)
     team = serializers.SlugRelatedField(slug_field="code", read_only=True)
     team_name = serializers.CharField(source="team.name", read_only=True)
-    enterprises = EnterpriseRefSerializer(many=True, read_only=True)
+    enterprises = LectureEnterpriseSerializer(many=True, read_only=True)
     materials = serializers.SerializerMethodField()
 
     class Meta:
@@ -361,13 +361,13 @@ class LectureCreateSerializer(serializers.Serializer):
     materials_note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
-class ContactSerializer(serializers.Serializer):
+class AllianceContactSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=50)
     phone = serializers.CharField(max_length=20)
     duty = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
 
 
-class MemberSerializer(serializers.Serializer):
+class AllianceMemberSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="enterprise.id")
     name = serializers.CharField(source="enterprise.name")
     kind = serializers.CharField(source="enterprise.kind")
@@ -375,11 +375,11 @@ class MemberSerializer(serializers.Serializer):
 
 class AllianceSerializer(serializers.ModelSerializer):
     station = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    members = MemberSerializer(source="memberships", many=True, read_only=True)
+    members = AllianceMemberSerializer(source="memberships", many=True, read_only=True)
     member_count = serializers.IntegerField(read_only=True)
     leader_member_name = serializers.CharField(source="leader_member.name", read_only=True, allow_null=True)
-    contacts = ContactSerializer(many=True, read_only=True)
-    size_override_by = UserRefSerializer(read_only=True, allow_null=True)
+    contacts = AllianceContactSerializer(many=True, read_only=True)
+    size_override_by = ServiceUserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = Alliance
@@ -419,7 +419,7 @@ class AllianceWriteSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
     )
-    contacts = ContactSerializer(many=True, required=False, default=list)
+    contacts = AllianceContactSerializer(many=True, required=False, default=list)
     override_reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
     def validate_members(self, value):
@@ -430,7 +430,7 @@ class AllianceWriteSerializer(serializers.Serializer):
 
 class WatchCallSerializer(serializers.ModelSerializer):
     alliance_name = serializers.CharField(source="alliance.name", read_only=True)
-    requested_by = UserRefSerializer(read_only=True)
+    requested_by = ServiceUserRefSerializer(read_only=True)
 
     class Meta:
         model = WatchCall
@@ -464,8 +464,8 @@ class FirstResponseSerializer(serializers.ModelSerializer):
     station = serializers.SlugRelatedField(slug_field="code", read_only=True)
     alliance_name = serializers.CharField(source="alliance.name", read_only=True)
     member_name = serializers.CharField(source="member.name", read_only=True)
-    reported_by = UserRefSerializer(read_only=True)
-    confirmed_by = UserRefSerializer(read_only=True, allow_null=True)
+    reported_by = ServiceUserRefSerializer(read_only=True)
+    confirmed_by = ServiceUserRefSerializer(read_only=True, allow_null=True)
 
     class Meta:
         model = FirstResponse
@@ -522,14 +522,14 @@ class FirstResponseCreateSerializer(serializers.Serializer):
     outcome = serializers.CharField(max_length=2000)
 
 
-class ReviewSerializer(serializers.Serializer):
+class FirstResponseReviewSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 # --- KPI shapes (for the schema) ---------------------------------------------------------------
 
 
-class ProportionSerializer(serializers.Serializer):
+class SatisfactionSerializer(serializers.Serializer):
     successes = serializers.IntegerField()
     n = serializers.IntegerField()
     rate = serializers.FloatField(allow_null=True)
@@ -539,7 +539,7 @@ class ProportionSerializer(serializers.Serializer):
     mean_score = serializers.FloatField(allow_null=True)
 
 
-class ResponseTimeSerializer(serializers.Serializer):
+class ServiceResponseTimeSerializer(serializers.Serializer):
     n = serializers.IntegerField()
     waiting = serializers.IntegerField()
     p50_seconds = serializers.IntegerField(allow_null=True)
@@ -561,8 +561,8 @@ class ServiceKpiSerializer(serializers.Serializer):
     lectures = serializers.IntegerField()
     audience = serializers.IntegerField()
     services_by_type = ServiceByTypeSerializer(many=True)
-    satisfaction = ProportionSerializer()
-    response_time = ResponseTimeSerializer()
+    satisfaction = SatisfactionSerializer()
+    response_time = ServiceResponseTimeSerializer()
 
 
 class AllianceCountSerializer(serializers.Serializer):

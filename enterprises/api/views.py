@@ -170,32 +170,32 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
         obj = services.service_request_create(actor=request.user, **body.validated_data)
         return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=s.AssignSerializer, responses=s.ServiceRequestSerializer)
+    @extend_schema(request=s.ServiceAssignSerializer, responses=s.ServiceRequestSerializer)
     @action(detail=True, methods=["post"])
     def assign(self, request, pk=None):
         """Assign to an officer of the enterprise's station and/or a lecturer team."""
         obj = self.get_object()
-        body = s.AssignSerializer(data=request.data, context={"request": request})
+        body = s.ServiceAssignSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         obj = services.service_request_assign(actor=request.user, request=obj, **body.validated_data)
         return Response(self.get_serializer(obj).data)
 
-    @extend_schema(request=s.CancelSerializer, responses=s.ServiceRequestSerializer)
+    @extend_schema(request=s.ServiceCancelSerializer, responses=s.ServiceRequestSerializer)
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         """Withdraw a request that was not serviced yet (409 afterwards)."""
         obj = self.get_object()
-        body = s.CancelSerializer(data=request.data)
+        body = s.ServiceCancelSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         obj = services.service_request_cancel(actor=request.user, request=obj, **body.validated_data)
         return Response(self.get_serializer(obj).data)
 
-    @extend_schema(request=s.FeedbackSerializer, responses=s.ServiceRequestSerializer)
+    @extend_schema(request=s.ServiceFeedbackSerializer, responses=s.ServiceRequestSerializer)
     @action(detail=True, methods=["post"])
     def feedback(self, request, pk=None):
         """The liaison's closing feedback; a second feedback answers 409."""
         obj = self.get_object()
-        body = s.FeedbackSerializer(data=request.data)
+        body = s.ServiceFeedbackSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         obj = services.service_request_feedback(actor=request.user, request=obj, **body.validated_data)
         return Response(self.get_serializer(obj).data)
@@ -364,20 +364,20 @@ class FirstResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
 
     def _review(self, request, confirmed):
         obj = self.get_object()
-        body = s.ReviewSerializer(data=request.data)
+        body = s.FirstResponseReviewSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         obj = services.first_response_review(
             actor=request.user, response=obj, confirmed=confirmed, **body.validated_data
         )
         return Response(self.get_serializer(obj).data)
 
-    @extend_schema(request=s.ReviewSerializer, responses=s.FirstResponseSerializer)
+    @extend_schema(request=s.FirstResponseReviewSerializer, responses=s.FirstResponseSerializer)
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         """Police confirm the member's first response (it then counts)."""
         return self._review(request, True)
 
-    @extend_schema(request=s.ReviewSerializer, responses=s.FirstResponseSerializer)
+    @extend_schema(request=s.FirstResponseReviewSerializer, responses=s.FirstResponseSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         """Police decline it (a reason is required)."""
