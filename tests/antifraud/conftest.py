@@ -5,8 +5,10 @@ from tests.factories import enterprise_for
 
 
 @pytest.fixture(autouse=True)
-def _media(settings, tmp_path):
+def _media(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # a real worker process (integration tests) must read the uploads from the same place
+    monkeypatch.setenv("QIANWAN_MEDIA_ROOT", str(tmp_path / "media"))
 
 
 @pytest.fixture
