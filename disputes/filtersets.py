@@ -10,7 +10,16 @@ from django.utils.translation import gettext_lazy as _
 from qianwan.kpi import local_day_range
 
 from .choices import Category, Channel, RiskLevel, Status
-from .models import Dispute
+from .models import Block, Dispute
+
+
+def _blocks(request):
+    """Blocks the caller may see (the API and the pages pass the request)."""
+    from .selectors import block_list
+
+    if request is None:
+        return Block.objects.none()
+    return block_list(user=request.user)
 
 
 class DisputeFilter(django_filters.FilterSet):
@@ -21,7 +30,7 @@ class DisputeFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("纠纷类型"))
     risk_level = django_filters.ChoiceFilter(choices=RiskLevel.choices, label=_("风险等级"))
     channel = django_filters.ChoiceFilter(choices=Channel.choices, label=_("处置机制"))
-    block = django_filters.NumberFilter(field_name="block_id", label=_("片区"))
+    block = django_filters.ModelChoiceFilter(queryset=_blocks, label=_("片区"))
     occurred_after = django_filters.CharFilter(
         method="after", label=_("发生时间起"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -29,6 +38,16 @@ class DisputeFilter(django_filters.FilterSet):
         method="before", label=_("发生时间止"), widget=forms.DateInput(attrs={"type": "date"})
     )
     q = django_filters.CharFilter(method="search", label=_("关键词"))
+    o = django_filters.OrderingFilter(
+        fields=(
+            ("occurred_at", "occurred_at"),
+            ("number", "number"),
+            ("category", "category"),
+            ("risk_level", "risk_level"),
+            ("status", "status"),
+        ),
+        label=_("排序"),
+    )
 
     class Meta:
         model = Dispute

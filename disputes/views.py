@@ -49,7 +49,9 @@ def _form_errors(form, exc: ValidationError) -> None:
 
 @role_required(*STAFF_ROLES)
 def dispute_list(request):
-    filterset = DisputeFilter(request.GET or None, queryset=selectors.dispute_list(user=request.user))
+    filterset = DisputeFilter(
+        request.GET or None, queryset=selectors.dispute_list(user=request.user), request=request
+    )
     try:
         rows = filterset.qs
     except ValidationError as exc:

@@ -117,7 +117,7 @@ def test_accept_inbound_event_as_dispute(web, officer, grid):
     data = {k: v for k, v in form.initial.items() if v not in (None, "")}
     data.update({"risk_level": "low", "station": officer.station_id})
     response = web.post(reverse("disputes:create"), data)
-    assert response.status_code == 302
+    assert response.status_code == 302, response.context["form"].errors
     event.refresh_from_db()
     dispute = Dispute.objects.get(inbound_event=event)
     assert (
