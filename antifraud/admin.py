@@ -13,8 +13,22 @@ class FraudCaseAdmin(admin.ModelAdmin):
 
 
 class CriterionInline(admin.TabularInline):
+    """Criteria can be edited only until a round uses the standard: past results keep their rules."""
+
     model = Criterion
     extra = 0
+
+    def _frozen(self, obj) -> bool:
+        return obj is not None and obj.rounds.exists()
+
+    def has_change_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_add_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not self._frozen(obj) and super().has_delete_permission(request, obj)
 
 
 @admin.register(ScoringStandard)

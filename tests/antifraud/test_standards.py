@@ -1,0 +1,74 @@
+from datetime import date
+
+import pytest
+
+from antifraud import services
+from antifraud.models import EvaluationRound, ScoringStandard
+
+from .factories import StandardFactory, WorkClassFactory
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/antifraud/standards/"
+
+
+def test_new_version_applies_from_its_month_and_old_rounds_keep_theirs(api_as, bureau, ent):
+    old = StandardFactory(version=1, effective_from=date(2026, 1, 1))
+    WorkClassFactory(enterprise=ent), WorkClassFactory(enterprise=ent)
+    may, _ = services.round_open(month=date(2026, 5, 1))
+    payload = {
+        "name": "2026下半年标准",
+        "effective_from": "2026-07-01",
+        "criteria": [
+            {"name": "学习开展", "weight": "50", "max_score": "20"},
+            {"name": "APP注册", "weight": "50", "max_score": "10", "description": "安装注册率"},
+        ],
+    }
+    response = api_as(bureau).post(URL, payload, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["version"] == 2 and len(response.json()["criteria"]) == 2
+    july, _ = services.round_open(month=date(2026, 7, 1))
+    june, _ = services.round_open(month=date(2026, 6, 1))
+    assert may.standard == old and june.standard == old
+    assert july.standard == ScoringStandard.objects.get(version=2)
+
+
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"criteria": []}, "criteria"),
+        ({"criteria": [{"name": "x", "weight": "0", "max_score": "10"}]}, "criteria"),
+        ({"criteria": [{"name": "x", "weight": "5", "max_score": "-1"}]}, "criteria"),
+        ({"effective_from": "2026-05-01"}, "effective_from"),  # a round is already open from May
+    ],
+)
+def test_bad_standard_is_400(api_as, bureau, change, field):
+    StandardFactory(version=1, effective_from=date(2026, 1, 1))
+    EvaluationRound.objects.create(
+        month=date(2026, 5, 1), standard=ScoringStandard.objects.get(), remind_on=date(2026, 5, 20)
+    )
+    payload = {
+        "name": "x",
+        "effective_from": "2026-09-01",
+        "criteria": [{"name": "x", "weight": "5", "max_score": "10"}],
+        **change,
+    }
+    response = api_as(bureau).post(URL, payload, format="json")
+    assert response.status_code == 400, response.content
+    assert field in response.json()
+    assert ScoringStandard.objects.count() == 1
+
+
+def test_round_open_endpoint(api_as, bureau):
+    assert (
+        api_as(bureau).post("/api/v1/antifraud/rounds/open/", {"month": "2026-05"}, format="json").status_code
+        == 400
+    )
+    StandardFactory()
+    response = api_as(bureau).post("/api/v1/antifraud/rounds/open/", {"month": "2026-05"}, format="json")
+    assert response.status_code == 201 and response.json()["month"] == "2026-05"
+    again = api_as(bureau).post("/api/v1/antifraud/rounds/open/", {"month": "2026-05"}, format="json")
+    assert again.status_code == 200
+    assert (
+        api_as(bureau).post("/api/v1/antifraud/rounds/open/", {"month": "2026-13"}, format="json").status_code
+        == 400
+    )
