@@ -167,3 +167,24 @@ def apply_errors(form, exc) -> None:
     for field, messages in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
         for message in messages:
             form.add_error(field if field in form.fields else None, message)
+
+
+class StandardForm(forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=100)
+    effective_from = forms.DateField(
+        label=_("起用月份"),
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        input_formats=["%Y-%m"],
+    )
+
+
+class CriterionForm(forms.Form):
+    name = forms.CharField(label=_("评分项"), max_length=100, required=False)
+    description = forms.CharField(label=_("评分说明"), max_length=300, required=False)
+    weight = forms.DecimalField(label=_("权重"), min_value=0, max_digits=5, decimal_places=2, required=False)
+    max_score = forms.DecimalField(
+        label=_("满分"), min_value=0, max_digits=6, decimal_places=2, required=False
+    )
+
+
+CriterionFormSet = forms.formset_factory(CriterionForm, extra=0, min_num=1, max_num=20)

@@ -15,6 +15,7 @@ urlpatterns = [
     path("enterprises/<int:pk>/letters/", views.letters, name="letters"),
     path("enterprises/<int:pk>/letters/<int:letter_pk>/file/", views.letter_file, name="letter_file"),
     path("letters/missing/", views.letters_missing, name="letters_missing"),
+    path("standards/", views.standards, name="standards"),
     path("cases/", views.cases, name="cases"),
     path("cases/<int:case_pk>/", views.case_edit, name="case_edit"),
     path("notices/", views.notices, name="notices"),

@@ -506,3 +506,38 @@ def victims(request):
             "page": Paginator(selectors.victim_list(user=request.user), 50).get_page(request.GET.get("page")),
         },
     )
+
+
+# ---------------------------------------------------------------- scoring standards
+
+
+@role_required(*READ)
+def standards(request):
+    """Versions of the scoring standard; bureau leaders and admins add a version from a month on."""
+    can_edit = request.user.role in (Role.BUREAU_LEADER, Role.ADMIN)
+    current = selectors.standard_list(user=request.user).first()
+    initial_rows = [
+        {"name": c.name, "description": c.description, "weight": c.weight, "max_score": c.max_score}
+        for c in (current.criteria.all() if current else [])
+    ] or [{}]
+    form = formset = None
+    if can_edit:
+        next_month = date(*add_months(services.today_local().year, services.today_local().month, 1), 1)
+        form = f.StandardForm(
+            request.POST or None,
+            initial={"name": current.name if current else "", "effective_from": next_month},
+        )
+        formset = f.CriterionFormSet(request.POST or None, initial=initial_rows + [{}] * 3, prefix="c")
+        if request.method == "POST" and form.is_valid() and formset.is_valid():
+            rows = [r for r in formset.cleaned_data if r and r.get("name")]
+            try:
+                services.standard_create(actor=request.user, criteria=rows, **form.cleaned_data)
+                messages.success(request, _("已发布新版本评分标准。"))
+                return redirect("antifraud:standards")
+            except ValidationError as exc:
+                f.apply_errors(form, exc)
+    return render(
+        request,
+        "antifraud/standards.html",
+        {"standards": selectors.standard_list(user=request.user), "form": form, "formset": formset},
+    )

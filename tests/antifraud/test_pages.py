@@ -135,3 +135,33 @@ def test_workbench_panels(liaison, officer, ent):
     panel = workbench_panel(user=officer)
     assert [r["label"] for r in panel["rows"]] == [ent.name]  # above size, no letter
     assert client_for(liaison).get("/").status_code == 200
+
+
+def test_standards_page_publishes_a_new_version(bureau, liaison):
+    StandardFactory(version=1, effective_from=date(2026, 1, 1))
+    assert "学习开展" in client_for(liaison).get("/antifraud/standards/").content.decode()
+    c = client_for(bureau)
+    assert c.get("/antifraud/standards/").status_code == 200
+    data = {
+        "name": "新标准",
+        "effective_from": "2027-02",
+        "c-TOTAL_FORMS": "2",
+        "c-INITIAL_FORMS": "0",
+        "c-MIN_NUM_FORMS": "1",
+        "c-MAX_NUM_FORMS": "20",
+        "c-0-name": "学习",
+        "c-0-weight": "60",
+        "c-0-max_score": "10",
+        "c-1-name": "",
+        "c-1-weight": "",
+        "c-1-max_score": "",
+    }
+    assert c.post("/antifraud/standards/", data).status_code == 302
+    from antifraud.models import ScoringStandard
+
+    latest = ScoringStandard.objects.get(version=2)
+    assert latest.effective_from == date(2027, 2, 1) and latest.criteria.count() == 1
+    data["c-0-weight"] = "0"
+    data["effective_from"] = "2027-03"
+    page = c.post("/antifraud/standards/", data)
+    assert page.status_code == 200 and ScoringStandard.objects.count() == 2
