@@ -8,7 +8,7 @@ the audit row in the same transaction, and queue tasks only after commit.
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -198,17 +198,14 @@ def import_job_run(job_id: int) -> ImportJob | None:
                         obj=enterprise,
                         after=snapshot(enterprise),
                     )
-        except Exception as exc:  # e.g. a code registered by someone else meanwhile: nothing is kept
+        except IntegrityError as exc:  # a code registered by someone else meanwhile: nothing is kept
             errors = [
                 {"row": None, "column": "", "message": _("写入失败，未导入任何企业：%(e)s") % {"e": exc}}
             ]
-    ImportJob.objects.filter(pk=job_id).update(
-        status=ImportStatus.FAILED if errors else ImportStatus.SUCCEEDED,
-        errors=errors,
-        created_count=0 if errors else len(candidates),
-        processed_rows=job.total_rows if not errors else ImportJob.objects.get(pk=job_id).processed_rows,
-        finished_at=timezone.now(),
-    )
+    outcome = {"status": ImportStatus.FAILED if errors else ImportStatus.SUCCEEDED, "errors": errors}
+    if not errors:
+        outcome.update(created_count=len(candidates), processed_rows=len(candidates))
+    ImportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **outcome)
     return ImportJob.objects.get(pk=job_id)
 
 

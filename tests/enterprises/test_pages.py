@@ -69,6 +69,12 @@ def test_liaison_pages_render(client, make_user, url):
     assert client.get(url).status_code == 200
 
 
+def test_portal_shows_the_anti_fraud_status(client, make_user):
+    client.force_login(make_user(Role.LIAISON, username="lia"))
+    html = client.get("/enterprises/").content.decode()
+    assert "反诈责任书" in html and "未签或已过期" in html
+
+
 @pytest.mark.parametrize(
     "url", ["/enterprises/registry/", "/enterprises/visits/new/", "/enterprises/alliances/new/"]
 )
