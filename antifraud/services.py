@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qianwan.audit.services import audit_record, snapshot
 from qianwan.errors import StateConflict
@@ -45,6 +46,7 @@ from .pairing import plan_pairings
 logger = logging.getLogger(__name__)
 
 NOTICE_KIND = "antifraud.notice"
+NOT_PAIRED_MESSAGE = gettext_lazy("本月没有安排该班组给这个班组评分，请按配对结果评分。")
 ROSTER_MAX_BYTES = 5 * 1024 * 1024
 ROSTER_MAX_ROWS = 20000
 LETTER_MAX_BYTES = 10 * 1024 * 1024
@@ -679,7 +681,7 @@ def evaluation_submit(
         .first()
     )
     if pairing is None:
-        raise ValidationError({"evaluated": [_("本月没有安排该班组给这个班组评分，请按配对结果评分。")]})
+        raise ValidationError({"evaluated": [str(NOT_PAIRED_MESSAGE)]})
     if evaluation_round.closed_at is not None:
         raise StateConflict(_("该轮互评已关闭，不能再评分。"))
     criteria = list(evaluation_round.standard.criteria.all())

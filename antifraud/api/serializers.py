@@ -282,7 +282,8 @@ class ScoreInputSerializer(serializers.Serializer):
 class EvaluationSubmitSerializer(serializers.Serializer):
     month = serializers.RegexField(r"^\d{4}-\d{1,2}$", help_text="YYYY-MM")
     evaluator = ScopedPK(selector=selectors.class_list, model=WorkClass)
-    evaluated = serializers.PrimaryKeyRelatedField(queryset=WorkClass.objects.all())
+    # a plain id: whether another enterprise's class exists is not revealed (same 400 as "not paired")
+    evaluated = serializers.IntegerField()
     scores = ScoreInputSerializer(many=True)
 
     def validate_scores(self, value):

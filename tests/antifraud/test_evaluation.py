@@ -134,3 +134,19 @@ def test_trend_and_enterprise_ranking_month_over_month(liaison, ent, station):
     row = selectors.enterprise_ranking(user=liaison, month=date(2026, 5, 1))[0]
     assert row["score"] == 100.0 and row["previous_score"] == 65.0 and row["rank"] == 1
     assert {a.pk, b.pk} == {r["class"] for r in selectors.class_ranking(user=liaison, month=date(2026, 5, 1))}
+
+
+def test_unknown_and_foreign_evaluated_class_give_the_same_400(api_as, liaison, setup, other_station):
+    from tests.factories import enterprise_for
+
+    evaluation_round, classes, criteria = setup
+    pairing = Pairing.objects.filter(round=evaluation_round).first()
+    foreign = WorkClassFactory(enterprise=enterprise_for(other_station))
+    answers = []
+    for target in (foreign.pk, 987654321):
+        payload = _payload(pairing, criteria)
+        payload["evaluated"] = target
+        response = api_as(liaison).post(URL, payload, format="json")
+        assert response.status_code == 400
+        answers.append(response.json())
+    assert answers[0] == answers[1]
