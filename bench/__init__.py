@@ -1,0 +1,1 @@
+"""Benchmarks: each module defines ``run(argv: list[str]) -> None`` and prints its figures."""

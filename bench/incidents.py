@@ -1,0 +1,318 @@
+"""Incidents benchmark: data generation, `kpis/dispatch` over a year vs pandas, intake throughput under
+gunicorn vs a bare authenticated endpoint, and reminder lateness with a real Celery worker.
+
+Flags: --incidents N (default 1,000,000; env BENCH_INCIDENTS), --quick (100,000), --calls N (KPI calls),
+--seconds S (each throughput run), --reminders N, --skip-intake, --skip-reminders.
+"""
+
+import argparse
+import math
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _pct(values, p):
+    values = sorted(values)
+    return values[max(1, math.ceil(p * len(values))) - 1] if values else None
+
+
+def _args(argv):
+    parser = argparse.ArgumentParser(prog="bench incidents")
+    parser.add_argument("--incidents", type=int, default=int(os.environ.get("BENCH_INCIDENTS", 1_000_000)))
+    parser.add_argument("--quick", action="store_true", help="100,000 incidents, shorter runs")
+    parser.add_argument("--calls", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--reminders", type=int, default=40)
+    parser.add_argument("--skip-intake", action="store_true")
+    parser.add_argument("--skip-reminders", action="store_true")
+    args, _unknown = parser.parse_known_args(argv)
+    if args.quick:
+        args.incidents = min(args.incidents, 100_000)
+        args.calls = min(args.calls, 10)
+        args.seconds = min(args.seconds, 5.0)
+    return args
+
+
+def _setup_org():
+    from qianwan.org import demo
+    from qianwan.org.choices import Role
+    from qianwan.org.models import Station, User
+    from qianwan.org.services import token_create
+
+    demo.load()
+    bureau = User.objects.get(username="bureau")
+    officer = User.objects.get(username="officer")
+    assert officer.role == Role.OFFICER
+    return Station.objects.get(code="ADS"), bureau, officer, token_create
+
+
+def _ensure_incidents(n: int) -> None:
+    from django.utils import timezone
+
+    from incidents.generate import ProgressBar, generate
+    from incidents.models import Incident
+
+    have = Incident.objects.filter(number__startswith="G").count()
+    if have >= n:
+        print(f"data: {have:,} generated incidents already present")
+        return
+    missing = n - have
+    end = timezone.now()
+    started = time.monotonic()
+    generate(
+        n=missing,
+        start=end - timedelta(days=426),
+        end=end,
+        prefix="G",
+        seed=have + 7,
+        progress=ProgressBar(sys.stderr),
+    )
+    seconds = time.monotonic() - started
+    print(f"gendata: {missing:,} incidents (+clocks, events) in {seconds:.1f}s = {missing / seconds:,.0f}/s")
+
+
+def _kpi_bench(bureau, token_create, calls: int) -> float:
+    from django.db import connection
+    from django.utils import timezone
+    from rest_framework.test import APIClient
+
+    _, key = token_create(actor=None, user=bureau)
+    client = APIClient(HTTP_HOST="127.0.0.1")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    today = timezone.localdate()
+    start = today - timedelta(days=364)
+    url = f"/api/v1/kpis/dispatch/?from={start}&to={today}"
+    client.get(url)  # warm the cache and the connection
+    times = []
+    for _ in range(calls):
+        t = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - t)
+        assert response.status_code == 200, response.content
+    data = response.json()
+    p50, p95 = _pct(times, 0.5), _pct(times, 0.95)
+    print(
+        f"kpis/dispatch one year: {data['incidents']:,} incidents, arrival rate {data['arrival_rate']:.3f}, "
+        f"P50 {data['arrival_p50_seconds']}s P90 {data['arrival_p90_seconds']}s"
+    )
+    print(
+        f"kpis/dispatch latency over {calls} calls: p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms (goal p95 ≤ 300 ms)"
+    )
+
+    # the same figures with pandas: load the year's rows, then compute rates and nearest-rank percentiles
+    import pandas as pd
+
+    from qianwan.kpi import local_day_range
+
+    lo, hi = local_day_range(start, today)
+    t = time.perf_counter()
+    cols = ["id", "station_id", "category", "status", "received_at", "arrival_seconds"]
+    cols += [f"{s}_met" for s in ("dispatch", "video_supervision", "leader_notified", "arrival")]
+    query = f"SELECT {', '.join(cols)} FROM incidents_incident WHERE received_at >= %(lo)s AND received_at < %(hi)s"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(query, {"lo": lo, "hi": hi})
+        frame = pd.DataFrame(cursor.fetchall(), columns=cols)
+    needed = frame[frame.status != "diverted"]
+    figures = {"incidents": len(frame), "diverted": int((frame.status == "diverted").sum())}
+    for stage in ("dispatch", "video_supervision", "leader_notified", "arrival"):
+        met = needed[f"{stage}_met"]
+        figures[f"{stage}_rate"] = float((met == True).sum() / met.notna().sum())  # noqa: E712
+    arrivals = needed.arrival_seconds.dropna().sort_values().to_numpy()
+    for name, p in (("p50", 0.5), ("p90", 0.9)):
+        figures[name] = int(arrivals[max(1, math.ceil(p * len(arrivals))) - 1])
+    for group in ("station_id", "category"):
+        needed.groupby(group)["arrival_met"].agg(lambda s: (s == True).sum() / s.notna().sum())  # noqa: E712
+    pandas_seconds = time.perf_counter() - t
+    assert figures["incidents"] == data["incidents"] and figures["p90"] == data["arrival_p90_seconds"]
+    print(
+        f"pandas (load {len(frame):,} rows + same figures): {pandas_seconds * 1000:.0f} ms → "
+        f"database path is {pandas_seconds / p50:.1f}× faster (goal ≥ 20×)"
+    )
+    return p95
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _load(port: int, path: str, key: str, seconds: float, body_fn=None, threads: int = 8) -> float:
+    """Requests per second from ``threads`` keep-alive clients for ``seconds``."""
+    import http.client
+    import json
+
+    stop = time.monotonic() + seconds
+    counts = []
+    errors = []
+
+    def worker(i):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {
+            "Authorization": f"Token {key}",
+            "Content-Type": "application/json",
+            "Accept": "application/json",
+        }
+        n = 0
+        while time.monotonic() < stop:
+            body = json.dumps(body_fn()) if body_fn else None
+            conn.request("POST" if body_fn else "GET", path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status >= 400:
+                errors.append(response.status)
+            n += 1
+        counts.append(n)
+        conn.close()
+
+    pool = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    started = time.monotonic()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    elapsed = time.monotonic() - started
+    if errors:
+        print(f"  ({len(errors)} error responses: {sorted(set(errors))})")
+    return sum(counts) / elapsed
+
+
+def _intake_bench(officer, token_create, seconds: float) -> None:
+    from django.utils import timezone
+
+    _, key = token_create(actor=None, user=officer)
+    port = _free_port()
+    env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}
+    proc = subprocess.Popen(  # noqa: S603  (our own venv binaries)
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "qianwan.wsgi",
+            "--workers=2",
+            f"--bind=127.0.0.1:{port}",
+            "--log-level=warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        def body():
+            return {
+                "received_at": timezone.now().isoformat(),
+                "station": "ADS",
+                "category": "dispute",
+                "address": "庵东镇兴业路1号",
+                "lat": 30.28,
+                "lon": 121.18,
+                "description": "压测",
+                "caller_phone": "13800000000",
+            }
+
+        _load(port, "/api/v1/notifications/unread/", key, 1.0)  # warm both workers
+        bare = _load(port, "/api/v1/notifications/unread/", key, seconds)
+        intake = _load(port, "/api/v1/incidents/", key, seconds, body_fn=body)
+        print(
+            f"intake POST /api/v1/incidents/ under gunicorn (2 workers): {intake:,.0f} req/s (goal ≥ 200); "
+            f"bare authenticated DRF endpoint: {bare:,.0f} req/s; ratio {intake / bare:.2f}"
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def _reminder_bench(station, officer, n: int) -> None:
+    import redis
+    from django.conf import settings
+    from django.utils import timezone
+
+    from incidents import services
+    from incidents.models import SlaClock
+    from qianwan.notify.models import Notification
+
+    if not settings.CELERY_BROKER_URL.startswith("redis"):
+        print("reminders: skipped (needs REDIS_URL)")
+        return
+    redis.Redis.from_url(settings.CELERY_BROKER_URL).flushdb()
+    env = {**os.environ, "DJANGO_DEBUG": "0"}
+    log = open(ROOT / "var" / "bench-worker.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(  # noqa: S603  (our own venv binaries)
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "qianwan",
+            "worker",
+            "--concurrency=2",
+            "--loglevel=WARNING",
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            f"bench-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        time.sleep(4)  # worker start-up
+        clock_ids = []
+        for i in range(n):
+            # the dispatch warning (limit 60 s − 15 s) falls due 3–10 s from now
+            due_in = 3 + (i % 8)
+            received = timezone.now() + timedelta(seconds=due_in - 45)
+            incident = services.incident_create(
+                actor=officer, station=station, category="dispute", received_at=received, address="压测"
+            )
+            clock_ids.append(SlaClock.objects.get(incident=incident, stage="dispatch").pk)
+        deadline = time.monotonic() + 60
+        keys = [f"clock:{c}:warn" for c in clock_ids]
+        while time.monotonic() < deadline and Notification.objects.filter(key__in=keys).count() < n:
+            time.sleep(0.5)
+        warn_at = dict(SlaClock.objects.filter(pk__in=clock_ids).values_list("pk", "warn_at"))
+        lateness = [
+            (created - warn_at[int(key.split(":")[1])]).total_seconds()
+            for key, created in Notification.objects.filter(key__in=keys).values_list("key", "created_at")
+        ]
+        got = len(lateness)
+        print(
+            f"reminder lateness with a real worker ({got}/{n} fired): p50 {_pct(lateness, 0.5):.3f}s, "
+            f"p99 {_pct(lateness, 0.99):.3f}s (goal p99 ≤ 2 s)"
+            if lateness
+            else "reminder lateness: no reminder fired (see var/bench-worker.log)"
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+        log.close()
+
+
+def run(argv: list[str]) -> None:
+    from django.db import connection
+
+    args = _args(argv)
+    if connection.vendor != "postgresql":
+        print("bench incidents: needs PostgreSQL (DATABASE_URL); skipped")
+        return
+    station, bureau, officer, token_create = _setup_org()
+    _ensure_incidents(args.incidents)
+    _kpi_bench(bureau, token_create, args.calls)
+    if not args.skip_intake:
+        _intake_bench(officer, token_create, args.seconds)
+    if not args.skip_reminders:
+        _reminder_bench(station, officer, args.reminders)
