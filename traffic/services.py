@@ -61,7 +61,7 @@ def _full_clean(obj, exclude=None) -> None:
     obj.full_clean(exclude=exclude, validate_unique=True)
 
 
-def _outside_zones_message(lat, lon) -> str:
+def outside_zones_message(lat, lon) -> str:
     return _("坐标（纬度 %(lat)s，经度 %(lon)s）不在任何巡区内，请核对坐标或先划定巡区。") % {
         "lat": lat,
         "lon": lon,
@@ -274,7 +274,7 @@ def shift_cancel(*, actor, shift: Shift) -> None:
 def _zone_of_point_or_400(lat, lon) -> PatrolZone:
     zone = selectors.zone_for_point(lat=lat, lon=lon)
     if zone is None:
-        raise ValidationError({"lat": [_outside_zones_message(lat, lon)]})
+        raise ValidationError({"lat": [outside_zones_message(lat, lon)]})
     return zone
 
 
@@ -547,6 +547,9 @@ def accident_create(
     ``type`` defaults from the casualties and, when given, must agree with them.
     """
     _require(actor is None or can_act_for_station(actor, station), _("只能登记本所处理的事故。"))
+    if incident is not None and actor is not None and not can_act_for_station(actor, incident.station_id):
+        # the same answer as for a missing incident: never reveal another station's records
+        raise ValidationError({"incident": [_("关联警情不存在。")]})
     if occurred_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"occurred_at": [_("发生时间不能晚于现在。")]})
     accident = Accident(

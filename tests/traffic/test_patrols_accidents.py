@@ -265,3 +265,27 @@ def test_future_accident_is_400(api_as, officer, station):
         format="json",
     )
     assert response.status_code == 400 and "occurred_at" in response.json()
+
+
+def test_linking_another_stations_incident_is_refused_like_a_missing_one(
+    api_as, officer, station, other_station
+):
+    from .test_incident_sweep import incident
+
+    theirs = incident(other_station, n=9)
+    ours = incident(station, n=10)
+    payload = {
+        "occurred_at": timezone.now().isoformat(),
+        "station": "ADS",
+        "address": "x",
+        "lat": 30.28,
+        "lon": 121.19,
+    }
+    response = api_as(officer).post(
+        "/api/v1/traffic/accidents/", {**payload, "incident": theirs.pk}, format="json"
+    )
+    assert response.status_code == 400 and response.json()["incident"] == ["关联警情不存在。"]
+    response = api_as(officer).post(
+        "/api/v1/traffic/accidents/", {**payload, "incident": ours.pk}, format="json"
+    )
+    assert response.status_code == 201 and response.json()["incident"] == ours.pk

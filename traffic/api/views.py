@@ -119,7 +119,7 @@ class ZoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _CreateMixin
             {
                 "zone": ZoneSerializer(zone).data if zone else None,
                 "inside": zone is not None,
-                "message": services._outside_zones_message(lat, lon) if zone is None else zone.name,
+                "message": services.outside_zones_message(lat, lon) if zone is None else zone.name,
                 "team_on_duty": team.name if team else None,
             }
         )
