@@ -70,6 +70,7 @@ def test_liaison_journey_moves_the_satisfaction_kpi(page, login, browser, live_s
     login(page, "fotile")
     page.goto("/enterprises/")
     expect(page.locator("h1.page-title")).to_contain_text(liaison.enterprise.name)
+    page.screenshot(path=artifact("enterprises-liaison-portal.png"), full_page=True)
     page.click("[data-testid=request-new]")
     page.select_option("#id_service_type", label="人才入职审查")
     page.fill("#id_description", "新招一线员工20人，请协助入职审查")
