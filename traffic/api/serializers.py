@@ -332,7 +332,7 @@ class IncidentAlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class CountChangeSerializer(serializers.Serializer):
+class TrafficCountChangeSerializer(serializers.Serializer):
     now = serializers.IntegerField()
     before = serializers.IntegerField(allow_null=True)
     change = serializers.FloatField(allow_null=True)
@@ -349,7 +349,7 @@ class BeforeAfterSerializer(serializers.Serializer):
     window_days = serializers.IntegerField(required=False)
     before_from = serializers.DateField(required=False)
     after_to = serializers.DateField(required=False)
-    change = CountChangeSerializer(required=False)
+    change = TrafficCountChangeSerializer(required=False)
 
 
 class HotspotSerializer(serializers.Serializer):
@@ -371,9 +371,9 @@ class HotspotsResponseSerializer(serializers.Serializer):
 class YoySerializer(serializers.Serializer):
     before_from = serializers.DateField()
     before_to = serializers.DateField()
-    accidents = CountChangeSerializer()
-    deaths = CountChangeSerializer()
-    injured = CountChangeSerializer()
+    accidents = TrafficCountChangeSerializer()
+    deaths = TrafficCountChangeSerializer()
+    injured = TrafficCountChangeSerializer()
 
 
 class TrafficKpiSerializer(serializers.Serializer):
