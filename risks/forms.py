@@ -12,7 +12,7 @@ from qianwan.org.models import Station, User
 from .choices import HazardCategory, HazardLevel, RiskPointStatus, VenueType, WorkPlanStatus
 from .models import RiskPoint
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> needs
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 

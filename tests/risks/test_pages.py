@@ -77,7 +77,7 @@ def test_detail_page_walks_the_ledger(client, officer, officer2):
     assert hazard.status == "closed" and hazard.closed_by == officer2
     r = client.post(f"/risks/hazards/{hazard.pk}/", {"step": "close", "close-note": ""})
     assert r.status_code == 400 and "只有已整改" in r.content.decode()
-    assert "risks.hazard.close" in client.get(f"/risks/hazards/{hazard.pk}/").content.decode()
+    assert "对账销号 → 已销号" in client.get(f"/risks/hazards/{hazard.pk}/").content.decode()
 
 
 def test_reconciliation_numbers_and_excel(client, officer, officer2, leader):
