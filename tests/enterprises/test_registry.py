@@ -284,3 +284,16 @@ class TestImport:
         job.refresh_from_db()
         assert (len(candidates), errors, job.total_rows, job.processed_rows) == (60, [], 60, 60)
         assert job.percent == 99  # finished only once the job says so
+
+
+def test_officer_cannot_move_an_enterprise_to_another_station(api_as, officer, station, other_station):
+    enterprise = EnterpriseFactory(station=station)
+    response = api_as(officer).patch(
+        f"/api/v1/enterprises/{enterprise.pk}/", {"station": "CSS"}, format="json"
+    )
+    assert response.status_code == 403
+    enterprise.refresh_from_db()
+    assert enterprise.station == station
+    ok = api_as(officer).patch(f"/api/v1/enterprises/{enterprise.pk}/", {"employee_count": 7}, format="json")
+    assert ok.status_code == 200 and ok.json()["employee_count"] == 7
+    assert AuditEntry.objects.filter(action="enterprise.update", object_id=str(enterprise.pk)).exists()

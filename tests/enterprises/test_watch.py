@@ -279,3 +279,26 @@ def test_counts_per_alliance_and_period(api_as, officer, station, other_station,
         api_as(officer).get("/api/v1/kpis/watch/?from=2026-06-01&to=2026-06-30&station=CSS").status_code
         == 403
     )
+
+
+def test_bureau_must_name_the_station(api_as, bureau, station):
+    response = api_as(bureau).post("/api/v1/alliances/", payload(members(station, 10)), format="json")
+    assert response.status_code == 400 and "station" in response.json()
+    response = api_as(bureau).post(
+        "/api/v1/alliances/", payload(members(station, 10), station="ADS"), format="json"
+    )
+    assert response.status_code == 201
+
+
+def test_liaison_sees_only_their_own_alliance(api_as, client, make_user, station):
+    mine = AllianceFactory(station=station, members=[enterprise_for(station), *members(station, 9)])
+    other = AllianceFactory(station=station, members=members(station, 10))
+    liaison = make_user(Role.LIAISON, username="lia")
+    rows = api_as(liaison).get("/api/v1/alliances/").json()["results"]
+    assert [r["id"] for r in rows] == [mine.pk] and rows[0]["member_count"] == 10
+    assert api_as(liaison).get(f"/api/v1/alliances/{other.pk}/").status_code == 404
+    client.force_login(liaison)
+    assert client.get(f"/enterprises/alliances/{other.pk}/").status_code == 404
+    assert (
+        client.post(f"/enterprises/alliances/{mine.pk}/", {"place": "x", "message": "y"}).status_code == 404
+    )
