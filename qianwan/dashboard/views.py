@@ -5,17 +5,17 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from qianwan.kpi import add_months
 from qianwan.org.access import role_required
 
-from . import selectors, services
+from . import plotly_css, selectors, services
 from .choices import ReportStatus
 from .periods import DASHBOARD_ROLES, KINDS, PeriodError, parse_period, resolve_station, stations_for
 
@@ -183,3 +183,11 @@ def report_download(request, pk: int):
         filename=f"月报-{report.scope_key}-{report.label}.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+@cache_control(private=True, max_age=86400)
+def plotly_stylesheet(request):
+    """plotly.js's base rules as a stylesheet (see ``plotly_css``: no inline <style> under our CSP)."""
+    return HttpResponse(plotly_css.stylesheet(), content_type="text/css; charset=utf-8")

@@ -21,15 +21,17 @@
   // --- charts
   var dataEl = document.getElementById("dashboard-charts");
   var charts = dataEl ? JSON.parse(dataEl.textContent) : {};
-  var config = { displaylogo: false, responsive: true, locale: "zh-CN", modeBarButtonsToRemove: ["sendDataToCloud"] };
+  // no mode bar: its per-plot <style> element would be refused by the CSP (style-src 'self')
+  var config = { displaylogo: false, displayModeBar: false, responsive: true };
   var font = { family: "'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif", size: 12 };
   var margin = { l: 48, r: 48, t: 16, b: 48 };
 
   function plot(id, traces, layout) {
     var el = document.getElementById(id);
     if (!el || typeof Plotly === "undefined") { return; }
-    Plotly.newPlot(el, traces, Object.assign({ font: font, margin: margin, legend: { orientation: "h", y: -0.2 } }, layout), config)
-      .then(function () { el.setAttribute("data-rendered", "1"); });
+    var done = function () { el.setAttribute("data-rendered", "1"); };
+    var result = Plotly.newPlot(el, traces, Object.assign({ font: font, margin: margin, legend: { orientation: "h", y: -0.2 } }, layout), config);
+    if (result && typeof result.then === "function") { result.then(done, function (err) { el.setAttribute("data-error", String(err)); }); } else { done(); }
   }
 
   if (charts.trend) {
