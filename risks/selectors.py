@@ -142,8 +142,6 @@ def reconciliation(*, user, date_from: date, date_to: date, station: Station | N
         )
     )
     stations = {s.pk: s for s in scope_queryset(Station.objects.all(), user, station_field="pk")}
-    if user.role in (Role.BUREAU_LEADER, Role.ADMIN):
-        stations = {s.pk: s for s in Station.objects.all()}
     by_station = defaultdict(list)
     by_month = defaultdict(list)
     tz = local_tz()
@@ -249,6 +247,18 @@ def campaign_summary(*, campaign: Campaign, station: Station | None = None) -> d
         "rectified_rate": rate(prob_agg["rectified"], prob_agg["found"]),
         "violations": tallies.aggregate(n=Sum("count"))["n"] or 0,
     }
+
+
+def campaign_current(*, user) -> tuple[Campaign, dict] | None:
+    """The running (else the latest) campaign and its summary, for the dashboard; station roles get
+    their station's share."""
+    today = timezone.localdate()
+    campaigns = campaign_list(user=user)
+    campaign = campaigns.filter(starts_on__lte=today, ends_on__gte=today).first() or campaigns.first()
+    if campaign is None:
+        return None
+    station = user.station if user.role in (Role.OFFICER, Role.STATION_LEADER) else None
+    return campaign, campaign_summary(campaign=campaign, station=station)
 
 
 # --------------------------------------------------------------------------- battle map

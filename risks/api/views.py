@@ -1,6 +1,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import FileResponse, Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status
@@ -105,7 +106,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
             target = Station.objects.filter(code=code).first()
             if target is not None and not can_act_for_station(user, target):
-                raise DjangoPermissionDenied("只能为本所登记隐患。")
+                raise DjangoPermissionDenied(_("只能为本所登记隐患。"))
         body = HazardCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
@@ -113,7 +114,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             if user.station is None:
                 from django.core.exceptions import ValidationError
 
-                raise ValidationError({"station": ["请指定派出所代码。"]})
+                raise ValidationError({"station": [_("请指定派出所代码。")]})
             data["station"] = user.station
         hazard = services.hazard_create(actor=user, **data)
         return self._detail(hazard, status.HTTP_201_CREATED)
@@ -226,12 +227,16 @@ class MapDataView(APIView):
 
         level = request.query_params.get("level") or None
         if level and level not in HazardLevel.values:
-            raise ValidationError({"level": [f"未知的隐患等级“{level}”，应为 low/medium/high/major。"]})
+            raise ValidationError(
+                {"level": [_("未知的隐患等级“%(v)s”，应为 low/medium/high/major。") % {"v": level}]}
+            )
         layers = request.query_params.get("layers")
         known = {layer["id"] for layer in selectors.map_layers()}
         wanted = {x for x in layers.split(",") if x} if layers else None
         if wanted and not wanted <= known:
-            raise ValidationError({"layers": ["未知的图层：" + "、".join(sorted(wanted - known))]})
+            raise ValidationError(
+                {"layers": [_("未知的图层：%(v)s") % {"v": "、".join(sorted(wanted - known))}]}
+            )
         return Response(selectors.map_features(user=request.user, level=level, layers=wanted))
 
 

@@ -205,3 +205,16 @@ def test_problem_promote_and_rectify_rules(api_as, officer, campaign):
     )
     assert client.post(f"/api/v1/campaign-problems/{p2.pk}/rectify/", {}, format="json").status_code == 409
     assert InspectionProblem.objects.filter(hazard__isnull=False).count() == 1
+
+
+def test_campaign_current_for_the_dashboard(officer, bureau):
+    assert selectors.campaign_current(user=officer) is None
+    old = make_campaign(
+        name="去年行动",
+        starts_on=timezone.localdate() - timedelta(days=400),
+        ends_on=timezone.localdate() - timedelta(days=300),
+    )
+    running = make_campaign(name="当前行动")
+    campaign, summary = selectors.campaign_current(user=bureau)
+    assert campaign == running and summary["operations"] == 0
+    assert old != campaign
