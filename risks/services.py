@@ -289,6 +289,46 @@ def hazard_reopen(*, actor, hazard: Hazard, reason: str, rectify_by: datetime | 
 
 
 @transaction.atomic
+def hazard_hand_over(*, actor, hazard: Hazard, target: str = "grid", note: str = ""):
+    """Hand a hazard that needs the local government (grid platform) to a partner via the outbox;
+    the partner's acks come back on the outbound event. Closed hazards need no hand-over (409)."""
+    from qianwan.exchange.choices import OutboundKind
+    from qianwan.exchange.services import outbound_create
+
+    hazard = _locked(hazard)
+    _require_station_actor(actor, hazard.station)
+    if hazard.status == HazardStatus.CLOSED:
+        raise StateConflict(_("已销号的隐患无需移交。"))
+    event = outbound_create(
+        actor=actor,
+        target=target,
+        kind=OutboundKind.HAZARD,
+        title=_("风险隐患移交：%(t)s") % {"t": hazard.title},
+        payload={
+            "number": hazard.number,
+            "title": hazard.title,
+            "category": hazard.category,
+            "level": hazard.level,
+            "address": hazard.address,
+            "lat": hazard.lat,
+            "lon": hazard.lon,
+            "responsible_party": hazard.responsible_party,
+            "rectify_by": hazard.rectify_by.isoformat(),
+            "note": note or "",
+        },
+        station=hazard.station,
+        source=hazard,
+    )
+    audit_record(
+        actor=actor,
+        action="risks.hazard.hand_over",
+        obj=hazard,
+        after={"outbound": event.pk, "target": target},
+    )
+    return event
+
+
+@transaction.atomic
 def evidence_add(*, actor, hazard: Hazard, upload, note: str = "") -> HazardEvidence:
     """Attach a photo (JPEG/PNG) or PDF to a hazard, after checking its size and its real type."""
     _require_station_actor(actor, hazard.station)

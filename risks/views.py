@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from qianwan.audit.models import AuditEntry
 from qianwan.errors import StateConflict
+from qianwan.exchange.selectors import outbound_for
 from qianwan.kpi import add_months
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
@@ -152,6 +153,7 @@ def hazard_detail(request, pk):
         "close": NoteForm(prefix="close"),
         "reopen": ReopenForm(prefix="reopen"),
         "evidence": EvidenceForm(prefix="evidence"),
+        "hand_over": NoteForm(prefix="hand_over"),
     }
     if request.method == "POST":
         step = request.POST.get("step")
@@ -175,6 +177,9 @@ def hazard_detail(request, pk):
                     reason=data["reason"],
                     rectify_by=end_of_day(data["rectify_by"]) if data.get("rectify_by") else None,
                 ),
+                "hand_over": lambda: services.hazard_hand_over(
+                    actor=request.user, hazard=hazard, note=data["note"]
+                ),
                 "evidence": lambda: services.evidence_add(
                     actor=request.user, hazard=hazard, upload=data["file"], note=data["note"]
                 ),
@@ -190,6 +195,7 @@ def hazard_detail(request, pk):
             "hazard": hazard,
             "forms": forms,
             "history": _history(hazard),
+            "outbound": outbound_for(hazard),
             "overdue": hazard.is_open and hazard.rectify_by < timezone.now(),
             "can_close": hazard.status == HazardStatus.RECTIFIED and hazard.recorded_by_id != request.user.pk,
             "max_mb": max_bytes() // 1048576,

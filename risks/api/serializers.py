@@ -135,6 +135,11 @@ class ReopenSerializer(serializers.Serializer):
     rectify_by = DeadlineField(required=False, allow_null=True, default=None)
 
 
+class HandOverSerializer(serializers.Serializer):
+    target = serializers.CharField(max_length=20, required=False, default="grid")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
 class EvidenceUploadSerializer(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True)
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)

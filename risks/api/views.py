@@ -25,6 +25,7 @@ from .serializers import (
     DecisionSerializer,
     EvidenceSerializer,
     EvidenceUploadSerializer,
+    HandOverSerializer,
     HazardCreateSerializer,
     HazardDetailSerializer,
     HazardKpiSerializer,
@@ -74,6 +75,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         "rectify": STAFF,
         "close": STAFF,
         "reopen": STAFF,
+        "hand_over": STAFF,
         "evidence": STAFF,
         "evidence_file": STAFF,
     }
@@ -155,6 +157,19 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         body = ReopenSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         return self._detail(services.hazard_reopen(actor=request.user, hazard=hazard, **body.validated_data))
+
+    @extend_schema(request=HandOverSerializer, responses={201: OpenApiTypes.OBJECT})
+    @action(detail=True, methods=["post"], url_path="hand-over")
+    def hand_over(self, request, pk=None):
+        """Hand the hazard to the grid platform (outbound event of kind ``hazard``)."""
+        hazard = self.get_object()
+        body = HandOverSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        event = services.hazard_hand_over(actor=request.user, hazard=hazard, **body.validated_data)
+        return Response(
+            {"outbound": event.pk, "target": event.target, "status": event.status, "kind": event.kind},
+            status=status.HTTP_201_CREATED,
+        )
 
     @extend_schema(
         methods=["POST"],

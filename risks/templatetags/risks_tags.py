@@ -9,6 +9,7 @@ ACTION_LABELS = {
     "risks.hazard.close": _("对账销号"),
     "risks.hazard.reopen": _("重新打开"),
     "risks.hazard.evidence_add": _("上传佐证材料"),
+    "risks.hazard.hand_over": _("移交网格平台"),
     "risks.riskpoint.candidate": _("生成风险点候选"),
     "risks.riskpoint.accept": _("确定为风险点"),
     "risks.riskpoint.dismiss": _("排除候选"),

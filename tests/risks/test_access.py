@@ -404,3 +404,20 @@ class TestProblemPromote(ProblemRecord, EndpointAccess):
             "level": "medium",
             "rectify_by": (timezone.localdate() + timedelta(days=10)).isoformat(),
         }
+
+
+class TestHazardHandOver(HazardRecord, EndpointAccess):
+    method = "post"
+    allowed_roles = STAFF
+
+    def make_record(self, station):
+        from qianwan.exchange.models import Partner
+
+        Partner.objects.get_or_create(code="grid", defaults={"name": "基层治理四平台"})
+        return super().make_record(station)
+
+    def url(self, record):
+        return f"/api/v1/hazards/{record.pk}/hand-over/"
+
+    def payload(self, record):
+        return {"note": ""}

@@ -264,3 +264,26 @@ def test_kpi_empty_period_rate_is_null_and_bad_params(api_as, officer, other_sta
     assert client.get("/api/v1/kpis/hazards/?to=2020-01-31").status_code == 400
     assert client.get("/api/v1/kpis/hazards/?from=2020-02-01&to=2020-01-31").status_code == 400
     assert client.get("/api/v1/kpis/hazards/?from=2020-01-01&to=2020-01-31&station=CSS").status_code == 403
+
+
+def test_hand_over_to_the_grid_platform(api_as, officer):
+    from qianwan.exchange.models import OutboundEvent, Partner
+
+    hazard = make_hazard(officer.station, officer)
+    client = api_as(officer)
+    url = f"/api/v1/hazards/{hazard.pk}/hand-over/"
+    assert (
+        client.post(url, {"note": "需属地政府协调"}, format="json").status_code == 400
+    )  # no partner configured
+    Partner.objects.create(code="grid", name="基层治理四平台")
+    r = client.post(url, {"note": "需属地政府协调"}, format="json")
+    assert r.status_code == 201, r.content
+    event = OutboundEvent.objects.get()
+    assert (
+        event.kind == "hazard"
+        and event.payload["number"] == hazard.number
+        and event.station == officer.station
+    )
+    assert AuditEntry.objects.filter(action="risks.hazard.hand_over", object_id=str(hazard.pk)).exists()
+    closed = make_hazard(officer.station, officer, status="closed")
+    assert client.post(f"/api/v1/hazards/{closed.pk}/hand-over/", {}, format="json").status_code == 409
