@@ -196,6 +196,7 @@ def _intake_bench(officer, token_create, seconds: float) -> None:
             str(Path(sys.executable).parent / "gunicorn"),
             "qianwan.wsgi",
             "--workers=2",
+            "--preload",  # load Django once, before forking: both workers are ready when the port opens
             f"--bind=127.0.0.1:{port}",
             "--log-level=warning",
         ],
@@ -203,10 +204,13 @@ def _intake_bench(officer, token_create, seconds: float) -> None:
         env=env,
     )
     try:
-        for _ in range(100):
+        import urllib.request
+
+        for _ in range(600):
             try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:  # noqa: S310
+                    if r.status == 200:
+                        break
             except OSError:
                 time.sleep(0.1)
 
