@@ -10,6 +10,7 @@ import random
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -39,6 +40,12 @@ from .models import (
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁蔡蒋余于杜叶程"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文海燕晓峰"
+
+# a minimal valid one-page PDF standing in for the scanned letter
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 FOTILE_CLASSES = ["总装一班", "总装二班", "注塑班", "钣金班", "品质检验班", "仓储物流班"]
 OTHER_CLASSES = ["生产一班", "生产二班", "设备维修班"]
@@ -220,7 +227,7 @@ def load() -> str:
                 signatory_title="总经理",
                 signed_on=date(today.year, 1, 15),
                 valid_until=date(today.year, 12, 31),
-                file=f"antifraud/letters/demo/{enterprise.pk}.pdf",
+                file=ContentFile(DEMO_PDF, name=f"demo-{enterprise.pk}.pdf"),
             )
     # three closed months and this month's open round (half scored, so the liaison has work to do)
     for back in (3, 2, 1, 0):

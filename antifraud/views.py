@@ -6,7 +6,7 @@ from datetime import date
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -343,9 +343,11 @@ def letter_file(request, pk, letter_pk):
     letter = get_object_or_404(
         selectors.letter_list(user=request.user).filter(enterprise_id=pk), pk=letter_pk
     )
-    return FileResponse(
-        letter.file.open("rb"), as_attachment=False, filename=letter.file.name.rsplit("/", 1)[-1]
-    )
+    try:
+        handle = letter.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:  # the stored file is gone (restored DB, demo row)
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=False, filename=letter.file.name.rsplit("/", 1)[-1])
 
 
 @role_required(*STAFF)

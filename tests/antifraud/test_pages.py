@@ -165,3 +165,31 @@ def test_standards_page_publishes_a_new_version(bureau, liaison):
     data["effective_from"] = "2027-03"
     page = c.post("/antifraud/standards/", data)
     assert page.status_code == 200 and ScoringStandard.objects.count() == 2
+
+
+def test_letter_file_served_in_scope_and_missing_file_is_404(liaison, ent, other_station):
+    from antifraud.models import ResponsibilityLetter
+
+    c = client_for(liaison)
+    response = c.post(
+        f"/antifraud/enterprises/{ent.pk}/letters/",
+        {
+            "signatory": "甲",
+            "signed_on": "2026-01-01",
+            "valid_until": "2026-12-31",
+            "file": SimpleUploadedFile("l.pdf", b"%PDF-1.4 test"),
+        },
+    )
+    assert response.status_code == 302
+    letter = ResponsibilityLetter.objects.get()
+    assert c.get(f"/antifraud/enterprises/{ent.pk}/letters/{letter.pk}/file/").status_code == 200
+    gone = ResponsibilityLetter.objects.create(
+        enterprise=ent,
+        signatory="乙",
+        signed_on=date(2026, 1, 1),
+        valid_until=date(2026, 12, 31),
+        file="nope.pdf",
+    )
+    assert c.get(f"/antifraud/enterprises/{ent.pk}/letters/{gone.pk}/file/").status_code == 404
+    other = enterprise_for(other_station)
+    assert c.get(f"/antifraud/enterprises/{other.pk}/letters/{letter.pk}/file/").status_code == 404
