@@ -257,3 +257,22 @@ def http_receiver():
     receiver = HttpReceiver()
     yield receiver
     receiver.close()
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """Reference rows that data migrations create (the grid and 12345 partners) are flushed by every
+    transactional test; put them back for any test that uses the database."""
+    names = set(request.fixturenames)
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        names & {"transactional_db", "live_server"}
+    )
+    if not (marker or transactional or "db" in names):
+        return
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from django.apps import apps as django_apps
+
+    from qianwan.exchange.migrations import _defaults
+
+    _defaults.create(django_apps, None)
