@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test test-fast lint fmt check bench messages clean security bandit audit-deps
+.PHONY: install browser run test test-fast lint fmt check bench messages clean security bandit audit-deps faults
 
 install: $(VENV)/.installed browser
 
@@ -70,3 +70,9 @@ bandit: $(VENV)/.installed
 
 audit-deps: $(VENV)/.installed
 	$(VENV)/bin/pip-audit --skip-editable --progress-spinner off $(if $(filter 1,$(PIP_AUDIT_STRICT)),--strict,)
+
+# Fault injection with real processes on loopback (worker SIGKILL, Redis stop/start, database cut,
+# failing webhooks, replays). Part of `make test` too (marked integration); this runs them alone.
+faults: $(VENV)/.installed
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	  $(PY) -m pytest tests/reliability -m integration $(PYTEST_ARGS)

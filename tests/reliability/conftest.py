@@ -1,0 +1,367 @@
+"""Real processes on loopback for the fault tests: a Redis server we can stop, Celery workers we can
+SIGKILL, the web app under gunicorn, and a TCP proxy in front of PostgreSQL we can cut.
+
+Everything binds to 127.0.0.1 on spare ports from 56400 up and is stopped by the fixture that
+started it (by its own process id).
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port(start: int = 56400) -> int:
+    for port in range(start, start + 500):
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port")
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.2, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def database_url(connection, *, host: str | None = None, port: int | None = None) -> str:
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{host or db['HOST'] or '127.0.0.1'}:"
+        f"{port or db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def _stop(proc: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 10):
+    if proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=5)
+
+
+class RedisServer:
+    """A throw-away redis-server on its own port; ``stop()`` and ``start()`` keep the port."""
+
+    def __init__(self, workdir: Path):
+        self.port = free_port(56400)
+        self.workdir = workdir
+        self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=(self.workdir / "redis.log").open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        import redis
+
+        def up():
+            try:
+                return redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
+            except redis.RedisError:
+                return False
+
+        wait_until(up, 10, message="redis-server")
+        return self
+
+    def stop(self):
+        if self.proc:
+            _stop(self.proc)
+            self.proc = None
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+def _child_env(connection, **extra) -> dict:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "qianwan.settings.test",
+        "QIANWAN_CELERY_EAGER": "0",
+        "DATABASE_URL": database_url(connection),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class Worker:
+    """A Celery worker process (solo pool: one process, so SIGKILL kills exactly the one sending)."""
+
+    def __init__(self, env: dict, logfile: Path, *, beat: bool = False):
+        self.env, self.logfile, self.beat = env, logfile, beat
+        self.proc = None
+
+    def start(self):
+        args = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "qianwan",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-mingle",
+            "--without-gossip",
+            "-n",
+            f"reliab-{os.getpid()}-{time.monotonic_ns()}@%h",
+        ]
+        if self.beat:
+            args += ["-B", "-s", str(self.logfile.parent / "celerybeat-schedule")]
+        start_at = len(self.log())
+        self.proc = subprocess.Popen(
+            args, cwd=ROOT, env=self.env, stdout=self.logfile.open("ab"), stderr=subprocess.STDOUT
+        )
+        wait_until(
+            lambda: "ready." in self.log()[start_at:] or self.proc.poll() is not None, 40, message="worker"
+        )
+        if self.proc.poll() is not None:
+            raise AssertionError(f"worker died:\n{self.log()[-3000:]}")
+        return self
+
+    def log(self) -> str:
+        return self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
+
+    def kill(self):
+        """SIGKILL: no shutdown, no ack, nothing written after this instant."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self):
+        if self.proc:
+            _stop(self.proc)
+
+
+@pytest.fixture
+def worker_factory(transactional_db, tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("worker processes need PostgreSQL")
+    workers = []
+
+    def make(redis_url: str, *, beat: bool = False, **env) -> Worker:
+        var = tmp_path / f"var{len(workers)}"
+        var.mkdir()
+        worker = Worker(
+            _child_env(connection, REDIS_URL=redis_url, QIANWAN_VAR_DIR=var, **env),
+            tmp_path / f"worker{len(workers)}.log",
+            beat=beat,
+        )
+        workers.append(worker)
+        return worker
+
+    yield make
+    for worker in workers:
+        worker.stop()
+
+
+class Web:
+    """The WSGI app under gunicorn on loopback, reading the test database."""
+
+    def __init__(self, env: dict, logfile: Path, workers: int = 2):
+        self.port = free_port(56500)
+        self.env, self.logfile, self.workers = env, logfile, workers
+        self.proc = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "qianwan.wsgi:application",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "-w",
+                str(self.workers),
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.logfile.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+
+        def up():
+            if self.proc.poll() is not None:
+                raise AssertionError(f"gunicorn died:\n{self.logfile.read_text()[-3000:]}")
+            try:
+                return requests.get(self.url + "/healthz", timeout=2).status_code in (200, 503)
+            except requests.RequestException:
+                return False
+
+        wait_until(up, 40, message="gunicorn")
+        return self
+
+    def stop(self):
+        if self.proc:
+            _stop(self.proc)
+
+
+@pytest.fixture
+def web_factory(transactional_db, tmp_path):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the web process needs PostgreSQL")
+    webs = []
+
+    def make(*, redis_url: str, db_port: int | None = None, **env) -> Web:
+        extra = {"REDIS_URL": redis_url, "QIANWAN_VAR_DIR": tmp_path / f"webvar{len(webs)}"}
+        if db_port:
+            extra["DATABASE_URL"] = database_url(connection, host="127.0.0.1", port=db_port)
+        extra.update(env)
+        web = Web(_child_env(connection, **extra), tmp_path / f"web{len(webs)}.log")
+        webs.append(web)
+        return web.start()
+
+    yield make
+    for web in webs:
+        web.stop()
+
+
+class TcpProxy:
+    """A loopback TCP proxy; ``cut()`` closes the listener and every open connection (the database
+    "goes away"), ``restore()`` listens again on the same port."""
+
+    def __init__(self, target_port: int):
+        self.target = ("127.0.0.1", target_port)
+        self.port = free_port(56600)
+        self.listener = None
+        self.conns: list[socket.socket] = []
+        self.lock = threading.Lock()
+
+    def restore(self):
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+        return self
+
+    def _accept(self, listener):
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                upstream = socket.create_connection(self.target)
+            except OSError:
+                client.close()
+                continue
+            with self.lock:
+                self.conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def cut(self):
+        if self.listener:
+            try:  # shutdown wakes the thread blocked in accept(); close alone would leave it listening
+                self.listener.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            self.listener.close()
+            self.listener = None
+        with self.lock:
+            for conn in self.conns:
+                try:
+                    conn.shutdown(socket.SHUT_RDWR)
+                    conn.close()
+                except OSError:
+                    pass
+            self.conns = []
+
+
+@pytest.fixture
+def db_proxy(transactional_db):
+    from django.db import connection
+
+    proxy = TcpProxy(int(connection.settings_dict["PORT"] or 5432)).restore()
+    yield proxy
+    proxy.cut()
+
+
+@pytest.fixture
+def real_publishing(settings):
+    """This test process publishes to the real broker (REDIS_URL) instead of running tasks eagerly."""
+    from qianwan.celery import app
+
+    redis_url = os.environ.get("REDIS_URL")
+    if not redis_url:
+        pytest.skip("REDIS_URL not set")
+    import redis
+
+    redis.Redis.from_url(redis_url).flushdb()
+    old = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    yield redis_url
+    app.conf.task_always_eager = old
