@@ -272,9 +272,9 @@ def test_hand_over_to_the_grid_platform(api_as, officer):
     hazard = make_hazard(officer.station, officer)
     client = api_as(officer)
     url = f"/api/v1/hazards/{hazard.pk}/hand-over/"
-    assert (
-        client.post(url, {"note": "需属地政府协调"}, format="json").status_code == 400
-    )  # no partner configured
+    Partner.objects.filter(code="grid").delete()
+    no_partner = client.post(url, {"note": "需属地政府协调"}, format="json")
+    assert no_partner.status_code == 400 and "target" in no_partner.json()
     Partner.objects.create(code="grid", name="基层治理四平台")
     r = client.post(url, {"note": "需属地政府协调"}, format="json")
     assert r.status_code == 201, r.content
