@@ -20,7 +20,8 @@ from qianwan.exchange.selectors import outbound_for
 from qianwan.kpi import add_months
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
-from qianwan.org.scopes import can_act_for_station
+from qianwan.org.models import Station
+from qianwan.org.scopes import can_act_for_station, scope_queryset
 
 from . import selectors, services
 from .api.views import evidence_response
@@ -228,6 +229,7 @@ def _default_period():
 def reconciliation(request):
     """对账: per station and by cohort (month found); ``?export=xlsx`` downloads the same tables."""
     form = PeriodForm(request.GET or None)
+    form.fields["station"].queryset = scope_queryset(Station.objects.all(), request.user, station_field="pk")
     date_from, date_to = _default_period()
     station = None
     if form.is_bound and form.is_valid():

@@ -27,6 +27,18 @@ def pct(value):
 
 
 @register.filter
+def pct_min(value, n):
+    """Like ``pct`` but only from 5 events on (the house rule: below 5, counts only)."""
+    from qianwan.kpi import MIN_EVENTS
+
+    try:
+        enough = int(n) >= MIN_EVENTS
+    except (TypeError, ValueError):
+        enough = False
+    return pct(value) if enough else "—"
+
+
+@register.filter
 def action_label(action: str) -> str:
     return str(ACTION_LABELS.get(action, action))
 
