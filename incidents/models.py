@@ -80,24 +80,7 @@ class Incident(models.Model):
         indexes = [
             models.Index(fields=["station", "received_at"]),
             models.Index(fields=["received_at"]),
-            # KPIs over a year read only these columns: an index-only scan on PostgreSQL
-            models.Index(
-                fields=["received_at"],
-                include=[
-                    "station",
-                    "category",
-                    "status",
-                    "dispatch_seconds",
-                    "video_supervision_seconds",
-                    "leader_notified_seconds",
-                    "arrival_seconds",
-                    "dispatch_met",
-                    "video_supervision_met",
-                    "leader_notified_met",
-                    "arrival_met",
-                ],
-                name="incident_kpi_idx",
-            ),
+            # + incident_kpi_idx (PostgreSQL only, migration 0005): received_at INCLUDE the KPI columns
             # the duty board: open incidents of a station
             models.Index(
                 fields=["station", "received_at"], condition=Q(status="open"), name="incident_open_idx"
