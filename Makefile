@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test test-fast lint fmt check bench messages clean security bandit audit-deps faults
+.PHONY: install browser run test test-fast lint fmt check bench messages clean security bandit audit-deps faults load
 
 install: $(VENV)/.installed browser
 
@@ -76,3 +76,16 @@ audit-deps: $(VENV)/.installed
 faults: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	  $(PY) -m pytest tests/reliability -m integration $(PYTEST_ARGS)
+
+# Load test (loopback only, bounded): gunicorn with 2 workers + PostgreSQL, 50 locust users for 60 s
+# mixing officer, leader and grid-client traffic; prints p50/p95 per endpoint, fails on any error.
+# Locust (gevent) lives in its own virtualenv under var/ so it never enters the app's environment.
+LOCUST_VENV := var/loadtest-venv
+LOCUST_VERSION := 2.47.0
+
+$(LOCUST_VENV)/bin/locust:
+	$(PYTHON) -m venv $(LOCUST_VENV)
+	$(LOCUST_VENV)/bin/pip install -q 'locust==$(LOCUST_VERSION)'
+
+load: $(VENV)/.installed $(LOCUST_VENV)/bin/locust
+	LOCUST=$(CURDIR)/$(LOCUST_VENV)/bin/locust loadtest/run.sh
