@@ -29,6 +29,11 @@ def _setup():
     from django.conf import settings
 
     settings.DEBUG = False  # no query log overhead
+    # the page's {% static %} without a collectstatic manifest
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     if "testserver" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
 
