@@ -296,10 +296,15 @@ def generate_district(
         from antifraud.models import Victim
         from disputes.models import Dispute, Followup
         from enterprises.models import ServiceRequest, ServiceVisit
+        from incidents.models import Incident
         from risks.models import Hazard
         from traffic.models import Accident, Patrol
 
+        # VACUUM sets the visibility map after the bulk load, so that covering indexes give index-only
+        # scans straight away (autovacuum would get there later); it cannot run inside a transaction
+        models = (Incident, Dispute, Followup, Hazard, Accident, Patrol, ServiceRequest, ServiceVisit, Victim)
         with connection.cursor() as cursor:
-            for model in (Dispute, Followup, Hazard, Accident, Patrol, ServiceRequest, ServiceVisit, Victim):
-                cursor.execute(f"ANALYZE {model._meta.db_table}")
+            for model in models:
+                verb = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+                cursor.execute(f"{verb} {model._meta.db_table}")
     return counts

@@ -2,11 +2,13 @@
 download)."""
 
 import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control, never_cache
@@ -56,15 +58,16 @@ def index(request):
     except PeriodError as exc:
         error, period = exc.message, parse_period({})
     data = selectors.figures(user=request.user, period=period, station=station)
-    chart_data = selectors.charts(user=request.user, period=period, station=station)
     query = {**period.query(), **({"station": station.code} if station else {})}
+    # the charts come from the API after the page is shown: the page's server time is the figures'
+    chart_source = {"url": f"{reverse('dashboard-charts')}?{urlencode(query)}", "stations": station is None}
     last_complete = add_months(timezone.localdate().year, timezone.localdate().month, -1)
     return render(
         request,
         "dashboard/index.html",
         {
             "data": data,
-            "charts": chart_data,
+            "charts": chart_source,
             "period": period,
             "station": station,
             "form": _period_form(request, period, station, error),

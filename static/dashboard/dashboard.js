@@ -20,7 +20,7 @@
 
   // --- charts
   var dataEl = document.getElementById("dashboard-charts");
-  var charts = dataEl ? JSON.parse(dataEl.textContent) : {};
+  var source = dataEl ? JSON.parse(dataEl.textContent) : null;
   // no mode bar: its per-plot <style> element would be refused by the CSP (style-src 'self')
   var config = { displaylogo: false, displayModeBar: false, responsive: true };
   var font = { family: "'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif", size: 12 };
@@ -34,49 +34,59 @@
     if (result && typeof result.then === "function") { result.then(done, function (err) { el.setAttribute("data-error", String(err)); }); } else { done(); }
   }
 
-  if (charts.trend) {
-    var t = charts.trend;
-    plot("chart-trend", [
-      { type: "scatter", mode: "lines+markers", name: "警情", x: t.months, y: t.incidents,
-        marker: { color: t.significant.map(function (s) { return s ? "#c92a2a" : "#1f5fa8"; }), size: 7 },
-        line: { color: "#1f5fa8" }, hovertemplate: "%{x}: %{y} 起<extra></extra>" },
-      { type: "scatter", mode: "lines", name: "去年同月", x: t.months, y: t.yoy_base,
-        line: { color: "#868e96", dash: "dot" }, hovertemplate: "%{x} 去年同月: %{y} 起<extra></extra>" }
-    ], { yaxis: { title: { text: "警情（起）" }, rangemode: "tozero" }, xaxis: { type: "category" } });
+  function draw(charts) {
+    if (charts.trend) {
+      var t = charts.trend;
+      plot("chart-trend", [
+        { type: "scatter", mode: "lines+markers", name: "警情", x: t.months, y: t.incidents,
+          marker: { color: t.significant.map(function (s) { return s ? "#c92a2a" : "#1f5fa8"; }), size: 7 },
+          line: { color: "#1f5fa8" }, hovertemplate: "%{x}: %{y} 起<extra></extra>" },
+        { type: "scatter", mode: "lines", name: "去年同月", x: t.months, y: t.yoy_base,
+          line: { color: "#868e96", dash: "dot" }, hovertemplate: "%{x} 去年同月: %{y} 起<extra></extra>" }
+      ], { yaxis: { title: { text: "警情（起）" }, rangemode: "tozero" }, xaxis: { type: "category" } });
+    }
+
+    if (charts.stations) {
+      var s = charts.stations;
+      plot("chart-stations", [
+        { type: "bar", name: "警情（起）", x: s.names, y: s.incidents, marker: { color: "#a5c0e0" },
+          hovertemplate: "%{x}: %{y} 起<extra></extra>" },
+        { type: "scatter", mode: "markers+text", name: "8分钟到场率", x: s.names, yaxis: "y2",
+          y: s.arrival_rate.map(function (r) { return r === null ? null : r * 100; }),
+          text: s.arrival_counts, textposition: "top center", marker: { color: "#2b8a3e", size: 10 },
+          hovertemplate: "%{x}: %{y:.1f}% (%{text})<extra></extra>" }
+      ], {
+        yaxis: { title: { text: "警情（起）" }, rangemode: "tozero" },
+        yaxis2: { title: { text: "到场率 %" }, overlaying: "y", side: "right", range: [0, 105] },
+        shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, yref: "y2", y0: 90, y1: 90, line: { color: "#c92a2a", dash: "dash", width: 1 } }]
+      });
+    }
+
+    if (charts.stages) {
+      var names = { dispatch: "派警", video_supervision: "视频督导", leader_notified: "通报所领导", arrival: "到场" };
+      var colours = { dispatch: "#1f5fa8", video_supervision: "#7048e8", leader_notified: "#e67700", arrival: "#2b8a3e" };
+      var traces = [], shapes = [], annotations = [];
+      Object.keys(charts.stages).forEach(function (stage) {
+        var h = charts.stages[stage];
+        traces.push({ type: "bar", name: names[stage] || stage, x: h.x.map(function (v) { return v / 60; }), y: h.y,
+          width: h.bucket_seconds / 60, opacity: 0.6, marker: { color: colours[stage] },
+          hovertemplate: (names[stage] || stage) + " %{x:.2f} 分钟: %{y} 起<extra></extra>" });
+        shapes.push({ type: "line", x0: h.limit_seconds / 60, x1: h.limit_seconds / 60, yref: "paper", y0: 0, y1: 1,
+          line: { color: colours[stage], dash: "dash", width: 2 } });
+        annotations.push({ x: h.limit_seconds / 60, yref: "paper", y: 1 - 0.08 * annotations.length, text: (names[stage] || stage) + "时限",
+          showarrow: false, font: { color: colours[stage], size: 11 }, yanchor: "bottom" });
+      });
+      plot("chart-stages", traces, { barmode: "overlay", shapes: shapes, annotations: annotations,
+        xaxis: { title: { text: "自接警起（分钟）" }, range: [0, 15] }, yaxis: { title: { text: "警情（起）" } } });
+    }
   }
 
-  if (charts.stations) {
-    var s = charts.stations;
-    plot("chart-stations", [
-      { type: "bar", name: "警情（起）", x: s.names, y: s.incidents, marker: { color: "#a5c0e0" },
-        hovertemplate: "%{x}: %{y} 起<extra></extra>" },
-      { type: "scatter", mode: "markers+text", name: "8分钟到场率", x: s.names, yaxis: "y2",
-        y: s.arrival_rate.map(function (r) { return r === null ? null : r * 100; }),
-        text: s.arrival_counts, textposition: "top center", marker: { color: "#2b8a3e", size: 10 },
-        hovertemplate: "%{x}: %{y:.1f}% (%{text})<extra></extra>" }
-    ], {
-      yaxis: { title: { text: "警情（起）" }, rangemode: "tozero" },
-      yaxis2: { title: { text: "到场率 %" }, overlaying: "y", side: "right", range: [0, 105] },
-      shapes: [{ type: "line", xref: "paper", x0: 0, x1: 1, yref: "y2", y0: 90, y1: 90, line: { color: "#c92a2a", dash: "dash", width: 1 } }]
-    });
-  }
-
-  if (charts.stages) {
-    var names = { dispatch: "派警", video_supervision: "视频督导", leader_notified: "通报所领导", arrival: "到场" };
-    var colours = { dispatch: "#1f5fa8", video_supervision: "#7048e8", leader_notified: "#e67700", arrival: "#2b8a3e" };
-    var traces = [], shapes = [], annotations = [];
-    Object.keys(charts.stages).forEach(function (stage) {
-      var h = charts.stages[stage];
-      traces.push({ type: "bar", name: names[stage] || stage, x: h.x.map(function (v) { return v / 60; }), y: h.y,
-        width: h.bucket_seconds / 60, opacity: 0.6, marker: { color: colours[stage] },
-        hovertemplate: (names[stage] || stage) + " %{x:.2f} 分钟: %{y} 起<extra></extra>" });
-      shapes.push({ type: "line", x0: h.limit_seconds / 60, x1: h.limit_seconds / 60, yref: "paper", y0: 0, y1: 1,
-        line: { color: colours[stage], dash: "dash", width: 2 } });
-      annotations.push({ x: h.limit_seconds / 60, yref: "paper", y: 1, text: (names[stage] || stage) + "时限",
-        showarrow: false, font: { color: colours[stage], size: 11 }, yanchor: "bottom" });
-    });
-    plot("chart-stages", traces, { barmode: "overlay", shapes: shapes, annotations: annotations,
-      xaxis: { title: { text: "自接警起（分钟）" }, range: [0, 15] }, yaxis: { title: { text: "警情（起）" } } });
+  var status = document.querySelector("[data-charts-status]");
+  if (source && source.url) {
+    fetch(source.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
+      .then(function (charts) { if (status) { status.hidden = true; } draw(charts); })
+      .catch(function () { if (status) { status.textContent = "图表数据暂不可用，请稍后刷新。"; } });
   }
 
   // --- live part: refresh every 30 s without reloading
