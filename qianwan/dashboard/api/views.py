@@ -105,13 +105,15 @@ class ReportListView(APIView):
 
 
 class ReportDetailView(APIView):
-    """One report with its progress (404 outside the caller's scope)."""
+    """One report with its progress (404 outside the caller's scope, before any role check)."""
 
     action_roles = {"get": DASHBOARD_ROLES}
+    detail = True  # RolePermission: the role is checked once the record was found in scope
 
     @extend_schema(responses=ReportSerializer)
     def get(self, request, pk: int):
         report = get_object_or_404(selectors.report_list(user=request.user), pk=pk)
+        self.check_object_permissions(request, report)
         return Response(ReportSerializer(report, context={"request": request}).data)
 
 
