@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -29,6 +30,13 @@ def validation_error_payload(exc: DjangoValidationError) -> dict:
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         return Response(validation_error_payload(exc), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DataError):
+        # a value the database cannot hold that validation let through (e.g. a UTC offset beyond
+        # ±15:59 in a datetime filter): the caller's input, so 400 rather than 500
+        return Response(
+            {"detail": "请求中的某个值超出了数据库允许的范围（如日期、时区偏移或数字），请检查后重试。"},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, StateConflict):
         exc = Conflict(exc.message)
     elif isinstance(exc, DjangoPermissionDenied):

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousFileOperation, ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -150,7 +150,9 @@ def store_upload(upload, *, folder: str, allowed=ALL_KINDS, max_bytes: int | Non
 def media_is_outside_web_root() -> bool:
     """MEDIA_ROOT must be neither inside a static directory nor served by a URL pattern."""
     media = Path(settings.MEDIA_ROOT).resolve()
-    static_dirs = [Path(settings.STATIC_ROOT), *(Path(d) for d in settings.STATICFILES_DIRS)]
+    # STATICFILES_DIRS entries may be (prefix, path) pairs
+    dirs = [d[1] if isinstance(d, (tuple, list)) else d for d in settings.STATICFILES_DIRS]
+    static_dirs = [Path(settings.STATIC_ROOT), *(Path(d) for d in dirs)]
     return all(
         media != s.resolve() and s.resolve() not in media.parents and media not in s.resolve().parents
         for s in static_dirs
@@ -159,7 +161,10 @@ def media_is_outside_web_root() -> bool:
 
 def file_response(fieldfile, *, content_type: str, download_name: str) -> FileResponse:
     """Stream a stored file with its sniffed type; images inline, everything else as a download."""
-    path = Path(fieldfile.path).resolve()
+    try:
+        path = Path(fieldfile.path).resolve()
+    except SuspiciousFileOperation as exc:  # a stored name that would leave MEDIA_ROOT
+        raise Http404 from exc
     if Path(settings.MEDIA_ROOT).resolve() not in path.parents or not path.is_file():
         raise Http404
     response = FileResponse(path.open("rb"), content_type=content_type)

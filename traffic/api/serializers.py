@@ -52,7 +52,8 @@ class ZoneSerializer(serializers.ModelSerializer):
     class Meta:
         model = PatrolZone
         fields = ["id", "code", "name", "polygon", "stations", "is_active"]
-        read_only_fields = ["id"]
+        # a new zone is always active (zone_create takes no flag); deactivate it with PATCH
+        read_only_fields = ["id", "is_active"]
         extra_kwargs = {"code": {"validators": []}}
 
 
