@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test test-fast lint fmt check bench messages clean security bandit audit-deps faults load
+.PHONY: install browser run test test-fast lint fmt check bench messages clean security bandit audit-deps faults load fuzz
 
 install: $(VENV)/.installed browser
 
@@ -89,3 +89,10 @@ $(LOCUST_VENV)/bin/locust:
 
 load: $(VENV)/.installed $(LOCUST_VENV)/bin/locust
 	LOCUST=$(CURDIR)/$(LOCUST_VENV)/bin/locust loadtest/run.sh
+
+# Schemathesis over /api/schema/: every operation, positive and negative examples, a token of every
+# role; no 5xx. `make test` runs a bounded version (3 examples, admin + officer); this is the long one.
+FUZZ_MAX_EXAMPLES ?= 50
+fuzz: $(VENV)/.installed
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
+	  FUZZ_MAX_EXAMPLES=$(FUZZ_MAX_EXAMPLES) FUZZ_ROLES=all $(PY) -m pytest tests/security/test_fuzz.py -q $(PYTEST_ARGS)
