@@ -2,7 +2,7 @@
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError
+from django.db import DataError, connections
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -32,7 +32,11 @@ def exception_handler(exc, context):
         return Response(validation_error_payload(exc), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DataError):
         # a value the database cannot hold that validation let through (e.g. a UTC offset beyond
-        # ±15:59 in a datetime filter): the caller's input, so 400 rather than 500
+        # ±15:59 in a datetime filter): the caller's input, so 400 rather than 500; the failed
+        # statement leaves the enclosing atomic block unusable, so it is rolled back
+        for conn in connections.all(initialized_only=True):
+            if conn.in_atomic_block:
+                conn.set_rollback(True)
         return Response(
             {"detail": "请求中的某个值超出了数据库允许的范围（如日期、时区偏移或数字），请检查后重试。"},
             status=status.HTTP_400_BAD_REQUEST,
