@@ -23,10 +23,10 @@ def _now() -> str:
 class _Api(HttpUser):
     abstract = True
     wait_time = between(0.5, 2.0)
-    token_env = ""
+    key_variable = ""
 
     def on_start(self):
-        self.client.headers["Authorization"] = f"Token {os.environ[self.token_env]}"
+        self.client.headers["Authorization"] = f"Token {os.environ[self.key_variable]}"
         self.client.headers["Accept"] = "application/json"
 
     def get(self, url, name=None):
@@ -46,7 +46,7 @@ class Officer(_Api):
     """A station officer: takes calls, records steps, reads lists and the inbox."""
 
     weight = 5
-    token_env = "LOAD_TOKEN_OFFICER"
+    key_variable = "LOAD_TOKEN_OFFICER"
 
     def on_start(self):
         super().on_start()
@@ -86,7 +86,9 @@ class Officer(_Api):
         body = {"kind": kind, "at": _now(), "note": ""}
         if kind == "diverted":
             body["target"] = "12345"
-        self.post(f"/api/v1/incidents/{pk}/events/", body, "/api/v1/incidents/{id}/events/ [POST]", expect=(201,))
+        self.post(
+            f"/api/v1/incidents/{pk}/events/", body, "/api/v1/incidents/{id}/events/ [POST]", expect=(201,)
+        )
 
     @task(3)
     def notifications(self):
@@ -109,7 +111,7 @@ class Leader(_Api):
     """A station leader: KPIs, breached incidents, the inbox."""
 
     weight = 2
-    token_env = "LOAD_TOKEN_LEADER"
+    key_variable = "LOAD_TOKEN_LEADER"
 
     def _period(self) -> str:
         today = datetime.now(CST).date()
@@ -144,7 +146,7 @@ class GridClient(_Api):
     """The grid platform: pushes events (and replays some), reads the outbox, acknowledges."""
 
     weight = 3
-    token_env = "LOAD_TOKEN_GRID"
+    key_variable = "LOAD_TOKEN_GRID"
 
     def on_start(self):
         super().on_start()

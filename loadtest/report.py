@@ -8,7 +8,9 @@ def main(path: str) -> int:
     with open(path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     width = max(len(f"{r['Type']} {r['Name']}") for r in rows)
-    print(f"{'endpoint':<{width}} {'requests':>9} {'errors':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}")
+    print(
+        f"{'endpoint':<{width}} {'requests':>9} {'errors':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7}"
+    )
     errors = 0
     for r in rows:
         label = "TOTAL" if r["Name"] == "Aggregated" else f"{r['Type']} {r['Name']}"
