@@ -212,6 +212,29 @@ def import_job_run(job_id: int) -> ImportJob | None:
 # --- service requests, visits, feedback ------------------------------------------------------------
 
 
+def import_jobs_sweep() -> int:
+    """Beat: run import jobs whose task was never published (broker outage), and fail jobs a killed
+    worker left "running". Returns how many pending jobs it ran."""
+    stale = timezone.now() - timedelta(minutes=1)
+    ids = list(
+        ImportJob.objects.filter(status=ImportStatus.PENDING, created_at__lt=stale).values_list(
+            "pk", flat=True
+        )[:20]
+    )
+    for job_id in ids:
+        import_job_run(job_id)
+    # a worker killed mid-validation leaves a job "running": nothing was written (the write is one
+    # transaction), so it is safe to tell the user to upload again
+    ImportJob.objects.filter(
+        status=ImportStatus.RUNNING, started_at__lt=timezone.now() - timedelta(minutes=15)
+    ).update(
+        status=ImportStatus.FAILED,
+        finished_at=timezone.now(),
+        errors=[{"row": None, "column": "", "message": "导入中断，未导入任何企业，请重新上传。"}],
+    )
+    return len(ids)
+
+
 @transaction.atomic
 def service_request_create(
     *,

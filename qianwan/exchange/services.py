@@ -226,3 +226,9 @@ def outbound_push_attempt(event_id: int) -> int | None:
         push_error=result.error,
     )
     return delay
+
+
+def outbound_push_due(*, limit: int = 200) -> list[int]:
+    """Outbound events whose push is due (the sweep's work list)."""
+    due = OutboundEvent.objects.filter(push_status=PushStatus.PENDING, push_next_at__lte=timezone.now())
+    return list(due.order_by("push_next_at").values_list("pk", flat=True)[:limit])

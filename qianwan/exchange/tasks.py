@@ -1,11 +1,8 @@
 from celery import shared_task
-from django.utils import timezone
 
 from qianwan.tasking import publish
 
 from . import services
-from .choices import PushStatus
-from .models import OutboundEvent
 
 
 @shared_task
@@ -19,8 +16,7 @@ def outbound_push(event_id: int) -> None:
 @shared_task
 def outbound_push_sweep() -> int:
     """Beat: push every due outbound event no task picked up (broker outage, lost message)."""
-    due = OutboundEvent.objects.filter(push_status=PushStatus.PENDING, push_next_at__lte=timezone.now())
-    ids = list(due.order_by("push_next_at").values_list("pk", flat=True)[:200])
+    ids = services.outbound_push_due()
     for event_id in ids:
         services.outbound_push_attempt(event_id)
     return len(ids)
