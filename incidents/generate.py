@@ -20,6 +20,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from . import rollup
 from .choices import DEFAULT_LIMITS, STAGE_EVENT, STAGES, Category, EventKind, Status
 from .models import Incident, IncidentEvent, SlaClock, SlaPolicy
 
@@ -457,6 +458,8 @@ def generate(
         done += size
         if progress:
             progress(done, n)
+    # these rows bypassed the services: the rollup's seals over their days no longer hold
+    rollup.unseal_range(start, end)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             # VACUUM sets the visibility map the KPI index-only scan needs (not possible inside a transaction)

@@ -225,3 +225,63 @@ class SlaClock(models.Model):
 
     def __str__(self):
         return f"{self.incident_id} {self.stage}"
+
+
+class StatUnit(models.TextChoices):
+    DAY = "day", _("日")
+    MONTH = "month", _("月")
+
+
+class IncidentStatSeal(models.Model):
+    """One day or month (Asia/Shanghai) whose ``IncidentStat`` rows are complete and current.
+
+    ``sealed_at`` null means "read the raw rows": any write to an incident of a sealed unit clears it
+    and bumps ``version`` (``incidents.rollup.touch``, in the writer's transaction); the builder seals
+    only when the version it started from is unchanged, so a concurrent write is never lost.
+    """
+
+    unit = models.CharField(max_length=8, choices=StatUnit.choices)
+    start = models.DateField()
+    version = models.PositiveIntegerField(default=0)
+    sealed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("警情汇总封存")
+        verbose_name_plural = _("警情汇总封存")
+        constraints = [models.UniqueConstraint(fields=["unit", "start"], name="incident_stat_seal_once")]
+
+    def __str__(self):
+        return f"{self.unit} {self.start}"
+
+
+class IncidentStat(models.Model):
+    """The dispatch figures of one station × category × sealed day or month, so that a year or five
+    read hundreds of rows instead of a million. Counts only add; fractiles stay exact because the
+    arrival times are kept as a histogram at one-second resolution (never an average of percentiles):
+
+    - ``counts``: the same keys as the raw aggregate (``incidents``, ``diverted``, ``out_of_order``,
+      ``with_arrival``, ``<stage>__within|late|missing|unsettled``);
+    - ``arrival_hist``: sparse (seconds, count) pairs, little-endian int32, seconds ascending;
+    - ``stage_buckets``: per stage (in ``STAGES`` order) the count per 10-second bucket, 0…1200 s
+      (the last bucket holds everything from 1200 s on), little-endian int32.
+    """
+
+    unit = models.CharField(max_length=8, choices=StatUnit.choices)
+    start = models.DateField()
+    station = models.ForeignKey("org.Station", on_delete=models.CASCADE, related_name="+")
+    category = models.CharField(max_length=20, choices=Category.choices)
+    counts = models.JSONField(default=dict)
+    arrival_hist = models.BinaryField(default=b"")
+    stage_buckets = models.BinaryField(default=b"")
+
+    class Meta:
+        verbose_name = _("警情汇总")
+        verbose_name_plural = _("警情汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "start", "station", "category"], name="incident_stat_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.unit} {self.start} {self.station_id} {self.category}"

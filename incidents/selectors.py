@@ -4,9 +4,8 @@ reuses (``dispatch_kpis``, ``incident_trend``)."""
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from django.db import connection, transaction
-from django.db.models import Aggregate, Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet
-from django.db.models.functions import TruncMonth
+import numpy as np
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,18 +14,18 @@ from qianwan.exchange.selectors import inbound_list, outbound_for
 from qianwan.kpi import (
     add_months,
     count_change,
-    local_day_range,
     local_month_range,
     local_tz,
-    nearest_rank,
     rate,
 )
 from qianwan.org.choices import Role
 from qianwan.org.models import Station
 from qianwan.org.scopes import scope_queryset
 
-from .choices import STAGE_EVENT, STAGE_FIELD, STAGES, Category, EventKind, Stage, Status
+from . import rollup
+from .choices import DEFAULT_LIMITS, STAGE_EVENT, STAGE_FIELD, STAGES, Category, EventKind, Stage, Status
 from .models import Incident, IncidentEvent, SlaClock
+from .rollup import open_overdue_clocks
 
 # Roles that call the caller back and so see the full number; others see 138****0000.
 PHONE_ROLES = frozenset({Role.OFFICER, Role.STATION_LEADER})
@@ -52,12 +51,6 @@ def incident_detail(*, user) -> QuerySet[Incident]:
     return incident_list(user=user).prefetch_related(
         Prefetch("events", queryset=IncidentEvent.objects.select_related("actor").order_by("at", "id"))
     )
-
-
-def open_overdue_clocks(now: datetime) -> QuerySet[SlaClock]:
-    """Open clocks past their deadline whose miss the timer has not recorded yet (at most seconds old
-    while the workers run)."""
-    return SlaClock.objects.filter(done_at__isnull=True, met__isnull=True, not_needed=False, deadline__lt=now)
 
 
 def breached_q(now: datetime | None = None) -> Q:
@@ -197,213 +190,34 @@ def inbound_for_accept(*, user) -> QuerySet[InboundEvent]:
 # KPIs
 
 
-class PercentileDisc(Aggregate):
-    """PostgreSQL's nearest-rank percentile: the value at position ⌈p·n⌉ of the sorted values."""
-
-    function = "percentile_disc"
-    template = "%(function)s(%(percentile)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = IntegerField()
-
-    def __init__(self, expression, percentile: float, **extra):
-        super().__init__(expression, percentile=float(percentile), **extra)
-
-
-PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95}
-_GROUPS = {
-    None: [],
-    "station": ["station__code", "station__name"],
-    "category": ["category"],
-}
-
-
-def _is_postgres() -> bool:
-    return connection.vendor == "postgresql"
-
-
-def _period_qs(date_from: date, date_to: date, station) -> QuerySet[Incident]:
-    start, end = local_day_range(date_from, date_to)
-    qs = Incident.objects.filter(received_at__gte=start, received_at__lt=end)
-    return qs.filter(station=station) if station is not None else qs
-
-
-def _aggregates() -> dict:
-    not_diverted = ~Q(status=Status.DIVERTED)
-    aggs = {
-        "incidents": Count("id"),
-        "diverted": Count("id", filter=Q(status=Status.DIVERTED)),
-        "out_of_order": Count(
-            "id", filter=Q(arrival_seconds__isnull=False, dispatch_seconds__gt=F("arrival_seconds"))
-        ),
-        "with_arrival": Count("id", filter=not_diverted & Q(arrival_seconds__isnull=False)),
-    }
-    for stage, prefix in STAGE_FIELD.items():
-        aggs[f"{stage}__within"] = Count("id", filter=not_diverted & Q(**{f"{prefix}_met": True}))
-        aggs[f"{stage}__late"] = Count(
-            "id", filter=not_diverted & Q(**{f"{prefix}_met": False, f"{prefix}_seconds__isnull": False})
-        )
-        aggs[f"{stage}__missing"] = Count(
-            "id", filter=not_diverted & Q(**{f"{prefix}_met": False, f"{prefix}_seconds__isnull": True})
-        )
-        aggs[f"{stage}__unsettled"] = Count("id", filter=not_diverted & Q(**{f"{prefix}_met__isnull": True}))
-    return aggs
-
-
-def _group_key(row: dict, fields: list[str]) -> tuple:
-    return tuple(row[f] for f in fields)
-
-
-def arrival_percentiles(
-    qs: QuerySet[Incident], fields: list[str], *, in_database: bool | None = None
-) -> dict[tuple, dict]:
-    """Nearest-rank arrival percentiles per group, over non-diverted incidents that have an arrival.
-
-    PostgreSQL computes them with ``percentile_disc``; elsewhere (SQLite for ``make run``) the same
-    nearest rank is taken over the sorted values in Python.
-    """
-    arrivals = qs.exclude(status=Status.DIVERTED).filter(arrival_seconds__isnull=False)
-    if _is_postgres() if in_database is None else in_database:
-        rows = arrivals.values(*fields).annotate(
-            **{name: PercentileDisc("arrival_seconds", p) for name, p in PERCENTILES.items()}
-        )
-        if not fields:
-            rows = [
-                arrivals.aggregate(
-                    **{name: PercentileDisc("arrival_seconds", p) for name, p in PERCENTILES.items()}
-                )
-            ]
-        return {_group_key(r, fields): {n: r[n] for n in PERCENTILES} for r in rows}
-    # SQLite (make run): the same nearest rank, computed over the sorted values
-    values = defaultdict(list)
-    for row in arrivals.values(*fields, "arrival_seconds").order_by("arrival_seconds"):
-        values[_group_key(row, fields)].append(row["arrival_seconds"])
-    return {key: {n: nearest_rank(v, p) for n, p in PERCENTILES.items()} for key, v in values.items()}
-
-
-def _open_overdue(qs: QuerySet[Incident], fields: list[str], now: datetime) -> dict[tuple, dict[str, int]]:
-    clocks = open_overdue_clocks(now).filter(incident__in=qs.exclude(status=Status.DIVERTED).values("pk"))
-    out = defaultdict(dict)
-    for row in clocks.values(*[f"incident__{f}" for f in fields], "stage").annotate(n=Count("id")):
-        key = tuple(row[f"incident__{f}"] for f in fields)
-        out[key][row["stage"]] = row["n"]
-    return out
-
-
-def _figures(row: dict, overdue: dict[str, int], pct: dict) -> dict:
-    result = {"incidents": row["incidents"], "diverted": row["diverted"]}
+def _figures(counts: dict, pct: dict) -> dict:
+    result = {"incidents": counts["incidents"], "diverted": counts["diverted"]}
     stages = {}
     for stage in STAGES:
-        missing_open = overdue.get(stage, 0)
-        within = row[f"{stage}__within"]
-        late = row[f"{stage}__late"]
-        missing = row[f"{stage}__missing"] + missing_open
+        within = counts[f"{stage}__within"]
+        late = counts[f"{stage}__late"]
+        missing = counts[f"{stage}__missing"]
         eligible = within + late + missing
         stages[stage] = {
             "eligible": eligible,
             "within": within,
             "late": late,
             "missing": missing,
-            "pending": row[f"{stage}__unsettled"] - missing_open,
+            "pending": counts[f"{stage}__pending"],
             "rate": rate(within, eligible),
         }
         result[f"{stage}_rate"] = stages[stage]["rate"]
     result.update(
         {
-            "arrival_p50_seconds": pct.get("p50"),
-            "arrival_p90_seconds": pct.get("p90"),
-            "arrival_p95_seconds": pct.get("p95"),
-            "with_arrival": row["with_arrival"],
-            "out_of_order": row["out_of_order"],
+            "arrival_p50_seconds": pct["p50"],
+            "arrival_p90_seconds": pct["p90"],
+            "arrival_p95_seconds": pct["p95"],
+            "with_arrival": counts["with_arrival"],
+            "out_of_order": counts["out_of_order"],
             "stages": stages,
         }
     )
     return result
-
-
-def _kpi_rows(qs: QuerySet[Incident], group: str | None, now: datetime) -> list[tuple[tuple, dict]]:
-    fields = _GROUPS[group]
-    if fields:
-        rows = list(qs.values(*fields).annotate(**_aggregates()).order_by(*fields))
-    else:
-        rows = [qs.aggregate(**_aggregates())]
-    pct = arrival_percentiles(qs, fields)
-    overdue = _open_overdue(qs, fields, now)
-    return [
-        (
-            _group_key(r, fields),
-            _figures(r, overdue.get(_group_key(r, fields), {}), pct.get(_group_key(r, fields), {})),
-        )
-        for r in rows
-    ]
-
-
-def _pg_kpi_groups(date_from: date, date_to: date, station, now: datetime) -> dict:
-    """PostgreSQL: every figure for the total, per station and per category in ONE scan
-    (``GROUPING SETS``), with ``percentile_disc`` over an array of fractions; the covering index on
-    ``received_at`` makes it an index-only scan."""
-    start, end = local_day_range(date_from, date_to)
-    nd = "status <> %(diverted)s"
-    cols = [
-        "count(*) AS incidents",
-        "count(*) FILTER (WHERE status = %(diverted)s) AS diverted",
-        "count(*) FILTER (WHERE arrival_seconds IS NOT NULL AND dispatch_seconds > arrival_seconds) AS out_of_order",
-        f"count(*) FILTER (WHERE {nd} AND arrival_seconds IS NOT NULL) AS with_arrival",
-    ]
-    for stage, p in STAGE_FIELD.items():
-        cols += [
-            f'count(*) FILTER (WHERE {nd} AND {p}_met) AS "{stage}__within"',
-            f'count(*) FILTER (WHERE {nd} AND NOT {p}_met AND {p}_seconds IS NOT NULL) AS "{stage}__late"',
-            f'count(*) FILTER (WHERE {nd} AND NOT {p}_met AND {p}_seconds IS NULL) AS "{stage}__missing"',
-            f'count(*) FILTER (WHERE {nd} AND {p}_met IS NULL) AS "{stage}__unsettled"',
-        ]
-    fractions = ", ".join(str(p) for p in PERCENTILES.values())
-    cols.append(
-        f"percentile_disc(ARRAY[{fractions}]) WITHIN GROUP (ORDER BY arrival_seconds) "
-        f"FILTER (WHERE {nd}) AS pct"
-    )
-    where = "received_at >= %(start)s AND received_at < %(end)s"
-    params = {"diverted": Status.DIVERTED.value, "start": start, "end": end}
-    if station is not None:
-        where += " AND station_id = %(station)s"
-        params["station"] = station.pk
-    sql = (
-        "SELECT GROUPING(station_id) AS gs, GROUPING(category) AS gc, station_id, category, "  # noqa: S608
-        + ", ".join(cols)
-        + f" FROM incidents_incident WHERE {where} GROUP BY GROUPING SETS ((), (station_id), (category))"
-    )
-    with transaction.atomic(), connection.cursor() as cursor:
-        # sorting a year of arrival times in memory, not on disk
-        cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(sql, params)
-        names = [c[0] for c in cursor.description]
-        rows = [dict(zip(names, r, strict=True)) for r in cursor.fetchall()]
-    overdue = defaultdict(lambda: defaultdict(int))
-    qs = _period_qs(date_from, date_to, station).exclude(status=Status.DIVERTED)
-    clocks = open_overdue_clocks(now).filter(incident__in=qs.values("pk"))
-    for row in clocks.values("incident__station_id", "incident__category", "stage").annotate(n=Count("id")):
-        for key in (
-            ("total",),
-            ("station", row["incident__station_id"]),
-            ("category", row["incident__category"]),
-        ):
-            overdue[key][row["stage"]] += row["n"]
-    stations = {s.pk: s for s in Station.objects.all()}
-    out = {"total": None, "station": [], "category": []}
-    for row in rows:
-        pct = dict(zip(PERCENTILES, row["pct"] or [None] * len(PERCENTILES), strict=True))
-        if row["gs"] and row["gc"]:
-            out["total"] = _figures(row, overdue[("total",)], pct)
-        elif not row["gs"]:
-            st = stations[row["station_id"]]
-            out["station"].append(((st.code, st.name), _figures(row, overdue[("station", st.pk)], pct)))
-        else:
-            out["category"].append(
-                ((row["category"],), _figures(row, overdue[("category", row["category"])], pct))
-            )
-    if out["total"] is None:  # no rows at all: GROUPING SETS still yields the empty grand total, but be safe
-        out["total"] = _figures({k: 0 for k in _aggregates()}, {}, {})
-    out["station"].sort()
-    out["category"].sort()
-    return out
 
 
 def dispatch_kpis(
@@ -417,49 +231,73 @@ def dispatch_kpis(
     """`kpis/dispatch`: incidents received in the local period; per stage the share done within its
     frozen limit among incidents that need it (diverted excluded; a stage never done counts as a miss
     once its deadline passed; stages still open before their deadline are ``pending`` and left out);
-    nearest-rank arrival percentiles; counts beside every rate; per-station and per-category rows."""
+    nearest-rank arrival percentiles; counts beside every rate; per-station and per-category rows.
+
+    Sealed days and months come from the rollup (``incidents.rollup``), the rest from the raw rows;
+    both are the same computation, and the percentiles come from the merged second-level histogram."""
     now = now or timezone.now()
-    if _is_postgres():
-        groups = _pg_kpi_groups(date_from, date_to, station, now)
-    else:
-        qs = _period_qs(date_from, date_to, station)
-        groups = {
-            "total": _kpi_rows(qs, None, now)[0][1],
-            "station": _kpi_rows(qs, "station", now) if breakdowns else [],
-            "category": _kpi_rows(qs, "category", now) if breakdowns else [],
-        }
+    merged = rollup.Combined(rollup.parts_for(date_from, date_to, station=station, now=now))
+
+    def figures(selected=None) -> dict:
+        return _figures(merged.counts(selected), merged.fractiles(selected))
+
     result = {
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),
         "station": station.code if station is not None else None,
-        **groups["total"],
+        **figures(),
     }
     if breakdowns:
-        result["by_station"] = [
-            {"station": key[0], "station_name": key[1], **figures} for key, figures in groups["station"]
-        ]
+        station_ids = np.array([part.station_id for part in merged.parts], dtype=np.int64)
+        categories = np.array([part.category for part in merged.parts], dtype=object)
+        stations = Station.objects.in_bulk(sorted(set(station_ids.tolist())))
+        result["by_station"] = sorted(
+            (
+                {"station": st.code, "station_name": st.name, **figures(station_ids == pk)}
+                for pk, st in stations.items()
+            ),
+            key=lambda row: (row["station"], row["station_name"]),
+        )
         labels = dict(Category.choices)
         result["by_category"] = [
-            {"category": key[0], "category_label": str(labels.get(key[0], key[0])), **figures}
-            for key, figures in groups["category"]
+            {"category": key, "category_label": str(labels.get(key, key)), **figures(categories == key)}
+            for key in sorted(set(categories.tolist()))
         ]
     return result
 
 
-def monthly_counts(*, start: datetime, end: datetime, station=None) -> dict[tuple[int, int], int]:
-    """Incidents per Asia/Shanghai month in [start, end)."""
-    qs = Incident.objects.filter(received_at__gte=start, received_at__lt=end)
-    if station is not None:
-        qs = qs.filter(station=station)
-    # COUNT(*) lets PostgreSQL answer from the received_at index alone (an index-only scan).
-    rows = qs.annotate(m=TruncMonth("received_at", tzinfo=local_tz())).values("m").annotate(n=Count("*"))
-    counts = {}
-    for row in rows:
-        month = row["m"]
-        if isinstance(month, datetime):
-            month = timezone.localtime(month, local_tz()) if timezone.is_aware(month) else month
-        counts[(month.year, month.month)] = row["n"]
-    return counts
+def monthly_counts(
+    *, first: tuple[int, int], last: tuple[int, int], station=None, now: datetime | None = None
+) -> dict[tuple[int, int], int]:
+    """Incidents per Asia/Shanghai month from month ``first`` to month ``last`` (sealed units from the
+    rollup, the rest from the rows)."""
+    now = now or timezone.now()
+    date_to = local_month_range(*last)[1].date() - timedelta(days=1)
+    parts = rollup.parts_for(
+        date(*first, 1), date_to, station=station, now=now, by_month=True, only_incidents=True
+    )
+    counts = defaultdict(int)
+    for part in parts:
+        counts[part.month] += part.counts["incidents"]
+    return {month: n for month, n in counts.items() if n}
+
+
+def stage_distribution(*, date_from: date, date_to: date, station=None, now: datetime | None = None) -> dict:
+    """Per stage, how many incidents (diverted excluded) took each 10-second bucket of time from receipt,
+    with the stage's default limit; the last bucket (1200 s) holds everything from 20 minutes on."""
+    now = now or timezone.now()
+    parts = rollup.parts_for(date_from, date_to, station=station, now=now, arrivals=False, buckets=True)
+    total = rollup.sum_buckets(parts)
+    out = {}
+    for i, stage in enumerate(STAGES):
+        used = [b for b in range(total.shape[1]) if total[i, b]]
+        out[str(stage)] = {
+            "limit_seconds": DEFAULT_LIMITS[stage],
+            "bucket_seconds": rollup.BUCKET_SECONDS,
+            "x": [b * rollup.BUCKET_SECONDS for b in used],
+            "y": [int(total[i, b]) for b in used],
+        }
+    return out
 
 
 def _fraction(now: int, before: int | None) -> float | None:
@@ -474,9 +312,7 @@ def incident_trend(*, months: int = 12, station=None, now: datetime | None = Non
     local_now = timezone.localtime(now, local_tz())
     last = (local_now.year, local_now.month)
     first = add_months(*last, -(months - 1))
-    history_start = local_month_range(*add_months(*first, -12))[0]
-    end = local_month_range(*last)[1]
-    counts = monthly_counts(start=history_start, end=end, station=station)
+    counts = monthly_counts(first=add_months(*first, -12), last=last, station=station, now=now)
     has_history = bool(counts)
     earliest = min(counts) if counts else None
     out = []

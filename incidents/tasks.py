@@ -15,3 +15,9 @@ def clock_fire(clock_id: int, task_id: str) -> list[str]:
 def clocks_sweep() -> int:
     """Beat, every 15 s: fire any due clock that no task fired (lost message, broker restart)."""
     return services.clocks_sweep()
+
+
+@shared_task
+def stats_refresh() -> dict:
+    """Beat, every 10 min: seal the rollup's settled days and months (a bounded batch per run)."""
+    return services.stats_refresh()

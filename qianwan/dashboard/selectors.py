@@ -2,15 +2,13 @@
 
 ``figures()`` composes the sections; ``charts()`` the chart data; ``live()`` the parts that refresh
 by themselves. A section whose app selector is missing shows its figures as unavailable (never a
-made-up number). The only aggregation of our own is the stage-time histogram for the charts (the
-incidents app offers rates and percentiles, not distributions); it reads the same per-incident
-durations, bucketed at 10 s, so it never averages anything.
+made-up number).
 """
 
 import importlib
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, F
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,8 +18,6 @@ from . import cards
 from .cards import count_card, duration_card, link, proportion_card, rate_card, unavailable
 from .periods import Period
 
-HISTOGRAM_BUCKET_SECONDS = 10
-HISTOGRAM_MAX_SECONDS = 1200
 CAMPAIGNS_SHOWN = 3
 RANKING_ROWS = 5
 
@@ -709,58 +705,11 @@ def figures(*, user, period: Period, station=None, now: datetime | None = None) 
 
 
 def stage_histograms(*, period: Period, station=None) -> dict:
-    """Per stage: how many incidents took each 10-second bucket (diverted excluded), and the limit.
-
-    On PostgreSQL one pass over the period's rows (a LATERAL row per stage); elsewhere one grouped
-    query per stage. Buckets past 20 minutes fold into the last."""
-    from django.db import connection
-
-    from incidents.choices import DEFAULT_LIMITS, STAGE_FIELD, Status
-    from incidents.models import Incident
-
-    start, end = local_day_range(period.date_from, period.date_to)
-    last = HISTOGRAM_MAX_SECONDS // HISTOGRAM_BUCKET_SECONDS
-    counts: dict[str, dict[int, int]] = {str(stage): {} for stage in STAGE_FIELD}
-    if connection.vendor == "postgresql":
-        values = ", ".join(f"('{stage}', i.{prefix}_seconds)" for stage, prefix in STAGE_FIELD.items())
-        # only code constants are formatted in (stage names, column and table names); values are params
-        table = Incident._meta.db_table
-        where_station = " AND i.station_id = %s" if station is not None else ""
-        sql = f"SELECT v.stage, LEAST(v.s / %s, %s) AS b, count(*) FROM {table} i CROSS JOIN LATERAL (VALUES {values}) AS v(stage, s) WHERE i.received_at >= %s AND i.received_at < %s AND i.status <> %s AND v.s IS NOT NULL{where_station} GROUP BY 1, 2"  # noqa: E501, S608
-        params = [HISTOGRAM_BUCKET_SECONDS, last, start, end, Status.DIVERTED.value]
-        if station is not None:
-            params.append(station.pk)
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            for stage, bucket, n in cursor.fetchall():
-                counts[stage][int(bucket)] = n
-    else:
-        qs = Incident.objects.filter(received_at__gte=start, received_at__lt=end).exclude(
-            status=Status.DIVERTED
-        )
-        if station is not None:
-            qs = qs.filter(station=station)
-        for stage, prefix in STAGE_FIELD.items():
-            field = f"{prefix}_seconds"
-            rows = (
-                qs.filter(**{f"{field}__isnull": False})
-                .annotate(bucket=F(field) / HISTOGRAM_BUCKET_SECONDS)
-                .values("bucket")
-                .annotate(n=Count("id"))
-                .order_by("bucket")
-            )
-            for row in rows:
-                b = min(int(row["bucket"]), last)
-                counts[str(stage)][b] = counts[str(stage)].get(b, 0) + row["n"]
-    return {
-        str(stage): {
-            "limit_seconds": DEFAULT_LIMITS[stage],
-            "bucket_seconds": HISTOGRAM_BUCKET_SECONDS,
-            "x": [b * HISTOGRAM_BUCKET_SECONDS for b in sorted(counts[str(stage)])],
-            "y": [counts[str(stage)][b] for b in sorted(counts[str(stage)])],
-        }
-        for stage in STAGE_FIELD
-    }
+    """Per stage: how many incidents took each 10-second bucket (diverted excluded), and the limit."""
+    stage_distribution = _selector("incidents", "stage_distribution")
+    if stage_distribution is None:
+        return {}
+    return stage_distribution(date_from=period.date_from, date_to=period.date_to, station=station)
 
 
 def charts(

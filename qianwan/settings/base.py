@@ -248,6 +248,8 @@ CELERY_BEAT_SCHEDULE = {
     # hourly, idempotent per day by notification key; reminders only from DISPUTES_SWEEP_HOUR (08:00)
     "disputes-followup-sweep": {"task": "disputes.tasks.followup_sweep", "schedule": 3600.0},
     "incidents-clocks-sweep": {"task": "incidents.tasks.clocks_sweep", "schedule": 15.0},
+    # seals settled days/months of the dispatch rollup; version-checked, so two runs at once are harmless
+    "incidents-stats-refresh": {"task": "incidents.tasks.stats_refresh", "schedule": 600.0},
     # new traffic incidents → the team on duty in their zone; exactly once per incident (unique alert row + key)
     "traffic-incident-alert-sweep": {"task": "traffic.tasks.incident_alert_sweep", "schedule": 15.0},
     # last month's sub-bureau report from the 1st on (idempotent: one row per month and scope), and

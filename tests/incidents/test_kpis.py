@@ -4,7 +4,6 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import connection
 
 from incidents import selectors
 from incidents.models import Incident
@@ -52,17 +51,6 @@ def test_nearest_rank_percentiles_and_rate_with_counts(station):
         "rate": 0.4,
     }
     assert data["dispatch_rate"] == 1.0 and data["incidents"] == 10
-
-
-def test_python_fallback_gives_the_same_percentiles(station, other_station):
-    for i, a in enumerate([37, 480, 481, 90, 90, 120, 700, 33, 250, 610, 480]):
-        full(station if i % 2 else other_station, a, i)
-    qs = Incident.objects.all()
-    for fields in ([], ["station__code", "station__name"], ["category"]):
-        python = selectors.arrival_percentiles(qs, fields, in_database=False)
-        if connection.vendor == "postgresql":
-            assert selectors.arrival_percentiles(qs, fields, in_database=True) == python
-    assert python[("dispute",)] == {"p50": 250, "p90": 610, "p95": 700}
 
 
 @pytest.mark.parametrize(

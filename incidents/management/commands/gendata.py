@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from incidents.generate import ProgressBar, generate
+from incidents.services import stats_refresh
 
 
 class Command(BaseCommand):
@@ -32,4 +33,10 @@ class Command(BaseCommand):
         seconds = (timezone.now() - started).total_seconds()
         self.stdout.write(
             f"incidents: {total:,} generated in {seconds:.1f}s ({total / max(seconds, 1e-9):,.0f}/s)"
+        )
+        started = timezone.now()
+        sealed = stats_refresh(limit=None)
+        seconds = (timezone.now() - started).total_seconds()
+        self.stdout.write(
+            f"rollup: sealed {sealed['day']:,} days and {sealed['month']:,} months in {seconds:.1f}s"
         )

@@ -1,0 +1,434 @@
+"""Sealed rollups of the dispatch figures, so that a year or five of incidents read hundreds of rows.
+
+A period is read as: sealed months that lie wholly inside it (``IncidentStat`` unit ``month``), sealed
+days for the rest, and the raw incident rows of whatever is not sealed — usually only today.
+Every part, sealed or raw, comes out of the same computation (``raw_parts``), so a sealed unit holds
+exactly what its raw rows would give at the moment it was sealed: counts simply add, and arrival
+fractiles come from the merged one-second histogram (nearest rank; never an average of percentiles).
+
+Keeping the seals honest:
+
+- ``touch(received_at)`` runs inside every service transaction that changes an incident's figures;
+  for a unit that ended more than ``TOUCH_AFTER`` ago it clears the seal and bumps its version (the
+  current day and month are never sealed, so ordinary intake touches nothing). A write that decided
+  not to touch would have to stay open longer than ``SEAL_AFTER - TOUCH_AFTER`` for a seal to miss it.
+- ``refresh()`` (beat, and ``gendata``) seals units that ended more than ``SEAL_AFTER`` ago. It reads
+  the seal's version first, computes, and seals only if the version is unchanged — a write that
+  commits in between leaves the unit unsealed for the next run. A unit with a stage still pending
+  (before its deadline) is not sealed either.
+- Bulk loaders that bypass the services (``incidents.generate``) call ``unseal_range``.
+"""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.db.models.functions import Least, TruncMonth
+from django.utils import timezone
+
+from qianwan.kpi import add_months, local_day_range, local_tz
+
+from .choices import STAGE_FIELD, STAGES, Status
+from .models import Incident, IncidentStat, IncidentStatSeal, SlaClock, StatUnit
+
+SEAL_AFTER = timedelta(hours=3)
+TOUCH_AFTER = timedelta(hours=1)
+BUCKET_SECONDS = 10
+LAST_BUCKET = 120  # 10-second buckets 0…1200 s; the last one holds everything from 1200 s on
+PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95}
+COUNT_KEYS = ["incidents", "diverted", "out_of_order", "with_arrival"] + [
+    f"{stage}__{kind}" for stage in STAGES for kind in ("within", "late", "missing", "pending")
+]
+_I32 = np.dtype("<i4")
+
+
+@dataclass
+class Part:
+    """The figures of one station × category (× local month, when asked) from one source."""
+
+    month: tuple[int, int] | None
+    station_id: int
+    category: str
+    counts: dict
+    arrivals: np.ndarray  # shape (k, 2): seconds ascending, count
+    buckets: np.ndarray | None  # shape (len(STAGES), LAST_BUCKET + 1)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Raw rows → parts
+
+
+def _aggregates() -> dict:
+    not_diverted = ~Q(status=Status.DIVERTED)
+    aggs = {
+        "incidents": Count("id"),
+        "diverted": Count("id", filter=Q(status=Status.DIVERTED)),
+        "out_of_order": Count(
+            "id", filter=Q(arrival_seconds__isnull=False, dispatch_seconds__gt=F("arrival_seconds"))
+        ),
+        "with_arrival": Count("id", filter=not_diverted & Q(arrival_seconds__isnull=False)),
+    }
+    for stage, prefix in STAGE_FIELD.items():
+        aggs[f"{stage}__within"] = Count("id", filter=not_diverted & Q(**{f"{prefix}_met": True}))
+        aggs[f"{stage}__late"] = Count(
+            "id", filter=not_diverted & Q(**{f"{prefix}_met": False, f"{prefix}_seconds__isnull": False})
+        )
+        aggs[f"{stage}__missing"] = Count(
+            "id", filter=not_diverted & Q(**{f"{prefix}_met": False, f"{prefix}_seconds__isnull": True})
+        )
+        # met not decided yet: pending, unless its clock is already overdue (then a miss; see below)
+        aggs[f"{stage}__pending"] = Count("id", filter=not_diverted & Q(**{f"{prefix}_met__isnull": True}))
+    return aggs
+
+
+def _month_of(value) -> tuple[int, int]:
+    if isinstance(value, datetime):
+        value = timezone.localtime(value, local_tz()) if timezone.is_aware(value) else value
+    return (value.year, value.month)
+
+
+def open_overdue_clocks(now: datetime):
+    """Open clocks past their deadline whose miss the timer has not recorded yet (at most seconds old
+    while the workers run)."""
+    return SlaClock.objects.filter(done_at__isnull=True, met__isnull=True, not_needed=False, deadline__lt=now)
+
+
+def raw_parts(
+    ranges: list[tuple[datetime, datetime]],
+    *,
+    station=None,
+    now: datetime,
+    by_month: bool = False,
+    arrivals: bool = True,
+    buckets: bool = False,
+    only_incidents: bool = False,
+) -> list[Part]:
+    """Parts computed from the incident rows received in ``ranges`` ([start, end) pairs);
+    ``only_incidents`` counts the incidents and nothing else."""
+    if not ranges:
+        return []
+    where = Q()
+    for start, end in ranges:
+        where |= Q(received_at__gte=start, received_at__lt=end)
+    qs = Incident.objects.filter(where)
+    if station is not None:
+        qs = qs.filter(station=station)
+    keys = ["station_id", "category"]
+    if by_month:
+        qs = qs.annotate(month=TruncMonth("received_at", tzinfo=local_tz()))
+        keys = ["month", *keys]
+
+    def key_of(row) -> tuple:
+        return (_month_of(row["month"]) if by_month else None, row["station_id"], row["category"])
+
+    parts: dict[tuple, Part] = {}
+    aggregates = {"incidents": Count("id")} if only_incidents else _aggregates()
+    for row in qs.values(*keys).annotate(**aggregates).order_by():
+        key = key_of(row)
+        counts = {k: row[k] for k in aggregates}
+        parts[key] = Part(*key, counts=counts, arrivals=np.zeros((0, 2), _I32), buckets=None)
+    if not parts or only_incidents:
+        return list(parts.values())
+    needed = qs.exclude(status=Status.DIVERTED)
+    # a stage never done whose deadline has passed is a miss now, even before the timer records it
+    clock_keys = [f"incident__{k}" if k != "month" else "month" for k in keys]
+    clocks = open_overdue_clocks(now).filter(incident__in=needed.values("pk"))
+    if by_month:
+        clocks = clocks.annotate(month=TruncMonth("incident__received_at", tzinfo=local_tz()))
+    for row in clocks.values(*clock_keys, "stage").annotate(n=Count("id")).order_by():
+        key = (
+            _month_of(row["month"]) if by_month else None,
+            row["incident__station_id"],
+            row["incident__category"],
+        )
+        counts = parts[key].counts
+        counts[f"{row['stage']}__missing"] += row["n"]
+        counts[f"{row['stage']}__pending"] -= row["n"]
+    if arrivals:
+        hist = defaultdict(list)
+        rows = (
+            needed.filter(arrival_seconds__isnull=False)
+            .values(*keys, "arrival_seconds")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for row in rows:
+            hist[key_of(row)].append((row["arrival_seconds"], row["n"]))
+        for key, pairs in hist.items():
+            pairs.sort()
+            parts[key].arrivals = np.array(pairs, dtype=np.int64).astype(_I32).reshape(-1, 2)
+    if buckets:
+        for part in parts.values():
+            part.buckets = np.zeros((len(STAGES), LAST_BUCKET + 1), np.int64)
+        for i, stage in enumerate(STAGES):
+            field = f"{STAGE_FIELD[stage]}_seconds"
+            rows = (
+                needed.filter(**{f"{field}__isnull": False})
+                .annotate(bucket=Least(F(field) / BUCKET_SECONDS, LAST_BUCKET))
+                .values(*keys, "bucket")
+                .annotate(n=Count("id"))
+                .order_by()
+            )
+            for row in rows:
+                parts[key_of(row)].buckets[i, max(0, int(row["bucket"]))] += row["n"]
+    return list(parts.values())
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reading a period: sealed parts + raw parts
+
+
+def _days(date_from: date, date_to: date):
+    day = date_from
+    while day <= date_to:
+        yield day
+        day += timedelta(days=1)
+
+
+def _month_last_day(year: int, month: int) -> date:
+    y, m = add_months(year, month, 1)
+    return date(y, m, 1) - timedelta(days=1)
+
+
+def plan(date_from: date, date_to: date) -> tuple[list[date], list[date], list[tuple[date, date]]]:
+    """Split local days ``date_from``..``date_to`` into sealed months, sealed days and raw day spans."""
+    seals = IncidentStatSeal.objects.filter(
+        sealed_at__isnull=False, start__gte=date_from.replace(day=1), start__lte=date_to
+    ).values_list("unit", "start")
+    sealed = {StatUnit.MONTH: set(), StatUnit.DAY: set()}
+    for unit, start in seals:
+        sealed[unit].add(start)
+    months, days, raw = [], [], []
+    year, month = date_from.year, date_from.month
+    while date(year, month, 1) <= date_to:
+        first, last = date(year, month, 1), _month_last_day(year, month)
+        if first >= date_from and last <= date_to and first in sealed[StatUnit.MONTH]:
+            months.append(first)
+        else:
+            for day in _days(max(first, date_from), min(last, date_to)):
+                if day in sealed[StatUnit.DAY]:
+                    days.append(day)
+                elif raw and raw[-1][1] == day - timedelta(days=1):
+                    raw[-1] = (raw[-1][0], day)
+                else:
+                    raw.append((day, day))
+        year, month = add_months(year, month, 1)
+    return months, days, raw
+
+
+def _decode(blob, shape_cols: int) -> np.ndarray:
+    return np.frombuffer(bytes(blob) if blob else b"", dtype=_I32).reshape(-1, shape_cols)
+
+
+def parts_for(
+    date_from: date,
+    date_to: date,
+    *,
+    station=None,
+    now: datetime,
+    by_month: bool = False,
+    arrivals: bool = True,
+    buckets: bool = False,
+    only_incidents: bool = False,
+) -> list[Part]:
+    """Every part of the local period: sealed rows where they exist, raw rows for the rest."""
+    months, days, raw = plan(date_from, date_to)
+    parts = []
+    if months or days:
+        qs = IncidentStat.objects.filter(
+            Q(unit=StatUnit.MONTH, start__in=months) | Q(unit=StatUnit.DAY, start__in=days)
+        )
+        if station is not None:
+            qs = qs.filter(station=station)
+        fields = ["start", "station_id", "category", "counts"]
+        fields += ["arrival_hist"] if arrivals else []
+        fields += ["stage_buckets"] if buckets else []
+        for row in qs.values_list(*fields):
+            row = dict(zip(fields, row, strict=True))
+            parts.append(
+                Part(
+                    month=(row["start"].year, row["start"].month) if by_month else None,
+                    station_id=row["station_id"],
+                    category=row["category"],
+                    counts=row["counts"],
+                    arrivals=_decode(row.get("arrival_hist"), 2),
+                    buckets=_decode(row["stage_buckets"], LAST_BUCKET + 1) if buckets else None,
+                )
+            )
+    ranges = [local_day_range(a, b) for a, b in raw]
+    parts += raw_parts(
+        ranges,
+        station=station,
+        now=now,
+        by_month=by_month,
+        arrivals=arrivals and not only_incidents,
+        buckets=buckets,
+        only_incidents=only_incidents,
+    )
+    return parts
+
+
+# ---------------------------------------------------------------------------------------------------
+# Combining parts
+
+
+class Combined:
+    """Parts merged once, then summed for any group of them: counts add; arrival fractiles are the
+    nearest rank over the merged one-second histogram — the value at position ⌈p·n⌉ of all the
+    durations in order, the same rank PostgreSQL's ``percentile_disc`` takes."""
+
+    def __init__(self, parts: list[Part]):
+        self.parts = parts
+        self.matrix = np.array(
+            [[part.counts.get(key, 0) for key in COUNT_KEYS] for part in parts], dtype=np.int64
+        ).reshape(len(parts), len(COUNT_KEYS))
+        lengths = [len(part.arrivals) for part in parts]
+        pairs = (
+            np.concatenate([part.arrivals for part in parts]).astype(np.int64)
+            if sum(lengths)
+            else np.zeros((0, 2), np.int64)
+        )
+        order = np.argsort(pairs[:, 0], kind="stable")
+        self.seconds = pairs[order, 0]
+        self.n = pairs[order, 1]
+        self.owner = np.repeat(np.arange(len(parts)), lengths)[order]
+
+    def counts(self, selected: np.ndarray | None = None) -> dict:
+        rows = self.matrix if selected is None else self.matrix[selected]
+        return dict(zip(COUNT_KEYS, rows.sum(axis=0).tolist(), strict=True))
+
+    def fractiles(self, selected: np.ndarray | None = None, fractions: dict = PERCENTILES) -> dict:
+        seconds, n = self.seconds, self.n
+        if selected is not None:
+            keep = selected[self.owner]
+            seconds, n = seconds[keep], n[keep]
+        if not len(n):
+            return dict.fromkeys(fractions)
+        cumulative = np.cumsum(n)
+        total = int(cumulative[-1])
+        return {
+            name: int(seconds[int(np.searchsorted(cumulative, max(1, math.ceil(p * total)), side="left"))])
+            for name, p in fractions.items()
+        }
+
+
+def sum_buckets(parts: list[Part]) -> np.ndarray:
+    total = np.zeros((len(STAGES), LAST_BUCKET + 1), np.int64)
+    for part in parts:
+        if part.buckets is not None and part.buckets.size:
+            total += part.buckets
+    return total
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sealing and unsealing
+
+
+def _unit_range(unit: str, start: date) -> tuple[datetime, datetime]:
+    last = start if unit == StatUnit.DAY else _month_last_day(start.year, start.month)
+    return local_day_range(start, last)
+
+
+def _invalidate(unit: str, start: date) -> None:
+    bump = {"sealed_at": None, "version": F("version") + 1}
+    if IncidentStatSeal.objects.filter(unit=unit, start=start).update(**bump):
+        return
+    try:
+        with transaction.atomic():
+            IncidentStatSeal.objects.create(unit=unit, start=start, version=1)
+    except IntegrityError:  # a builder created it meanwhile
+        IncidentStatSeal.objects.filter(unit=unit, start=start).update(**bump)
+
+
+def touch(received_at: datetime, now: datetime | None = None) -> None:
+    """An incident received at ``received_at`` changed: unseal its day and month if they may be sealed.
+    Call inside the writer's transaction."""
+    now = now or timezone.now()
+    day = timezone.localtime(received_at, local_tz()).date()
+    for unit, start in ((StatUnit.DAY, day), (StatUnit.MONTH, day.replace(day=1))):
+        if _unit_range(unit, start)[1] <= now - TOUCH_AFTER:
+            _invalidate(unit, start)
+
+
+def unseal_range(start: datetime, end: datetime) -> int:
+    """Unseal every day and month that overlaps [start, end) (after a bulk load)."""
+    first = timezone.localtime(start, local_tz()).date()
+    last = timezone.localtime(end, local_tz()).date()
+    return (
+        IncidentStatSeal.objects.filter(
+            Q(unit=StatUnit.DAY, start__gte=first, start__lte=last)
+            | Q(unit=StatUnit.MONTH, start__gte=first.replace(day=1), start__lte=last)
+        )
+        .filter(sealed_at__isnull=False)
+        .update(sealed_at=None, version=F("version") + 1)
+    )
+
+
+def seal(unit: str, start: date, now: datetime | None = None) -> bool:
+    """Compute one unit from its raw rows and seal it, unless it changed meanwhile or is not settled."""
+    now = now or timezone.now()
+    if _unit_range(unit, start)[1] > now - SEAL_AFTER:
+        return False
+    record, _ = IncidentStatSeal.objects.get_or_create(unit=unit, start=start)
+    if record.sealed_at is not None:
+        return False
+    version = record.version
+    parts = raw_parts([_unit_range(unit, start)], now=now, buckets=True)
+    if any(part.counts[f"{stage}__pending"] for part in parts for stage in STAGES):
+        return False  # a stage still before its deadline: not settled yet
+    with transaction.atomic():
+        sealed = IncidentStatSeal.objects.filter(pk=record.pk, version=version, sealed_at__isnull=True)
+        if not sealed.update(sealed_at=now):
+            return False
+        IncidentStat.objects.filter(unit=unit, start=start).delete()
+        IncidentStat.objects.bulk_create(
+            [
+                IncidentStat(
+                    unit=unit,
+                    start=start,
+                    station_id=part.station_id,
+                    category=part.category,
+                    counts=part.counts,
+                    arrival_hist=part.arrivals.astype(_I32).tobytes(),
+                    stage_buckets=part.buckets.astype(_I32).tobytes(),
+                )
+                for part in parts
+            ]
+        )
+    return True
+
+
+def refresh(now: datetime | None = None, limit: int | None = None) -> dict:
+    """Seal every unsealed day and month that ended more than ``SEAL_AFTER`` ago (at most ``limit``
+    units per call, oldest first). Safe to run twice at once: the seal's version decides."""
+    now = now or timezone.now()
+    first = Incident.objects.order_by("received_at").values_list("received_at", flat=True).first()
+    sealed = {"day": 0, "month": 0, "skipped": 0}
+    if first is None:
+        return sealed
+    first_day = timezone.localtime(first, local_tz()).date()
+    last_day = timezone.localtime(now - SEAL_AFTER, local_tz()).date() - timedelta(days=1)
+    done = set(
+        IncidentStatSeal.objects.filter(sealed_at__isnull=False, start__gte=first_day.replace(day=1))
+        .values_list("unit", "start")
+        .order_by()
+    )
+    todo = []
+    year, month = first_day.year, first_day.month
+    while date(year, month, 1) <= last_day:
+        start = date(year, month, 1)
+        if _month_last_day(year, month) <= last_day and (StatUnit.MONTH, start) not in done:
+            todo.append((StatUnit.MONTH, start))
+        year, month = add_months(year, month, 1)
+    todo += [(StatUnit.DAY, d) for d in _days(first_day, last_day) if (StatUnit.DAY, d) not in done]
+    todo.sort(key=lambda unit: unit[1])
+    for unit, start in todo[:limit] if limit else todo:
+        if seal(unit, start, now):
+            sealed[unit] += 1
+        else:
+            sealed["skipped"] += 1
+    return sealed

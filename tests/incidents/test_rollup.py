@@ -1,0 +1,191 @@
+"""The sealed rollup: sealed days and months give exactly the figures of the raw rows; a write to a
+sealed unit unseals it in the same transaction; a write racing a seal wins; unsettled units stay raw."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from incidents import rollup, selectors
+from incidents.generate import generate
+from incidents.models import IncidentEvent, IncidentStat, IncidentStatSeal, SlaPolicy, StatUnit
+from qianwan.kpi import local_tz, nearest_rank
+from tests.incidents.factories import make_incident, record, settled
+
+pytestmark = pytest.mark.django_db
+
+
+def _snapshot(now, station=None):
+    today = timezone.localdate(now)
+    periods = [
+        (today - timedelta(days=364), today),  # a year to today (sealed months, days and raw today)
+        (today - timedelta(days=29), today),
+        (today - timedelta(days=40), today - timedelta(days=1)),
+        (today - timedelta(days=8), today - timedelta(days=8)),  # one sealed day
+    ]
+    return {
+        "kpis": [
+            selectors.dispatch_kpis(date_from=a, date_to=b, station=station, now=now) for a, b in periods
+        ],
+        "trend": selectors.incident_trend(months=24, station=station, now=now),
+        "stages": [
+            selectors.stage_distribution(date_from=a, date_to=b, station=station, now=now) for a, b in periods
+        ],
+    }
+
+
+@pytest.fixture
+def history(station, other_station):
+    """75 days of generated incidents plus the awkward cases, made through the services."""
+    now = timezone.now()
+    generate(n=2500, start=now - timedelta(days=75), end=now, seed=11)
+    old = now - timedelta(days=9)
+    make_incident(station, received_at=old)  # nothing done and the timers never ran: overdue misses
+    diverted = make_incident(station, received_at=old + timedelta(hours=1), category="non_police")
+    record(diverted, "dispatched", after=200)
+    record(diverted, "diverted", after=230, target="12345")
+    settled(
+        other_station, received_at=old + timedelta(hours=2), dispatch=400, arrival=300, category="traffic"
+    )
+    return now
+
+
+def test_sealed_figures_equal_the_raw_figures(history, station):
+    now = history
+    raw = _snapshot(now), _snapshot(now, station)
+    sealed = rollup.refresh(now)
+    assert sealed["month"] >= 1 and sealed["day"] >= 70 and sealed["skipped"] == 0
+    assert IncidentStat.objects.filter(unit=StatUnit.MONTH).exists()
+    assert (_snapshot(now), _snapshot(now, station)) == raw
+    # the sealed path really is used: a year reads no raw row older than today
+    months, days, raw_spans = rollup.plan(
+        timezone.localdate(now) - timedelta(days=364), timezone.localdate(now)
+    )
+    assert months and days and raw_spans[-1][1] == timezone.localdate(now)
+    assert all(
+        b >= timezone.localdate(now - rollup.SEAL_AFTER) - timedelta(days=1) for _a, b in raw_spans[1:]
+    )
+    # a second run has nothing left to do
+    assert rollup.refresh(now) == {"day": 0, "month": 0, "skipped": 0}
+
+
+def test_a_correction_unseals_its_day_and_month_in_the_same_transaction(station):
+    now = timezone.now()
+    received = now - timedelta(days=6)
+    incident = settled(station, received_at=received, dispatch=30, video=60, leader=90, arrival=300)
+    rollup.refresh(now)
+    day = timezone.localtime(received, local_tz()).date()
+    seal = IncidentStatSeal.objects.get(unit=StatUnit.DAY, start=day)
+    assert seal.sealed_at is not None
+    before = selectors.dispatch_kpis(date_from=day, date_to=day, now=now)
+    assert before["stages"]["arrival"]["within"] == 1
+
+    arrived = IncidentEvent.objects.get(incident=incident, kind="arrived")
+    record(incident, "arrived", after=700, supersedes=arrived.pk, note="到场时间更正")
+    seal.refresh_from_db()
+    assert seal.sealed_at is None and seal.version > 0
+    month = IncidentStatSeal.objects.filter(unit=StatUnit.MONTH, start=day.replace(day=1)).first()
+    assert month is None or month.sealed_at is None  # None: the month is not over, never sealed
+    after = selectors.dispatch_kpis(date_from=day, date_to=day, now=now)
+    assert (after["stages"]["arrival"]["within"], after["stages"]["arrival"]["late"]) == (0, 1)
+    assert after["arrival_p50_seconds"] == 700
+    rollup.refresh(now)
+    assert IncidentStatSeal.objects.get(pk=seal.pk).sealed_at is not None
+    assert selectors.dispatch_kpis(date_from=day, date_to=day, now=now) == after
+
+
+def test_a_write_that_commits_while_a_unit_is_computed_keeps_it_unsealed(station, monkeypatch):
+    """The builder reads the seal's version, computes, and seals only if the version is unchanged."""
+    now = timezone.now()
+    received = now - timedelta(days=4)
+    incident = settled(station, received_at=received, dispatch=30, arrival=300)
+    day = timezone.localtime(received, local_tz()).date()
+    computed = rollup.raw_parts
+
+    def compute_then_a_correction_lands(*args, **kwargs):
+        parts = computed(*args, **kwargs)
+        if not IncidentEvent.objects.filter(incident=incident, supersedes__isnull=False).exists():
+            arrived = IncidentEvent.objects.get(incident=incident, kind="arrived")
+            record(incident, "arrived", after=900, supersedes=arrived.pk)
+        return parts
+
+    monkeypatch.setattr(rollup, "raw_parts", compute_then_a_correction_lands)
+    assert rollup.seal(StatUnit.DAY, day, now) is False
+    assert IncidentStatSeal.objects.get(unit=StatUnit.DAY, start=day).sealed_at is None
+    monkeypatch.setattr(rollup, "raw_parts", computed)
+    assert rollup.seal(StatUnit.DAY, day, now) is True
+    assert selectors.dispatch_kpis(date_from=day, date_to=day, now=now)["arrival_p50_seconds"] == 900
+
+
+def test_a_unit_with_a_stage_still_before_its_deadline_is_not_sealed(station):
+    policy = SlaPolicy.objects.get(category="")
+    policy.arrival_seconds = 3 * 86400  # a limit longer than the day is old
+    policy.save()
+    now = timezone.now()
+    received = now - timedelta(days=1, hours=6)
+    make_incident(station, received_at=received)
+    day = timezone.localtime(received, local_tz()).date()
+    assert rollup.seal(StatUnit.DAY, day, now) is False
+    assert not IncidentStatSeal.objects.filter(unit=StatUnit.DAY, start=day, sealed_at__isnull=False).exists()
+    figures = selectors.dispatch_kpis(date_from=day, date_to=day, now=now)
+    assert figures["stages"]["arrival"]["pending"] == 1
+
+
+def test_nothing_recent_is_ever_sealed(station):
+    now = timezone.now()
+    make_incident(station, received_at=now - timedelta(minutes=30))
+    rollup.refresh(now)
+    today = timezone.localdate(now)
+    assert not IncidentStatSeal.objects.filter(start=today, sealed_at__isnull=False).exists()
+    assert not IncidentStatSeal.objects.filter(unit=StatUnit.MONTH, start=today.replace(day=1)).exists()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(st.tuples(st.integers(0, 4000), st.integers(1, 5)), max_size=30),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_fractiles_of_merged_histograms_are_the_nearest_rank_of_all_values(histograms):
+    parts = []
+    values = []
+    for i, hist in enumerate(histograms):
+        merged = {}
+        for seconds, n in hist:
+            merged[seconds] = merged.get(seconds, 0) + n
+        pairs = sorted(merged.items())
+        values += [s for s, n in pairs for _ in range(n)]
+        parts.append(
+            rollup.Part(
+                month=None,
+                station_id=i % 3,
+                category="dispute",
+                counts={},
+                arrivals=rollup.np.array(pairs, dtype=rollup.np.int64).reshape(-1, 2),
+                buckets=None,
+            )
+        )
+    combined = rollup.Combined(parts)
+    values.sort()
+    expected = {name: nearest_rank(values, p) for name, p in rollup.PERCENTILES.items()}
+    assert combined.fractiles() == expected
+    station0 = rollup.np.array([p.station_id == 0 for p in parts])
+    values0 = sorted(s for p in parts if p.station_id == 0 for s, n in p.arrivals.tolist() for _ in range(n))
+    assert combined.fractiles(station0) == {
+        n: nearest_rank(values0, p) for n, p in rollup.PERCENTILES.items()
+    }
+
+
+def test_histogram_blobs_round_trip(history):
+    rollup.refresh(history)
+    row = IncidentStat.objects.filter(unit=StatUnit.MONTH).first()
+    pairs = rollup._decode(row.arrival_hist, 2)
+    assert pairs[:, 1].sum() == row.counts["with_arrival"]
+    assert list(pairs[:, 0]) == sorted(pairs[:, 0])
+    buckets = rollup._decode(row.stage_buckets, rollup.LAST_BUCKET + 1)
+    assert buckets.shape == (4, rollup.LAST_BUCKET + 1)
+    assert int(buckets[3].sum()) == row.counts["with_arrival"]
