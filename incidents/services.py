@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,6 @@ from qianwan.org.choices import Role
 from qianwan.org.scopes import can_act_for_station
 from qianwan.tasking import publish_on_commit
 
-from . import rollup
 from .choices import (
     EVENT_STAGE,
     FINAL_KINDS,
@@ -193,7 +192,6 @@ def _advance(clock: SlaClock, now: datetime) -> list[str]:
             # the miss is certain now: record it where the KPIs and filters read it
             clock.met = False
             Incident.objects.filter(pk=incident.pk).update(**{f"{STAGE_FIELD[clock.stage]}_met": False})
-            rollup.touch(incident.received_at, now)
         _notify_step(clock, incident, step, now)
         fired.append(step)
     _arm(clock, now)
@@ -262,6 +260,30 @@ def _validate_common(*, received_at, lat, lon, caller_phone, now) -> dict:
     return errors
 
 
+def _next_incident_id() -> int | None:
+    """The new incident's id drawn from its sequence before the insert (PostgreSQL), so that the insert
+    writes the number, which contains the id, instead of a second UPDATE (a counter row would
+    serialise intake). None elsewhere: the row is numbered after its insert."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Incident._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+def _incident_number(received_at: datetime, pk: int) -> str:
+    return f"J{timezone.localtime(received_at):%Y%m%d}{pk:07d}"
+
+
+def _set_prefetched(instance, name: str, rows: list) -> None:
+    """Attach ``rows`` as the prefetched ``instance.<name>.all()``, as ``prefetch_related`` would
+    (the rows were written in this transaction; filtering the relation still queries)."""
+    queryset = getattr(instance, name).get_queryset()
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    instance.__dict__.setdefault("_prefetched_objects_cache", {})[name] = queryset
+
+
 @transaction.atomic
 def incident_create(
     *,
@@ -288,8 +310,10 @@ def incident_create(
         raise ValidationError(errors)
     policy = policy_for(category)
     snap = policy_snapshot(policy)
+    pk = _next_incident_id()
     incident = Incident.objects.create(
-        number=f"TMP-{uuid.uuid4().hex[:24]}",
+        id=pk,
+        number=_incident_number(received_at, pk) if pk else f"TMP-{uuid.uuid4().hex[:24]}",
         station=station,
         category=category,
         received_at=received_at,
@@ -303,10 +327,9 @@ def incident_create(
         sla_snapshot=snap,
         source_inbound=source_inbound,
     )
-    # the number needs the id, which only the insert gives (a counter row would serialise intake)
-    incident.number = f"J{timezone.localtime(received_at):%Y%m%d}{incident.pk:07d}"
-    Incident.objects.filter(pk=incident.pk).update(number=incident.number)
-    rollup.touch(received_at, now)  # a call logged days late lands in a sealed day
+    if pk is None:  # no sequence to draw from first: number the row once the insert gave its id
+        incident.number = _incident_number(received_at, incident.pk)
+        Incident.objects.filter(pk=incident.pk).update(number=incident.number)
     warn = timedelta(seconds=snap["warn_before_seconds"])
     escalate = timedelta(seconds=snap["escalate_after_seconds"])
     clocks = []
@@ -348,7 +371,11 @@ def incident_create(
         link=_clock_link(incident),
         payload={"incident": incident.pk},
         ack_action=LEADER_ACK_ACTION,
+        new_key=True,  # the key names the incident inserted above: no notification can have it yet
     )
+    # what the API answers with, as read back it would be: the new clocks and an empty timeline
+    _set_prefetched(incident, "clocks", clocks)
+    _set_prefetched(incident, "events", [])
     return incident
 
 
@@ -472,7 +499,6 @@ def incident_record_event(
         update_fields += ["status", "closed_at", "diverted_to"]
         update_fields += _end_clocks(incident, now, diverted=True)
     incident.save(update_fields=sorted(set(update_fields)))
-    rollup.touch(incident.received_at, now)
     audit_record(
         actor=actor,
         action="incident.correct_event" if corrected else "incident.record_event",
@@ -591,8 +617,3 @@ __all__ = [
     "leader_acknowledged",
     "policy_for",
 ]
-
-
-def stats_refresh(*, now: datetime | None = None, limit: int | None = 120) -> dict:
-    """Seal the dispatch rollup's days and months that are settled (see ``incidents.rollup``)."""
-    return rollup.refresh(now, limit=limit)

@@ -99,6 +99,8 @@ class IncidentDetailSerializer(IncidentSerializer):
         return EventSerializer(events, many=True, context={"superseded_ids": superseded}).data
 
     def get_outbound(self, incident) -> list[dict]:
+        if self.context.get("new_incident"):
+            return []  # created by this request: nothing can have been sent about it yet
         return [
             {
                 "id": o.pk,

@@ -64,8 +64,10 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
             )
         data["station"] = station
         incident = services.incident_create(actor=request.user, **data)
-        incident = selectors.incident_detail(user=request.user).get(pk=incident.pk)
-        serializer = IncidentDetailSerializer(incident, context=self.get_serializer_context())
+        # the service hands back the incident with its clocks and (empty) timeline attached, and a new
+        # incident has no exchange events: answer without reading back what was just written
+        context = {**self.get_serializer_context(), "new_incident": True}
+        serializer = IncidentDetailSerializer(incident, context=context)
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=EventCreateSerializer, responses={201: EventSerializer})

@@ -31,7 +31,6 @@ def _default_channels(*, kind: str, station) -> list[Channel]:
     return [c for c in qs if not c.kinds or kind in c.kinds]
 
 
-@transaction.atomic
 def notification_send(
     *,
     key: str,
@@ -45,30 +44,49 @@ def notification_send(
     payload: dict | None = None,
     channels: Iterable[Channel] | None = None,
     ack_action: str = "",
+    new_key: bool = False,
 ) -> tuple[Notification, bool]:
     """Create the notification for ``key`` unless it exists; returns (notification, created).
 
     The unique key makes this exactly-once even when two workers race: the loser's insert fails
     inside a savepoint and it returns the winner's row without delivering anything.
+
+    ``new_key=True``: the caller guarantees that no notification can have ``key`` yet (it names a row
+    the caller inserted in its open transaction), so the look-up and the savepoints are skipped; a
+    duplicate would then raise IntegrityError in the caller's transaction.
     """
-    existing = Notification.objects.filter(key=key).first()
-    if existing:
-        return existing, False
-    try:
-        with transaction.atomic():
-            notification = Notification.objects.create(
-                key=key,
-                kind=kind,
-                title=title[:200],
-                body=body,
-                link=link,
-                level=level,
-                station=station,
-                payload=payload or {},
-                ack_action=ack_action,
-            )
-    except IntegrityError:
-        return Notification.objects.get(key=key), False
+    with transaction.atomic(savepoint=not new_key):
+        return _send(
+            key=key,
+            new_key=new_key,
+            recipients=recipients,
+            channels=channels,
+            fields={
+                "kind": kind,
+                "title": title[:200],
+                "body": body,
+                "link": link,
+                "level": level,
+                "station": station,
+                "payload": payload or {},
+                "ack_action": ack_action,
+            },
+        )
+
+
+def _send(*, key, new_key, recipients, channels, fields) -> tuple[Notification, bool]:
+    kind, station = fields["kind"], fields["station"]
+    if new_key:
+        notification = Notification.objects.create(key=key, **fields)
+    else:
+        existing = Notification.objects.filter(key=key).first()
+        if existing:
+            return existing, False
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(key=key, **fields)
+        except IntegrityError:
+            return Notification.objects.get(key=key), False
     unique_recipients = {u.pk: u for u in recipients if u is not None}
     InboxItem.objects.bulk_create(
         [InboxItem(notification=notification, recipient=u) for u in unique_recipients.values()]
