@@ -23,6 +23,7 @@ from qianwan.org.choices import Role
 from qianwan.org.scopes import can_act_for_station
 from qianwan.tasking import publish_on_commit
 
+from . import rollup
 from .choices import (
     EVENT_STAGE,
     FINAL_KINDS,
@@ -192,6 +193,7 @@ def _advance(clock: SlaClock, now: datetime) -> list[str]:
             # the miss is certain now: record it where the KPIs and filters read it
             clock.met = False
             Incident.objects.filter(pk=incident.pk).update(**{f"{STAGE_FIELD[clock.stage]}_met": False})
+            rollup.touch(incident.received_at, now)
         _notify_step(clock, incident, step, now)
         fired.append(step)
     _arm(clock, now)
@@ -330,6 +332,7 @@ def incident_create(
     if pk is None:  # no sequence to draw from first: number the row once the insert gave its id
         incident.number = _incident_number(received_at, incident.pk)
         Incident.objects.filter(pk=incident.pk).update(number=incident.number)
+    rollup.touch(received_at, now)  # a call logged days late lands in a sealed day
     warn = timedelta(seconds=snap["warn_before_seconds"])
     escalate = timedelta(seconds=snap["escalate_after_seconds"])
     clocks = []
@@ -499,6 +502,7 @@ def incident_record_event(
         update_fields += ["status", "closed_at", "diverted_to"]
         update_fields += _end_clocks(incident, now, diverted=True)
     incident.save(update_fields=sorted(set(update_fields)))
+    rollup.touch(incident.received_at, now)
     audit_record(
         actor=actor,
         action="incident.correct_event" if corrected else "incident.record_event",
@@ -617,3 +621,8 @@ __all__ = [
     "leader_acknowledged",
     "policy_for",
 ]
+
+
+def stats_refresh(*, now: datetime | None = None, limit: int | None = 120) -> dict:
+    """Seal the dispatch rollup's days and months that are settled (see ``incidents.rollup``)."""
+    return rollup.refresh(now, limit=limit)
