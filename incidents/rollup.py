@@ -368,6 +368,39 @@ def unseal_range(start: datetime, end: datetime) -> int:
     )
 
 
+def _month_from_days(start: date) -> list[Part] | None:
+    """A month's parts as the sum of its sealed days (counts add, histograms merge), or None while a
+    day of it is not sealed. Read after the month's version: a write in between fails the seal."""
+    last = _month_last_day(start.year, start.month)
+    days = IncidentStatSeal.objects.filter(
+        unit=StatUnit.DAY, start__gte=start, start__lte=last, sealed_at__isnull=False
+    )
+    if days.count() != (last - start).days + 1:
+        return None
+    groups = defaultdict(list)
+    rows = IncidentStat.objects.filter(unit=StatUnit.DAY, start__gte=start, start__lte=last).values_list(
+        "station_id", "category", "counts", "arrival_hist", "stage_buckets"
+    )
+    for station_id, category, counts, hist, buckets in rows:
+        groups[(station_id, category)].append((counts, _decode(hist, 2), _decode(buckets, LAST_BUCKET + 1)))
+    parts = []
+    for (station_id, category), members in groups.items():
+        pairs = np.concatenate([hist for _c, hist, _b in members]).astype(np.int64)
+        seconds, inverse = np.unique(pairs[:, 0], return_inverse=True)
+        n = np.bincount(inverse.ravel(), weights=pairs[:, 1], minlength=len(seconds)).astype(np.int64)
+        parts.append(
+            Part(
+                month=None,
+                station_id=station_id,
+                category=category,
+                counts={key: sum(c.get(key, 0) for c, _h, _b in members) for key in COUNT_KEYS},
+                arrivals=np.stack([seconds, n], axis=1),
+                buckets=sum(b.astype(np.int64) for _c, _h, b in members),
+            )
+        )
+    return parts
+
+
 def seal(unit: str, start: date, now: datetime | None = None) -> bool:
     """Compute one unit from its raw rows and seal it, unless it changed meanwhile or is not settled."""
     now = now or timezone.now()
@@ -377,7 +410,9 @@ def seal(unit: str, start: date, now: datetime | None = None) -> bool:
     if record.sealed_at is not None:
         return False
     version = record.version
-    parts = raw_parts([_unit_range(unit, start)], now=now, buckets=True)
+    parts = _month_from_days(start) if unit == StatUnit.MONTH else None
+    if parts is None:
+        parts = raw_parts([_unit_range(unit, start)], now=now, buckets=True)
     if any(part.counts[f"{stage}__pending"] for part in parts for stage in STAGES):
         return False  # a stage still before its deadline: not settled yet
     with transaction.atomic():
@@ -425,7 +460,8 @@ def refresh(now: datetime | None = None, limit: int | None = None) -> dict:
             todo.append((StatUnit.MONTH, start))
         year, month = add_months(year, month, 1)
     todo += [(StatUnit.DAY, d) for d in _days(first_day, last_day) if (StatUnit.DAY, d) not in done]
-    todo.sort(key=lambda unit: unit[1])
+    # oldest first, each month after its days (it is then merged from them, not read again)
+    todo.sort(key=lambda unit: (_unit_range(*unit)[1], unit[0] == StatUnit.MONTH))
     for unit, start in todo[:limit] if limit else todo:
         if seal(unit, start, now):
             sealed[unit] += 1
