@@ -243,6 +243,12 @@ class Dispute(models.Model):
             models.Index(
                 fields=["station", "handled_at"], condition=Q(status="handled"), name="dispute_handled_idx"
             ),
+            # the follow-up cadence (due list, monthly on-time rate): disputes whose window still runs
+            models.Index(fields=["followup_until"], name="dispute_followup_until_idx"),
+            # the dashboard's pushed-for-attention count
+            models.Index(
+                fields=["pushed_at"], condition=Q(pushed_at__isnull=False), name="dispute_pushed_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

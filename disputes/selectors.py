@@ -5,7 +5,8 @@ import math
 from collections import Counter, defaultdict
 from datetime import date, datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -140,11 +141,16 @@ def _in_cadence(qs: QuerySet, *, month_start: datetime, month_end: datetime) -> 
 
 
 def _with_month_count(qs: QuerySet, *, month_start: datetime, month_end: datetime) -> QuerySet:
-    return qs.annotate(
-        month_followups=Count(
-            "followups", filter=Q(followups__at__gte=month_start, followups__at__lt=month_end), distinct=True
-        )
+    """``month_followups``: the dispute's follow-ups in [month_start, month_end), as a correlated count
+    (an index probe on (dispute, at) per dispute, not a join of the whole follow-up table)."""
+    in_month = (
+        Followup.objects.filter(dispute=OuterRef("pk"), at__gte=month_start, at__lt=month_end)
+        .order_by()
+        .values("dispute")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
+    return qs.annotate(month_followups=Coalesce(Subquery(in_month), 0))
 
 
 def followups_due(*, user, at: datetime | None = None) -> QuerySet[Dispute]:
@@ -216,11 +222,10 @@ def followups_on_time(*, user, year: int, month: int, station=None) -> dict:
     if station is not None:
         qs = qs.filter(station=station)
     required = conf.followups_per_month()
-    counts = list(
-        _with_month_count(qs, month_start=start, month_end=end).values_list("month_followups", flat=True)
+    agg = _with_month_count(qs, month_start=start, month_end=end).aggregate(
+        n=Count("pk"), met=Count("pk", filter=Q(month_followups__gte=required))
     )
-    met = sum(1 for c in counts if c >= required)
-    return {"month": f"{year:04d}-{month:02d}", "required": required, **proportion(met, len(counts))}
+    return {"month": f"{year:04d}-{month:02d}", "required": required, **proportion(agg["met"], agg["n"])}
 
 
 # --- analysis (综合研判) ------------------------------------------------------------------------
@@ -249,9 +254,18 @@ def _scoped_dispute_incidents(user, station):
     return qs.filter(station=station) if station is not None else qs
 
 
-def _count(qs, field: str, date_from: date, date_to: date) -> int:
-    start, end = _period(date_from, date_to)
-    return qs.filter(**{f"{field}__gte": start, f"{field}__lt": end}).count()
+def _counts(qs, field: str, periods: list[tuple[date, date]]) -> list[int]:
+    """Rows whose ``field`` falls in each local-date period, in one scan of the periods' union."""
+    ranges = [_period(date_from, date_to) for date_from, date_to in periods]
+    lo, hi = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    agg = qs.filter(**{f"{field}__gte": lo, f"{field}__lt": hi}).aggregate(
+        **{
+            # count(field), not count(id): an index-only scan of (category, received_at) suffices
+            f"n{i}": Count(field, filter=Q(**{f"{field}__gte": start, f"{field}__lt": end}))
+            for i, (start, end) in enumerate(ranges)
+        }
+    )
+    return [agg[f"n{i}"] for i in range(len(ranges))]
 
 
 def yoy(*, user, date_from: date, date_to: date, station=None, source: str = "incidents") -> dict:
@@ -266,7 +280,7 @@ def yoy(*, user, date_from: date, date_to: date, station=None, source: str = "in
         qs, field = _scoped_disputes(user, station), "occurred_at"
     else:
         qs, field = _scoped_dispute_incidents(user, station), "received_at"
-    counts = [_count(qs, field, _shift_year(date_from, -k), _shift_year(date_to, -k)) for k in range(3)]
+    counts = _counts(qs, field, [(_shift_year(date_from, -k), _shift_year(date_to, -k)) for k in range(3)])
     n0, n1, n2 = counts
     change = count_change(n0, n1)
     growth = {"now": None, "before": None, "points": None, "relative": None, "z": None, "significant": None}

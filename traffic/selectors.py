@@ -220,12 +220,15 @@ def patrol_counts(*, start: datetime, end: datetime, station=None, campaign=None
         officers_sum=Sum("officers"),
         **{f"kind_{k}": Count("id", filter=Q(kind=k)) for k in PatrolKind.values},
     )
-    violations = dict(
-        PatrolViolation.objects.filter(patrol__in=qs.values("pk"))
-        .values_list("type")
-        .annotate(total=Sum("count"))
-        .values_list("type", "total")
+    # from the violations' side (few rows, each joined to its patrol) rather than hashing every patrol
+    in_period = PatrolViolation.objects.filter(
+        _station_q(station, f"patrol__{ZONE_SCOPE}"),
+        patrol__started_at__gte=start,
+        patrol__started_at__lt=end,
     )
+    if campaign is not None:
+        in_period = in_period.filter(patrol__campaign=campaign)
+    violations = dict(in_period.values_list("type").annotate(total=Sum("count")).values_list("type", "total"))
     by_kind = {k: agg[f"kind_{k}"] for k in PatrolKind.values}
     return {
         "patrols": agg["patrols"],
@@ -256,15 +259,24 @@ def _year_before(d: date) -> date:
         return d.replace(year=d.year - 1, day=28)
 
 
-def accidents_yoy(*, date_from: date, date_to: date, station=None) -> dict:
-    """Accidents and deaths in the period vs the same dates a year earlier, with the Poisson flag."""
-    now = accident_counts(
-        start=local_day_range(date_from, date_to)[0],
-        end=local_day_range(date_from, date_to)[1],
-        station=station,
-    )
+def _accident_totals(*, start: datetime, end: datetime, station=None) -> dict:
+    """Accidents, deaths and injured in [start, end) (the three figures the YoY compares)."""
+    qs = Accident.objects.filter(_station_q(station, "station"), occurred_at__gte=start, occurred_at__lt=end)
+    agg = qs.aggregate(accidents=Count("id"), deaths=Sum("deaths"), injured=Sum("injured"))
+    return {"accidents": agg["accidents"], "deaths": agg["deaths"] or 0, "injured": agg["injured"] or 0}
+
+
+def accidents_yoy(*, date_from: date, date_to: date, station=None, now: dict | None = None) -> dict:
+    """Accidents and deaths in the period vs the same dates a year earlier, with the Poisson flag.
+    ``now``: the period's :func:`accident_counts` when the caller has them already."""
+    if now is None:
+        now = _accident_totals(
+            start=local_day_range(date_from, date_to)[0],
+            end=local_day_range(date_from, date_to)[1],
+            station=station,
+        )
     b_from, b_to = _year_before(date_from), _year_before(date_to)
-    before = accident_counts(
+    before = _accident_totals(
         start=local_day_range(b_from, b_to)[0], end=local_day_range(b_from, b_to)[1], station=station
     )
     return {
@@ -290,7 +302,7 @@ def traffic_kpis(*, date_from: date, date_to: date, station=None) -> dict:
         "zero_major_goal_met": accidents["major_accidents"] == 0,
         "patrols": patrol_counts(start=start, end=end, station=station),
         "joint_patrols": joint_patrol_counts(date_from=date_from, date_to=date_to, station=station),
-        "yoy": accidents_yoy(date_from=date_from, date_to=date_to, station=station),
+        "yoy": accidents_yoy(date_from=date_from, date_to=date_to, station=station, now=accidents),
         "assets": asset_counts(station=station),
     }
 

@@ -71,6 +71,22 @@ def test_yoy_of_dispute_incidents_is_scoped(officer, station, other_station):
     assert result["counts"]["this_year"] == 6 and result["change"]["change"] == 0.0
 
 
+def test_yoy_windows_that_overlap_count_each_row_in_every_window_it_falls_in(officer, station):
+    """A period longer than a year: its three windows overlap, and each is counted on its own."""
+    raw_dispute(station, local(2024, 3, 1, 10, 0))  # windows 1 and 2 (two years ago)
+    raw_dispute(station, local(2025, 3, 1, 10, 0))  # windows 0 and 1
+    raw_dispute(station, local(2026, 3, 1, 10, 0))  # window 0 only
+    raw_dispute(station, local(2022, 12, 31, 23, 59))  # before every window (local date)
+    raw_dispute(station, local(2026, 7, 1, 0, 0))  # after every window
+    span = {"date_from": date(2025, 1, 1), "date_to": date(2026, 6, 30)}
+    for source, make in (("disputes", None), ("incidents", make_incident)):
+        if make is not None:
+            for when in ((2024, 3, 1), (2025, 3, 1), (2026, 3, 1), (2026, 7, 1)):
+                make(station, received_at=local(*when, 10, 0))
+        counts = selectors.yoy(user=officer, **span, source=source)["counts"]
+        assert counts == {"this_year": 2, "last_year": 2, "two_years_ago": 1}, source
+
+
 def test_shift_year_handles_29_february():
     assert _shift_year(date(2028, 2, 29), -1) == date(2027, 2, 28)
 

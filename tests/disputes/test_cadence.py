@@ -144,6 +144,26 @@ def test_followups_on_time_selector(officer):
     assert selectors.followups_on_time(user=officer, year=2026, month=5)["n"] == 0
 
 
+def test_month_count_only_counts_the_month(officer):
+    """The due list's and the on-time rate's per-dispute count: the month's follow-ups only, zero
+    when there are none (not NULL), and the met/n split at the required number."""
+    with time_machine.travel(local(2026, 6, 5, 10, 0), tick=False):
+        a = handled_dispute(officer.station, officer)
+        b = handled_dispute(officer.station, officer)
+        c = handled_dispute(officer.station, officer)
+    followup(a, officer, 2026, 6, 6, 10, 0)
+    followup(a, officer, 2026, 6, 30, 23, 0)  # local 30 June: still June
+    followup(a, officer, 2026, 7, 1, 0, 30)  # local 1 July: not June
+    followup(b, officer, 2026, 6, 10, 10, 0)
+    for _ in range(3):
+        followup(c, officer, 2026, 6, 12, 10, 0)
+    result = selectors.followups_on_time(user=officer, year=2026, month=6)
+    assert (result["successes"], result["n"]) == (2, 3)
+    with time_machine.travel(local(2026, 6, 29, 10, 0), tick=False):
+        due = list(selectors.followups_due(user=officer))
+    assert [(d.pk, d.month_followups) for d in due] == [(b.pk, 1)]
+
+
 def test_casefile_review_reminder_once_per_date(leader, officer):
     with time_machine.travel(local(2026, 6, 1, 10, 0), tick=False):
         case_file = services.casefile_save(
