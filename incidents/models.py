@@ -259,8 +259,9 @@ class IncidentStat(models.Model):
     read hundreds of rows instead of a million. Counts only add; fractiles stay exact because the
     arrival times are kept as a histogram at one-second resolution (never an average of percentiles):
 
-    - ``counts``: the same keys as the raw aggregate (``incidents``, ``diverted``, ``out_of_order``,
-      ``with_arrival``, ``<stage>__within|late|missing|unsettled``);
+    - ``counts``: little-endian int32 in ``incidents.rollup.COUNT_KEYS`` order (``incidents``,
+      ``diverted``, ``out_of_order``, ``with_arrival``, then per stage ``within``, ``late``,
+      ``missing``, ``pending``);
     - ``arrival_hist``: sparse (seconds, count) pairs, little-endian int32, seconds ascending;
     - ``stage_buckets``: per stage (in ``STAGES`` order) the count per 10-second bucket, 0…1200 s
       (the last bucket holds everything from 1200 s on), little-endian int32.
@@ -270,7 +271,7 @@ class IncidentStat(models.Model):
     start = models.DateField()
     station = models.ForeignKey("org.Station", on_delete=models.CASCADE, related_name="+")
     category = models.CharField(max_length=20, choices=Category.choices)
-    counts = models.JSONField(default=dict)
+    counts = models.BinaryField(default=b"")
     arrival_hist = models.BinaryField(default=b"")
     stage_buckets = models.BinaryField(default=b"")
 

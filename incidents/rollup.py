@@ -40,9 +40,11 @@ TOUCH_AFTER = timedelta(hours=1)
 BUCKET_SECONDS = 10
 LAST_BUCKET = 120  # 10-second buckets 0…1200 s; the last one holds everything from 1200 s on
 PERCENTILES = {"p50": 0.5, "p90": 0.9, "p95": 0.95}
+# The order of IncidentStat.counts: changing it needs a migration that empties the stats and seals.
 COUNT_KEYS = ["incidents", "diverted", "out_of_order", "with_arrival"] + [
     f"{stage}__{kind}" for stage in STAGES for kind in ("within", "late", "missing", "pending")
 ]
+KEY = {key: i for i, key in enumerate(COUNT_KEYS)}
 _I32 = np.dtype("<i4")
 
 
@@ -53,7 +55,7 @@ class Part:
     month: tuple[int, int] | None
     station_id: int
     category: str
-    counts: dict
+    counts: np.ndarray  # int64, in COUNT_KEYS order
     arrivals: np.ndarray  # shape (k, 2): seconds ascending, count
     buckets: np.ndarray | None  # shape (len(STAGES), LAST_BUCKET + 1)
 
@@ -129,7 +131,9 @@ def raw_parts(
     aggregates = {"incidents": Count("id")} if only_incidents else _aggregates()
     for row in qs.values(*keys).annotate(**aggregates).order_by():
         key = key_of(row)
-        counts = {k: row[k] for k in aggregates}
+        counts = np.zeros(len(COUNT_KEYS), np.int64)
+        for name in aggregates:
+            counts[KEY[name]] = row[name]
         parts[key] = Part(*key, counts=counts, arrivals=np.zeros((0, 2), _I32), buckets=None)
     if not parts or only_incidents:
         return list(parts.values())
@@ -146,8 +150,8 @@ def raw_parts(
             row["incident__category"],
         )
         counts = parts[key].counts
-        counts[f"{row['stage']}__missing"] += row["n"]
-        counts[f"{row['stage']}__pending"] -= row["n"]
+        counts[KEY[f"{row['stage']}__missing"]] += row["n"]
+        counts[KEY[f"{row['stage']}__pending"]] -= row["n"]
     if arrivals:
         hist = defaultdict(list)
         rows = (
@@ -245,7 +249,7 @@ def parts_for(
         if station is not None:
             qs = qs.filter(station=station)
         fields = ["start", "station_id", "category", "counts"]
-        fields += ["arrival_hist"] if arrivals else []
+        fields += ["arrival_hist"] if arrivals and not only_incidents else []
         fields += ["stage_buckets"] if buckets else []
         for row in qs.values_list(*fields):
             row = dict(zip(fields, row, strict=True))
@@ -254,7 +258,7 @@ def parts_for(
                     month=(row["start"].year, row["start"].month) if by_month else None,
                     station_id=row["station_id"],
                     category=row["category"],
-                    counts=row["counts"],
+                    counts=_decode(row["counts"], len(COUNT_KEYS))[0].astype(np.int64),
                     arrivals=_decode(row.get("arrival_hist"), 2),
                     buckets=_decode(row["stage_buckets"], LAST_BUCKET + 1) if buckets else None,
                 )
@@ -277,43 +281,64 @@ def parts_for(
 
 
 class Combined:
-    """Parts merged once, then summed for any group of them: counts add; arrival fractiles are the
-    nearest rank over the merged one-second histogram — the value at position ⌈p·n⌉ of all the
-    durations in order, the same rank PostgreSQL's ``percentile_disc`` takes."""
+    """Parts merged once, then summed per group: counts add; arrival fractiles are the nearest rank
+    over the merged one-second histogram — the value at position ⌈p·n⌉ of all the durations in
+    order, the same rank PostgreSQL's ``percentile_disc`` takes."""
+
+    DENSE_CELLS = 4_000_000  # above this many histogram cells, index only the seconds that occur
 
     def __init__(self, parts: list[Part]):
         self.parts = parts
-        self.matrix = np.array(
-            [[part.counts.get(key, 0) for key in COUNT_KEYS] for part in parts], dtype=np.int64
-        ).reshape(len(parts), len(COUNT_KEYS))
+        self.matrix = (
+            np.stack([part.counts for part in parts]) if parts else np.zeros((0, len(COUNT_KEYS)), np.int64)
+        )
         lengths = [len(part.arrivals) for part in parts]
         pairs = (
             np.concatenate([part.arrivals for part in parts]).astype(np.int64)
             if sum(lengths)
             else np.zeros((0, 2), np.int64)
         )
-        order = np.argsort(pairs[:, 0], kind="stable")
-        self.seconds = pairs[order, 0]
-        self.n = pairs[order, 1]
-        self.owner = np.repeat(np.arange(len(parts)), lengths)[order]
+        self.seconds, self.n = pairs[:, 0], pairs[:, 1]
+        self.owner = np.repeat(np.arange(len(parts)), lengths)
 
-    def counts(self, selected: np.ndarray | None = None) -> dict:
-        rows = self.matrix if selected is None else self.matrix[selected]
-        return dict(zip(COUNT_KEYS, rows.sum(axis=0).tolist(), strict=True))
+    def figures(self, labels: np.ndarray | None = None, groups: int = 1) -> list[tuple[dict, dict]]:
+        """(counts, fractiles) for each group; ``labels`` gives each part's group 0…groups-1
+        (None: one group of everything)."""
+        if labels is None:
+            labels = np.zeros(len(self.parts), np.int64)
+        counts = np.zeros((groups, len(COUNT_KEYS)), np.int64)
+        np.add.at(counts, labels, self.matrix)
+        fractiles = self._fractiles(labels, groups)
+        return [(dict(zip(COUNT_KEYS, counts[g].tolist(), strict=True)), fractiles[g]) for g in range(groups)]
 
-    def fractiles(self, selected: np.ndarray | None = None, fractions: dict = PERCENTILES) -> dict:
-        seconds, n = self.seconds, self.n
-        if selected is not None:
-            keep = selected[self.owner]
-            seconds, n = seconds[keep], n[keep]
-        if not len(n):
-            return dict.fromkeys(fractions)
-        cumulative = np.cumsum(n)
-        total = int(cumulative[-1])
-        return {
-            name: int(seconds[int(np.searchsorted(cumulative, max(1, math.ceil(p * total)), side="left"))])
-            for name, p in fractions.items()
-        }
+    def _fractiles(self, labels: np.ndarray, groups: int) -> list[dict]:
+        empty = dict.fromkeys(PERCENTILES)
+        if not len(self.n):
+            return [empty] * groups
+        low, high = int(self.seconds.min()), int(self.seconds.max())
+        if (high - low + 1) * groups <= self.DENSE_CELLS:
+            values, index = np.arange(low, high + 1), self.seconds - low
+        else:
+            values, index = np.unique(self.seconds, return_inverse=True)
+            index = index.ravel()
+        width = len(values)
+        cells = labels[self.owner] * width + index
+        # exact: float64 holds whole counts far beyond any number of incidents
+        hist = np.bincount(cells, weights=self.n, minlength=groups * width).reshape(groups, width)
+        cumulative = np.cumsum(hist, axis=1)
+        out = []
+        for g in range(groups):
+            total = int(cumulative[g, -1])
+            if not total:
+                out.append(empty)
+                continue
+            out.append(
+                {
+                    name: int(values[int(np.searchsorted(cumulative[g], max(1, math.ceil(p * total))))])
+                    for name, p in PERCENTILES.items()
+                }
+            )
+        return out
 
 
 def sum_buckets(parts: list[Part]) -> np.ndarray:
@@ -382,7 +407,9 @@ def _month_from_days(start: date) -> list[Part] | None:
         "station_id", "category", "counts", "arrival_hist", "stage_buckets"
     )
     for station_id, category, counts, hist, buckets in rows:
-        groups[(station_id, category)].append((counts, _decode(hist, 2), _decode(buckets, LAST_BUCKET + 1)))
+        groups[(station_id, category)].append(
+            (_decode(counts, len(COUNT_KEYS))[0], _decode(hist, 2), _decode(buckets, LAST_BUCKET + 1))
+        )
     parts = []
     for (station_id, category), members in groups.items():
         pairs = np.concatenate([hist for _c, hist, _b in members]).astype(np.int64)
@@ -393,7 +420,7 @@ def _month_from_days(start: date) -> list[Part] | None:
                 month=None,
                 station_id=station_id,
                 category=category,
-                counts={key: sum(c.get(key, 0) for c, _h, _b in members) for key in COUNT_KEYS},
+                counts=sum(c.astype(np.int64) for c, _h, _b in members),
                 arrivals=np.stack([seconds, n], axis=1),
                 buckets=sum(b.astype(np.int64) for _c, _h, b in members),
             )
@@ -413,7 +440,7 @@ def seal(unit: str, start: date, now: datetime | None = None) -> bool:
     parts = _month_from_days(start) if unit == StatUnit.MONTH else None
     if parts is None:
         parts = raw_parts([_unit_range(unit, start)], now=now, buckets=True)
-    if any(part.counts[f"{stage}__pending"] for part in parts for stage in STAGES):
+    if any(part.counts[KEY[f"{stage}__pending"]] for part in parts for stage in STAGES):
         return False  # a stage still before its deadline: not settled yet
     with transaction.atomic():
         sealed = IncidentStatSeal.objects.filter(pk=record.pk, version=version, sealed_at__isnull=True)
@@ -427,7 +454,7 @@ def seal(unit: str, start: date, now: datetime | None = None) -> bool:
                     start=start,
                     station_id=part.station_id,
                     category=part.category,
-                    counts=part.counts,
+                    counts=part.counts.astype(_I32).tobytes(),
                     arrival_hist=part.arrivals.astype(_I32).tobytes(),
                     stage_buckets=part.buckets.astype(_I32).tobytes(),
                 )

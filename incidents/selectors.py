@@ -237,31 +237,32 @@ def dispatch_kpis(
     both are the same computation, and the percentiles come from the merged second-level histogram."""
     now = now or timezone.now()
     merged = rollup.Combined(rollup.parts_for(date_from, date_to, station=station, now=now))
-
-    def figures(selected=None) -> dict:
-        return _figures(merged.counts(selected), merged.fractiles(selected))
-
+    ((total, pct),) = merged.figures()
     result = {
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),
         "station": station.code if station is not None else None,
-        **figures(),
+        **_figures(total, pct),
     }
     if breakdowns:
-        station_ids = np.array([part.station_id for part in merged.parts], dtype=np.int64)
-        categories = np.array([part.category for part in merged.parts], dtype=object)
-        stations = Station.objects.in_bulk(sorted(set(station_ids.tolist())))
+        station_ids = sorted({part.station_id for part in merged.parts})
+        stations = Station.objects.in_bulk(station_ids)
+        index = {pk: i for i, pk in enumerate(station_ids)}
+        labels = np.array([index[part.station_id] for part in merged.parts], dtype=np.int64)
         result["by_station"] = sorted(
             (
-                {"station": st.code, "station_name": st.name, **figures(station_ids == pk)}
-                for pk, st in stations.items()
+                {"station": stations[pk].code, "station_name": stations[pk].name, **_figures(*figures)}
+                for pk, figures in zip(station_ids, merged.figures(labels, len(station_ids)), strict=True)
             ),
             key=lambda row: (row["station"], row["station_name"]),
         )
-        labels = dict(Category.choices)
+        categories = sorted({part.category for part in merged.parts})
+        index = {key: i for i, key in enumerate(categories)}
+        labels = np.array([index[part.category] for part in merged.parts], dtype=np.int64)
+        names = dict(Category.choices)
         result["by_category"] = [
-            {"category": key, "category_label": str(labels.get(key, key)), **figures(categories == key)}
-            for key in sorted(set(categories.tolist()))
+            {"category": key, "category_label": str(names.get(key, key)), **_figures(*figures)}
+            for key, figures in zip(categories, merged.figures(labels, len(categories)), strict=True)
         ]
     return result
 
@@ -278,7 +279,7 @@ def monthly_counts(
     )
     counts = defaultdict(int)
     for part in parts:
-        counts[part.month] += part.counts["incidents"]
+        counts[part.month] += int(part.counts[rollup.KEY["incidents"]])
     return {month: n for month, n in counts.items() if n}
 
 

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('unit', models.CharField(choices=[('day', '日'), ('month', '月')], max_length=8)),
                 ('start', models.DateField()),
                 ('category', models.CharField(choices=[('criminal', '刑事'), ('public_order', '治安'), ('traffic', '交通'), ('dispute', '纠纷'), ('fraud', '诈骗'), ('help', '求助'), ('non_police', '非警务'), ('other', '其他')], max_length=20)),
-                ('counts', models.JSONField(default=dict)),
+                ('counts', models.BinaryField(default=b"")),
                 ('arrival_hist', models.BinaryField(default=b'')),
                 ('stage_buckets', models.BinaryField(default=b'')),
                 ('station', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='org.station')),

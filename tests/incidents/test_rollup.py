@@ -164,7 +164,7 @@ def test_fractiles_of_merged_histograms_are_the_nearest_rank_of_all_values(histo
                 month=None,
                 station_id=i % 3,
                 category="dispute",
-                counts={},
+                counts=rollup.np.zeros(len(rollup.COUNT_KEYS), rollup.np.int64),
                 arrivals=rollup.np.array(pairs, dtype=rollup.np.int64).reshape(-1, 2),
                 buckets=None,
             )
@@ -180,12 +180,21 @@ def test_fractiles_of_merged_histograms_are_the_nearest_rank_of_all_values(histo
     }
 
 
+def test_count_order_is_the_stored_format():
+    """IncidentStat.counts is a vector in this order; changing it needs a migration that empties the
+    stats and seals (they are rebuilt by the next refresh)."""
+    assert rollup.COUNT_KEYS[:4] == ["incidents", "diverted", "out_of_order", "with_arrival"]
+    assert rollup.COUNT_KEYS[4:8] == [f"dispatch__{k}" for k in ("within", "late", "missing", "pending")]
+    assert len(rollup.COUNT_KEYS) == 20
+
+
 def test_histogram_blobs_round_trip(history):
     rollup.refresh(history)
     row = IncidentStat.objects.filter(unit=StatUnit.MONTH).first()
     pairs = rollup._decode(row.arrival_hist, 2)
-    assert pairs[:, 1].sum() == row.counts["with_arrival"]
+    counts = dict(zip(rollup.COUNT_KEYS, rollup._decode(row.counts, len(rollup.COUNT_KEYS))[0], strict=True))
+    assert counts["incidents"] > 0 and pairs[:, 1].sum() == counts["with_arrival"]
     assert list(pairs[:, 0]) == sorted(pairs[:, 0])
     buckets = rollup._decode(row.stage_buckets, rollup.LAST_BUCKET + 1)
     assert buckets.shape == (4, rollup.LAST_BUCKET + 1)
-    assert int(buckets[3].sum()) == row.counts["with_arrival"]
+    assert int(buckets[3].sum()) == counts["with_arrival"]
