@@ -13,7 +13,7 @@ class Command(BaseCommand):
     help = (
         "District-scale benchmark data: N incidents (incidents.generate, COPY on PostgreSQL) over --years "
         "years, then disputes, follow-ups, hazards, accidents, patrols, enterprise services and fraud "
-        "victims in proportion (bulk_create). Load the organisation first (manage.py loaddemo)."
+        "victims in proportion (vectorised; COPY on PostgreSQL). Load the organisation first (manage.py loaddemo)."
     )
 
     def add_arguments(self, parser):
