@@ -169,15 +169,19 @@ def test_fractiles_of_merged_histograms_are_the_nearest_rank_of_all_values(histo
                 buckets=None,
             )
         )
-    combined = rollup.Combined(parts)
     values.sort()
     expected = {name: nearest_rank(values, p) for name, p in rollup.PERCENTILES.items()}
-    assert combined.fractiles() == expected
-    station0 = rollup.np.array([p.station_id == 0 for p in parts])
-    values0 = sorted(s for p in parts if p.station_id == 0 for s, n in p.arrivals.tolist() for _ in range(n))
-    assert combined.fractiles(station0) == {
-        n: nearest_rank(values0, p) for n, p in rollup.PERCENTILES.items()
-    }
+    labels = rollup.np.array([p.station_id for p in parts])
+    for dense_cells in (rollup.Combined.DENSE_CELLS, 0):  # a dense histogram, or only the seconds seen
+        combined = rollup.Combined(parts)
+        combined.DENSE_CELLS = dense_cells
+        assert combined.figures()[0][1] == expected
+        by_station = combined.figures(labels, 3)
+        for g in range(3):
+            mine = sorted(
+                s for p in parts if p.station_id == g for s, n in p.arrivals.tolist() for _ in range(n)
+            )
+            assert by_station[g][1] == {name: nearest_rank(mine, p) for name, p in rollup.PERCENTILES.items()}
 
 
 def test_count_order_is_the_stored_format():
