@@ -372,14 +372,17 @@ def letters_summary(*, user, day: date | None = None, station=None) -> dict:
     enterprises = enterprise_list(user=user)
     if station is not None:
         enterprises = enterprises.filter(station=station)
-    valid = valid_letter_enterprise_ids(day)
-    above = enterprises.filter(is_above_size=True)
-    signed = enterprises.filter(pk__in=valid).count()
-    above_total = above.count()
-    above_signed = above.filter(pk__in=valid).count()
+    valid = Q(pk__in=valid_letter_enterprise_ids(day))
+    agg = enterprises.aggregate(
+        n=Count("pk"),
+        signed=Count("pk", filter=valid),
+        above=Count("pk", filter=Q(is_above_size=True)),
+        above_signed=Count("pk", filter=Q(is_above_size=True) & valid),
+    )
+    above_total, above_signed = agg["above"], agg["above_signed"]
     return {
-        "enterprises": enterprises.count(),
-        "signed": signed,
+        "enterprises": agg["n"],
+        "signed": agg["signed"],
         "above_size": above_total,
         "above_size_signed": above_signed,
         "above_size_missing": above_total - above_signed,
@@ -392,10 +395,11 @@ def letters_summary(*, user, day: date | None = None, station=None) -> dict:
 
 def sessions_summary(*, user, date_from: date, date_to: date, station=None) -> dict:
     """Dashboard: study sessions in a period by kind, and distinct employees reached."""
-    qs = session_list(user=user).filter(held_on__gte=date_from, held_on__lte=date_to)
+    # session_list's scope without its list annotations (an attendee join per row)
+    qs = _by_enterprise(StudySession.objects.all(), user).filter(held_on__gte=date_from, held_on__lte=date_to)
     if station is not None:
         qs = qs.filter(enterprise__station=station)
-    by_kind = dict(qs.order_by().values_list("kind").annotate(n=Count("pk", distinct=True)))
+    by_kind = dict(qs.order_by().values_list("kind").annotate(n=Count("pk")))
     reached = (
         StudySession.attendees.through.objects.filter(studysession__in=qs.values("pk"))
         .values("employee_id")
@@ -426,20 +430,27 @@ def victims_yoy(*, user, date_from: date, date_to: date, station=None) -> dict:
     if station is not None:
         qs = qs.filter(enterprise__station=station)
     last_from, last_to = _shift_year(date_from, -1), _shift_year(date_to, -1)
-    now_qs = qs.filter(occurred_on__gte=date_from, occurred_on__lte=date_to)
-    before_qs = qs.filter(occurred_on__gte=last_from, occurred_on__lte=last_to)
-
-    def split(q):
-        rows = dict(q.order_by().values_list("enterprise__is_above_size").annotate(n=Count("pk")))
-        return rows.get(True, 0), rows.get(False, 0)
-
-    now_above, now_rest = split(now_qs)
-    before_above, before_rest = split(before_qs)
+    now_q = Q(occurred_on__gte=date_from, occurred_on__lte=date_to)
+    before_q = Q(occurred_on__gte=last_from, occurred_on__lte=last_to)
+    # both periods and the amount in one grouped pass (above-size or not)
+    rows = {
+        above: (now, before, amount)
+        for above, now, before, amount in qs.filter(now_q | before_q)
+        .order_by()
+        .values_list("enterprise__is_above_size")
+        .annotate(
+            now=Count("pk", filter=now_q),
+            before=Count("pk", filter=before_q),
+            amount=Sum("amount_lost", filter=now_q),
+        )
+    }
+    now_above, before_above, amount_above = rows.get(True, (0, 0, None))
+    now_rest, before_rest, amount_rest = rows.get(False, (0, 0, None))
     enterprises = enterprise_list(user=user)
     if station is not None:
         enterprises = enterprises.filter(station=station)
     employees = dict(enterprises.order_by().values_list("is_above_size").annotate(n=Sum("employee_count")))
-    amount = now_qs.aggregate(s=Sum("amount_lost"))["s"] or Decimal(0)
+    amount = (amount_above or Decimal(0)) + (amount_rest or Decimal(0))
     return {
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),

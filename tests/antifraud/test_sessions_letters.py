@@ -122,6 +122,7 @@ def test_missing_letters_list_and_monthly_reminder(api_as, officer, station, oth
         assert services.letters_missing_remind() == 0  # once a month
         summary = selectors.letters_summary(user=officer)
     assert summary["above_size"] == 3 and summary["above_size_signed"] == 1
+    assert summary["enterprises"] == 4 and summary["signed"] == 1 and summary["above_size_missing"] == 2
     note = Notification.objects.get(key__startswith=f"antifraud:letters-missing:{station.pk}:")
     assert "未签企业" in note.body and "已签企业" not in note.body
     assert set(InboxItem.objects.filter(notification=note).values_list("recipient", flat=True)) == {

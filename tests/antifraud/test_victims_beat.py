@@ -123,3 +123,26 @@ def test_remind_day_is_configurable(settings, station):
     StandardFactory()
     evaluation_round, _ = services.round_open(month=date(2026, 7, 1))
     assert evaluation_round.remind_on == date(2026, 7, 10)
+
+
+def test_victims_yoy_overlapping_periods_and_amount(officer, station):
+    """A period longer than a year overlaps the year before it: a victim in both windows counts in
+    both; the amount is the current period's only."""
+    from decimal import Decimal
+
+    from antifraud import selectors
+
+    big = EnterpriseFactory(station=station, name="大厂", is_above_size=True, employee_count=1000)
+    small = EnterpriseFactory(station=station, name="小厂", is_above_size=False, employee_count=100)
+    VictimFactory(enterprise=big, occurred_on=date(2024, 6, 1), amount_lost=Decimal(100))  # before only
+    VictimFactory(enterprise=big, occurred_on=date(2025, 6, 1), amount_lost=Decimal(200))  # both
+    VictimFactory(enterprise=small, occurred_on=date(2026, 6, 1), amount_lost=Decimal(400))  # now only
+    VictimFactory(enterprise=small, occurred_on=date(2023, 12, 31), amount_lost=Decimal(800))  # neither
+    result = selectors.victims_yoy(user=officer, date_from=date(2025, 1, 1), date_to=date(2026, 12, 31))
+    assert (result["victims"]["now"], result["victims"]["before"]) == (2, 2)
+    assert (result["above_size"]["now"], result["above_size"]["before"]) == (1, 2)
+    assert (result["rest"]["now"], result["rest"]["before"]) == (1, 0)
+    assert result["amount_lost"] == 600.0
+    assert result["above_size"]["per_1000"] == 1.0 and result["rest"]["per_1000"] == 10.0
+    empty = selectors.victims_yoy(user=officer, date_from=date(2030, 1, 1), date_to=date(2030, 1, 31))
+    assert empty["amount_lost"] == 0.0 and empty["victims"]["now"] == 0
