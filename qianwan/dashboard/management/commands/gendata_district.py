@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from incidents.generate import ProgressBar, generate
+from incidents.services import stats_refresh
 from qianwan.dashboard.gendata import generate_district
 
 
@@ -52,3 +53,9 @@ class Command(BaseCommand):
         except RuntimeError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(f"done in {time.monotonic() - started:.1f}s: {counts}")
+        sealing = time.monotonic()
+        sealed = stats_refresh(limit=None)
+        self.stdout.write(
+            f"incident rollup: sealed {sealed['day']:,} days and {sealed['month']:,} months "
+            f"in {time.monotonic() - sealing:.1f}s"
+        )
