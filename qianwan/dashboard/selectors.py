@@ -327,8 +327,11 @@ def _campaign_url(pk: int) -> str | None:
 
 
 def _enterprise_section(*, user, period: Period, station, now: datetime) -> dict:
-    service_kpis = _selector("enterprises", "service_kpis")
-    watch_kpis = _selector("enterprises", "watch_kpis")
+    # the figures the cards show, not the whole service_kpis/watch_kpis (types, response times…)
+    visits_count = _selector("enterprises", "visits_count")
+    lecture_totals = _selector("enterprises", "lecture_totals")
+    satisfaction = _selector("enterprises", "satisfaction")
+    alliance_response_counts = _selector("enterprises", "alliance_response_counts")
     defs = {
         "visits": _("期间民警走访企业、提供服务的记录数。"),
         "lectures": _("期间举办的讲师团宣讲场次。"),
@@ -338,12 +341,19 @@ def _enterprise_section(*, user, period: Period, station, now: datetime) -> dict
     }
     title = _("警企社服务与邻里守望")
     span = {"station": _code(station), "from": period.date_from.isoformat(), "to": period.date_to.isoformat()}
-    if service_kpis is None:
+    kwargs = {"user": user, "date_from": period.date_from, "date_to": period.date_to, "station": station}
+    if visits_count is None or lecture_totals is None or satisfaction is None:
         items = [
             unavailable(k, v, defs[k]) for k, v in [("visits", _("走访服务")), ("satisfaction", _("满意率"))]
         ]
     else:
-        k = service_kpis(user=user, date_from=period.date_from, date_to=period.date_to, station=station)
+        lectures = lecture_totals(**kwargs)
+        k = {
+            "visits": visits_count(**kwargs),
+            "lectures": lectures["lectures"],
+            "audience": lectures["audience"],
+            "satisfaction": satisfaction(**kwargs),
+        }
         items = [
             count_card(
                 "visits", _("走访服务"), defs["visits"], k["visits"], link("enterprises:visit_list", **span)
@@ -370,18 +380,18 @@ def _enterprise_section(*, user, period: Period, station, now: datetime) -> dict
                 link("enterprises:request_list", **span),
             ),
         ]
-    if watch_kpis is None:
+    if alliance_response_counts is None:
         items.append(unavailable("responses", _("联盟先期处置"), defs["responses"]))
     else:
-        w = watch_kpis(user=user, date_from=period.date_from, date_to=period.date_to, station=station)
+        per_alliance = alliance_response_counts(**kwargs)
         items.append(
             count_card(
                 "responses",
                 _("联盟先期处置"),
                 defs["responses"],
-                w["confirmed_responses"],
+                sum(a["confirmed"] for a in per_alliance),
                 link("enterprises:response_list", **span),
-                note=_("待确认 %(n)d") % {"n": w["awaiting_confirmation"]},
+                note=_("待确认 %(n)d") % {"n": sum(a["awaiting_confirmation"] for a in per_alliance)},
             )
         )
     return _section("enterprises", title, items)
