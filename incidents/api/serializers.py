@@ -1,3 +1,5 @@
+import copy
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -6,6 +8,19 @@ from incidents import selectors
 from incidents.choices import Category, EventKind
 from incidents.models import Incident, IncidentEvent
 from qianwan.masking import mask_phone
+
+
+class ModelFieldsOnce:
+    """A ModelSerializer introspects its model to build its fields on every instantiation (most of
+    the time of serialising one incident): build them once per class and give each instance deep
+    copies, as DRF does with declared fields. Only for serializers whose fields do not depend on the
+    instance or the context."""
+
+    def get_fields(self):
+        cls = type(self)
+        if "_fields_once" not in cls.__dict__:
+            cls._fields_once = super().get_fields()
+        return copy.deepcopy(cls._fields_once)
 
 
 class SlaSerializer(serializers.Serializer):
@@ -22,7 +37,7 @@ class SlaSerializer(serializers.Serializer):
     escalated_at = serializers.DateTimeField(allow_null=True)
 
 
-class EventSerializer(serializers.ModelSerializer):
+class EventSerializer(ModelFieldsOnce, serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.display_name", default=None, read_only=True)
     superseded = serializers.SerializerMethodField()
 
@@ -35,7 +50,7 @@ class EventSerializer(serializers.ModelSerializer):
         return event.pk in self.context.get("superseded_ids", set())
 
 
-class IncidentSerializer(serializers.ModelSerializer):
+class IncidentSerializer(ModelFieldsOnce, serializers.ModelSerializer):
     """An incident as the contract shows it; ``caller_phone`` is masked for roles that do not call back."""
 
     station = serializers.SlugRelatedField(slug_field="code", read_only=True)
