@@ -8,4 +8,5 @@ RUN pip install --no-cache-dir -c constraints.txt -e . \
 RUN useradd --system --home /app qianwan && mkdir -p /app/var && chown -R qianwan /app/var
 USER qianwan
 EXPOSE 8000
-CMD ["gunicorn", "qianwan.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# workers, worker class, time-outs: qianwan/gunicorn_conf.py (WEB_CONCURRENCY workers, default 2)
+CMD ["gunicorn", "qianwan.wsgi:application", "-c", "qianwan/gunicorn_conf.py"]
