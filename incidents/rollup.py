@@ -20,7 +20,6 @@ Keeping the seals honest:
 """
 
 import math
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -49,15 +48,57 @@ _I32 = np.dtype("<i4")
 
 
 @dataclass
-class Part:
-    """The figures of one station × category (× local month, when asked) from one source."""
+class Parts:
+    """Figures of station × category groups (× local month, when asked), column by column: row ``i``
+    is one group from one source (a sealed day or month, or raw rows)."""
 
-    month: tuple[int, int] | None
-    station_id: int
-    category: str
-    counts: np.ndarray  # int64, in COUNT_KEYS order
-    arrivals: np.ndarray  # shape (k, 2): seconds ascending, count
-    buckets: np.ndarray | None  # shape (len(STAGES), LAST_BUCKET + 1)
+    month: np.ndarray  # int64 year * 12 + month - 1, or -1 when not split by month
+    station_id: np.ndarray  # int64
+    category: np.ndarray  # object (str)
+    counts: np.ndarray  # int64 (rows, len(COUNT_KEYS))
+    arrival_seconds: np.ndarray  # int64: the arrival histogram of all rows, one entry per (row, second)
+    arrival_n: np.ndarray  # int64
+    arrival_owner: np.ndarray  # int64: the row each entry belongs to
+    buckets: np.ndarray | None  # int64 (rows, len(STAGES), LAST_BUCKET + 1)
+
+    def __len__(self) -> int:
+        return len(self.station_id)
+
+    @classmethod
+    def empty(cls, buckets: bool = False) -> "Parts":
+        none = np.zeros(0, np.int64)
+        return cls(
+            month=none,
+            station_id=none,
+            category=np.zeros(0, object),
+            counts=np.zeros((0, len(COUNT_KEYS)), np.int64),
+            arrival_seconds=none,
+            arrival_n=none,
+            arrival_owner=none,
+            buckets=np.zeros((0, len(STAGES), LAST_BUCKET + 1), np.int64) if buckets else None,
+        )
+
+    @classmethod
+    def concat(cls, pieces: list["Parts"]) -> "Parts":
+        pieces = [p for p in pieces if len(p)] or pieces[:1]
+        offsets = np.cumsum([0] + [len(p) for p in pieces[:-1]])
+        with_buckets = all(p.buckets is not None for p in pieces)
+        return cls(
+            month=np.concatenate([p.month for p in pieces]),
+            station_id=np.concatenate([p.station_id for p in pieces]),
+            category=np.concatenate([p.category for p in pieces]),
+            counts=np.concatenate([p.counts for p in pieces]),
+            arrival_seconds=np.concatenate([p.arrival_seconds for p in pieces]),
+            arrival_n=np.concatenate([p.arrival_n for p in pieces]),
+            arrival_owner=np.concatenate([p.arrival_owner + o for p, o in zip(pieces, offsets, strict=True)]),
+            buckets=np.concatenate([p.buckets for p in pieces]) if with_buckets else None,
+        )
+
+    def arrivals_of(self, i: int) -> np.ndarray:
+        """Row ``i``'s (seconds, count) pairs, seconds ascending."""
+        mine = self.arrival_owner == i
+        pairs = np.stack([self.arrival_seconds[mine], self.arrival_n[mine]], axis=1)
+        return pairs[np.argsort(pairs[:, 0], kind="stable")]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -108,11 +149,11 @@ def raw_parts(
     arrivals: bool = True,
     buckets: bool = False,
     only_incidents: bool = False,
-) -> list[Part]:
+) -> Parts:
     """Parts computed from the incident rows received in ``ranges`` ([start, end) pairs);
     ``only_incidents`` counts the incidents and nothing else."""
     if not ranges:
-        return []
+        return Parts.empty(buckets)
     where = Q()
     for start, end in ranges:
         where |= Q(received_at__gte=start, received_at__lt=end)
@@ -127,16 +168,30 @@ def raw_parts(
     def key_of(row) -> tuple:
         return (_month_of(row["month"]) if by_month else None, row["station_id"], row["category"])
 
-    parts: dict[tuple, Part] = {}
+    index: dict[tuple, int] = {}
+    rows_counts = []
     aggregates = {"incidents": Count("id")} if only_incidents else _aggregates()
     for row in qs.values(*keys).annotate(**aggregates).order_by():
-        key = key_of(row)
+        index[key_of(row)] = len(rows_counts)
         counts = np.zeros(len(COUNT_KEYS), np.int64)
         for name in aggregates:
             counts[KEY[name]] = row[name]
-        parts[key] = Part(*key, counts=counts, arrivals=np.zeros((0, 2), _I32), buckets=None)
-    if not parts or only_incidents:
-        return list(parts.values())
+        rows_counts.append(counts)
+    if not index:
+        return Parts.empty(buckets)
+    keys_list = list(index)
+    parts = Parts(
+        month=np.array([(k[0][0] * 12 + k[0][1] - 1) if by_month else -1 for k in keys_list], np.int64),
+        station_id=np.array([k[1] for k in keys_list], np.int64),
+        category=np.array([k[2] for k in keys_list], object),
+        counts=np.stack(rows_counts),
+        arrival_seconds=np.zeros(0, np.int64),
+        arrival_n=np.zeros(0, np.int64),
+        arrival_owner=np.zeros(0, np.int64),
+        buckets=np.zeros((len(index), len(STAGES), LAST_BUCKET + 1), np.int64) if buckets else None,
+    )
+    if only_incidents:
+        return parts
     needed = qs.exclude(status=Status.DIVERTED)
     # a stage never done whose deadline has passed is a miss now, even before the timer records it
     clock_keys = [f"incident__{k}" if k != "month" else "month" for k in keys]
@@ -144,30 +199,26 @@ def raw_parts(
     if by_month:
         clocks = clocks.annotate(month=TruncMonth("incident__received_at", tzinfo=local_tz()))
     for row in clocks.values(*clock_keys, "stage").annotate(n=Count("id")).order_by():
-        key = (
-            _month_of(row["month"]) if by_month else None,
-            row["incident__station_id"],
-            row["incident__category"],
-        )
-        counts = parts[key].counts
-        counts[KEY[f"{row['stage']}__missing"]] += row["n"]
-        counts[KEY[f"{row['stage']}__pending"]] -= row["n"]
+        i = index[
+            (
+                _month_of(row["month"]) if by_month else None,
+                row["incident__station_id"],
+                row["incident__category"],
+            )
+        ]
+        parts.counts[i, KEY[f"{row['stage']}__missing"]] += row["n"]
+        parts.counts[i, KEY[f"{row['stage']}__pending"]] -= row["n"]
     if arrivals:
-        hist = defaultdict(list)
-        rows = (
+        rows = list(
             needed.filter(arrival_seconds__isnull=False)
             .values(*keys, "arrival_seconds")
             .annotate(n=Count("id"))
             .order_by()
         )
-        for row in rows:
-            hist[key_of(row)].append((row["arrival_seconds"], row["n"]))
-        for key, pairs in hist.items():
-            pairs.sort()
-            parts[key].arrivals = np.array(pairs, dtype=np.int64).astype(_I32).reshape(-1, 2)
+        parts.arrival_owner = np.array([index[key_of(r)] for r in rows], np.int64)
+        parts.arrival_seconds = np.array([r["arrival_seconds"] for r in rows], np.int64)
+        parts.arrival_n = np.array([r["n"] for r in rows], np.int64)
     if buckets:
-        for part in parts.values():
-            part.buckets = np.zeros((len(STAGES), LAST_BUCKET + 1), np.int64)
         for i, stage in enumerate(STAGES):
             field = f"{STAGE_FIELD[stage]}_seconds"
             rows = (
@@ -178,8 +229,8 @@ def raw_parts(
                 .order_by()
             )
             for row in rows:
-                parts[key_of(row)].buckets[i, max(0, int(row["bucket"]))] += row["n"]
-    return list(parts.values())
+                parts.buckets[index[key_of(row)], i, max(0, int(row["bucket"]))] += row["n"]
+    return parts
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -228,6 +279,43 @@ def _decode(blob, shape_cols: int) -> np.ndarray:
     return np.frombuffer(bytes(blob) if blob else b"", dtype=_I32).reshape(-1, shape_cols)
 
 
+def _sealed_parts(qs, *, by_month: bool, arrivals: bool, buckets: bool) -> Parts:
+    """Sealed ``IncidentStat`` rows as Parts: every blob column joined and decoded once."""
+    fields = ["start", "station_id", "category", "counts"]
+    fields += ["arrival_hist"] if arrivals else []
+    fields += ["stage_buckets"] if buckets else []
+    rows = list(qs.values_list(*fields))
+    if not rows:
+        return Parts.empty(buckets)
+    columns = dict(zip(fields, zip(*rows, strict=True), strict=True))
+    n = len(rows)
+    starts = columns["start"]
+    parts = Parts(
+        month=np.array([d.year * 12 + d.month - 1 for d in starts], np.int64)
+        if by_month
+        else np.full(n, -1, np.int64),
+        station_id=np.array(columns["station_id"], np.int64),
+        category=np.array(columns["category"], object),
+        counts=_decode(b"".join(map(bytes, columns["counts"])), len(COUNT_KEYS)).astype(np.int64),
+        arrival_seconds=np.zeros(0, np.int64),
+        arrival_n=np.zeros(0, np.int64),
+        arrival_owner=np.zeros(0, np.int64),
+        buckets=None,
+    )
+    if arrivals:
+        blobs = [bytes(b) for b in columns["arrival_hist"]]
+        pairs = _decode(b"".join(blobs), 2).astype(np.int64)
+        parts.arrival_seconds, parts.arrival_n = pairs[:, 0], pairs[:, 1]
+        parts.arrival_owner = np.repeat(np.arange(n), [len(b) // 8 for b in blobs])
+    if buckets:
+        parts.buckets = (
+            _decode(b"".join(map(bytes, columns["stage_buckets"])), LAST_BUCKET + 1)
+            .astype(np.int64)
+            .reshape(n, len(STAGES), LAST_BUCKET + 1)
+        )
+    return parts
+
+
 def parts_for(
     date_from: date,
     date_to: date,
@@ -238,42 +326,31 @@ def parts_for(
     arrivals: bool = True,
     buckets: bool = False,
     only_incidents: bool = False,
-) -> list[Part]:
+) -> Parts:
     """Every part of the local period: sealed rows where they exist, raw rows for the rest."""
     months, days, raw = plan(date_from, date_to)
-    parts = []
+    arrivals = arrivals and not only_incidents
+    pieces = []
     if months or days:
         qs = IncidentStat.objects.filter(
             Q(unit=StatUnit.MONTH, start__in=months) | Q(unit=StatUnit.DAY, start__in=days)
         )
         if station is not None:
             qs = qs.filter(station=station)
-        fields = ["start", "station_id", "category", "counts"]
-        fields += ["arrival_hist"] if arrivals and not only_incidents else []
-        fields += ["stage_buckets"] if buckets else []
-        for row in qs.values_list(*fields):
-            row = dict(zip(fields, row, strict=True))
-            parts.append(
-                Part(
-                    month=(row["start"].year, row["start"].month) if by_month else None,
-                    station_id=row["station_id"],
-                    category=row["category"],
-                    counts=_decode(row["counts"], len(COUNT_KEYS))[0].astype(np.int64),
-                    arrivals=_decode(row.get("arrival_hist"), 2),
-                    buckets=_decode(row["stage_buckets"], LAST_BUCKET + 1) if buckets else None,
-                )
-            )
+        pieces.append(_sealed_parts(qs, by_month=by_month, arrivals=arrivals, buckets=buckets))
     ranges = [local_day_range(a, b) for a, b in raw]
-    parts += raw_parts(
-        ranges,
-        station=station,
-        now=now,
-        by_month=by_month,
-        arrivals=arrivals and not only_incidents,
-        buckets=buckets,
-        only_incidents=only_incidents,
+    pieces.append(
+        raw_parts(
+            ranges,
+            station=station,
+            now=now,
+            by_month=by_month,
+            arrivals=arrivals,
+            buckets=buckets,
+            only_incidents=only_incidents,
+        )
     )
-    return parts
+    return Parts.concat(pieces)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -287,19 +364,10 @@ class Combined:
 
     DENSE_CELLS = 4_000_000  # above this many histogram cells, index only the seconds that occur
 
-    def __init__(self, parts: list[Part]):
+    def __init__(self, parts: Parts):
         self.parts = parts
-        self.matrix = (
-            np.stack([part.counts for part in parts]) if parts else np.zeros((0, len(COUNT_KEYS)), np.int64)
-        )
-        lengths = [len(part.arrivals) for part in parts]
-        pairs = (
-            np.concatenate([part.arrivals for part in parts]).astype(np.int64)
-            if sum(lengths)
-            else np.zeros((0, 2), np.int64)
-        )
-        self.seconds, self.n = pairs[:, 0], pairs[:, 1]
-        self.owner = np.repeat(np.arange(len(parts)), lengths)
+        self.matrix = parts.counts
+        self.seconds, self.n, self.owner = parts.arrival_seconds, parts.arrival_n, parts.arrival_owner
 
     def figures(self, labels: np.ndarray | None = None, groups: int = 1) -> list[tuple[dict, dict]]:
         """(counts, fractiles) for each group; ``labels`` gives each part's group 0…groups-1
@@ -341,12 +409,10 @@ class Combined:
         return out
 
 
-def sum_buckets(parts: list[Part]) -> np.ndarray:
-    total = np.zeros((len(STAGES), LAST_BUCKET + 1), np.int64)
-    for part in parts:
-        if part.buckets is not None and part.buckets.size:
-            total += part.buckets
-    return total
+def sum_buckets(parts: Parts) -> np.ndarray:
+    if parts.buckets is None or not len(parts):
+        return np.zeros((len(STAGES), LAST_BUCKET + 1), np.int64)
+    return parts.buckets.sum(axis=0)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -393,7 +459,7 @@ def unseal_range(start: datetime, end: datetime) -> int:
     )
 
 
-def _month_from_days(start: date) -> list[Part] | None:
+def _month_from_days(start: date) -> Parts | None:
     """A month's parts as the sum of its sealed days (counts add, histograms merge), or None while a
     day of it is not sealed. Read after the month's version: a write in between fails the seal."""
     last = _month_last_day(start.year, start.month)
@@ -402,30 +468,31 @@ def _month_from_days(start: date) -> list[Part] | None:
     )
     if days.count() != (last - start).days + 1:
         return None
-    groups = defaultdict(list)
-    rows = IncidentStat.objects.filter(unit=StatUnit.DAY, start__gte=start, start__lte=last).values_list(
-        "station_id", "category", "counts", "arrival_hist", "stage_buckets"
+    qs = IncidentStat.objects.filter(unit=StatUnit.DAY, start__gte=start, start__lte=last)
+    daily = _sealed_parts(qs, by_month=False, arrivals=True, buckets=True)
+    if not len(daily):
+        return Parts.empty(buckets=True)
+    groups = sorted({(int(a), str(b)) for a, b in zip(daily.station_id, daily.category, strict=True)})
+    index = {key: i for i, key in enumerate(groups)}
+    label = np.array([index[(int(a), str(b))] for a, b in zip(daily.station_id, daily.category, strict=True)])
+    counts = np.zeros((len(groups), len(COUNT_KEYS)), np.int64)
+    np.add.at(counts, label, daily.counts)
+    buckets = np.zeros((len(groups), len(STAGES), LAST_BUCKET + 1), np.int64)
+    np.add.at(buckets, label, daily.buckets)
+    # one entry per (group, second): identical seconds of a group's days merge
+    keys = np.stack([label[daily.arrival_owner], daily.arrival_seconds], axis=1)
+    merged, inverse = np.unique(keys, axis=0, return_inverse=True)
+    n = np.bincount(inverse.ravel(), weights=daily.arrival_n, minlength=len(merged)).astype(np.int64)
+    return Parts(
+        month=np.full(len(groups), -1, np.int64),
+        station_id=np.array([g[0] for g in groups], np.int64),
+        category=np.array([g[1] for g in groups], object),
+        counts=counts,
+        arrival_seconds=merged[:, 1].astype(np.int64),
+        arrival_n=n,
+        arrival_owner=merged[:, 0].astype(np.int64),
+        buckets=buckets,
     )
-    for station_id, category, counts, hist, buckets in rows:
-        groups[(station_id, category)].append(
-            (_decode(counts, len(COUNT_KEYS))[0], _decode(hist, 2), _decode(buckets, LAST_BUCKET + 1))
-        )
-    parts = []
-    for (station_id, category), members in groups.items():
-        pairs = np.concatenate([hist for _c, hist, _b in members]).astype(np.int64)
-        seconds, inverse = np.unique(pairs[:, 0], return_inverse=True)
-        n = np.bincount(inverse.ravel(), weights=pairs[:, 1], minlength=len(seconds)).astype(np.int64)
-        parts.append(
-            Part(
-                month=None,
-                station_id=station_id,
-                category=category,
-                counts=sum(c.astype(np.int64) for c, _h, _b in members),
-                arrivals=np.stack([seconds, n], axis=1),
-                buckets=sum(b.astype(np.int64) for _c, _h, b in members),
-            )
-        )
-    return parts
 
 
 def seal(unit: str, start: date, now: datetime | None = None) -> bool:
@@ -440,7 +507,7 @@ def seal(unit: str, start: date, now: datetime | None = None) -> bool:
     parts = _month_from_days(start) if unit == StatUnit.MONTH else None
     if parts is None:
         parts = raw_parts([_unit_range(unit, start)], now=now, buckets=True)
-    if any(part.counts[KEY[f"{stage}__pending"]] for part in parts for stage in STAGES):
+    if parts.counts[:, [KEY[f"{stage}__pending"] for stage in STAGES]].any():
         return False  # a stage still before its deadline: not settled yet
     with transaction.atomic():
         sealed = IncidentStatSeal.objects.filter(pk=record.pk, version=version, sealed_at__isnull=True)
@@ -452,13 +519,13 @@ def seal(unit: str, start: date, now: datetime | None = None) -> bool:
                 IncidentStat(
                     unit=unit,
                     start=start,
-                    station_id=part.station_id,
-                    category=part.category,
-                    counts=part.counts.astype(_I32).tobytes(),
-                    arrival_hist=part.arrivals.astype(_I32).tobytes(),
-                    stage_buckets=part.buckets.astype(_I32).tobytes(),
+                    station_id=int(parts.station_id[i]),
+                    category=str(parts.category[i]),
+                    counts=parts.counts[i].astype(_I32).tobytes(),
+                    arrival_hist=parts.arrivals_of(i).astype(_I32).tobytes(),
+                    stage_buckets=parts.buckets[i].astype(_I32).tobytes(),
                 )
-                for part in parts
+                for i in range(len(parts))
             ]
         )
     return True

@@ -245,24 +245,25 @@ def dispatch_kpis(
         **_figures(total, pct),
     }
     if breakdowns:
-        station_ids = sorted({part.station_id for part in merged.parts})
-        stations = Station.objects.in_bulk(station_ids)
-        index = {pk: i for i, pk in enumerate(station_ids)}
-        labels = np.array([index[part.station_id] for part in merged.parts], dtype=np.int64)
+        parts = merged.parts
+        station_ids, labels = np.unique(parts.station_id, return_inverse=True)
+        stations = Station.objects.in_bulk(station_ids.tolist())
         result["by_station"] = sorted(
             (
                 {"station": stations[pk].code, "station_name": stations[pk].name, **_figures(*figures)}
-                for pk, figures in zip(station_ids, merged.figures(labels, len(station_ids)), strict=True)
+                for pk, figures in zip(
+                    station_ids.tolist(), merged.figures(labels.ravel(), len(station_ids)), strict=True
+                )
             ),
             key=lambda row: (row["station"], row["station_name"]),
         )
-        categories = sorted({part.category for part in merged.parts})
-        index = {key: i for i, key in enumerate(categories)}
-        labels = np.array([index[part.category] for part in merged.parts], dtype=np.int64)
+        categories, labels = np.unique(parts.category.astype(str), return_inverse=True)
         names = dict(Category.choices)
         result["by_category"] = [
             {"category": key, "category_label": str(names.get(key, key)), **_figures(*figures)}
-            for key, figures in zip(categories, merged.figures(labels, len(categories)), strict=True)
+            for key, figures in zip(
+                categories.tolist(), merged.figures(labels.ravel(), len(categories)), strict=True
+            )
         ]
     return result
 
@@ -278,8 +279,8 @@ def monthly_counts(
         date(*first, 1), date_to, station=station, now=now, by_month=True, only_incidents=True
     )
     counts = defaultdict(int)
-    for part in parts:
-        counts[part.month] += int(part.counts[rollup.KEY["incidents"]])
+    for month, n in zip(parts.month.tolist(), parts.counts[:, rollup.KEY["incidents"]].tolist(), strict=True):
+        counts[divmod(month, 12)[0], month % 12 + 1] += n
     return {month: n for month, n in counts.items() if n}
 
 

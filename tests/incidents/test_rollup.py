@@ -151,37 +151,34 @@ def test_nothing_recent_is_ever_sealed(station):
     )
 )
 def test_fractiles_of_merged_histograms_are_the_nearest_rank_of_all_values(histograms):
-    parts = []
-    values = []
+    np = rollup.np
+    owner, seconds, counts, values, by_station = [], [], [], [], {0: [], 1: [], 2: []}
     for i, hist in enumerate(histograms):
-        merged = {}
-        for seconds, n in hist:
-            merged[seconds] = merged.get(seconds, 0) + n
-        pairs = sorted(merged.items())
-        values += [s for s, n in pairs for _ in range(n)]
-        parts.append(
-            rollup.Part(
-                month=None,
-                station_id=i % 3,
-                category="dispute",
-                counts=rollup.np.zeros(len(rollup.COUNT_KEYS), rollup.np.int64),
-                arrivals=rollup.np.array(pairs, dtype=rollup.np.int64).reshape(-1, 2),
-                buckets=None,
-            )
-        )
-    values.sort()
-    expected = {name: nearest_rank(values, p) for name, p in rollup.PERCENTILES.items()}
-    labels = rollup.np.array([p.station_id for p in parts])
+        for s, n in hist:  # the same second may come twice in one part: they simply add
+            owner.append(i)
+            seconds.append(s)
+            counts.append(n)
+            values += [s] * n
+            by_station[i % 3] += [s] * n
+    parts = rollup.Parts(
+        month=np.full(len(histograms), -1),
+        station_id=np.arange(len(histograms)) % 3,
+        category=np.array(["dispute"] * len(histograms), object),
+        counts=np.zeros((len(histograms), len(rollup.COUNT_KEYS)), np.int64),
+        arrival_seconds=np.array(seconds, np.int64),
+        arrival_n=np.array(counts, np.int64),
+        arrival_owner=np.array(owner, np.int64),
+        buckets=None,
+    )
+    expected = {name: nearest_rank(sorted(values), p) for name, p in rollup.PERCENTILES.items()}
     for dense_cells in (rollup.Combined.DENSE_CELLS, 0):  # a dense histogram, or only the seconds seen
         combined = rollup.Combined(parts)
         combined.DENSE_CELLS = dense_cells
         assert combined.figures()[0][1] == expected
-        by_station = combined.figures(labels, 3)
+        groups = combined.figures(parts.station_id, 3)
         for g in range(3):
-            mine = sorted(
-                s for p in parts if p.station_id == g for s, n in p.arrivals.tolist() for _ in range(n)
-            )
-            assert by_station[g][1] == {name: nearest_rank(mine, p) for name, p in rollup.PERCENTILES.items()}
+            mine = sorted(by_station[g])
+            assert groups[g][1] == {name: nearest_rank(mine, p) for name, p in rollup.PERCENTILES.items()}
 
 
 def test_count_order_is_the_stored_format():
