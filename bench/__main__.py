@@ -11,6 +11,7 @@ import django
 def main(argv: list[str]) -> int:
     django.setup()
     import bench
+    import qianwan.wsgi  # noqa: F401  (start-up as served: URLconf loaded, start-up objects frozen for the GC)
 
     names = [m.name for m in pkgutil.iter_modules(bench.__path__) if not m.name.startswith("_")]
     wanted = [a for a in argv if not a.startswith("-") and a in names]

@@ -36,6 +36,9 @@ def _setup():
     }
     if "testserver" not in settings.ALLOWED_HOSTS:
         settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    # start-up as a served process does it (qianwan/wsgi.py: URLconf loaded, start-up objects frozen
+    # out of the garbage collector's sight)
+    import qianwan.wsgi  # noqa: F401
 
 
 def _pct(values, p):
