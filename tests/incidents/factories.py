@@ -55,3 +55,19 @@ def settled(station, *, received_at, dispatch=None, video=None, leader=None, arr
         if after is not None:
             record(incident, kind, after=after)
     return incident
+
+
+def payload(**over):
+    """A valid `POST /api/v1/incidents/` body for station ADS, received now."""
+    data = {
+        "received_at": timezone.localtime().replace(microsecond=0).isoformat(),
+        "station": "ADS",
+        "category": "dispute",
+        "address": "庵东镇兴业路1号",
+        "lat": 30.33,
+        "lon": 121.25,
+        "description": "邻里纠纷",
+        "caller_phone": "13800000000",
+    }
+    data.update(over)
+    return data

@@ -10,26 +10,11 @@ from qianwan.audit.models import AuditEntry
 from qianwan.exchange.models import OutboundEvent, Partner
 from qianwan.org.choices import Role
 from tests.access import EndpointAccess
-from tests.incidents.factories import make_incident, record
+from tests.incidents.factories import make_incident, payload, record
 
 pytestmark = pytest.mark.django_db
 
 STAFF = {"officer", "station_leader", "bureau_leader", "admin"}
-
-
-def payload(**over):
-    data = {
-        "received_at": timezone.localtime().replace(microsecond=0).isoformat(),
-        "station": "ADS",
-        "category": "dispute",
-        "address": "庵东镇兴业路1号",
-        "lat": 30.33,
-        "lon": 121.25,
-        "description": "邻里纠纷",
-        "caller_phone": "13800000000",
-    }
-    data.update(over)
-    return data
 
 
 # ------------------------------------------------------------------------------------- access

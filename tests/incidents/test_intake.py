@@ -13,7 +13,7 @@ from qianwan.notify.choices import ChannelKind
 from qianwan.notify.models import Channel, InboxItem
 from qianwan.org.choices import Role
 from qianwan.org.models import DutyRoster
-from tests.incidents.factories import make_incident, record
+from tests.incidents.factories import make_incident, payload, record
 
 pytestmark = pytest.mark.django_db
 
@@ -25,23 +25,9 @@ URL = "/api/v1/incidents/"
 INTAKE_QUERIES = 14
 
 
-def body(**over):
-    return {
-        "received_at": timezone.localtime().isoformat(),
-        "station": "ADS",
-        "category": "dispute",
-        "address": "庵东镇兴业路1号",
-        "lat": 30.33,
-        "lon": 121.25,
-        "description": "邻里纠纷",
-        "caller_phone": "13800000000",
-        **over,
-    }
-
-
 def post_counting(client) -> tuple[dict, list[str]]:
     with CaptureQueriesContext(connection) as queries:
-        response = client.post(URL, body(), format="json")
+        response = client.post(URL, payload(), format="json")
     assert response.status_code == 201, response.content
     return response.json(), [q["sql"] for q in queries.captured_queries]
 
@@ -59,7 +45,7 @@ def test_one_post_runs_a_constant_number_of_queries(api_as, officer, make_user, 
         name="所群", kind=ChannelKind.WECOM, url="http://127.0.0.1:9/hook", station=station
     )
     client = api_as(officer)
-    client.post(URL, body(), format="json")  # the token's first use also stamps its last_used_at
+    client.post(URL, payload(), format="json")  # the token's first use also stamps its last_used_at
     _, small = post_counting(client)
     assert len(small) == INTAKE_QUERIES, "\n".join(small)
 
@@ -85,7 +71,7 @@ def test_one_post_runs_a_constant_number_of_queries(api_as, officer, make_user, 
 def test_answer_equals_the_incident_read_back(api_as, officer, bureau, time_machine):
     time_machine.move_to(timezone.now(), tick=False)
     for client in (api_as(officer), api_as(bureau)):
-        created = client.post(URL, body(caller_phone="13912345678"), format="json")
+        created = client.post(URL, payload(caller_phone="13912345678"), format="json")
         assert created.status_code == 201, created.content
         read = client.get(f"{URL}{created.json()['id']}/")
         assert created.json() == read.json()
