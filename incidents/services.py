@@ -611,6 +611,11 @@ def incident_accept_inbound(*, actor, event, category: str, note: str = "") -> I
     return incident
 
 
+def stats_refresh(*, now: datetime | None = None, limit: int | None = 120) -> dict:
+    """Seal the dispatch rollup's days and months that are settled (see ``incidents.rollup``)."""
+    return rollup.refresh(now, limit=limit)
+
+
 __all__ = [
     "STAGE_EVENT",
     "clock_fire",
@@ -620,9 +625,5 @@ __all__ = [
     "incident_record_event",
     "leader_acknowledged",
     "policy_for",
+    "stats_refresh",
 ]
-
-
-def stats_refresh(*, now: datetime | None = None, limit: int | None = 120) -> dict:
-    """Seal the dispatch rollup's days and months that are settled (see ``incidents.rollup``)."""
-    return rollup.refresh(now, limit=limit)

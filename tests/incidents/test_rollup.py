@@ -199,3 +199,15 @@ def test_histogram_blobs_round_trip(history):
     buckets = rollup._decode(row.stage_buckets, rollup.LAST_BUCKET + 1)
     assert buckets.shape == (4, rollup.LAST_BUCKET + 1)
     assert int(buckets[3].sum()) == counts["with_arrival"]
+
+
+def test_the_beat_job_seals_in_bounded_batches(station, settings):
+    from incidents import tasks
+
+    assert settings.CELERY_BEAT_SCHEDULE["incidents-stats-refresh"]["task"] == "incidents.tasks.stats_refresh"
+    now = timezone.now()
+    settled(station, received_at=now - timedelta(days=3), dispatch=30, arrival=300)
+    first = tasks.stats_refresh.apply().get()
+    assert first["day"] >= 1 and first["skipped"] == 0
+    assert tasks.stats_refresh.apply().get() == {"day": 0, "month": 0, "skipped": 0}
+    assert rollup.refresh(now, limit=1) == {"day": 0, "month": 0, "skipped": 0}
