@@ -67,3 +67,6 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a record of a call is kept; deleting it would also leave the KPI rollup stale

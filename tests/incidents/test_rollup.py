@@ -211,3 +211,14 @@ def test_the_beat_job_seals_in_bounded_batches(station, settings):
     assert first["day"] >= 1 and first["skipped"] == 0
     assert tasks.stats_refresh.apply().get() == {"day": 0, "month": 0, "skipped": 0}
     assert rollup.refresh(now, limit=1) == {"day": 0, "month": 0, "skipped": 0}
+
+
+def test_incidents_cannot_be_deleted_in_the_admin(client, station):
+    """Deleting a record would bypass the services (and leave a sealed unit stale): the admin refuses."""
+    from qianwan.org.models import User
+
+    admin_user = User.objects.create_superuser(username="root-admin", password="x-Admin-2026!", role="admin")
+    incident = make_incident(station, received_at=timezone.now() - timedelta(days=5))
+    client.force_login(admin_user)
+    assert client.get(f"/admin/incidents/incident/{incident.pk}/delete/").status_code == 403
+    assert client.get(f"/admin/incidents/incident/{incident.pk}/change/").status_code == 200
