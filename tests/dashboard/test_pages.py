@@ -183,11 +183,12 @@ def test_query_count_is_bounded(client, bureau, django_assert_max_num_queries):
     url = reverse("dashboard:index")
     params = {"period": "year", "year": str(timezone.localdate().year)}
     client.get(url, params)  # warm caches (content types, sessions)
-    with django_assert_max_num_queries(90) as small:
+    with django_assert_max_num_queries(50) as small:
         client.get(url, params)
     _incidents(2000, seed=4)
     with django_assert_max_num_queries(len(small.captured_queries)) as big:
         client.get(url, params)
     assert len(big.captured_queries) == len(small.captured_queries)
-    with django_assert_max_num_queries(60):
+    # measured: 34 and 32 here; 42 and 40 on the district data, where sealed rollup rows are read too
+    with django_assert_max_num_queries(48):
         client.get("/api/v1/dashboard/figures/", params)
