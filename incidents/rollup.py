@@ -29,7 +29,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import Least, TruncMonth
 from django.utils import timezone
 
-from qianwan.kpi import add_months, local_day_range, local_tz
+from qianwan.kpi import add_months, local_day_range, local_tz, month_last_day
 
 from .choices import STAGE_FIELD, STAGES, Status
 from .models import Incident, IncidentStat, IncidentStatSeal, SlaClock, StatUnit
@@ -244,11 +244,6 @@ def _days(date_from: date, date_to: date):
         day += timedelta(days=1)
 
 
-def _month_last_day(year: int, month: int) -> date:
-    y, m = add_months(year, month, 1)
-    return date(y, m, 1) - timedelta(days=1)
-
-
 def plan(date_from: date, date_to: date) -> tuple[list[date], list[date], list[tuple[date, date]]]:
     """Split local days ``date_from``..``date_to`` into sealed months, sealed days and raw day spans."""
     seals = IncidentStatSeal.objects.filter(
@@ -260,7 +255,7 @@ def plan(date_from: date, date_to: date) -> tuple[list[date], list[date], list[t
     months, days, raw = [], [], []
     year, month = date_from.year, date_from.month
     while date(year, month, 1) <= date_to:
-        first, last = date(year, month, 1), _month_last_day(year, month)
+        first, last = date(year, month, 1), month_last_day(year, month)
         if first >= date_from and last <= date_to and first in sealed[StatUnit.MONTH]:
             months.append(first)
         else:
@@ -420,7 +415,7 @@ def sum_buckets(parts: Parts) -> np.ndarray:
 
 
 def _unit_range(unit: str, start: date) -> tuple[datetime, datetime]:
-    last = start if unit == StatUnit.DAY else _month_last_day(start.year, start.month)
+    last = start if unit == StatUnit.DAY else month_last_day(start.year, start.month)
     return local_day_range(start, last)
 
 
@@ -462,7 +457,7 @@ def unseal_range(start: datetime, end: datetime) -> int:
 def _month_from_days(start: date) -> Parts | None:
     """A month's parts as the sum of its sealed days (counts add, histograms merge), or None while a
     day of it is not sealed. Read after the month's version: a write in between fails the seal."""
-    last = _month_last_day(start.year, start.month)
+    last = month_last_day(start.year, start.month)
     days = IncidentStatSeal.objects.filter(
         unit=StatUnit.DAY, start__gte=start, start__lte=last, sealed_at__isnull=False
     )
@@ -550,7 +545,7 @@ def refresh(now: datetime | None = None, limit: int | None = None) -> dict:
     year, month = first_day.year, first_day.month
     while date(year, month, 1) <= last_day:
         start = date(year, month, 1)
-        if _month_last_day(year, month) <= last_day and (StatUnit.MONTH, start) not in done:
+        if month_last_day(year, month) <= last_day and (StatUnit.MONTH, start) not in done:
             todo.append((StatUnit.MONTH, start))
         year, month = add_months(year, month, 1)
     todo += [(StatUnit.DAY, d) for d in _days(first_day, last_day) if (StatUnit.DAY, d) not in done]

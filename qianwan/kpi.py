@@ -46,6 +46,12 @@ def local_month_range(year: int, month: int) -> tuple[datetime, datetime]:
     return month_start(year, month), month_start(*add_months(year, month, 1))
 
 
+def month_last_day(year: int, month: int) -> date:
+    """The last calendar day of a month."""
+    y, m = add_months(year, month, 1)
+    return date(y, m, 1) - timedelta(days=1)
+
+
 def rate(numerator: int, denominator: int) -> float | None:
     return None if not denominator else numerator / denominator
 

@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qianwan.kpi import add_months
+from qianwan.kpi import add_months, month_last_day
 from qianwan.org.choices import Role
 from qianwan.org.models import Station
 
@@ -52,11 +52,6 @@ class Period:
         return self.date_to.year, self.date_to.month
 
 
-def _month_end(year: int, month: int) -> date:
-    y, m = add_months(year, month, 1)
-    return date(y, m, 1) - timedelta(days=1)
-
-
 def _cap(d: date, today: date) -> date:
     return min(d, today)
 
@@ -75,7 +70,7 @@ def parse_period(params, today: date | None = None) -> Period:
             raise PeriodError("month", _("月份格式应为 YYYY-MM，例如 2026-05。"))
         year, month = int(m.group(1)), int(m.group(2))
         start = date(year, month, 1)
-        end = _month_end(year, month)
+        end = month_last_day(year, month)
         label = _("%(y)d年%(m)d月") % {"y": year, "m": month}
     elif kind == "quarter":
         q_today = (today.month - 1) // 3 + 1
@@ -85,7 +80,7 @@ def parse_period(params, today: date | None = None) -> Period:
             raise PeriodError("quarter", _("季度格式应为 YYYY-Qn，例如 2026-Q2。"))
         year, q = int(m.group(1)), int(m.group(2))
         start = date(year, 3 * q - 2, 1)
-        end = _month_end(year, 3 * q)
+        end = month_last_day(year, 3 * q)
         label = _("%(y)d年第%(q)d季度") % {"y": year, "q": q}
     elif kind == "year":
         raw = params.get("year") or str(today.year)
@@ -118,11 +113,11 @@ def previous_period(period: Period) -> Period:
     if period.kind == "month":
         y, m = add_months(period.date_from.year, period.date_from.month, -1)
         start = date(y, m, 1)
-        end = min(_month_end(y, m), start + (period.date_to - period.date_from))
+        end = min(month_last_day(y, m), start + (period.date_to - period.date_from))
     elif period.kind == "quarter":
         y, m = add_months(period.date_from.year, period.date_from.month, -3)
         start = date(y, m, 1)
-        end = min(_month_end(*add_months(y, m, 2)), start + (period.date_to - period.date_from))
+        end = min(month_last_day(*add_months(y, m, 2)), start + (period.date_to - period.date_from))
     elif period.kind == "year":
         start = date(period.date_from.year - 1, 1, 1)
         end = start + (period.date_to - period.date_from)

@@ -12,7 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qianwan.kpi import local_day_range, local_tz
+from qianwan.kpi import local_day_range, local_tz, month_last_day
 
 from . import cards
 from .cards import count_card, duration_card, link, proportion_card, rate_card, unavailable
@@ -141,7 +141,7 @@ def _dispatch_section(*, user, period: Period, station, now: datetime) -> dict:
         month_base = {
             "station": _code(station),
             "received_after": date(y, m, 1).isoformat(),
-            "received_before": min(period.date_to, _month_last_day(y, m)).isoformat(),
+            "received_before": min(period.date_to, month_last_day(y, m)).isoformat(),
         }
         items.append(
             count_card(
@@ -179,12 +179,6 @@ def _dispatch_section(*, user, period: Period, station, now: datetime) -> dict:
     else:
         items.append(unavailable("trend_mom", _("警情环比"), DEF["trend"]))
     return _section("dispatch", title, items, trend=trend)
-
-
-def _month_last_day(year: int, month: int) -> date:
-    from .periods import _month_end
-
-    return _month_end(year, month)
 
 
 def _declining_months(months: list[dict]) -> int:
