@@ -222,3 +222,15 @@ def test_incidents_cannot_be_deleted_in_the_admin(client, station):
     client.force_login(admin_user)
     assert client.get(f"/admin/incidents/incident/{incident.pk}/delete/").status_code == 403
     assert client.get(f"/admin/incidents/incident/{incident.pk}/change/").status_code == 200
+
+
+def test_sealstats_command_seals_history_at_once(station):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settled(station, received_at=timezone.now() - timedelta(days=40), dispatch=30, arrival=300)
+    out = StringIO()
+    call_command("sealstats", stdout=out)
+    assert "sealed" in out.getvalue()
+    assert IncidentStatSeal.objects.filter(unit=StatUnit.DAY, sealed_at__isnull=False).count() >= 40
