@@ -374,6 +374,12 @@ class Combined:
         fractiles = self._fractiles(labels, groups)
         return [(dict(zip(COUNT_KEYS, counts[g].tolist(), strict=True)), fractiles[g]) for g in range(groups)]
 
+    def by(self, keys: np.ndarray) -> list[tuple[object, dict, dict]]:
+        """(key, counts, fractiles) for each distinct value of ``keys`` (one per part), keys ascending."""
+        values, labels = np.unique(keys, return_inverse=True)
+        figures = self.figures(labels.ravel(), len(values))
+        return [(key, counts, pct) for key, (counts, pct) in zip(values.tolist(), figures, strict=True)]
+
     def _fractiles(self, labels: np.ndarray, groups: int) -> list[dict]:
         empty = dict.fromkeys(PERCENTILES)
         if not len(self.n):

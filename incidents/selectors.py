@@ -4,7 +4,6 @@ reuses (``dispatch_kpis``, ``incident_trend``)."""
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-import numpy as np
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -245,25 +244,19 @@ def dispatch_kpis(
         **_figures(total, pct),
     }
     if breakdowns:
-        parts = merged.parts
-        station_ids, labels = np.unique(parts.station_id, return_inverse=True)
-        stations = Station.objects.in_bulk(station_ids.tolist())
+        by_station = merged.by(merged.parts.station_id)
+        stations = Station.objects.in_bulk([pk for pk, _c, _p in by_station])
         result["by_station"] = sorted(
             (
-                {"station": stations[pk].code, "station_name": stations[pk].name, **_figures(*figures)}
-                for pk, figures in zip(
-                    station_ids.tolist(), merged.figures(labels.ravel(), len(station_ids)), strict=True
-                )
+                {"station": stations[pk].code, "station_name": stations[pk].name, **_figures(counts, pct)}
+                for pk, counts, pct in by_station
             ),
             key=lambda row: (row["station"], row["station_name"]),
         )
-        categories, labels = np.unique(parts.category.astype(str), return_inverse=True)
         names = dict(Category.choices)
         result["by_category"] = [
-            {"category": key, "category_label": str(names.get(key, key)), **_figures(*figures)}
-            for key, figures in zip(
-                categories.tolist(), merged.figures(labels.ravel(), len(categories)), strict=True
-            )
+            {"category": key, "category_label": str(names.get(key, key)), **_figures(counts, pct)}
+            for key, counts, pct in merged.by(merged.parts.category.astype(str))
         ]
     return result
 
