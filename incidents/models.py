@@ -82,7 +82,6 @@ class Incident(models.Model):
             models.Index(fields=["received_at"]),
             # counts of one category over years (dispute incidents for the disputes YoY)
             models.Index(fields=["category", "received_at"], name="incident_category_idx"),
-            # + incident_kpi_idx (PostgreSQL only, migration 0005): received_at INCLUDE the KPI columns
             # the duty board: open incidents of a station
             models.Index(
                 fields=["station", "received_at"], condition=Q(status="open"), name="incident_open_idx"
