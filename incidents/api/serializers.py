@@ -1,5 +1,3 @@
-import copy
-
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -7,20 +5,8 @@ from rest_framework import serializers
 from incidents import selectors
 from incidents.choices import Category, EventKind
 from incidents.models import Incident, IncidentEvent
+from qianwan.api.serializers import ModelFieldsOnce
 from qianwan.masking import mask_phone
-
-
-class ModelFieldsOnce:
-    """A ModelSerializer introspects its model to build its fields on every instantiation (most of
-    the time of serialising one incident): build them once per class and give each instance deep
-    copies, as DRF does with declared fields. Only for serializers whose fields do not depend on the
-    instance or the context."""
-
-    def get_fields(self):
-        cls = type(self)
-        if "_fields_once" not in cls.__dict__:
-            cls._fields_once = super().get_fields()
-        return copy.deepcopy(cls._fields_once)
 
 
 class SlaSerializer(serializers.Serializer):
