@@ -462,7 +462,8 @@ def generate(
     rollup.unseal_range(start, end)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            # VACUUM sets the visibility map the KPI index-only scan needs (not possible inside a transaction)
+            # VACUUM sets the visibility map index-only scans (counts by day, month, category) rely on;
+            # it cannot run inside a transaction
             cursor.execute(
                 "ANALYZE incidents_incident"
                 if connection.in_atomic_block
