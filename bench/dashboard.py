@@ -18,6 +18,8 @@ import sys
 import time
 from datetime import date, timedelta
 
+from bench import pct
+
 
 def _setup():
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qianwan.settings.local")
@@ -39,12 +41,6 @@ def _setup():
     # start-up as a served process does it (qianwan/wsgi.py: URLconf loaded, start-up objects frozen
     # out of the garbage collector's sight)
     import qianwan.wsgi  # noqa: F401
-
-
-def _pct(values, p):
-    from qianwan.kpi import nearest_rank
-
-    return nearest_rank(sorted(values), p)
 
 
 def _time(fn, runs: int, warmup: int = 2) -> tuple[list[float], object]:
@@ -145,7 +141,7 @@ def main(argv=None) -> int:
         with connection.execute_wrapper(count):
             client.get(url, params)
         samples, _ = _time(call, args.runs)
-        p50, p95 = _pct(samples, 0.5), _pct(samples, 0.95)
+        p50, p95 = pct(samples, 0.5), pct(samples, 0.95)
         results[label] = (p50, p95)
         ok = "yes" if p95 <= target else "NO"
         print(f"{label:<20}{p50:>9.0f}{p95:>9.0f}{target:>9}{len(queries):>9}  {ok}")
@@ -169,7 +165,7 @@ def main(argv=None) -> int:
             warmup=1,
         )
         pan, naive = _time(lambda d_from=d_from, d_to=d_to: _naive(d_from, d_to), runs, warmup=1)
-        s50, s95, p50, p95 = _pct(sel, 0.5), _pct(sel, 0.95), _pct(pan, 0.5), _pct(pan, 0.95)
+        s50, s95, p50, p95 = pct(sel, 0.5), pct(sel, 0.95), pct(pan, 0.5), pct(pan, 0.95)
         print(
             f"{label:<20}{s50:>14.0f}{s95:>8.0f}{p50:>12.0f}{p95:>8.0f}{naive['incidents']:>10,}"
             f"{p50 / s50:>7.1f}x"

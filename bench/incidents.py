@@ -16,12 +16,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from bench import pct
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _pct(values, p):
-    values = sorted(values)
-    return values[max(1, math.ceil(p * len(values))) - 1] if values else None
 
 
 def _args(argv):
@@ -114,7 +111,7 @@ def _kpi_bench(bureau, token_create, calls: int) -> float:
         times.append(time.perf_counter() - t)
         assert response.status_code == 200, response.content
     data = response.json()
-    p50, p95 = _pct(times, 0.5), _pct(times, 0.95)
+    p50, p95 = pct(times, 0.5), pct(times, 0.95)
     print(
         f"kpis/dispatch one year: {data['incidents']:,} incidents, arrival rate {data['arrival_rate']:.3f}, "
         f"P50 {data['arrival_p50_seconds']}s P90 {data['arrival_p90_seconds']}s"
@@ -239,6 +236,7 @@ def _reminder_bench(station, officer, n: int) -> None:
 
     from incidents import services
     from incidents.models import SlaClock
+    from qianwan.loopback import celery_worker_command
     from qianwan.notify.models import Notification
 
     if not settings.CELERY_BROKER_URL.startswith("redis"):
@@ -248,20 +246,7 @@ def _reminder_bench(station, officer, n: int) -> None:
     env = {**os.environ, "DJANGO_DEBUG": "0"}
     log = open(ROOT / "var" / "bench-worker.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(  # noqa: S603  (our own venv binaries)
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "qianwan",
-            "worker",
-            "--concurrency=2",
-            "--loglevel=WARNING",
-            "--without-mingle",
-            "--without-gossip",
-            "-n",
-            f"bench-{os.getpid()}@%h",
-        ],
+        celery_worker_command(f"bench-{os.getpid()}@%h", pool=None, concurrency=2, loglevel="WARNING"),
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -289,8 +274,8 @@ def _reminder_bench(station, officer, n: int) -> None:
         ]
         got = len(lateness)
         print(
-            f"reminder lateness with a real worker ({got}/{n} fired): p50 {_pct(lateness, 0.5):.3f}s, "
-            f"p99 {_pct(lateness, 0.99):.3f}s (goal p99 ≤ 2 s)"
+            f"reminder lateness with a real worker ({got}/{n} fired): p50 {pct(lateness, 0.5):.3f}s, "
+            f"p99 {pct(lateness, 0.99):.3f}s (goal p99 ≤ 2 s)"
             if lateness
             else "reminder lateness: no reminder fired (see var/bench-worker.log)"
         )
