@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qianwan.kpi import local_tz
 from qianwan.org.models import Station, User
+from qianwan.org.scopes import scope_queryset
 
 from .choices import HazardCategory, HazardLevel, RiskPointStatus, VenueType, WorkPlanStatus
 from .models import RiskPoint
@@ -49,6 +50,8 @@ class HazardForm(forms.Form):
         self.fields["risk_point"].queryset = risk_point_list(user=user).filter(
             status=RiskPointStatus.ACCEPTED
         )
+        if not self.is_bound:
+            self._start_from_risk_point(str(self.initial.get("risk_point") or ""))
         if user.station_id:
             self.fields["station"].queryset = Station.objects.filter(pk=user.station_id)
             self.fields["station"].initial = user.station_id
@@ -59,6 +62,14 @@ class HazardForm(forms.Form):
             self.fields["responsible_officer"].queryset = User.objects.filter(
                 is_active=True, role__in=["officer", "station_leader"]
             ).select_related("station")
+
+    def _start_from_risk_point(self, point_id: str) -> None:
+        """``?risk_point=<id>`` of an accepted point in scope: the new hazard starts at its place."""
+        point = self.fields["risk_point"].queryset.filter(pk=point_id).first() if point_id.isdigit() else None
+        if point is None:
+            self.initial.pop("risk_point", None)
+            return
+        self.initial.update(risk_point=point.pk, lat=point.lat, lon=point.lon, station=point.station_id)
 
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
@@ -87,8 +98,13 @@ class PeriodForm(forms.Form):
     date_from = forms.DateField(label=_("发现日期起"), widget=DATE, required=False)
     date_to = forms.DateField(label=_("发现日期止"), widget=DATE, required=False)
     station = forms.ModelChoiceField(
-        label=_("派出所"), queryset=Station.objects.all(), required=False, to_field_name="code"
+        label=_("派出所"), queryset=Station.objects.none(), required=False, to_field_name="code"
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # only the stations the user may see are offered (another station is an invalid choice)
+        self.fields["station"].queryset = scope_queryset(Station.objects.all(), user, station_field="pk")
 
     def clean(self):
         data = super().clean()

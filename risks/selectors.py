@@ -31,6 +31,14 @@ from .models import (
     VenueInspection,
 )
 
+
+def incident_category_label(category: str) -> str:
+    """The display name of an incident category (hotspot runs and risk points are per category)."""
+    from incidents.models import Incident
+
+    return str(dict(Incident._meta.get_field("category").choices).get(category, category))
+
+
 # --------------------------------------------------------------------------- hazards
 
 
@@ -354,9 +362,6 @@ def map_features(*, user, level: str | None = None, layers: set[str] | None = No
                 )
             )
     if "hotspots" in wanted:
-        from incidents.models import Incident
-
-        categories = dict(Incident._meta.get_field("category").choices)
         for cell in hot_cells(user=user).values(
             "h3_index", "gi_z", "count", "trend", "run__category", "run_id"
         ):
@@ -371,10 +376,7 @@ def map_features(*, user, level: str | None = None, layers: set[str] | None = No
                         "kind": "hotspot",
                         "h3": cell["h3_index"],
                         "label": _("热点 %(cat)s：%(n)d 起")
-                        % {
-                            "cat": categories.get(cell["run__category"], cell["run__category"]),
-                            "n": cell["count"],
-                        },
+                        % {"cat": incident_category_label(cell["run__category"]), "n": cell["count"]},
                         "detail": f"Gi* z={cell['gi_z']:.2f} · {cell['trend']}",
                         "url": reverse("risks:warning") + f"?run={cell['run_id']}",
                         "color": "#e03131" if cell["trend"] == "emerging" else "#c92a2a",

@@ -51,6 +51,7 @@ from .models import (
     WorkPlan,
     WorkPlanReview,
 )
+from .selectors import incident_category_label
 
 logger = logging.getLogger(__name__)
 
@@ -602,12 +603,6 @@ def _nearest(stations, lat, lon):
     return min(stations, key=lambda s: (s.lat - lat) ** 2 + ((s.lon - lon) * 0.86) ** 2)
 
 
-def _category_label(category: str) -> str:
-    from incidents.models import Incident
-
-    return str(dict(Incident._meta.get_field("category").choices).get(category, category))
-
-
 def _raise_candidates(run: HotspotRun) -> list[RiskPoint]:
     """Significant hot cells with enough incidents of their own become risk-point candidates."""
     quiet_since = timezone.now() - timedelta(days=DISMISSAL_QUIET_DAYS)
@@ -631,7 +626,7 @@ def _raise_candidates(run: HotspotRun) -> list[RiskPoint]:
             name=_("%(station)s %(cat)s热点（%(lat).4f, %(lon).4f）")
             % {
                 "station": cell.station.name,
-                "cat": _category_label(run.category),
+                "cat": incident_category_label(run.category),
                 "lat": cell.lat,
                 "lon": cell.lon,
             },

@@ -20,8 +20,7 @@ from qianwan.exchange.selectors import outbound_for
 from qianwan.kpi import add_months
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
-from qianwan.org.models import Station
-from qianwan.org.scopes import can_act_for_station, scope_queryset
+from qianwan.org.scopes import can_act_for_station
 
 from . import selectors, services
 from .api.views import evidence_response
@@ -112,21 +111,7 @@ def index(request):
 @role_required(*STAFF)
 @require_http_methods(["GET", "POST"])
 def hazard_new(request):
-    initial = {}
-    point_id = request.GET.get("risk_point", "")
-    if point_id.isdigit():
-        point = (
-            selectors.risk_point_list(user=request.user)
-            .filter(pk=int(point_id), status=RiskPointStatus.ACCEPTED)
-            .first()
-        )
-        if point is not None:
-            initial = {
-                "risk_point": point.pk,
-                "lat": point.lat,
-                "lon": point.lon,
-                "station": point.station_id,
-            }
+    initial = {"risk_point": request.GET.get("risk_point", "")}  # the form checks it and takes its place
     form = HazardForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         hazard = _attempt(
@@ -228,16 +213,13 @@ def _default_period():
 @require_GET
 def reconciliation(request):
     """对账: per station and by cohort (month found); ``?export=xlsx`` downloads the same tables."""
-    form = PeriodForm(request.GET or None)
-    form.fields["station"].queryset = scope_queryset(Station.objects.all(), request.user, station_field="pk")
+    form = PeriodForm(request.GET or None, user=request.user)
     date_from, date_to = _default_period()
     station = None
     if form.is_bound and form.is_valid():
         date_from = form.cleaned_data.get("date_from") or date_from
         date_to = form.cleaned_data.get("date_to") or date_to
         station = form.cleaned_data.get("station")
-    if station is not None and not can_act_for_station(request.user, station):
-        raise Http404
     data = selectors.reconciliation(user=request.user, date_from=date_from, date_to=date_to, station=station)
     if request.GET.get("export") == "xlsx":
         return _reconciliation_xlsx(data, date_from, date_to)

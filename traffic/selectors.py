@@ -18,7 +18,7 @@ from qianwan.org.choices import STAFF_ROLES, Role
 from qianwan.org.scopes import scope_queryset
 
 from . import geo
-from .choices import AccidentType, PatrolKind
+from .choices import AccidentStatus, AccidentType, AssetKind, AssetStatus, PatrolKind
 from .models import (
     Accident,
     Asset,
@@ -176,6 +176,82 @@ def accident_list(*, user) -> QuerySet[Accident]:
 def incident_alert_list(*, user) -> QuerySet[IncidentAlert]:
     qs = IncidentAlert.objects.select_related("incident", "incident__station", "zone", "team")
     return scope_queryset(qs, user, station_field="incident__station")
+
+
+# ---------------------------------------------------------------- the zone map
+
+ASSET_COLOURS = {
+    AssetKind.CAMERA: "#16794a",
+    AssetKind.RADAR_SIGN: "#8a5a00",
+    AssetKind.POLICE_POST: "#0b4a8b",
+}
+MAP_ACCIDENT_DAYS = 30
+
+
+def map_features(*, user) -> dict:
+    """GeoJSON for the zone map in the shape ``static/risks/map.js`` understands (``layer``, ``label``,
+    ``detail``, ``url`` and style hints per feature; ``layers`` with their labels): zones with the
+    team on duty, assets, the last 30 days of accidents; assets and accidents in the lists' scope."""
+    features = []
+    for row in duty_board():
+        zone = row["zone"]
+        team = row["shifts"][0].team.name if row["shifts"] else None
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": zone.polygon,
+                "properties": {
+                    "layer": "zones",
+                    "code": zone.code,
+                    "team": team,
+                    "label": f"{zone.name}：{team or _('无在岗队伍')}",
+                    "detail": _("在岗队伍：%(t)s") % {"t": team} if team else _("当前无在岗队伍"),
+                    "color": "#16794a" if team else "#5f6b7a",
+                },
+            }
+        )
+    for asset in asset_list(user=user).exclude(status=AssetStatus.REMOVED):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [asset.lon, asset.lat]},
+                "properties": {
+                    "layer": "assets",
+                    "kind": asset.kind,
+                    "label": f"{asset.get_kind_display()} {asset.code} {asset.name}",
+                    "detail": f"{asset.road} · {asset.get_status_display()} · {asset.get_maintenance_status_display()}",
+                    "url": reverse("traffic:asset_detail", args=[asset.pk]),
+                    "color": ASSET_COLOURS.get(asset.kind),
+                    "shape": "square",
+                },
+            }
+        )
+    since = timezone.now() - timedelta(days=MAP_ACCIDENT_DAYS)
+    for accident in accident_list(user=user).filter(occurred_at__gte=since):
+        fatal = accident.type == AccidentType.DEATH
+        occurred = timezone.localtime(accident.occurred_at).strftime("%Y-%m-%d %H:%M")
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [accident.lon, accident.lat]},
+                "properties": {
+                    "layer": "accidents",
+                    "number": accident.number,
+                    "label": f"{accident.number} {accident.get_type_display()}",
+                    "detail": f"{occurred} {accident.address}",
+                    "url": reverse("traffic:accident_detail", args=[accident.pk]),
+                    "color": "#b42318" if fatal else "#d9480f",
+                    "radius": 9 if fatal else 7,
+                    "hollow": accident.status == AccidentStatus.CLOSED,
+                },
+            }
+        )
+    layers = [
+        {"id": "zones", "label": _("巡区（在岗队伍）"), "on": True},
+        {"id": "assets", "label": _("路面设施"), "on": True},
+        {"id": "accidents", "label": _("近30天事故"), "on": True},
+    ]
+    return {"type": "FeatureCollection", "layers": layers, "features": features}
 
 
 # ---------------------------------------------------------------- KPIs (the dashboard reuses these)
@@ -481,7 +557,7 @@ def leaders_to_alert() -> list:
 
 def accident_trend(*, months: int = 12, station=None, today: date | None = None) -> list[dict]:
     """Accidents and deaths per local month for the last ``months`` months, each with its YoY change
-    (counts + Poisson flag). Two grouped queries whatever the number of months."""
+    (counts + Poisson flag). One grouped query whatever the number of months."""
     from django.db.models.functions import TruncMonth
 
     from qianwan.kpi import add_months, local_month_range, local_tz

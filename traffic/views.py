@@ -72,72 +72,10 @@ def index(request):
     )
 
 
-ASSET_COLOURS = {"camera": "#16794a", "radar_sign": "#8a5a00", "police_post": "#0b4a8b"}
-
-
 @role_required(*STAFF)
 def map_data(request):
-    """GeoJSON for the shared offline map (static/risks/map.js): zones with the team on duty, assets,
-    the last 30 days of accidents; same scope as the lists."""
-    user = request.user
-    features = []
-    for row in selectors.duty_board():
-        zone = row["zone"]
-        team = row["shifts"][0].team.name if row["shifts"] else None
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": zone.polygon,
-                "properties": {
-                    "layer": "zones",
-                    "code": zone.code,
-                    "team": team,
-                    "label": f"{zone.name}：{team or _('无在岗队伍')}",
-                    "detail": _("在岗队伍：%(t)s") % {"t": team} if team else _("当前无在岗队伍"),
-                    "color": "#16794a" if team else "#5f6b7a",
-                },
-            }
-        )
-    for asset in selectors.asset_list(user=user).exclude(status="removed"):
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [asset.lon, asset.lat]},
-                "properties": {
-                    "layer": "assets",
-                    "kind": asset.kind,
-                    "label": f"{asset.get_kind_display()} {asset.code} {asset.name}",
-                    "detail": f"{asset.road} · {asset.get_status_display()} · {asset.get_maintenance_status_display()}",
-                    "url": reverse("traffic:asset_detail", args=[asset.pk]),
-                    "color": ASSET_COLOURS.get(asset.kind),
-                    "shape": "square",
-                },
-            }
-        )
-    since = timezone.now() - timedelta(days=30)
-    for accident in selectors.accident_list(user=user).filter(occurred_at__gte=since):
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [accident.lon, accident.lat]},
-                "properties": {
-                    "layer": "accidents",
-                    "number": accident.number,
-                    "label": f"{accident.number} {accident.get_type_display()}",
-                    "detail": f"{_fmt(accident.occurred_at)} {accident.address}",
-                    "url": reverse("traffic:accident_detail", args=[accident.pk]),
-                    "color": "#b42318" if accident.type == "death" else "#d9480f",
-                    "radius": 9 if accident.type == "death" else 7,
-                    "hollow": accident.status == "closed",
-                },
-            }
-        )
-    layers = [
-        {"id": "zones", "label": _("巡区（在岗队伍）"), "on": True},
-        {"id": "assets", "label": _("路面设施"), "on": True},
-        {"id": "accidents", "label": _("近30天事故"), "on": True},
-    ]
-    return JsonResponse({"type": "FeatureCollection", "layers": layers, "features": features})
+    """GeoJSON for the shared offline map (static/risks/map.js); see :func:`selectors.map_features`."""
+    return JsonResponse(selectors.map_features(user=request.user))
 
 
 # ---------------------------------------------------------------- roster

@@ -1,6 +1,10 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.kpi import MIN_EVENTS
+from risks.choices import HazardStatus
+from risks.selectors import incident_category_label
+
 register = template.Library()
 
 ACTION_LABELS = {
@@ -29,8 +33,6 @@ def pct(value):
 @register.filter
 def pct_min(value, n):
     """Like ``pct`` but only from 5 events on (the house rule: below 5, counts only)."""
-    from qianwan.kpi import MIN_EVENTS
-
     try:
         enough = int(n) >= MIN_EVENTS
     except (TypeError, ValueError):
@@ -45,13 +47,9 @@ def action_label(action: str) -> str:
 
 @register.filter
 def incident_category(value: str) -> str:
-    from incidents.models import Incident
-
-    return str(dict(Incident._meta.get_field("category").choices).get(value, value))
+    return incident_category_label(value)
 
 
 @register.filter
 def hazard_status(value: str) -> str:
-    from risks.choices import HazardStatus
-
     return str(dict(HazardStatus.choices).get(value, value))
