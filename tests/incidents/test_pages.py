@@ -1,6 +1,6 @@
 """Server-rendered pages: access, forms, the board's JSON, the list with its Excel export, KPIs."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import BytesIO
 
 import pytest
@@ -58,36 +58,25 @@ def test_bureau_leader_sees_masked_phone_on_detail(client, bureau, station):
     assert "138****1234" in html and "13800001234" not in html
 
 
+def _call_form(officer, received_at: datetime) -> dict:
+    return {
+        "caller_phone": "13800001234",
+        "category": "dispute",
+        "address": "兴业路1号",
+        "description": "吵架",
+        "received_at": timezone.localtime(received_at).strftime("%Y-%m-%dT%H:%M:%S"),
+        "station": officer.station.pk,
+    }
+
+
 def test_call_form_creates_and_keeps_input_on_error(client, officer):
     client.force_login(officer)
-    future = timezone.localtime(timezone.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
-    response = client.post(
-        "/incidents/new/",
-        {
-            "caller_phone": "13800001234",
-            "category": "dispute",
-            "address": "兴业路1号",
-            "description": "吵架",
-            "received_at": future,
-            "station": officer.station.pk,
-        },
-    )
+    response = client.post("/incidents/new/", _call_form(officer, timezone.now() + timedelta(hours=1)))
     assert response.status_code == 400
     html = response.content.decode()
     assert "兴业路1号" in html and "吵架" in html and "5分钟" in html
     assert not Incident.objects.exists()
-    now = timezone.localtime().strftime("%Y-%m-%dT%H:%M:%S")
-    response = client.post(
-        "/incidents/new/",
-        {
-            "caller_phone": "13800001234",
-            "category": "dispute",
-            "address": "兴业路1号",
-            "description": "吵架",
-            "received_at": now,
-            "station": officer.station.pk,
-        },
-    )
+    response = client.post("/incidents/new/", _call_form(officer, timezone.now()))
     assert response.status_code == 302
     incident = Incident.objects.get()
     assert incident.station == officer.station and incident.created_by == officer
