@@ -19,6 +19,9 @@ class PatrolZoneAdmin(admin.ModelAdmin):
     readonly_fields = ["code", "polygon", "min_lat", "max_lat", "min_lon", "max_lon"]
     filter_horizontal = ["stations"]
 
+    def has_add_permission(self, request):
+        return False  # the polygon is read-only here: a new zone is drawn through zone_create
+
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
@@ -34,3 +37,6 @@ class AssetAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status", "maintenance_status", "zone"]
     search_fields = ["code", "name", "road"]
     readonly_fields = ["zone", "lat", "lon"]
+
+    def has_add_permission(self, request):
+        return False  # the point (and the zone it falls in) is set by asset_create, not here
