@@ -390,6 +390,17 @@ def letters_summary(*, user, day: date | None = None, station=None) -> dict:
     }
 
 
+def enterprise_status(*, user, enterprise: Enterprise, day: date | None = None) -> dict:
+    """One enterprise at a glance (the liaison's portal): a letter valid on ``day``, and this month's
+    employee coverage row (None outside the caller's scope)."""
+    day = day or today_local()
+    rows = coverage(user=user, month=day.replace(day=1), enterprise=enterprise)["enterprises"]
+    return {
+        "letter": valid_letter_enterprise_ids(day).filter(enterprise=enterprise).exists(),
+        "coverage": next((row for row in rows if row["enterprise"] == enterprise.pk), None),
+    }
+
+
 # ---------------------------------------------------------------- sessions summary (dashboard)
 
 

@@ -517,14 +517,16 @@ def victims(request):
 def standards(request):
     """Versions of the scoring standard; bureau leaders and admins add a version from a month on."""
     can_edit = request.user.role in (Role.BUREAU_LEADER, Role.ADMIN)
-    current = selectors.standard_list(user=request.user).first()
+    standards = list(selectors.standard_list(user=request.user))  # newest first
+    current = standards[0] if standards else None
     initial_rows = [
         {"name": c.name, "description": c.description, "weight": c.weight, "max_score": c.max_score}
         for c in (current.criteria.all() if current else [])
     ] or [{}]
     form = formset = None
     if can_edit:
-        next_month = date(*add_months(services.today_local().year, services.today_local().month, 1), 1)
+        today = services.today_local()
+        next_month = date(*add_months(today.year, today.month, 1), 1)
         form = f.StandardForm(
             request.POST or None,
             initial={"name": current.name if current else "", "effective_from": next_month},
@@ -541,5 +543,5 @@ def standards(request):
     return render(
         request,
         "antifraud/standards.html",
-        {"standards": selectors.standard_list(user=request.user), "form": form, "formset": formset},
+        {"standards": standards, "form": form, "formset": formset},
     )

@@ -11,12 +11,11 @@ from qianwan.kpi import local_day_range
 
 from .choices import Category, Channel, RiskLevel, Status
 from .models import Block, Dispute
+from .selectors import block_list
 
 
 def _blocks(request):
     """Blocks the caller may see (the API and the pages pass the request)."""
-    from .selectors import block_list
-
     if request is None:
         return Block.objects.none()
     return block_list(user=request.user)

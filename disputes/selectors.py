@@ -201,6 +201,11 @@ def disputes_behind(*, at: datetime) -> list[Dispute]:
     return list(qs.select_related("station", "officer", "block__officer").order_by("id"))
 
 
+def casefiles_due_review(*, day: date) -> QuerySet[CaseFile]:
+    """Case files, all stations, whose review date is ``day`` or earlier (for the daily sweep)."""
+    return CaseFile.objects.filter(next_review_on__lte=day).select_related("station")
+
+
 def month_shortfall(*, year: int, month: int) -> dict[int, list[Dispute]]:
     """Per station id: disputes whose cadence covered the month and that got fewer follow-ups than required."""
     start, end = local_month_range(year, month)

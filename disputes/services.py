@@ -699,8 +699,7 @@ def followup_reminders_send(*, now: datetime | None = None) -> dict:
         result["reminded"] += int(created)
 
     # 建策建档: a case file whose review date has come is put before the station's leaders, once per date
-    result["reviews"] = 0
-    for case_file in CaseFile.objects.filter(next_review_on__lte=local.date()).select_related("station"):
+    for case_file in selectors.casefiles_due_review(day=local.date()):
         _n, created = notification_send(
             key=f"disputes.casefile_review:{case_file.pk}:{case_file.next_review_on.isoformat()}",
             kind="disputes.casefile_review",

@@ -209,9 +209,6 @@ def import_job_run(job_id: int) -> ImportJob | None:
     return ImportJob.objects.get(pk=job_id)
 
 
-# --- service requests, visits, feedback ------------------------------------------------------------
-
-
 def import_jobs_sweep() -> int:
     """Beat: run import jobs whose task was never published (broker outage), and fail jobs a killed
     worker left "running". Returns how many pending jobs it ran."""
@@ -230,9 +227,12 @@ def import_jobs_sweep() -> int:
     ).update(
         status=ImportStatus.FAILED,
         finished_at=timezone.now(),
-        errors=[{"row": None, "column": "", "message": "导入中断，未导入任何企业，请重新上传。"}],
+        errors=[{"row": None, "column": "", "message": _("导入中断，未导入任何企业，请重新上传。")}],
     )
     return len(ids)
+
+
+# --- service requests, visits, feedback ------------------------------------------------------------
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from antifraud import selectors as antifraud_selectors
 from qianwan.errors import StateConflict
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES, STATION_ROLES, Role
@@ -66,28 +67,6 @@ def _period(request):
 # --- home: liaison portal / officers' overview ---------------------------------------------------
 
 
-def _antifraud_status(user) -> dict | None:
-    """The liaison's anti-fraud status, read through the antifraud app's selectors.
-
-    That app is developed alongside this one; if its selectors change shape, the portal keeps working
-    and simply links to the anti-fraud pages.
-    """
-    try:
-        from antifraud import selectors as antifraud
-    except ImportError:
-        return None
-    today = timezone.localdate()
-    try:
-        letter = (
-            antifraud.valid_letter_enterprise_ids(today).filter(enterprise_id=user.enterprise_id).exists()
-        )
-        coverage = antifraud.coverage(user=user, month=today.replace(day=1), enterprise=user.enterprise)
-        mine = next((row for row in coverage["enterprises"] if row["enterprise"] == user.enterprise_id), None)
-    except (AttributeError, TypeError, KeyError):
-        return {"letter": None, "coverage": None}
-    return {"letter": letter, "coverage": mine}
-
-
 @role_required(*PORTAL_ROLES)
 def index(request):
     user = request.user
@@ -105,7 +84,7 @@ def index(request):
                 "visits": selectors.visit_list(user=user)[:10],
                 "referrals": selectors.referral_list(user=user)[:10],
                 "calls": selectors.watch_call_list(user=user)[:5],
-                "antifraud": _antifraud_status(user),
+                "antifraud": antifraud_selectors.enterprise_status(user=user, enterprise=user.enterprise),
             },
         )
     form, date_from, date_to, station = _period(request)

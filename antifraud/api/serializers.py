@@ -31,6 +31,7 @@ from ..models import (
     Victim,
     WorkClass,
 )
+from ..services import NOT_PAIRED_MESSAGE
 
 
 @extend_schema_field(OpenApiTypes.INT)
@@ -285,6 +286,12 @@ class EvaluationSubmitSerializer(serializers.Serializer):
     # a plain id: whether another enterprise's class exists is not revealed (same 400 as "not paired")
     evaluated = serializers.IntegerField()
     scores = ScoreInputSerializer(many=True)
+
+    def validate_evaluated(self, value) -> WorkClass:
+        evaluated = WorkClass.objects.select_related("enterprise").filter(pk=value).first()
+        if evaluated is None:
+            raise serializers.ValidationError(NOT_PAIRED_MESSAGE)
+        return evaluated
 
     def validate_scores(self, value):
         criteria = [item["criterion"] for item in value]

@@ -1,6 +1,5 @@
 """REST endpoints of the anti-fraud app (/api/v1/antifraud/...). Viewsets call services and selectors."""
 
-from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -258,14 +257,11 @@ class EvaluationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         serializer = s.EvaluationSubmitSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        evaluated = WorkClass.objects.select_related("enterprise").filter(pk=data["evaluated"]).first()
-        if evaluated is None:
-            raise ValidationError({"evaluated": [services.NOT_PAIRED_MESSAGE]})
         pairing = services.evaluation_submit(
             actor=request.user,
             month=services.parse_month(data["month"]),
             evaluator=data["evaluator"],
-            evaluated=evaluated,
+            evaluated=data["evaluated"],
             scores={item["criterion"]: item["score"] for item in data["scores"]},
         )
         return Response(

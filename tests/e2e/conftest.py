@@ -1,7 +1,8 @@
 """Browser tests: Playwright driving Debian's Chromium (never a downloaded browser) against live_server.
 
 Fixtures: ``page`` (a fresh 1366×768 zh-CN page), ``login`` (``login(page, username, password=…)``),
-``artifact(name)`` for screenshots under ``test-artifacts/``.
+``artifact(name)`` for screenshots under ``test-artifacts/``, ``new_page(browser, live_server)`` for a
+second user's page.
 """
 
 import os
@@ -52,8 +53,8 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
+def new_page(browser, live_server):
+    """A fresh page in a browser context of its own (a second user at once); close ``page.context``."""
     context = browser.new_context(
         viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=live_server.url
     )
@@ -71,8 +72,14 @@ def page(browser, live_server):
     # The network is closed: any request that leaves the live server is a defect (a CDN asset, a tile).
     context.route("**/*", guard)
     page.external_requests = external
+    return page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    page = new_page(browser, live_server)
     yield page
-    context.close()
+    page.context.close()
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """Browser tests of the police–enterprise–community pages: the liaison journey and the Excel import."""
 
 from datetime import timedelta
-from io import BytesIO
 
-import openpyxl
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -11,35 +9,11 @@ from playwright.sync_api import expect
 from enterprises.choices import RequestStatus
 from enterprises.models import Enterprise, ServiceRequest
 from qianwan.org.choices import Role
-from tests.e2e.conftest import TEST_PASSWORD, artifact
+from tests.e2e.conftest import artifact, new_page
 from tests.enterprises.factories import EnterpriseFactory, ServiceRequestFactory, ServiceTypeFactory, uscc
+from tests.enterprises.test_registry import workbook
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _login_in_new_context(browser, live_server, username):
-    context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=live_server.url
-    )
-    context.set_default_timeout(15000)
-    external = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(live_server.url) or url.startswith(("data:", "blob:")):
-            return route.continue_()
-        external.append(url)
-        return route.abort()
-
-    context.route("**/*", guard)
-    page = context.new_page()
-    page.external_requests = external
-    page.goto("/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", TEST_PASSWORD)
-    page.press("#id_password", "Enter")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
-    return context, page
 
 
 def test_liaison_journey_moves_the_satisfaction_kpi(page, login, browser, live_server, make_user, station):
@@ -61,7 +35,7 @@ def test_liaison_journey_moves_the_satisfaction_kpi(page, login, browser, live_s
             feedback_at=now - timedelta(minutes=10),
         )
 
-    officer_context, officer_page = _login_in_new_context(browser, live_server, "wang")
+    officer_page = login(new_page(browser, live_server), "wang")
     officer_page.goto("/enterprises/")
     expect(officer_page.locator("[data-kpi=satisfaction-counts]")).to_contain_text("3 / 4")
     expect(officer_page.locator("[data-kpi=satisfaction]")).to_have_text("样本不足")
@@ -105,7 +79,7 @@ def test_liaison_journey_moves_the_satisfaction_kpi(page, login, browser, live_s
     expect(officer_page.locator("[data-kpi=satisfaction]")).to_have_text("80.0%")
     officer_page.screenshot(path=artifact("enterprises-kpi.png"), full_page=True)
     assert page.external_requests == [] and officer_page.external_requests == []
-    officer_context.close()
+    officer_page.context.close()
 
 
 def test_liaison_cannot_open_another_enterprises_request(page, login, make_user, station):
@@ -117,30 +91,8 @@ def test_liaison_cannot_open_another_enterprises_request(page, login, make_user,
 
 
 def _xlsx(tmp_path, rows, name):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(
-        [
-            "名称*",
-            "类型",
-            "统一社会信用代码",
-            "派出所代码",
-            "地址",
-            "纬度",
-            "经度",
-            "行业",
-            "规上企业",
-            "员工数",
-            "联系人",
-            "联系电话",
-        ]
-    )
-    for row in rows:
-        ws.append(row)
-    buffer = BytesIO()
-    wb.save(buffer)
     path = tmp_path / name
-    path.write_bytes(buffer.getvalue())
+    path.write_bytes(workbook(rows).read())
     return str(path)
 
 
