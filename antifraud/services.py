@@ -566,12 +566,18 @@ def standard_create(*, actor, name: str, effective_from: date, criteria: list[di
     if errors:
         raise ValidationError(errors)
     version = (ScoringStandard.objects.aggregate(v=Max("version"))["v"] or 0) + 1
-    standard = ScoringStandard.objects.create(
-        name=name.strip() or _("班组互评标准"),
-        version=version,
-        effective_from=effective_from,
-        created_by=actor,
-    )
+    try:
+        with transaction.atomic():
+            standard = ScoringStandard.objects.create(
+                name=name.strip() or _("班组互评标准"),
+                version=version,
+                effective_from=effective_from,
+                created_by=actor,
+            )
+    except IntegrityError:  # someone published a version (or this month) a moment ago
+        raise ValidationError(
+            {"effective_from": [_("刚有另一版评分标准发布，请刷新后核对再提交。")]}
+        ) from None
     Criterion.objects.bulk_create(
         [
             Criterion(

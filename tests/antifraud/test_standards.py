@@ -72,3 +72,38 @@ def test_round_open_endpoint(api_as, bureau):
         api_as(bureau).post("/api/v1/antifraud/rounds/open/", {"month": "2026-13"}, format="json").status_code
         == 400
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_leaders_publishing_at_once_the_second_gets_a_400_not_a_500(api_as, bureau):
+    """The other leader's version is inserted but not yet committed while this one is computed: this
+    insert waits on the unique version, then fails; the answer is a clear 400 and nothing is written."""
+    import threading
+
+    from django.db import connection, transaction
+
+    holding, release = threading.Event(), threading.Event()
+
+    def other_leader():
+        try:
+            with transaction.atomic():
+                StandardFactory(version=1, effective_from=date(2026, 8, 1))
+                holding.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_leader)
+    thread.start()
+    assert holding.wait(10)
+    threading.Timer(0.5, release.set).start()  # commit while this request waits on the unique index
+    payload = {
+        "name": "新标准",
+        "effective_from": "2026-09-01",
+        "criteria": [{"name": "学习", "weight": "1", "max_score": "10"}],
+    }
+    response = api_as(bureau).post(URL, payload, format="json")
+    thread.join(10)
+    assert response.status_code == 400, response.content
+    assert "effective_from" in response.json()
+    assert list(ScoringStandard.objects.values_list("version", flat=True)) == [1]
