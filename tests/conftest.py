@@ -3,16 +3,24 @@
 The network is blocked except loopback (see ``_loopback_only``).
 """
 
+import os
+import signal
 import socket
+import subprocess
+import time
+from pathlib import Path
 
 import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from qianwan.loopback import celery_worker_command, stop_process, wait_until
 from qianwan.org import services as org_services
 from qianwan.org.choices import Role
 from tests.factories import StationFactory, UserFactory, enterprise_for
 
 ROLES = list(Role.values)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -101,19 +109,78 @@ def anon_api():
     return APIClient()
 
 
+def database_url(connection, *, host: str | None = None, port: int | None = None) -> str:
+    """The test database's URL for a child process (``host``/``port``: reach it another way, e.g. a proxy)."""
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{host or db['HOST'] or '127.0.0.1'}:"
+        f"{port or db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def child_env(connection, **extra) -> dict:
+    """The environment of a worker or web process reading the test database, tasks not eager."""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "qianwan.settings.test",
+        "QIANWAN_CELERY_EAGER": "0",
+        "DATABASE_URL": database_url(connection),
+        "PYTHONUNBUFFERED": "1",
+    }
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class CeleryWorker:
+    """A real Celery worker process (solo pool: one process, so SIGKILL kills exactly the one sending),
+    logging to ``logfile``; ``start()`` returns once it is ready."""
+
+    def __init__(self, env: dict, logfile: Path, *, name: str = "test", beat: bool = False):
+        self.env, self.logfile, self.name, self.beat = env, logfile, name, beat
+        self.proc = None
+
+    def start(self, timeout: float = 40):
+        command = celery_worker_command(
+            f"{self.name}-{os.getpid()}-{time.monotonic_ns()}@%h",
+            beat_schedule=str(self.logfile.parent / "celerybeat-schedule") if self.beat else None,
+        )
+        start_at = len(self.log())
+        self.proc = subprocess.Popen(
+            command, cwd=ROOT, env=self.env, stdout=self.logfile.open("ab"), stderr=subprocess.STDOUT
+        )
+        try:
+            wait_until(
+                lambda: "ready." in self.log()[start_at:] or self.proc.poll() is not None,
+                timeout,
+                message="worker",
+            )
+        except AssertionError:
+            self.stop()
+            raise AssertionError(f"celery worker did not start:\n{self.log()[-3000:]}") from None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"celery worker died:\n{self.log()[-3000:]}")
+        return self
+
+    def log(self) -> str:
+        return self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
+
+    def kill(self):
+        """SIGKILL: no shutdown, no ack, nothing written after this instant."""
+        os.kill(self.proc.pid, signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+    def stop(self):
+        if self.proc:
+            stop_process(self.proc)
+
+
 @pytest.fixture
 def celery_worker_proc(transactional_db, tmp_path):
     """A real Celery worker process on real Redis, reading the test database.
 
     Tests using it see committed data only (transactional_db) and publish for real: eager mode is
-    switched off in this process for the duration of the test. Yields a helper with ``.log()``.
+    switched off in this process for the duration of the test. Yields the worker (``.log()``).
     """
-    import os
-    import subprocess
-    import sys
-    import time
-    from pathlib import Path
-
     from django.db import connection
 
     from qianwan.celery import app as celery_app
@@ -128,64 +195,31 @@ def celery_worker_proc(transactional_db, tmp_path):
     import redis
 
     redis.Redis.from_url(redis_url).flushdb()  # no stale messages from an earlier run
-    db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    )
-    logfile = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "qianwan.settings.test",
-        "QIANWAN_CELERY_EAGER": "0",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-    }
-    root = Path(__file__).resolve().parents[1]
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "qianwan",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-mingle",
-            "--without-gossip",
-            "-n",
-            f"test-{os.getpid()}@%h",
-        ],
-        cwd=root,
-        env=env,
-        stdout=logfile.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
+    worker = CeleryWorker(child_env(connection, REDIS_URL=redis_url), tmp_path / "worker.log")
     old_eager = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = False
-
-    class Worker:
-        process = proc
-
-        @staticmethod
-        def log() -> str:
-            return logfile.read_text(errors="replace")
-
-    deadline = time.monotonic() + 30
-    while "ready." not in Worker.log():
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail(f"celery worker did not start:\n{Worker.log()[-3000:]}")
-        time.sleep(0.2)
     try:
-        yield Worker
+        yield worker.start()
     finally:
         celery_app.conf.task_always_eager = old_eager
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        worker.stop()
+
+
+def url_routes() -> list[tuple[str | None, str]]:
+    """(name, route) of every URL pattern of the project: names namespaced ("app:name"), routes as
+    written in the URLconf (no leading slash, converters kept). For the tests that go over every page."""
+    routes = []
+
+    def walk(resolver, prefix, namespace):
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry, prefix + str(entry.pattern), entry.namespace or namespace)
+            elif isinstance(entry, URLPattern):
+                name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name
+                routes.append((name, prefix + str(entry.pattern)))
+
+    walk(get_resolver(), "", None)
+    return routes
 
 
 class HttpReceiver:

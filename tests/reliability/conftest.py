@@ -7,58 +7,17 @@ started it (by its own process id).
 
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port(start: int = 56400) -> int:
-    for port in range(start, start + 500):
-        with socket.socket() as sock:
-            try:
-                sock.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError("no free port")
-
-
-def wait_until(predicate, timeout: float, interval: float = 0.2, message: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
-
-
-def database_url(connection, *, host: str | None = None, port: int | None = None) -> str:
-    db = connection.settings_dict
-    return (
-        f"postgres://{db['USER']}:{db.get('PASSWORD') or ''}@{host or db['HOST'] or '127.0.0.1'}:"
-        f"{port or db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
-def _stop(proc: subprocess.Popen, sig=signal.SIGTERM, timeout: float = 10):
-    if proc.poll() is not None:
-        return
-    proc.send_signal(sig)
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
+from qianwan.loopback import free_port, stop_process, wait_until
+from tests.conftest import ROOT, CeleryWorker, child_env, database_url
 
 
 class RedisServer:
@@ -104,7 +63,7 @@ class RedisServer:
 
     def stop(self):
         if self.proc:
-            _stop(self.proc)
+            stop_process(self.proc)
             self.proc = None
 
 
@@ -117,66 +76,6 @@ def redis_server(tmp_path):
     server.stop()
 
 
-def _child_env(connection, **extra) -> dict:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "qianwan.settings.test",
-        "QIANWAN_CELERY_EAGER": "0",
-        "DATABASE_URL": database_url(connection),
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.update({k: str(v) for k, v in extra.items()})
-    return env
-
-
-class Worker:
-    """A Celery worker process (solo pool: one process, so SIGKILL kills exactly the one sending)."""
-
-    def __init__(self, env: dict, logfile: Path, *, beat: bool = False):
-        self.env, self.logfile, self.beat = env, logfile, beat
-        self.proc = None
-
-    def start(self):
-        args = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "qianwan",
-            "worker",
-            "--pool=solo",
-            "--loglevel=INFO",
-            "--without-mingle",
-            "--without-gossip",
-            "-n",
-            f"reliab-{os.getpid()}-{time.monotonic_ns()}@%h",
-        ]
-        if self.beat:
-            args += ["-B", "-s", str(self.logfile.parent / "celerybeat-schedule")]
-        start_at = len(self.log())
-        self.proc = subprocess.Popen(
-            args, cwd=ROOT, env=self.env, stdout=self.logfile.open("ab"), stderr=subprocess.STDOUT
-        )
-        wait_until(
-            lambda: "ready." in self.log()[start_at:] or self.proc.poll() is not None, 40, message="worker"
-        )
-        if self.proc.poll() is not None:
-            raise AssertionError(f"worker died:\n{self.log()[-3000:]}")
-        return self
-
-    def log(self) -> str:
-        return self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
-
-    def kill(self):
-        """SIGKILL: no shutdown, no ack, nothing written after this instant."""
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-    def stop(self):
-        if self.proc:
-            _stop(self.proc)
-
-
 @pytest.fixture
 def worker_factory(transactional_db, tmp_path):
     from django.db import connection
@@ -185,12 +84,13 @@ def worker_factory(transactional_db, tmp_path):
         pytest.skip("worker processes need PostgreSQL")
     workers = []
 
-    def make(redis_url: str, *, beat: bool = False, **env) -> Worker:
+    def make(redis_url: str, *, beat: bool = False, **env) -> CeleryWorker:
         var = tmp_path / f"var{len(workers)}"
         var.mkdir()
-        worker = Worker(
-            _child_env(connection, REDIS_URL=redis_url, QIANWAN_VAR_DIR=var, **env),
+        worker = CeleryWorker(
+            child_env(connection, REDIS_URL=redis_url, QIANWAN_VAR_DIR=var, **env),
             tmp_path / f"worker{len(workers)}.log",
+            name="reliab",
             beat=beat,
         )
         workers.append(worker)
@@ -248,7 +148,7 @@ class Web:
 
     def stop(self):
         if self.proc:
-            _stop(self.proc)
+            stop_process(self.proc)
 
 
 @pytest.fixture
@@ -264,7 +164,7 @@ def web_factory(transactional_db, tmp_path):
         if db_port:
             extra["DATABASE_URL"] = database_url(connection, host="127.0.0.1", port=db_port)
         extra.update(env)
-        web = Web(_child_env(connection, **extra), tmp_path / f"web{len(webs)}.log")
+        web = Web(child_env(connection, **extra), tmp_path / f"web{len(webs)}.log")
         webs.append(web)
         return web.start()
 

@@ -18,12 +18,12 @@ from django.db import connection
 from django.utils import timezone
 
 from qianwan.exchange.models import InboundEvent, OutboundAck, OutboundEvent
+from qianwan.loopback import wait_until
 from qianwan.notify import services as notify_services
 from qianwan.notify.choices import ChannelKind, DeliveryStatus
 from qianwan.notify.models import Channel, Delivery, DeliveryAttempt, Notification
 from qianwan.org import services as org_services
 from qianwan.org.choices import Role
-from tests.reliability.conftest import wait_until
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -363,9 +363,6 @@ def test_inbound_and_acks_replayed_three_times_concurrently_are_stored_once(
     assert InboundEvent.objects.filter(external_id__startswith="REPLAY-").count() == 2
     assert Notification.objects.filter(key__startswith="exchange.inbound:").count() == 2
 
-    from qianwan.exchange.models import Partner
-
-    Partner.objects.get_or_create(code="grid", defaults={"name": "网格"})  # flushed by earlier tests
     event = exchange_services.outbound_create(
         actor=officer, target="grid", kind="dispute", title="推送网格", payload={}, station=station
     )
