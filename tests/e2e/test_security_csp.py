@@ -2,10 +2,10 @@
 slipped in, no third-party asset needing an exception), Swagger UI and the admin included."""
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from qianwan.org.choices import Role
+from tests.conftest import url_routes
 
 SKIP_SUFFIXES = (".json", ".xlsx")
 SKIP_NAMES = {"logout", "set_language", "notify:mark_read", "notify:unread_count", "healthz", "schema"}
@@ -21,23 +21,14 @@ document.addEventListener('securitypolicyviolation', function (e) {
 
 def _page_paths() -> list[str]:
     """Every GET page without URL parameters (project pages and the app namespaces)."""
-    paths = []
-
-    def walk(resolver, prefix, namespace):
-        for entry in resolver.url_patterns:
-            if isinstance(entry, URLResolver):
-                walk(entry, prefix + str(entry.pattern), entry.namespace or namespace)
-            elif isinstance(entry, URLPattern):
-                route = prefix + str(entry.pattern)
-                name = f"{namespace}:{entry.name}" if namespace else entry.name
-                if "<" in route or route.startswith(("api/v1", "admin/", "i18n/")):
-                    continue
-                if name in SKIP_NAMES or route.endswith(SKIP_SUFFIXES) or "new" in route.split("/")[-2:]:
-                    continue
-                paths.append("/" + route)
-
-    walk(get_resolver(), "", None)
-    return sorted(set(paths))
+    paths = set()
+    for name, route in url_routes():
+        if "<" in route or route.startswith(("api/v1", "admin/", "i18n/")):
+            continue
+        if name in SKIP_NAMES or route.endswith(SKIP_SUFFIXES) or "new" in route.split("/")[-2:]:
+            continue
+        paths.add("/" + route)
+    return sorted(paths)
 
 
 def _violations(page) -> list[str]:

@@ -16,10 +16,9 @@ import re
 from pathlib import Path
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
 
-from qianwan.org import services as org_services
 from qianwan.org.choices import Role
+from tests.conftest import url_routes
 from tests.factories import enterprise_for
 
 pytestmark = pytest.mark.django_db
@@ -44,20 +43,13 @@ def _api_operations() -> list[tuple[str, str]]:
 
 def _pages() -> list[tuple[str, str]]:
     """(name, route) of every page of the project and the app namespaces (not the API, not admin)."""
-    pages = []
-
-    def walk(resolver, prefix, namespace):
-        for entry in resolver.url_patterns:
-            if isinstance(entry, URLResolver):
-                walk(entry, prefix + str(entry.pattern), entry.namespace or namespace)
-            elif isinstance(entry, URLPattern):
-                route = prefix + str(entry.pattern)
-                if route.startswith(("api/", "admin/", "i18n/")) or entry.name is None:
-                    continue
-                pages.append((f"{namespace}:{entry.name}" if namespace else entry.name, route))
-
-    walk(get_resolver(), "", None)
-    return sorted(set(pages))
+    return sorted(
+        {
+            (name, route)
+            for name, route in url_routes()
+            if name is not None and not route.startswith(("api/", "admin/", "i18n/"))
+        }
+    )
 
 
 def _fill(path: str) -> str:
@@ -68,16 +60,10 @@ def _fill(path: str) -> str:
 
 @pytest.fixture
 def clients(make_user, station, anon_api, api_as):
-    from rest_framework.test import APIClient
-
-    out = {"anonymous": anon_api}
-    for role in Role.values:
-        user = make_user(role, username=f"authz-{role}")
-        _, key = org_services.token_create(actor=None, user=user)
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-        out[role] = client
-    return out
+    return {
+        "anonymous": anon_api,
+        **{role: api_as(make_user(role, username=f"authz-{role}")) for role in Role.values},
+    }
 
 
 def _call(client, method, url):
@@ -86,7 +72,13 @@ def _call(client, method, url):
     return getattr(client, method.lower())(url, {}, format="json")
 
 
-def _compare(kind: str, observed: dict, table: dict):
+def _compare(kind: str, observed: dict, *, section: str):
+    """``observed`` against the table's ``section`` (rewritten first with AUTHZ_TABLE_WRITE=1)."""
+    whole = json.loads(TABLE.read_text()) if TABLE.exists() else {}
+    if WRITE:
+        whole[section] = observed
+        TABLE.write_text(json.dumps(whole, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
+    table = whole.get(section, {})
     missing = sorted(set(observed) - set(table))
     stale = sorted(set(table) - set(observed))
     wrong = {
@@ -119,11 +111,7 @@ def test_api_matrix(clients, django_capture_on_commit_callbacks):
         codes = [int(c) for c in row.split()]
         assert codes[0] == 401, f"{key}: anonymous must be 401, got {codes[0]}"
         assert all(c < 500 for c in codes), f"{key}: server error {row}"
-    table = json.loads(TABLE.read_text()) if TABLE.exists() else {}
-    if WRITE:
-        table["api"] = observed
-        TABLE.write_text(json.dumps(table, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-    _compare("API operations", observed, table.get("api", {}))
+    _compare("API operations", observed, section="api")
 
 
 PUBLIC_PAGES = {"login", "healthz", "set_language", "schema"}
@@ -154,11 +142,7 @@ def test_page_matrix(make_user, station, client):
             statuses.append(browsers[role].get(url).status_code)
         observed[f"GET {name} /{route}"] = _row(statuses)
         assert all(s < 500 for s in statuses), f"{name}: server error {statuses}"
-    table = json.loads(TABLE.read_text()) if TABLE.exists() else {}
-    if WRITE:
-        table["pages"] = observed
-        TABLE.write_text(json.dumps(table, ensure_ascii=False, indent=1, sort_keys=True) + "\n")
-    _compare("pages", observed, table.get("pages", {}))
+    _compare("pages", observed, section="pages")
 
 
 def test_table_columns_are_the_roles():

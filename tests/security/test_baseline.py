@@ -1,6 +1,7 @@
 """The security baseline: CSP without inline code, framing refused, production cookies and HSTS,
 password validators, login lockout, and no inline script/style in any template."""
 
+import json
 import os
 import re
 import subprocess
@@ -120,14 +121,17 @@ def test_no_template_has_inline_script_style_or_handlers():
     )
 
 
-def _production_env(**extra):
-    return {
+def _in_production(code: str) -> list[str]:
+    """Run ``code`` in a fresh interpreter under the production settings; the lines it printed."""
+    env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "qianwan.settings.production",
         "DJANGO_SECRET_KEY": "a-very-long-and-random-production-secret-key-0123456789-abcdefghijklmnop",
         "DJANGO_ALLOWED_HOSTS": "qianwan.police.example",
-        **extra,
     }
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()
 
 
 def test_production_settings_are_secure():
@@ -138,14 +142,9 @@ def test_production_settings_are_secure():
         "'csp.middleware.CSPMiddleware' in s.MIDDLEWARE, "
         "'django.middleware.csrf.CsrfViewMiddleware' in s.MIDDLEWARE, len(s.AUTH_PASSWORD_VALIDATORS)]))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=_production_env(), capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    import json
-
+    output = _in_production(code)
     debug, session_secure, csrf_secure, httponly, hsts, subdomains, redirect, xfo, csp, csrf, validators = (
-        json.loads(result.stdout.strip().splitlines()[-1])
+        json.loads(output[-1])
     )
     assert debug is False and session_secure and csrf_secure and httponly
     assert hsts >= 31536000 and subdomains and redirect and xfo == "DENY" and csp and csrf
@@ -161,11 +160,7 @@ def test_production_https_redirect_and_hsts_header():
         "r = c.get('/healthz', HTTP_HOST='qianwan.police.example', HTTP_X_FORWARDED_PROTO='https');"
         "print(r.status_code, r.headers.get('Strict-Transport-Security'))"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=_production_env(), capture_output=True, text=True
-    )
-    assert result.returncode == 0, result.stderr
-    lines = result.stdout.strip().splitlines()[-2:]
+    lines = _in_production(code)[-2:]
     assert lines[0] == "301 https://qianwan.police.example/healthz"
     assert lines[1].startswith(("200 max-age=31536000", "503 max-age=31536000")), lines
     assert "includeSubDomains" in lines[1]
