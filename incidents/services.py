@@ -96,22 +96,33 @@ def _next_step_time(clock: SlaClock, now: datetime) -> datetime | None:
     return None
 
 
-def _arm(clock: SlaClock, now: datetime, *, publish: bool = True) -> None:
-    """Set ``next_fire_at`` and a fresh task id, and queue that ETA task once the transaction commits."""
-    clock.next_fire_at = _next_step_time(clock, now)
-    if clock.next_fire_at is None:
+def _arm(clocks, now: datetime) -> SlaClock | None:
+    """Arm an incident's timer: every clock of ``clocks`` (all of one incident's) with a step left gets
+    its ``next_fire_at`` and one fresh task id, shared. Returns the lead clock — the one whose step is
+    due first — for `_publish`, or None when no step is left. One ETA task per incident, not per
+    clock: it fires whatever is due across the incident's clocks when it runs, then arms the next."""
+    pending = []
+    for clock in clocks:
+        clock.next_fire_at = _next_step_time(clock, now)
         clock.task_id = ""
-        return
-    clock.task_id = uuid.uuid4().hex
-    if publish:
-        _publish(clock)
+        if clock.next_fire_at is not None:
+            pending.append(clock)
+    if not pending:
+        return None
+    task_id = uuid.uuid4().hex
+    for clock in pending:
+        clock.task_id = task_id
+    return min(pending, key=lambda c: (c.next_fire_at, c.pk or 0))
 
 
-def _publish(clock: SlaClock) -> None:
+def _publish(lead: SlaClock | None) -> None:
+    """Queue the incident timer's ETA task (addressed to its lead clock) once the transaction commits."""
     from .tasks import clock_fire
 
-    # the task carries the id stored on the row: a re-armed clock makes this message a no-op
-    publish_on_commit(clock_fire, clock.pk, clock.task_id, eta=clock.next_fire_at, task_id=clock.task_id)
+    if lead is None:
+        return
+    # the task carries the id stored on the rows: a re-armed timer makes this message a no-op
+    publish_on_commit(clock_fire, lead.pk, lead.task_id, eta=lead.next_fire_at, task_id=lead.task_id)
 
 
 def _disarm(clock: SlaClock) -> None:
@@ -175,19 +186,14 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) 
         )
 
 
-def _advance(clock: SlaClock, now: datetime) -> list[str]:
-    """Run every due step of a locked clock once, then arm its next step. Returns the steps run."""
+def _run_due_steps(clock: SlaClock, incident: Incident, now: datetime) -> list[str]:
+    """Run every due step of one clock of a locked incident once (markers set, not saved)."""
     fired = []
-    if _next_step_time(clock, now) is None:
-        _disarm(clock)
-        clock.save(update_fields=["next_fire_at", "task_id"])
-        return fired
-    incident = Incident.objects.select_related("station").get(pk=clock.incident_id)
     for step, at, marker in _steps(clock):
         if at is None or at > now or getattr(clock, marker) is not None:
             continue
         if step == TimerStep.WARN and now >= clock.deadline:
-            continue
+            continue  # too late to warn: the breach step is what is due
         setattr(clock, marker, now)
         if step == TimerStep.BREACH:
             # the miss is certain now: record it where the KPIs and filters read it
@@ -196,45 +202,75 @@ def _advance(clock: SlaClock, now: datetime) -> list[str]:
             rollup.touch(incident.received_at, now)
         _notify_step(clock, incident, step, now)
         fired.append(step)
-    _arm(clock, now)
-    clock.save(update_fields=["warned_at", "breached_at", "escalated_at", "met", "next_fire_at", "task_id"])
     return fired
+
+
+def _fire(incident: Incident, clocks: list[SlaClock], now: datetime) -> tuple[list[str], int]:
+    """Run the due steps of a locked incident's clocks and re-arm its timer. Returns the steps run
+    and how many clocks ran one."""
+    fired, clocks_fired = [], 0
+    for clock in clocks:
+        if clock.next_fire_at is not None and clock.next_fire_at <= now:
+            steps = _run_due_steps(clock, incident, now)
+            fired += steps
+            clocks_fired += bool(steps)
+    _publish(_arm(clocks, now))
+    SlaClock.objects.bulk_update(
+        clocks, ["warned_at", "breached_at", "escalated_at", "met", "next_fire_at", "task_id"]
+    )
+    return fired, clocks_fired
+
+
+def _locking(*, skip_locked: bool = False):
+    """Incidents read FOR UPDATE: the incident row is the one mutex of its clocks, taken first by every
+    writer of them (the timer, recording a step, closing) so that they queue instead of deadlocking.
+    Locks the incident only, not the station it joins."""
+    return Incident.objects.select_for_update(skip_locked=skip_locked, of=("self",)).select_related("station")
 
 
 @transaction.atomic
 def clock_fire(*, clock_id: int, task_id: str | None = None, now: datetime | None = None) -> list[str]:
-    """Fire a clock's due timer steps. Called by its ETA task (with ``task_id``) and by the sweep
-    (without). A task whose id is no longer the clock's, or a clock that is done, does nothing."""
+    """Fire the due timer steps of the incident that clock ``clock_id`` belongs to, then arm its next.
+    Called by the incident timer's ETA task (``task_id``; the clock is the lead it was armed for) and,
+    without a task id, by tests and tools. A task whose id no clock of the incident carries any more
+    (re-armed, or every stage done) does nothing."""
     now = now or timezone.now()
-    clock = SlaClock.objects.select_for_update().filter(pk=clock_id).first()
-    if clock is None or clock.next_fire_at is None or clock.next_fire_at > now:
+    incident_id = SlaClock.objects.filter(pk=clock_id).values_list("incident_id", flat=True).first()
+    incident = _locking().filter(pk=incident_id).first()
+    if incident is None:
         return []
-    if task_id is not None and task_id != clock.task_id:
+    clocks = list(SlaClock.objects.filter(incident=incident).order_by("deadline", "pk"))
+    due = any(c.next_fire_at is not None and c.next_fire_at <= now for c in clocks)
+    if task_id is not None:
+        carriers = [c for c in clocks if c.task_id == task_id]
+        if not carriers:
+            return []  # stale: re-armed since, or every stage done
+        if not due and any(c.pk == clock_id for c in carriers):
+            return []  # early: its lead clock still waits
+        # else due, or the lead's stage was done before its step: re-arm for the steps still left
+    elif not due:
         return []
-    return _advance(clock, now)
+    return _fire(incident, clocks, now)[0]
 
 
 def clocks_sweep(*, now: datetime | None = None, grace_seconds: float = 2.0, limit: int = 500) -> int:
-    """Fire every due clock that no task fired (lost message, broker restart). Safe with two workers:
-    each clock is claimed with ``SKIP LOCKED`` in its own transaction and re-checked once locked."""
+    """Fire every due clock that no task fired (lost message, broker restart); returns how many clocks
+    ran a step. Safe with two workers: each incident is claimed with ``SKIP LOCKED`` in its own
+    transaction and its clocks re-read once locked."""
     now = now or timezone.now()
     # a grace period lets the ETA task, due at the same instant, do its own work first
     cutoff = now - timedelta(seconds=grace_seconds)
-    ids = list(
-        SlaClock.objects.filter(next_fire_at__lte=cutoff)
-        .order_by("next_fire_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    incident_ids = SlaClock.objects.filter(next_fire_at__lte=cutoff).order_by("next_fire_at")
+    incident_ids = dict.fromkeys(incident_ids.values_list("incident_id", flat=True)[:limit])
     fired = 0
-    for clock_id in ids:
+    for incident_id in incident_ids:
         with transaction.atomic():
-            clock = (
-                SlaClock.objects.select_for_update(skip_locked=True)
-                .filter(pk=clock_id, next_fire_at__lte=cutoff)
-                .first()
-            )
-            if clock is not None and _advance(clock, now):
-                fired += 1
+            incident = _locking(skip_locked=True).filter(pk=incident_id).first()
+            if incident is None:
+                continue
+            clocks = list(SlaClock.objects.filter(incident=incident).order_by("deadline", "pk"))
+            if any(c.next_fire_at is not None and c.next_fire_at <= cutoff for c in clocks):
+                fired += _fire(incident, clocks, now)[1]
     return fired
 
 
@@ -348,12 +384,9 @@ def incident_create(
                 escalate_at=deadline + escalate,
             )
         )
-    for clock in clocks:
-        _arm(clock, now, publish=False)
+    lead = _arm(clocks, now)
     SlaClock.objects.bulk_create(clocks)
-    for clock in clocks:
-        if clock.next_fire_at is not None:
-            _publish(clock)
+    _publish(lead)  # one ETA task for the incident's first step
     audit_record(
         actor=actor, action="incident.create", obj=incident, after=snapshot(incident, INCIDENT_FIELDS)
     )
@@ -423,7 +456,7 @@ def incident_record_event(
     kind that takes the old one's place; the old row stays. `closed` and `diverted` end the incident for
     the police; `diverted` puts an event for the hotline in the exchange outbox.
     """
-    incident = Incident.objects.select_for_update().select_related("station").get(pk=incident.pk)
+    incident = _locking().get(pk=incident.pk)
     if not can_act_for_station(actor, incident.station):
         raise PermissionDenied(_("只能处置本所的警情。"))
     now = timezone.now()

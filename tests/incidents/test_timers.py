@@ -67,8 +67,10 @@ def test_warn_breach_escalate_each_once(time_machine, officer, on_duty, station)
     assert Incident.objects.get(pk=incident.pk).dispatch_met is False
     assert c.next_fire_at == T0 + timedelta(seconds=180)  # breach + 120 s
 
+    # the incident's one timer fires every step due across its clocks: here the dispatch escalation
+    # and the breaches of the 2- and 3-minute clocks (too late for their warnings)
     time_machine.move_to(T0 + timedelta(seconds=180), tick=False)
-    assert services.clock_fire(clock_id=c.pk, task_id=c.task_id) == ["escalate"]
+    assert services.clock_fire(clock_id=c.pk, task_id=c.task_id) == ["escalate", "breach", "breach"]
     assert recipients(f"clock:{c.pk}:escalate") == {"bureau"}
     c.refresh_from_db()
     assert c.escalated_at and c.next_fire_at is None and c.task_id == ""
@@ -84,9 +86,16 @@ def test_clock_done_before_its_timer_sends_nothing(time_machine, officer, on_dut
     task = c.task_id
     time_machine.move_to(T0 + timedelta(seconds=30), tick=False)
     record(incident, "dispatched", after=30)
-    time_machine.move_to(T0 + timedelta(seconds=300), tick=False)
+    # the incident's timer, armed for the dispatch warning, finds it done: it warns nobody and
+    # re-arms for the next clock's step (the video warning at 105 s)
+    time_machine.move_to(T0 + timedelta(seconds=45), tick=False)
     assert services.clock_fire(clock_id=c.pk, task_id=task) == []
+    video = clock(incident, "video_supervision")
+    assert video.next_fire_at == T0 + timedelta(seconds=105) and video.task_id not in ("", task)
+    assert services.clock_fire(clock_id=c.pk, task_id=task) == []  # now stale
+    time_machine.move_to(T0 + timedelta(seconds=300), tick=False)
     services.clocks_sweep()
+    assert Notification.objects.filter(key=f"clock:{video.pk}:breach").exists()
     assert not Notification.objects.filter(key__startswith=f"clock:{c.pk}:").exists()
     c.refresh_from_db()
     assert c.met is True and c.next_fire_at is None
@@ -145,9 +154,13 @@ def test_eta_tasks_are_queued_on_commit_with_the_stored_id(
     time_machine.move_to(T0, tick=False)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         incident = make_incident(station, received_at=T0)
-    # four clock tasks (+ none for channels: no channel configured); eager tasks before their time do nothing
-    assert len(callbacks) >= 4
-    assert SlaClock.objects.filter(incident=incident, warned_at__isnull=True).count() == 4
+    # one ETA task for the incident's four clocks (+ none for channels: no channel configured), at its
+    # first step; the eager task, run before its time, does nothing
+    assert len(callbacks) == 1
+    clocks = SlaClock.objects.filter(incident=incident)
+    assert {c.task_id for c in clocks} == {clocks[0].task_id} and clocks[0].task_id
+    assert min(c.next_fire_at for c in clocks) == T0 + timedelta(seconds=45)
+    assert clocks.filter(warned_at__isnull=True).count() == 4
 
 
 @pytest.mark.django_db
