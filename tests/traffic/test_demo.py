@@ -1,5 +1,3 @@
-import time
-
 import pytest
 
 from traffic import demo, selectors
@@ -12,9 +10,7 @@ def test_demo_loads_nine_zones_idempotently():
     from qianwan.org import demo as org_demo
 
     org_demo.load()
-    started = time.monotonic()
     summary = demo.load()
-    elapsed = time.monotonic() - started
     assert "9 zones" in summary, summary
     assert PatrolZone.objects.count() == 9
     assert (
@@ -31,5 +27,3 @@ def test_demo_loads_nine_zones_idempotently():
     assert PatrolZone.objects.count() == 9 and Accident.objects.count() == accidents
     demo.reset()
     assert not PatrolZone.objects.exists()
-    print("traffic demo load seconds", round(elapsed, 1))
-    assert elapsed < 60, elapsed
