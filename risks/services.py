@@ -292,14 +292,24 @@ def hazard_reopen(*, actor, hazard: Hazard, reason: str, rectify_by: datetime | 
 @transaction.atomic
 def hazard_hand_over(*, actor, hazard: Hazard, target: str = "grid", note: str = ""):
     """Hand a hazard that needs the local government (grid platform) to a partner via the outbox;
-    the partner's acks come back on the outbound event. Closed hazards need no hand-over (409)."""
-    from qianwan.exchange.choices import OutboundKind
+    the partner's acks come back on the outbound event. Closed hazards need no hand-over (409), nor
+    does one already handed over that the partner has not yet finished (409: a repeated or
+    concurrent submit — the row lock makes the second wait for the first, then see its event).
+    After the partner handled or rejected it, the hazard may be handed over again."""
+    from qianwan.exchange.choices import OutboundKind, OutboundStatus
+    from qianwan.exchange.selectors import outbound_for
     from qianwan.exchange.services import outbound_create
 
     hazard = _locked(hazard)
     _require_station_actor(actor, hazard.station)
     if hazard.status == HazardStatus.CLOSED:
         raise StateConflict(_("已销号的隐患无需移交。"))
+    if (
+        outbound_for(hazard)
+        .filter(kind=OutboundKind.HAZARD, status__in=[OutboundStatus.PENDING, OutboundStatus.ACCEPTED])
+        .exists()
+    ):
+        raise StateConflict(_("该隐患已移交，平台尚未办结，请勿重复移交。"))
     event = outbound_create(
         actor=actor,
         target=target,

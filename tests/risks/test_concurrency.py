@@ -54,6 +54,38 @@ def test_two_concurrent_sweeps_send_each_reminder_once(officer, leader):
     assert InboxItem.objects.filter(recipient=leader).count() == 30
 
 
+def test_two_concurrent_hand_overs_write_one_event(officer):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    from qianwan.errors import StateConflict
+    from qianwan.exchange.models import OutboundEvent, Partner
+
+    Partner.objects.get_or_create(code="grid", defaults={"name": "基层治理四平台"})
+    (hazard,) = overdue_hazards(officer, 1)
+    barrier = threading.Barrier(2)
+    done, conflicts, errors = [], [], []
+
+    def worker():
+        try:
+            barrier.wait()
+            done.append(services.hazard_hand_over(actor=officer, hazard=hazard, note="并发提交"))
+        except StateConflict as exc:
+            conflicts.append(exc)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    assert len(done) == 1 and len(conflicts) == 1
+    assert OutboundEvent.objects.filter(source_id=str(hazard.pk), kind="hazard").count() == 1
+
+
 @pytest.mark.integration
 def test_real_worker_runs_the_sweep_twice_and_reminds_once(celery_worker_proc, officer, leader):
     (hazard,) = overdue_hazards(officer, 1)

@@ -287,3 +287,31 @@ def test_hand_over_to_the_grid_platform(api_as, officer):
     assert AuditEntry.objects.filter(action="risks.hazard.hand_over", object_id=str(hazard.pk)).exists()
     closed = make_hazard(officer.station, officer, status="closed")
     assert client.post(f"/api/v1/hazards/{closed.pk}/hand-over/", {}, format="json").status_code == 409
+
+
+def test_repeated_hand_over_is_409_until_the_partner_is_done(api_as, client, officer):
+    from qianwan.exchange.models import OutboundEvent, Partner
+    from qianwan.exchange.services import outbound_ack
+
+    Partner.objects.get_or_create(code="grid", defaults={"name": "基层治理四平台"})
+    hazard = make_hazard(officer.station, officer)
+    api = api_as(officer)
+    url = f"/api/v1/hazards/{hazard.pk}/hand-over/"
+    assert api.post(url, {"note": "需属地政府协调"}, format="json").status_code == 201
+    again = api.post(url, {"note": "需属地政府协调"}, format="json")
+    assert again.status_code == 409, again.content
+    assert "已移交" in again.content.decode()
+    # the page's form submitted twice: the second shows the conflict on the form, writes nothing
+    client.force_login(officer)
+    page = client.post(f"/risks/hazards/{hazard.pk}/", {"step": "hand_over", "hand_over-note": ""})
+    assert page.status_code == 400 and "已移交" in page.content.decode()
+    assert OutboundEvent.objects.filter(source_id=str(hazard.pk), kind="hazard").count() == 1
+    audits = AuditEntry.objects.filter(action="risks.hazard.hand_over", object_id=str(hazard.pk))
+    assert audits.count() == 1
+    # still 409 once the partner accepted it; once it rejected it, the hazard may be handed over again
+    event = OutboundEvent.objects.get(source_id=str(hazard.pk), kind="hazard")
+    outbound_ack(actor=None, event=event, status="accepted")
+    assert api.post(url, {}, format="json").status_code == 409
+    outbound_ack(actor=None, event=event, status="rejected")
+    assert api.post(url, {}, format="json").status_code == 201
+    assert OutboundEvent.objects.filter(source_id=str(hazard.pk), kind="hazard").count() == 2
