@@ -4,6 +4,7 @@ from django import template
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from qianwan.dashboard.cards import signed_pct
 from qianwan.kpi import MIN_EVENTS
 
 register = template.Library()
@@ -12,10 +13,7 @@ register = template.Library()
 @register.simple_tag
 def change(value):
     """↓ 8.3% / ↑ 2.0% / — (no base or a base below 5)."""
-    if value is None:
-        return "—"
-    arrow = "↑" if value > 0 else "↓" if value < 0 else "→"
-    return f"{arrow} {abs(value) * 100:.1f}%"
+    return signed_pct(value)
 
 
 @register.simple_tag

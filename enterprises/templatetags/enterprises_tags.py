@@ -1,26 +1,22 @@
-"""Number formats of the service pages: rates with one decimal, durations in days/hours/minutes."""
+"""Number formats of the service pages: proportions, durations in days/hours/minutes (plain rates: the
+shared ``pct`` filter of ``{% load figures %}``)."""
 
 from django import template
 from django.utils.translation import gettext as _
+
+from qianwan.dashboard.cards import pct
 
 register = template.Library()
 
 
 @register.filter
-def pct1(value) -> str:
-    if value is None or value == "":
-        return "—"
-    return f"{float(value) * 100:.1f}%"
-
-
-@register.filter
-def pct(proportion: dict) -> str:
+def proportion_pct(proportion: dict) -> str:
     """A proportion from qianwan.kpi.proportion: "—" without data, counts only below 5 events."""
     if not proportion or not proportion.get("n"):
         return "—"
     if not proportion.get("shown"):
         return _("样本不足")
-    return pct1(proportion["rate"])
+    return pct(proportion["rate"])
 
 
 @register.filter

@@ -27,7 +27,16 @@ def link(url_name: str, **params) -> str | None:
 
 
 def pct(value: float | None, digits: int = 1) -> str:
+    """0.8294 → "82.9%"; "—" without a base. Pages use it as the ``pct`` filter (``{% load figures %}``)."""
     return DASH if value is None else f"{value * 100:.{digits}f}%"
+
+
+def signed_pct(value: float | None) -> str:
+    """A change with its arrow and without its sign: -0.083 → "↓ 8.3%"; "—" without a base."""
+    if value is None:
+        return DASH
+    arrow = "↑" if value > 0 else ("↓" if value < 0 else "→")
+    return f"{arrow} {abs(value) * 100:.1f}%"
 
 
 def change_text(change: dict | None) -> tuple[str, str | None]:
@@ -37,11 +46,7 @@ def change_text(change: dict | None) -> tuple[str, str | None]:
     flag = (
         None if change.get("significant") is None else ("significant" if change["significant"] else "normal")
     )
-    value = change.get("change")
-    if value is None:
-        return DASH, flag
-    arrow = "↑" if value > 0 else ("↓" if value < 0 else "→")
-    return f"{arrow} {abs(value) * 100:.1f}%", flag
+    return signed_pct(change.get("change")), flag
 
 
 def _change_fields(change: dict | None, label: str) -> dict:

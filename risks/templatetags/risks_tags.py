@@ -1,6 +1,7 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.dashboard.cards import pct
 from qianwan.kpi import MIN_EVENTS
 from risks.choices import HazardStatus
 from risks.selectors import incident_category_label
@@ -23,21 +24,13 @@ ACTION_LABELS = {
 
 
 @register.filter
-def pct(value):
-    """A rate as a percentage with one decimal (82.9%); "—" when there is no base."""
-    if value is None or value == "":
-        return "—"
-    return f"{float(value) * 100:.1f}%"
-
-
-@register.filter
 def pct_min(value, n):
-    """Like ``pct`` but only from 5 events on (the house rule: below 5, counts only)."""
+    """Like the shared ``pct`` filter but only from 5 events on (the house rule: below 5, counts only)."""
     try:
         enough = int(n) >= MIN_EVENTS
     except (TypeError, ValueError):
         enough = False
-    return pct(value) if enough else "—"
+    return pct(None if value in (None, "") else float(value)) if enough else "—"
 
 
 @register.filter
