@@ -7,8 +7,11 @@ class IncidentsConfig(AppConfig):
     verbose_name = _("警情调度")
 
     def ready(self):
+        from qianwan import refcache
         from qianwan.notify import acks
 
         from . import services
+        from .models import SlaPolicy
 
         acks.register(services.LEADER_ACK_ACTION, services.leader_acknowledged)
+        refcache.watch(SlaPolicy)

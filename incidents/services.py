@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qianwan import refcache
 from qianwan.audit.services import audit_record, snapshot
 from qianwan.errors import StateConflict
 from qianwan.exchange import services as exchange_services
@@ -48,6 +49,7 @@ INCIDENT_FIELDS = ["number", "station", "category", "status", "received_at", "ad
 # SLA policy
 
 
+@refcache.cached
 def policy_for(category: str) -> SlaPolicy:
     """The policy in force for ``category``: its own row if configured, else the default row."""
     policies = {p.category: p for p in SlaPolicy.objects.filter(category__in=[category, ""])}

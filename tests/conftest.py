@@ -14,6 +14,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from qianwan import refcache
 from qianwan.loopback import celery_worker_command, stop_process, wait_until
 from qianwan.org import services as org_services
 from qianwan.org.choices import Role
@@ -21,6 +22,15 @@ from tests.factories import StationFactory, UserFactory, enterprise_for
 
 ROLES = list(Role.values)
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_reference_data():
+    """Each test starts with an empty reference-data cache: values a test read inside its rolled-back
+    transaction must not reach the next test."""
+    refcache.reset()
+    yield
+    refcache.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -11,8 +11,8 @@ from incidents.filtersets import IncidentFilter
 from incidents.models import Incident
 from qianwan.api.params import period_and_station, resolve_station
 from qianwan.api.viewsets import ScopedViewSet
+from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import Role
-from qianwan.org.models import Station
 from qianwan.org.scopes import can_act_for_station
 
 from .serializers import (
@@ -52,7 +52,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     def create(self, request):
         # 403 (another station) wins over 400 (bad fields), as the contract orders them
         code = request.data.get("station") if isinstance(request.data, dict) else None
-        station = Station.objects.filter(code=code).first() if isinstance(code, str) else None
+        station = org_selectors.station_by_code(code) if isinstance(code, str) else None
         if station is not None and not can_act_for_station(request.user, station):
             raise exceptions.PermissionDenied(_("只能为本所登记警情。"))
         body = IncidentCreateSerializer(data=request.data)

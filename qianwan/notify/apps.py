@@ -6,3 +6,10 @@ class NotifyConfig(AppConfig):
     name = "qianwan.notify"
     label = "notify"
     verbose_name = _("通知")
+
+    def ready(self):
+        from qianwan import refcache
+
+        from .models import Channel
+
+        refcache.watch(Channel)

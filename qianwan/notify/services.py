@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qianwan import refcache
 from qianwan.errors import StateConflict
 from qianwan.tasking import publish_on_commit
 from qianwan.webhooks import backoff_seconds
@@ -21,14 +22,19 @@ from .models import Channel, Delivery, DeliveryAttempt, InboxItem, Notification
 CLAIM_SECONDS = 120
 
 
-def _default_channels(*, kind: str, station) -> list[Channel]:
+def _default_channels(*, kind: str, station) -> tuple[Channel, ...]:
+    return _channels_for(kind, station.pk if station else None)
+
+
+@refcache.cached
+def _channels_for(kind: str, station_id: int | None) -> tuple[Channel, ...]:
     qs = Channel.objects.filter(enabled=True, broadcast_only=False)
     qs = (
-        qs.filter(Q(station__isnull=True) | Q(station=station))
-        if station
+        qs.filter(Q(station__isnull=True) | Q(station_id=station_id))
+        if station_id
         else qs.filter(station__isnull=True)
     )
-    return [c for c in qs if not c.kinds or kind in c.kinds]
+    return tuple(c for c in qs if not c.kinds or kind in c.kinds)
 
 
 def notification_send(

@@ -6,3 +6,10 @@ class OrgConfig(AppConfig):
     name = "qianwan.org"
     label = "org"
     verbose_name = _("组织与权限")
+
+    def ready(self):
+        from qianwan import refcache
+
+        from .models import DutyRoster, Station, User
+
+        refcache.watch(Station, DutyRoster, User)

@@ -1,9 +1,12 @@
 """Reads about the organisation: stations, who is on duty, who to notify."""
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db.models import QuerySet
+from django.utils import timezone
+
+from qianwan import refcache
 
 from .choices import Role
 from .models import DutyRoster, Station, User
@@ -14,20 +17,48 @@ def station_list(*, user) -> QuerySet[Station]:
     return Station.objects.all()
 
 
+@refcache.cached
+def station_by_code(code: str) -> Station | None:
+    """The station with ``code`` (None if there is none), kept per process (qianwan/refcache.py)."""
+    return Station.objects.filter(code=code).first()
+
+
 def duty_leaders(*, station: Station | None, at: datetime) -> list[User]:
     """Duty leaders of ``station`` at ``at`` (station None = the sub-bureau command centre).
 
     Falls back to the station's leaders (or the bureau leaders) when the roster has no entry, so a
-    reminder is never sent to nobody.
+    reminder is never sent to nobody. Read from the roster kept per process (qianwan/refcache.py).
     """
-    rosters = DutyRoster.objects.filter(starts_at__lte=at, ends_at__gt=at, leader__is_active=True)
-    rosters = rosters.filter(station=station) if station else rosters.filter(station__isnull=True)
-    leaders = [r.leader for r in rosters.select_related("leader")]
-    if leaders:
-        return leaders
-    if station is None:
-        return list(User.objects.filter(role=Role.BUREAU_LEADER, is_active=True))
-    return list(User.objects.filter(role=Role.STATION_LEADER, station=station, is_active=True))
+    station_id = station.pk if station else None
+    read_at, rows = _roster_ahead(station_id)
+    if at < read_at:  # an earlier instant than the kept roster covers: ask the database
+        rows = _roster_rows(station_id, starts_by=at, ends_after=at)
+    leaders = [r.leader for r in rows if r.starts_at <= at < r.ends_at]
+    return leaders or list(_leaders_by_role(station_id))
+
+
+def _roster_rows(station_id: int | None, *, ends_after: datetime, starts_by: datetime | None = None):
+    rows = DutyRoster.objects.filter(ends_at__gt=ends_after, leader__is_active=True)
+    if starts_by is not None:
+        rows = rows.filter(starts_at__lte=starts_by)
+    rows = rows.filter(station_id=station_id) if station_id else rows.filter(station__isnull=True)
+    return list(rows.select_related("leader"))
+
+
+@refcache.cached
+def _roster_ahead(station_id: int | None) -> tuple[datetime, list[DutyRoster]]:
+    """The station's roster entries from a day before it was read on (current and planned), and the
+    instant from which they are complete (a day back: timers and acknowledgements ask about moments
+    just past)."""
+    since = timezone.now() - timedelta(days=1)
+    return since, _roster_rows(station_id, ends_after=since)
+
+
+@refcache.cached
+def _leaders_by_role(station_id: int | None) -> tuple[User, ...]:
+    if station_id is None:
+        return tuple(User.objects.filter(role=Role.BUREAU_LEADER, is_active=True))
+    return tuple(User.objects.filter(role=Role.STATION_LEADER, station_id=station_id, is_active=True))
 
 
 def station_users(*, station: Station, roles=(Role.OFFICER,)) -> QuerySet[User]:

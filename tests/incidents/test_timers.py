@@ -153,7 +153,7 @@ def test_eta_tasks_are_queued_on_commit_with_the_stored_id(
 ):
     time_machine.move_to(T0, tick=False)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        incident = make_incident(station, received_at=T0)
+        incident = make_incident(station, officer, received_at=T0)
     # one ETA task for the incident's four clocks (+ none for channels: no channel configured), at its
     # first step; the eager task, run before its time, does nothing
     assert len(callbacks) == 1
