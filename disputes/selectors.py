@@ -107,11 +107,6 @@ def block_for_point(*, station, lat: float | None, lon: float | None) -> Block |
     return hit.block if hit else None
 
 
-def block_for_incident(incident) -> Block | None:
-    """The block an incident falls in (for the incidents pages and the analysis)."""
-    return block_for_point(station=incident.station, lat=incident.lat, lon=incident.lon)
-
-
 def block_index(*, station_ids=None) -> dict[str, Block]:
     """cell → block, to place many points (incidents) in blocks without a query each."""
     qs = BlockCell.objects.filter(block__is_active=True).select_related("block", "block__officer")

@@ -257,18 +257,6 @@ def campaign_summary(*, campaign: Campaign, station: Station | None = None) -> d
     }
 
 
-def campaign_current(*, user) -> tuple[Campaign, dict] | None:
-    """The running (else the latest) campaign and its summary, for the dashboard; station roles get
-    their station's share."""
-    today = timezone.localdate()
-    campaigns = campaign_list(user=user)
-    campaign = campaigns.filter(starts_on__lte=today, ends_on__gte=today).first() or campaigns.first()
-    if campaign is None:
-        return None
-    station = user.station if user.role in (Role.OFFICER, Role.STATION_LEADER) else None
-    return campaign, campaign_summary(campaign=campaign, station=station)
-
-
 # --------------------------------------------------------------------------- battle map
 
 LEVEL_COLOURS = {

@@ -553,38 +553,3 @@ def leaders_to_alert() -> list:
     from qianwan.org.selectors import users_with_role
 
     return list(users_with_role(Role.BUREAU_LEADER))
-
-
-def accident_trend(*, months: int = 12, station=None, today: date | None = None) -> list[dict]:
-    """Accidents and deaths per local month for the last ``months`` months, each with its YoY change
-    (counts + Poisson flag). One grouped query whatever the number of months."""
-    from django.db.models.functions import TruncMonth
-
-    from qianwan.kpi import add_months, local_month_range, local_tz
-
-    today = today or timezone.localdate()
-    first = add_months(today.year, today.month, -(months - 1))
-    start = local_month_range(*add_months(*first, -12))[0]
-    end = local_month_range(today.year, today.month)[1]
-    rows = (
-        Accident.objects.filter(_station_q(station, "station"), occurred_at__gte=start, occurred_at__lt=end)
-        .annotate(month=TruncMonth("occurred_at", tzinfo=local_tz()))
-        .values("month")
-        .annotate(n=Count("id"), d=Sum("deaths"))
-    )
-    by_month = {(r["month"].year, r["month"].month): (r["n"], r["d"] or 0) for r in rows}
-    result = []
-    for i in range(months):
-        y, m = add_months(*first, i)
-        n, d = by_month.get((y, m), (0, 0))
-        before_n, before_d = by_month.get((y - 1, m), (0, 0))
-        result.append(
-            {
-                "month": f"{y:04d}-{m:02d}",
-                "accidents": n,
-                "deaths": d,
-                "accidents_yoy": count_change(n, before_n),
-                "deaths_yoy": count_change(d, before_d),
-            }
-        )
-    return result

@@ -23,9 +23,6 @@ def test_polygon_block_is_stored_as_cells_and_found_exactly(leader, officer):
     assert selectors.block_for_point(station=leader.station, lat=30.285, lon=121.19) == block
     assert selectors.block_for_point(station=leader.station, lat=30.35, lon=121.30) is None
     assert selectors.block_for_point(station=leader.station, lat=None, lon=None) is None
-    from tests.disputes.factories import make_incident
-
-    assert selectors.block_for_incident(make_incident(leader.station, lat=30.285, lon=121.19)) == block
     assert AuditEntry.objects.filter(action="disputes.block.save", object_id=str(block.pk)).exists()
 
 

@@ -207,14 +207,18 @@ def test_problem_promote_and_rectify_rules(api_as, officer, campaign):
     assert InspectionProblem.objects.filter(hazard__isnull=False).count() == 1
 
 
-def test_campaign_current_for_the_dashboard(officer, bureau):
-    assert selectors.campaign_current(user=officer) is None
-    old = make_campaign(
+def test_dashboard_lists_the_campaigns_of_the_period(api_as, bureau):
+    def campaigns():
+        body = api_as(bureau).get("/api/v1/dashboard/figures/").json()
+        (hazards,) = [s for s in body["sections"] if s["key"] == "hazards"]
+        return hazards["campaigns"]
+
+    assert campaigns() == []
+    make_campaign(
         name="去年行动",
         starts_on=timezone.localdate() - timedelta(days=400),
         ends_on=timezone.localdate() - timedelta(days=300),
     )
-    running = make_campaign(name="当前行动")
-    campaign, summary = selectors.campaign_current(user=bureau)
-    assert campaign == running and summary["operations"] == 0
-    assert old != campaign
+    make_campaign(name="当前行动")
+    (running,) = campaigns()
+    assert running["name"] == "当前行动" and running["operations"] == 0

@@ -105,16 +105,3 @@ def test_before_after_api_params(api_as, officer, station):
     assert client.get(f"/api/v1/traffic/assets/{asset.pk}/before-after/?radius_m=10").status_code == 400
     body = client.get(f"/api/v1/traffic/assets/{asset.pk}/before-after/?radius_m=300&window_days=14").json()
     assert body["window_days"] == 14 and body["change"]["now"] == 0
-
-
-def test_accident_trend_months_with_yoy(station, django_assert_max_num_queries):
-    make_zone()
-    for i in range(6):
-        make_accident(station, occurred_at=at(date(2025, 5, 3)) + timedelta(minutes=i))
-    make_accident(station, occurred_at=at(date(2026, 5, 31), hour=23), deaths=1)  # 23:00 local, still May
-    with django_assert_max_num_queries(1):
-        trend = selectors.accident_trend(months=3, today=date(2026, 6, 15))
-    assert [t["month"] for t in trend] == ["2026-04", "2026-05", "2026-06"]
-    may = trend[1]
-    assert may["accidents"] == 1 and may["deaths"] == 1
-    assert may["accidents_yoy"]["before"] == 6 and may["accidents_yoy"]["change"] == pytest.approx(-5 / 6)
