@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make load`: a dedicated database, migrations, demo data, API tokens per role, gunicorn (2 workers)
-# on a spare loopback port, locust headless (50 users, 60 s), a table of p50/p95 per endpoint, teardown.
+# `make load`: a dedicated database, migrations, demo data, API tokens per role, gunicorn with the
+# deployment's settings (qianwan/gunicorn_conf.py, 2 workers) on a spare loopback port, locust headless
+# (50 users, 60 s), a table of p50/p95 per endpoint, teardown.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -48,8 +49,9 @@ export LOAD_TOKEN_LEADER=$(token load-leader --role station_leader --station ADS
 export LOAD_TOKEN_GRID=$(token load-grid --role grid_client)
 export LOAD_RUN_ID=$(date +%s)
 
-echo "== gunicorn (2 workers) on 127.0.0.1:$PORT"
-"$PY" -m gunicorn qianwan.wsgi:application -b "127.0.0.1:$PORT" -w 2 --timeout 60 \
+echo "== gunicorn (qianwan/gunicorn_conf.py, 2 workers) on 127.0.0.1:$PORT"
+WEB_CONCURRENCY=2 GUNICORN_BIND="127.0.0.1:$PORT" GUNICORN_LOG_LEVEL=warning \
+  "$PY" -m gunicorn qianwan.wsgi:application -c qianwan/gunicorn_conf.py \
   --error-logfile "$WORK/gunicorn.log" >/dev/null 2>&1 &
 GUNICORN_PID=$!
 for _ in $(seq 100); do

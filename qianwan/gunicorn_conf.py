@@ -1,7 +1,7 @@
 """Gunicorn settings of the web process, the same wherever it is deployed: the Dockerfile,
-docker-compose and `python -m bench incidents` (intake throughput) all start
-`gunicorn qianwan.wsgi:application -c qianwan/gunicorn_conf.py`. (Not named gunicorn.conf.py, so
-that a bare `gunicorn` run, as in the reliability tests and `make load`, keeps gunicorn's defaults.)
+docker-compose, `python -m bench incidents` (intake throughput) and `make load` (loadtest/run.sh) all
+start `gunicorn qianwan.wsgi:application -c qianwan/gunicorn_conf.py`. (Not named gunicorn.conf.py,
+so that a bare `gunicorn` run, as in the reliability tests, keeps gunicorn's defaults.)
 
 Sync workers, one per core (WEB_CONCURRENCY, default 2 = the 2-core server this platform is sized
 for): a request is CPU-bound Django with short PostgreSQL/Redis round trips on the same host, so more
