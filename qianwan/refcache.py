@@ -10,14 +10,15 @@ its first cached read, and starts afresh on a mismatch: an edit in the admin rea
 its next request or task. Outside a request or task (shell, commands, tests) every read compares.
 
 That check is one cache GET per request instead of a query per value. When the cache cannot be
-reached, nothing is cached (each read goes to the database) until it can; while this thread has
-written a watched model that is not committed yet, its reads bypass the values too, so that a rolled
-back edit is never kept.
+reached, nothing is cached (each read goes to the database) until it can, and no value is kept longer
+than MAX_AGE_SECONDS whatever happens; while this thread has written a watched model that is not
+committed yet, its reads bypass the values too, so that a rolled-back edit is never kept.
 """
 
 import functools
 import logging
 import threading
+import time
 import uuid
 
 from celery import signals as celery_signals
@@ -29,10 +30,13 @@ from django.db.models.signals import post_delete, post_save
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "qianwan:refcache:version"
+# a backstop: a change whose version could not be published (the cache down at that moment) reaches
+# every process within this time all the same
+MAX_AGE_SECONDS = 300
 _UNKNOWN = object()  # the version after a failed check: never equal to one read later
 
 _values: dict = {}
-_filled_under = {"version": _UNKNOWN}
+_filled_under = {"version": _UNKNOWN, "at": 0.0}
 _thread = threading.local()  # scoped (in a request or task), checked (this one), pending (a write)
 
 
@@ -62,16 +66,17 @@ def _usable() -> bool:
         logger.warning("reference-data cache unavailable, reading the database: %s", exc)
         clear()
         return False
-    if version != _filled_under["version"]:
+    if version != _filled_under["version"] or time.monotonic() - _filled_under["at"] > MAX_AGE_SECONDS:
         _values.clear()
-        _filled_under["version"] = version
+        _filled_under.update(version=version, at=time.monotonic())
     if getattr(_thread, "scoped", False):
         _thread.checked = True
     return True
 
 
 def cached(fn):
-    """Memoise ``fn`` (positional, hashable arguments) under the reference-data version."""
+    """Memoise ``fn`` (positional, hashable arguments) under the reference-data version. A None result
+    (nothing found) is not kept: what clients send cannot grow the process's memory."""
 
     @functools.wraps(fn)
     def wrapper(*args):
@@ -81,7 +86,9 @@ def cached(fn):
         try:
             return _values[key]
         except KeyError:
-            value = _values[key] = fn(*args)
+            value = fn(*args)
+            if value is not None:
+                _values[key] = value
             return value
 
     return wrapper

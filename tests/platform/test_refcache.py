@@ -21,7 +21,8 @@ from qianwan.loopback import free_port
 from qianwan.notify.models import InboxItem
 from qianwan.org import selectors
 from qianwan.org.choices import Role
-from qianwan.org.models import DutyRoster
+from qianwan.org.models import ApiToken, DutyRoster
+from tests.conftest import database_url
 from tests.incidents.factories import payload
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,11 +49,10 @@ class request_scope:
 
 def _in_another_process(code: str) -> None:
     """Run ``code`` (after django.setup()) in a fresh interpreter on the test database."""
-    db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "qianwan.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "DATABASE_URL": database_url(connection),
     }
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", f"import django; django.setup()\n{code}"],
@@ -69,21 +69,27 @@ def _in_another_process(code: str) -> None:
 def test_an_edit_in_another_process_reaches_the_next_call(api_as, officer, make_user, station):
     if connection.vendor != "postgresql":
         pytest.skip("the other process needs a database it can share")
-    client = api_as(officer)
+    client, kept = api_as(officer), api_as(officer)
     first = client.post("/api/v1/incidents/", payload(), format="json").json()
+    assert kept.get("/api/v1/notifications/unread/").status_code == 200
+    kept_token = ApiToken.objects.latest("pk")
     assert [c["limit_seconds"] for c in first["sla"] if c["stage"] == "dispatch"] == [60]
     newcomer = make_user(Role.STATION_LEADER, username="night-leader")
     refcache.reset()  # (the user just made was a local write: the values must come from the other process)
     client.post("/api/v1/incidents/", payload(), format="json")  # fills this process's values again
 
-    # the admin, in another process, lengthens the dispatch limit and puts a leader on duty
+    # the admin, in another process, lengthens the dispatch limit, puts a leader on duty and revokes a
+    # token
     now = timezone.now()
     _in_another_process(
         "from incidents.models import SlaPolicy; from qianwan.org.models import DutyRoster, User\n"
         "p = SlaPolicy.objects.get(category=''); p.dispatch_seconds = 90; p.save()\n"
         f"DutyRoster.objects.create(station_id={station.pk}, leader=User.objects.get(pk={newcomer.pk}),"
-        f" starts_at='{(now - timedelta(hours=1)).isoformat()}', ends_at='{(now + timedelta(hours=8)).isoformat()}')"
+        f" starts_at='{(now - timedelta(hours=1)).isoformat()}', ends_at='{(now + timedelta(hours=8)).isoformat()}')\n"
+        "from django.utils import timezone; from qianwan.org.models import ApiToken\n"
+        f"t = ApiToken.objects.get(pk={kept_token.pk}); t.revoked_at = timezone.now(); t.save()"
     )
+    assert kept.get("/api/v1/notifications/unread/").status_code == 401  # revoked there: refused here
     second = client.post("/api/v1/incidents/", payload(), format="json").json()
     assert SlaClock.objects.get(incident_id=second["id"], stage="dispatch").limit_seconds == 90
     leaders = InboxItem.objects.filter(notification__key=f"incident:{second['id']}:leader")
