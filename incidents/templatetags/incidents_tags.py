@@ -1,4 +1,5 @@
-"""Template tags other pages embed (the inbound event page's "accept as incident" form)."""
+"""Template tags other pages embed (the inbound event page's "accept as incident" form). Percentages:
+``{% load figures %}``."""
 
 from django import template
 
@@ -14,23 +15,6 @@ def incident_accept_form(context, event):
         "incident_categories": Category.choices,
         "csrf_token": context.get("csrf_token"),
     }
-
-
-@register.filter
-def pct(value):
-    """0.8294 → "82.9%" (one decimal), None → "—"."""
-    if value is None:
-        return "—"
-    return f"{value * 100:.1f}%"
-
-
-@register.filter
-def signed_pct(value):
-    """A change with sign and arrow: -0.083 → "↓ 8.3%", None → "—"."""
-    if value is None:
-        return "—"
-    arrow = "↑" if value > 0 else ("↓" if value < 0 else "→")
-    return f"{arrow} {abs(value) * 100:.1f}%"
 
 
 @register.filter

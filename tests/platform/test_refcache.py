@@ -151,3 +151,19 @@ def test_an_unreachable_cache_only_costs_queries(django_assert_num_queries):
         services.policy_for("dispute")
         with django_assert_num_queries(0):
             assert services.policy_for("dispute").dispatch_seconds == 60
+
+
+@pytest.mark.django_db
+def test_nothing_found_is_not_kept_and_nothing_outlives_the_backstop(
+    station, monkeypatch, django_assert_num_queries
+):
+    with request_scope():
+        with django_assert_num_queries(2):  # codes a client makes up do not fill the memory
+            assert selectors.station_by_code("NOPE") is None
+            assert selectors.station_by_code("NOPE") is None
+        assert selectors.station_by_code("ADS") == station
+        with django_assert_num_queries(0):
+            assert selectors.station_by_code("ADS") == station
+    monkeypatch.setattr(refcache, "MAX_AGE_SECONDS", -1)  # as if the values were older than the backstop
+    with request_scope(), django_assert_num_queries(1):
+        assert selectors.station_by_code("ADS") == station
