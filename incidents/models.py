@@ -185,7 +185,8 @@ class SlaClock(models.Model):
     """One stage's clock: its frozen limit and deadline, when it was done, and the timer's markers.
 
     ``next_fire_at`` is the time of the next timer step (warn → breach → escalate), null when nothing
-    is left; ``task_id`` is the ETA task that should fire it — a task with another id does nothing.
+    is left; ``task_id`` is the ETA task that should fire it — one task serves all of an incident's
+    clocks (services._arm); a task with another id does nothing.
     """
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="clocks")

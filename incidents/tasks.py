@@ -7,7 +7,8 @@ from . import services
 
 @shared_task
 def clock_fire(clock_id: int, task_id: str) -> list[str]:
-    """ETA task of one clock step; does nothing if the clock was re-armed (other id) or is done."""
+    """ETA task of an incident's timer, addressed to the clock due first: fires every step due across
+    the incident's clocks and arms the next; does nothing once no clock carries ``task_id``."""
     return services.clock_fire(clock_id=clock_id, task_id=task_id)
 
 
