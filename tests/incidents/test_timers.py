@@ -1,6 +1,5 @@
 """The clocks' timers, one step at a time with frozen time: warn → breach → escalate, exactly once."""
 
-import threading
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +12,7 @@ from qianwan.notify.models import InboxItem, Notification
 from qianwan.notify.services import inbox_acknowledge
 from qianwan.org.models import DutyRoster
 from tests.incidents.factories import make_incident, record
+from tests.race import race
 
 T0 = datetime(2026, 6, 1, 8, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -198,28 +198,6 @@ def test_ack_after_close_changes_nothing(time_machine, officer, on_duty, station
     assert not IncidentEvent.objects.filter(incident=incident, kind="leader_notified").exists()
 
 
-def _race(target, n=2):
-    barrier = threading.Barrier(n)
-    results, errors = [], []
-
-    def run():
-        try:
-            barrier.wait()
-            results.append(target())
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors, errors
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_racing_sweeps_send_one_notification(time_machine, officer, on_duty, station):
     if connection.vendor != "postgresql":
@@ -227,7 +205,7 @@ def test_two_racing_sweeps_send_one_notification(time_machine, officer, on_duty,
     time_machine.move_to(T0, tick=False)
     incidents = [make_incident(station, received_at=T0) for _ in range(5)]
     time_machine.move_to(T0 + timedelta(seconds=50), tick=False)
-    results = _race(services.clocks_sweep)
+    results, _ = race(services.clocks_sweep)
     assert sum(results) == 5  # each clock fired by exactly one of the two sweeps
     for incident in incidents:
         key = f"clock:{clock(incident).pk}:warn"
@@ -243,7 +221,7 @@ def test_task_and_sweep_racing_on_one_clock_send_one_notification(time_machine, 
     incident = make_incident(station, received_at=T0)
     c = clock(incident)
     time_machine.move_to(T0 + timedelta(seconds=61), tick=False)
-    results = _race(
+    results, _ = race(
         lambda: services.clock_fire(clock_id=c.pk, task_id=c.task_id) or services.clocks_sweep(), n=2
     )
     assert Notification.objects.filter(key=f"clock:{c.pk}:breach").count() == 1

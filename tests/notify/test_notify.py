@@ -1,7 +1,6 @@
 import base64
 import hashlib
 import hmac
-import threading
 import urllib.parse
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from qianwan.notify.choices import ChannelKind, DeliveryStatus
 from qianwan.notify.models import Channel, Delivery, InboxItem, Notification
 from qianwan.notify.tasks import deliveries_sweep
 from qianwan.org.choices import Role
+from tests.race import race
 
 pytestmark = pytest.mark.django_db
 
@@ -34,23 +34,9 @@ def test_racing_senders_create_one_notification(make_user):
     if connection.vendor != "postgresql":
         pytest.skip("needs concurrent connections")
     officer = make_user(Role.OFFICER, username="race")
-    barrier = threading.Barrier(4)
-    results = []
-
-    def send():
-        from django.db import connection as conn
-
-        barrier.wait()
-        try:
-            results.append(
-                services.notification_send(key="race-key", kind="t", title="x", recipients=[officer])[1]
-            )
-        finally:
-            conn.close()
-
-    threads = [threading.Thread(target=send) for _ in range(4)]
-    [t.start() for t in threads]
-    [t.join() for t in threads]
+    results, _ = race(
+        lambda: services.notification_send(key="race-key", kind="t", title="x", recipients=[officer])[1], n=4
+    )
     assert sorted(results) == [False, False, False, True]
     assert InboxItem.objects.filter(recipient=officer).count() == 1
 

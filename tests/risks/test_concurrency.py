@@ -1,6 +1,5 @@
 """The overdue sweep when two workers run it at once: every reminder still goes out exactly once."""
 
-import threading
 import time
 from datetime import timedelta
 
@@ -10,6 +9,7 @@ from django.utils import timezone
 
 from qianwan.notify.models import InboxItem, Notification
 from risks import services, tasks
+from tests.race import race
 
 from .factories import make_hazard
 
@@ -30,24 +30,7 @@ def test_two_concurrent_sweeps_send_each_reminder_once(officer, leader):
     if connection.vendor != "postgresql":
         pytest.skip("row locks with SKIP LOCKED need PostgreSQL")
     overdue_hazards(officer, 30)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def worker():
-        try:
-            barrier.wait()
-            results.append(services.hazard_reminders_sweep(now=timezone.now()))
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    results, _ = race(lambda: services.hazard_reminders_sweep(now=timezone.now()))
     assert sum(results) == 30
     assert Notification.objects.filter(kind="risks.hazard.overdue").count() == 30
     assert Notification.objects.filter(kind="risks.hazard.overdue_leader").count() == 30
@@ -62,26 +45,10 @@ def test_two_concurrent_hand_overs_write_one_event(officer):
 
     Partner.objects.get_or_create(code="grid", defaults={"name": "基层治理四平台"})
     (hazard,) = overdue_hazards(officer, 1)
-    barrier = threading.Barrier(2)
-    done, conflicts, errors = [], [], []
-
-    def worker():
-        try:
-            barrier.wait()
-            done.append(services.hazard_hand_over(actor=officer, hazard=hazard, note="并发提交"))
-        except StateConflict as exc:
-            conflicts.append(exc)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    assert not errors, errors
+    done, conflicts = race(
+        lambda: services.hazard_hand_over(actor=officer, hazard=hazard, note="并发提交"),
+        expected=(StateConflict,),
+    )
     assert len(done) == 1 and len(conflicts) == 1
     assert OutboundEvent.objects.filter(source_id=str(hazard.pk), kind="hazard").count() == 1
 
