@@ -1,6 +1,6 @@
-"""Reference data read on every call taken — the station by its code, the SLA policy of a category,
-the notification channels of a station — kept in each process and dropped as soon as any of it
-changes anywhere.
+"""Reference data read on every call taken — the API token and its user, the station by its code, the
+SLA policy of a category, the duty roster and the notification channels of a station — kept in each
+process and dropped as soon as any of it changes anywhere.
 
 A save or delete of a watched model (`watch`, from the apps' ``ready``) clears the process's values at
 once and, on commit, writes a new random version into Django's cache (Redis when REDIS_URL is set,
