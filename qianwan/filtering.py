@@ -1,0 +1,80 @@
+"""GET filters on HTML pages: bad input is a 400 with the errors on the form, never a 200 that silently
+drops the bad field (a broader result) or shows rows of a half-applied filter.
+
+``filtered(filterset, user=...)`` gives the filtered queryset, or ``None`` when the input is bad; the
+page then answers 400 with the same template, the errors next to the fields and no rows (an
+``?export=xlsx`` with bad input gets that 400 page, not a file). Beyond the form's own validation it
+refuses what django-filter would otherwise let through: a yes/no field with another value (the widget
+reads it as "any"), a station code outside the user's scope (unknown and out-of-scope read the same, so
+the message says nothing about other stations) and a ValidationError a filter method raises.
+"""
+
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.forms import NullBooleanField
+from django.utils.translation import gettext as _
+
+from qianwan.org.models import Station
+from qianwan.org.scopes import scope_queryset
+
+
+def station_in_scope(user, code: str) -> bool:
+    return scope_queryset(Station.objects.filter(code=code), user, station_field="pk").exists()
+
+
+def station_error(code: str) -> str:
+    return _("派出所代码“%(code)s”不存在或不在您的管辖范围内。") % {"code": code}
+
+
+def _check_yes_no(form) -> None:
+    for name, field in form.fields.items():
+        if not isinstance(field, NullBooleanField) or name not in form.cleaned_data:
+            continue
+        key = form.add_prefix(name)
+        raw = form.data.get(key)
+        if raw in (None, "", "unknown"):
+            continue
+        if field.widget.value_from_datadict(form.data, form.files, key) is None:
+            form.add_error(name, _("请选择“是”或“否”，或留空表示不限。"))
+
+
+def _check_stations(form, user, names) -> None:
+    for name in names:
+        code = form.cleaned_data.get(name) if name in form.fields else None
+        if code and not station_in_scope(user, code):
+            form.add_error(name, station_error(code))
+
+
+def add_errors(form, exc: ValidationError) -> None:
+    """Put a ValidationError on the form: on the field it names, else above the fields."""
+    if hasattr(exc, "error_dict"):
+        for field, messages in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def filtered(filterset, *, user, station_fields=("station",)):
+    """The filterset's queryset, or None when the input is bad (the errors are then on ``filterset.form``).
+
+    An unbound filterset (no query string) is the unfiltered queryset. ``station_fields`` name the
+    filters that take a station code; each must be a station the user may see."""
+    if not filterset.is_bound:
+        return filterset.qs
+    form = filterset.form
+    if not form.is_valid():
+        return None
+    _check_yes_no(form)
+    _check_stations(form, user, station_fields)
+    if form.errors:
+        return None
+    try:
+        return filterset.qs
+    except ValidationError as exc:
+        add_errors(form, exc)
+        return None
+
+
+def empty_page(queryset, per_page: int = 50):
+    """Page 1 of nothing: what a list shows under a filter that has errors."""
+    return Paginator(queryset.none(), per_page).get_page(1)
