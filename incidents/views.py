@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import inbound_list
+from qianwan.filtering import empty_page, filtered, station_error
 from qianwan.masking import mask_phone
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES, STATION_ROLES
@@ -28,11 +29,20 @@ EXPORT_MAX_ROWS = 20000
 
 
 def _station_of(request):
-    """The station a page is about: the user's own, or ?station=CODE for bureau leaders and admins."""
+    """The station a page is about and the error of its ``?station=CODE``: (station, None) or (None, message).
+
+    Officers and station leaders see their own station (asking for another is an error); bureau
+    leaders and admins pick one (an unknown code is an error) or none (the whole sub-bureau)."""
+    code = (request.GET.get("station") or "").strip()
     if request.user.role in STATION_ROLES:
-        return request.user.station
-    code = request.GET.get("station")
-    return Station.objects.filter(code=code).first() if code else None
+        own = request.user.station
+        if code and (own is None or code != own.code):
+            return None, station_error(code)
+        return own, None
+    if not code:
+        return None, None
+    station = Station.objects.filter(code=code).first()
+    return (station, None) if station else (None, station_error(code))
 
 
 @role_required(*STAFF_ROLES)
@@ -42,12 +52,20 @@ def index(request):
 
 @role_required(*STAFF_ROLES)
 def board(request):
-    """Open incidents with live countdowns (static/incidents/board.js polls ``board_data``)."""
-    station = _station_of(request)
+    """Open incidents with live countdowns (static/incidents/board.js polls ``board_data``).
+
+    A bad ``?station=`` is a 400 page with the message and no board."""
+    station, error = _station_of(request)
     return render(
         request,
         "incidents/board.html",
-        {"station": station, "stations": Station.objects.filter(is_active=True), "stages": Stage.choices},
+        {
+            "station": station,
+            "stations": Station.objects.filter(is_active=True),
+            "stages": Stage.choices,
+            "station_error": error,
+        },
+        status=400 if error else 200,
     )
 
 
@@ -59,7 +77,10 @@ def _iso(value):
 @require_GET
 @role_required(*STAFF_ROLES)
 def board_data(request):
-    data = selectors.board(user=request.user, station=_station_of(request))
+    station, error = _station_of(request)
+    if error:
+        return JsonResponse({"station": [error]}, status=400)
+    data = selectors.board(user=request.user, station=station)
     return JsonResponse(
         {
             "now": _iso(data["now"]),
@@ -188,14 +209,15 @@ def _back(request, pk):
 
 @role_required(*STAFF_ROLES)
 def incident_list(request):
-    """Filtered list; ``?export=xlsx`` downloads the same rows as Excel."""
+    """Filtered list; ``?export=xlsx`` downloads the same rows as Excel.
+
+    Bad filter input (or a station outside the user's scope) is a 400 page with the errors next to the
+    fields and no rows; the export then answers that page too, not a file."""
     filterset = IncidentFilter(request.GET or None, queryset=selectors.incident_list(user=request.user))
-    qs = filterset.qs if filterset.is_bound else filterset.queryset
-    if request.GET.get("export") == "xlsx":
-        if filterset.is_bound and not filterset.is_valid():
-            return redirect(request.path)
+    qs = filtered(filterset, user=request.user)
+    if qs is not None and request.GET.get("export") == "xlsx":
         return _export_xlsx(request, qs)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(qs, 50).get_page(request.GET.get("page")) if qs is not None else empty_page(filterset.qs)
     now = timezone.now()
     rows = [{"incident": i, "sla": selectors.sla_block(i, now)} for i in page]
     query = request.GET.copy()
@@ -211,6 +233,7 @@ def incident_list(request):
             "export_query": query.urlencode(),
             "stages": Stage.choices,
         },
+        status=200 if qs is not None else 400,
     )
 
 
@@ -265,19 +288,22 @@ def _export_xlsx(request, qs):
 
 @role_required(*STAFF_ROLES)
 def kpi(request):
-    """The station KPI page: the 8-minute arrival rate with its counts, the other stages, the trend."""
-    station = _station_of(request)
-    data = selectors.station_kpi_page(station=station)
+    """The station KPI page: the 8-minute arrival rate with its counts, the other stages, the trend.
+
+    A bad ``?station=`` is a 400 page with the message and no figures."""
+    station, error = _station_of(request)
     return render(
         request,
         "incidents/kpi.html",
         {
             "station": station,
             "stations": Station.objects.filter(is_active=True),
-            "data": data,
+            "data": None if error else selectors.station_kpi_page(station=station),
             "stage_labels": dict(Stage.choices),
             "can_pick_station": request.user.role not in STATION_ROLES,
+            "station_error": error,
         },
+        status=400 if error else 200,
     )
 
 

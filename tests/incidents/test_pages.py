@@ -203,3 +203,64 @@ def test_workbench_panel(client, officer):
     make_incident(officer.station)
     client.force_login(officer)
     assert "处置中的警情" in client.get("/").content.decode()
+
+
+# --- bad filter input: a 400 page with the errors next to the fields, no rows, no file ----------------
+
+XLSX = "application/vnd.openxmlformats"
+
+
+def test_list_bad_filter_is_400_with_errors_and_no_rows(client, officer):
+    incident = make_incident(officer.station, category="traffic")
+    client.force_login(officer)
+    ok = client.get("/incidents/list/", {"category": "traffic"})
+    assert ok.status_code == 200 and incident.number in ok.content.decode()
+    for query, message in (
+        ({"category": "bogus"}, "bogus"),
+        ({"received_after": "2026-13-40"}, "请输入日期（YYYY-MM-DD）或带时区的时间（ISO 8601）。"),
+        ({"sla_breached": "maybe"}, "请选择“是”或“否”，或留空表示不限。"),
+    ):
+        response = client.get("/incidents/list/", query)
+        html = response.content.decode()
+        assert response.status_code == 400, query
+        assert message in html and 'class="error" role="alert"' in html, query
+        assert incident.number not in html and "没有符合条件的警情" in html, query
+        export = client.get("/incidents/list/", {**query, "export": "xlsx"})
+        assert export.status_code == 400 and not export["Content-Type"].startswith(XLSX), query
+        assert message in export.content.decode() and incident.number not in export.content.decode()
+
+
+def test_list_station_outside_scope_is_400_and_shows_nothing(client, officer, other_station):
+    theirs = make_incident(other_station)
+    mine = make_incident(officer.station)
+    client.force_login(officer)
+    for code in (other_station.code, "NOPE"):
+        response = client.get("/incidents/list/", {"station": code})
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert f"派出所代码“{code}”不存在或不在您的管辖范围内。" in html
+        assert theirs.number not in html and mine.number not in html
+        export = client.get("/incidents/list/", {"station": code, "export": "xlsx"})
+        assert export.status_code == 400 and not export["Content-Type"].startswith(XLSX)
+    assert client.get("/incidents/list/", {"station": officer.station.code}).status_code == 200
+
+
+def test_kpi_and_board_bad_station_is_400_without_figures(client, officer, bureau, other_station):
+    client.force_login(bureau)
+    assert client.get("/incidents/kpi/", {"station": other_station.code}).status_code == 200
+    response = client.get("/incidents/kpi/", {"station": "NOPE"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "派出所代码“NOPE”不存在或不在您的管辖范围内。" in html
+    assert 'data-kpi="arrival-rate-month"' not in html
+    response = client.get("/incidents/board/", {"station": "NOPE"})
+    assert response.status_code == 400 and "派出所代码“NOPE”" in response.content.decode()
+    assert "data-board " not in response.content.decode()
+    assert client.get("/incidents/board.json", {"station": "NOPE"}).status_code == 400
+    client.force_login(officer)  # an officer asking for another station: the same 400, nothing of theirs
+    assert client.get("/incidents/kpi/", {"station": officer.station.code}).status_code == 200
+    response = client.get("/incidents/kpi/", {"station": other_station.code})
+    html = response.content.decode()
+    assert response.status_code == 400 and f"派出所代码“{other_station.code}”" in html
+    assert 'data-kpi="arrival-rate-month"' not in html and other_station.name not in html
+    assert client.get("/incidents/board/", {"station": other_station.code}).status_code == 400
+    assert client.get("/incidents/board.json", {"station": other_station.code}).status_code == 400
