@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from qianwan.audit.models import AuditEntry
 from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import outbound_for
+from qianwan.filtering import empty_page, filtered
 from qianwan.kpi import add_months
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
@@ -88,13 +89,17 @@ def _attempt(request, form, fn):
 @role_required(*STAFF)
 @require_GET
 def index(request):
-    """The hazard ledger: filters, counts, a sortable table."""
+    """The hazard ledger: filters, counts, a sortable table. Bad filter input is a 400 with the errors
+    next to the fields and no rows."""
     base = selectors.hazard_list(user=request.user)
     filterset = HazardFilter(request.GET, queryset=base)
-    qs = filterset.qs if filterset.is_valid() else base.none()
+    qs = filtered(filterset, user=request.user)
     sort = request.GET.get("sort", "-found_at")
-    qs = qs.order_by(sort if sort in SORTS else "-found_at", "-id")
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    if qs is None:
+        page = empty_page(base)
+    else:
+        qs = qs.order_by(sort if sort in SORTS else "-found_at", "-id")
+        page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(
         request,
         "risks/index.html",
@@ -105,6 +110,7 @@ def index(request):
             "now": timezone.now(),
             "sort": sort,
         },
+        status=200 if qs is not None else 400,
     )
 
 
@@ -212,11 +218,16 @@ def _default_period():
 @role_required(*STAFF)
 @require_GET
 def reconciliation(request):
-    """对账: per station and by cohort (month found); ``?export=xlsx`` downloads the same tables."""
+    """对账: per station and by cohort (month found); ``?export=xlsx`` downloads the same tables.
+
+    Bad input (a date, the order of the dates, a station outside the user's scope) is a 400 page with
+    the errors and no figures; the export then answers that page too, not a file."""
     form = PeriodForm(request.GET or None, user=request.user)
     date_from, date_to = _default_period()
+    if form.is_bound and not form.is_valid():
+        return render(request, "risks/reconciliation.html", {"form": form, "data": None}, status=400)
     station = None
-    if form.is_bound and form.is_valid():
+    if form.is_bound:
         date_from = form.cleaned_data.get("date_from") or date_from
         date_to = form.cleaned_data.get("date_to") or date_to
         station = form.cleaned_data.get("station")
@@ -289,20 +300,25 @@ def _reconciliation_xlsx(data, date_from, date_to) -> HttpResponse:
 @role_required(*STAFF)
 @require_GET
 def battle_map(request):
-    """挂图作战: the map page; data comes from the GeoJSON endpoint, tiles only when configured."""
+    """挂图作战: the map page; data comes from the GeoJSON endpoint, tiles only when configured.
+
+    An unknown ``?level=`` is a 400 page with the message and no map."""
     level = request.GET.get("level") or ""
+    error = None
     if level and level not in HazardLevel.values:
-        level = ""
+        error = _("没有“%(level)s”这一隐患等级，请从列表中选择。") % {"level": level}
     return render(
         request,
         "risks/map.html",
         {
             "levels": HazardLevel.choices,
             "level": level,
+            "level_error": error,
             "data_url": reverse("risks-api:map-data") + (f"?level={level}" if level else ""),
             "tile_url": settings.MAP_TILE_URL,
             "center": settings.MAP_CENTER,
         },
+        status=400 if error else 200,
     )
 
 
@@ -336,7 +352,10 @@ def warning(request):
     points_filter = RiskPointFilter(
         request.GET or None, queryset=selectors.risk_point_list(user=request.user)
     )
-    points = points_filter.qs if points_filter.is_valid() else selectors.risk_point_list(user=request.user)
+    points = filtered(points_filter, user=request.user)  # bad input: a 400 with the errors, no points
+    bad_filter = points is None
+    if bad_filter:
+        points = points_filter.queryset.none()
     return render(
         request,
         "risks/warning.html",
@@ -349,8 +368,9 @@ def warning(request):
             "accepted": points.filter(status=RiskPointStatus.ACCEPTED)[:100],
             "is_leader": request.user.role in LEADER_ROLES,
             "history_runs": selectors.hotspot_runs(user=request.user)[:20],
+            "points_filter": points_filter,
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if request.method == "POST" or bad_filter else 200,
     )
 
 

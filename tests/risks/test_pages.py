@@ -30,7 +30,8 @@ def test_ledger_page_lists_own_station_and_filters(client, officer, other_statio
     page = client.get("/risks/").content.decode()
     assert "楼道堆放杂物" in page and "外所隐患" not in page
     assert "楼道堆放杂物" not in client.get("/risks/?level=major").content.decode()
-    assert client.get("/risks/?level=bogus").status_code == 200  # a bad filter shows the error, never a 500
+    r = client.get("/risks/?level=bogus")  # a bad filter is a 400 with the error, never a 500 or all rows
+    assert r.status_code == 400 and "bogus" in r.content.decode() and "楼道堆放杂物" not in r.content.decode()
 
 
 def test_liaison_and_anonymous_cannot_open_pages(client, make_user):
@@ -122,7 +123,8 @@ def test_reconciliation_other_station_is_not_offered_to_station_roles(client, le
     client.force_login(leader)
     r = client.get("/risks/reconciliation/?station=CSS")
     page = r.content.decode()
-    assert r.status_code == 200 and "崇寿派出所" not in page and "庵东派出所" in page
+    assert r.status_code == 400 and "崇寿派出所" not in page and "庵东派出所" in page
+    assert "选择一个有效的选项" in page and 'id="by-station"' not in page
 
 
 def test_map_page_is_offline_and_data_has_layers(client, api_as, officer, settings):
@@ -259,3 +261,64 @@ def test_hazard_from_an_accepted_risk_point(client, officer):
     )
     assert r.status_code == 302
     assert Hazard.objects.get().risk_point == point
+
+
+# --------------------------------------------------------------------------- bad filter input: 400, no rows
+
+XLSX = "application/vnd.openxmlformats"
+
+
+def test_ledger_bad_filters_are_400_with_errors_and_no_rows(client, officer, other_station):
+    make_hazard(officer.station, officer, title="楼道堆放杂物")
+    client.force_login(officer)
+    assert client.get("/risks/", {"level": "medium"}).status_code == 200
+    for query, message in (
+        ({"found_after": "2026-02-30"}, "输入一个有效的日期"),
+        ({"overdue": "perhaps"}, "请选择“是”或“否”，或留空表示不限。"),
+        ({"station": other_station.code}, f"派出所代码“{other_station.code}”不存在或不在您的管辖范围内。"),
+    ):
+        r = client.get("/risks/", query)
+        html = r.content.decode()
+        assert r.status_code == 400, query
+        assert message in html and 'class="error" role="alert"' in html, query
+        assert "楼道堆放杂物" not in html and "没有符合条件的隐患" in html, query
+
+
+def test_reconciliation_bad_period_is_400_without_figures_or_file(client, officer):
+    make_hazard(officer.station, officer)
+    client.force_login(officer)
+    ok = client.get("/risks/reconciliation/", {"date_from": "2026-01-01", "date_to": "2026-03-31"})
+    assert ok.status_code == 200 and 'id="by-station"' in ok.content.decode()
+    for query, message in (
+        ({"date_from": "2026-13-01"}, "输入一个有效的日期"),
+        ({"date_from": "2026-03-01", "date_to": "2026-01-01"}, "结束日期不能早于开始日期。"),
+    ):
+        r = client.get("/risks/reconciliation/", query)
+        html = r.content.decode()
+        assert r.status_code == 400 and message in html, query
+        assert 'id="by-station"' not in html and 'id="by-month"' not in html and "export=xlsx" not in html
+        export = client.get("/risks/reconciliation/", {**query, "export": "xlsx"})
+        assert export.status_code == 400 and not export["Content-Type"].startswith(XLSX), query
+        assert message in export.content.decode()
+
+
+def test_map_unknown_level_is_400_without_map(client, officer):
+    client.force_login(officer)
+    assert client.get("/risks/map/", {"level": "major"}).status_code == 200
+    r = client.get("/risks/map/", {"level": "nope"})
+    html = r.content.decode()
+    assert r.status_code == 400 and "没有“nope”这一隐患等级" in html and "data-qw-map" not in html
+
+
+def test_warning_bad_point_filter_is_400_without_points(client, officer, other_station):
+    point = make_risk_point(officer.station)
+    client.force_login(officer)
+    ok = client.get("/risks/warning/", {"status": "candidate"})
+    assert ok.status_code == 200 and point.name in ok.content.decode()
+    for query, message in (
+        ({"status": "bogus"}, "bogus"),
+        ({"station": other_station.code}, f"派出所代码“{other_station.code}”"),
+    ):
+        r = client.get("/risks/warning/", query)
+        html = r.content.decode()
+        assert r.status_code == 400 and message in html and point.name not in html, query
