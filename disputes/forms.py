@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station
+from qianwan.org.scopes import scope_queryset
 
 from .choices import Category, Channel, FollowupOutcome, RiskLevel
 
@@ -102,7 +104,16 @@ class PeriodForm(forms.Form):
     date_to = forms.DateField(
         label=_("结束日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
-    station = forms.ModelChoiceField(label=_("派出所"), required=False, queryset=Station.objects.all())
+    station = forms.ModelChoiceField(
+        label=_("派出所"), required=False, queryset=Station.objects.none(), empty_label=_("全部")
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        # only the stations the user may see are offered (another station is an invalid choice)
+        self.fields["station"].queryset = scope_queryset(Station.objects.all(), user, station_field="pk")
+        if user.role in STATION_ROLES:
+            self.fields["station"].empty_label = None
 
     def clean(self):
         data = super().clean()

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from qianwan.errors import StateConflict
 from qianwan.exchange import selectors as exchange_selectors
+from qianwan.filtering import empty_page, filtered
 from qianwan.masking import mask_name, mask_phone
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, STATION_ROLES
@@ -49,14 +50,29 @@ def _form_errors(form, exc: ValidationError) -> None:
 
 @role_required(*STAFF_ROLES)
 def dispute_list(request):
+    """The ledger with its filters; ``?export=xlsx`` downloads the same rows. Bad filter input (or a
+    station outside the user's scope) is a 400 page with the errors next to the fields and no rows; the
+    export then answers that page too, not a file."""
     filterset = DisputeFilter(
         request.GET or None, queryset=selectors.dispute_list(user=request.user), request=request
     )
-    try:
-        rows = filterset.qs
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-        rows = selectors.dispute_list(user=request.user)
+    if filterset.is_bound:
+        # the date filters check their input only while filtering: check it first, on its own field
+        for name, end in (("occurred_after", False), ("occurred_before", True)):
+            value = request.GET.get(name, "").strip()
+            if value:
+                try:
+                    DisputeFilter._moment(value, end=end)
+                except ValidationError as exc:
+                    filterset.form.add_error(name, exc.messages)
+    rows = filtered(filterset, user=request.user)
+    if rows is None:
+        return render(
+            request,
+            "disputes/list.html",
+            {"filter": filterset, "page": empty_page(filterset.queryset)},
+            status=400,
+        )
     if request.GET.get("export") == "xlsx":
         return _export(rows, request.user)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
@@ -380,9 +396,16 @@ def casefile_review(request, pk: int):
 
 @role_required(*STAFF_ROLES)
 def analysis(request):
-    """综合研判: YoY and growth change, hot blocks, hour-of-week heat, the dispute map."""
+    """综合研判: YoY and growth change, hot blocks, hour-of-week heat, the dispute map.
+
+    Bad input (a date, the order of the dates, a station outside the user's scope) is a 400 page with
+    the errors next to the fields and no figures."""
     date_from, date_to = selectors.default_period()
-    form = PeriodForm(request.GET or None, initial={"date_from": date_from, "date_to": date_to})
+    form = PeriodForm(
+        request.GET or None, user=request.user, initial={"date_from": date_from, "date_to": date_to}
+    )
+    if form.is_bound and not form.is_valid():
+        return render(request, "disputes/analysis.html", {"form": form, "invalid": True}, status=400)
     station = None
     if form.is_valid():
         date_from = form.cleaned_data.get("date_from") or date_from

@@ -245,3 +245,48 @@ def test_inbound_template_shows_button_only_when_pending(web, officer, grid):
         external_id="G-2", source="grid", category="x", title="t", station=officer.station, status="handled"
     )
     assert "受理为纠纷" not in web.get(reverse("exchange:inbound_detail", args=[event.pk])).content.decode()
+
+
+# --- bad filter input: a 400 page with the errors next to the fields, no rows, no file ----------------
+
+
+def test_list_bad_filters_are_400_with_errors_and_no_rows(web, officer, other_station):
+    dispute = make_dispute(officer.station, officer, category="labour")
+    ok = web.get(reverse("disputes:index"), {"category": "labour", "occurred_after": "2000-01-01"})
+    assert ok.status_code == 200 and dispute.number in ok.content.decode()
+    for query, message in (
+        ({"occurred_after": "2026-02-30"}, "日期格式应为 YYYY-MM-DD 或 ISO 8601 时间。"),
+        ({"occurred_before": "yesterday"}, "日期格式应为 YYYY-MM-DD 或 ISO 8601 时间。"),
+        ({"category": "bogus"}, "bogus"),
+        ({"o": "colour"}, "colour"),
+        ({"station": other_station.code}, f"派出所代码“{other_station.code}”不存在或不在您的管辖范围内。"),
+    ):
+        response = web.get(reverse("disputes:index"), query)
+        html = response.content.decode()
+        assert response.status_code == 400, query
+        assert message in html and 'class="error" role="alert"' in html, query
+        assert dispute.number not in html and "没有符合条件的纠纷" in html, query
+        export = web.get(reverse("disputes:index"), {**query, "export": "xlsx"})
+        assert export.status_code == 400 and "spreadsheetml" not in export["Content-Type"], query
+        assert message in export.content.decode() and dispute.number not in export.content.decode()
+
+
+def test_analysis_bad_period_or_other_station_is_400_without_figures(client, leader, other_station):
+    block = make_block(leader.station, "兴业路片区")
+    with time_machine.travel(local(2026, 6, 30, 10, 0), tick=False):
+        raw_dispute(leader.station, local(2026, 3, 1, 21, 0), block=block)
+        client.force_login(leader)
+        url = reverse("disputes:analysis")
+        ok = client.get(
+            url, {"date_from": "2026-01-01", "date_to": "2026-06-30", "station": leader.station.pk}
+        )
+        assert ok.status_code == 200 and "兴业路片区" in ok.content.decode()
+        for query, message in (
+            ({"date_from": "2026-13-01"}, "输入一个有效的日期"),
+            ({"date_from": "2026-06-30", "date_to": "2026-01-01"}, "结束日期不能早于开始日期。"),
+            ({"station": other_station.pk}, "选择一个有效的选项"),
+        ):
+            response = client.get(url, query)
+            html = response.content.decode()
+            assert response.status_code == 400 and message in html, query
+            assert "兴业路片区" not in html and "heat-" not in html and other_station.name not in html, query
