@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from qianwan.errors import StateConflict
+from qianwan.filtering import empty_page, filtered
 from qianwan.kpi import local_tz
 from qianwan.notify.models import Notification
 from qianwan.org.access import role_required
@@ -48,6 +49,13 @@ def _apply_service_errors(form, exc: ValidationError) -> None:
 
 def _fmt(dt) -> str:
     return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
+
+
+def _bad_filter(request, template, filterset):
+    """A list (or its export) asked with bad filter input: the page with the errors and no rows, 400."""
+    return render(
+        request, template, {"filter": filterset, "page": empty_page(filterset.queryset)}, status=400
+    )
 
 
 # ---------------------------------------------------------------- map
@@ -167,6 +175,8 @@ def shift_cancel(request, pk: int):
 @role_required(*STAFF)
 def patrol_list(request):
     filterset = PatrolFilter(request.GET, queryset=selectors.patrol_list(user=request.user))
+    if filtered(filterset, user=request.user) is None:
+        return _bad_filter(request, "traffic/patrol_list.html", filterset)
     if request.GET.get("export") == "xlsx":
         types = ViolationType.values
         rows = (
@@ -222,6 +232,8 @@ def patrol_create(request):
 @role_required(*STAFF)
 def joint_list(request):
     filterset = JointPatrolFilter(request.GET, queryset=selectors.joint_patrol_list(user=request.user))
+    if filtered(filterset, user=request.user) is None:
+        return _bad_filter(request, "traffic/joint_list.html", filterset)
     if request.GET.get("export") == "xlsx":
         rows = (
             [j.date, j.station.name, j.organisers, j.location, j.enterprise.name if j.enterprise else "",
@@ -283,6 +295,8 @@ def _accident_rows(qs):
 @role_required(*STAFF)
 def accident_list(request):
     filterset = AccidentFilter(request.GET, queryset=selectors.accident_list(user=request.user))
+    if filtered(filterset, user=request.user) is None:
+        return _bad_filter(request, "traffic/accident_list.html", filterset)
     if request.GET.get("export") == "xlsx":
         headers = [
             _("事故编号"),
@@ -373,6 +387,8 @@ def accident_close(request, pk: int):
 @role_required(*STAFF)
 def asset_list(request):
     filterset = AssetFilter(request.GET, queryset=selectors.asset_list(user=request.user))
+    if filtered(filterset, user=request.user) is None:
+        return _bad_filter(request, "traffic/asset_list.html", filterset)
     if request.GET.get("export") == "xlsx":
         rows = (
             [a.code, a.get_kind_display(), a.name, a.road, a.zone.code, a.lat, a.lon, a.get_status_display(),

@@ -188,3 +188,54 @@ def test_workbench_shows_open_accidents(client, officer, world):
     client.force_login(officer)
     body = client.get("/").content.decode()
     assert Accident.objects.get().number in body
+
+
+# --- bad filter input on the lists: a 400 page with the errors next to the fields, no rows, no file ----
+
+EMPTY = {
+    "patrol_list": "没有巡逻记录。",
+    "joint_list": "没有联合巡逻记录。",
+    "accident_list": "没有事故记录。",
+    "asset_list": "没有设施。",
+}
+
+
+@pytest.mark.parametrize(
+    "name, good, bad, message",
+    [
+        ("patrol_list", {"kind": "routine"}, {"kind": "bogus"}, "bogus"),
+        (
+            "patrol_list",
+            {"started_after": "2000-01-01"},
+            {"started_after": "2026-02-30"},
+            "输入一个有效的日期",
+        ),
+        ("joint_list", {"date_after": "2000-01-01"}, {"date_before": "tomorrow"}, "输入一个有效的日期"),
+        ("joint_list", {"station": "ADS"}, {"station": "CSS"}, "派出所代码“CSS”不存在或不在您的管辖范围内。"),
+        ("accident_list", {"major": "false"}, {"major": "perhaps"}, "请选择“是”或“否”，或留空表示不限。"),
+        (
+            "accident_list",
+            {"station": "ADS"},
+            {"station": "NOPE"},
+            "派出所代码“NOPE”不存在或不在您的管辖范围内。",
+        ),
+        ("asset_list", {"kind": "camera"}, {"status": "bogus"}, "bogus"),
+    ],
+)
+def test_list_bad_filter_is_400_with_errors_and_no_rows(
+    client, officer, other_station, world, name, good, bad, message
+):
+    client.force_login(officer)
+    url = reverse(f"traffic:{name}")
+    ok = client.get(url, good)
+    assert ok.status_code == 200 and EMPTY[name] not in ok.content.decode()
+    response = client.get(url, bad)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert message in html and 'class="error" role="alert"' in html
+    assert EMPTY[name] in html  # no rows
+    export = client.get(url, {**bad, "export": "xlsx"})
+    assert export.status_code == 400 and not export["Content-Type"].startswith(
+        "application/vnd.openxmlformats"
+    )
+    assert message in export.content.decode()
