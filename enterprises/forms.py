@@ -69,8 +69,16 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # only the stations the user may see are offered (another station is an invalid choice)
+        self.fields["station"].queryset = scope_queryset(Station.objects.all(), user, station_field="pk")
         if user.role in STATION_ROLES:
-            del self.fields["station"]
+            self.fields["station"].empty_label = None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", _("截止日期不能早于起始日期。"))
+        return data
 
 
 class ServiceRequestForm(forms.Form):
@@ -274,5 +282,13 @@ class PeriodForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
+        # only the stations the user may see are offered (another station is an invalid choice)
+        self.fields["station"].queryset = scope_queryset(Station.objects.all(), user, station_field="pk")
         if user.role in STATION_ROLES:
-            del self.fields["station"]
+            self.fields["station"].empty_label = None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", _("截止日期不能早于起始日期。"))
+        return data

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from antifraud import selectors as antifraud_selectors
 from qianwan.errors import StateConflict
+from qianwan.filtering import empty_page, filtered
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES, STATION_ROLES, Role
 
@@ -52,16 +53,28 @@ def _page(request, qs):
     return Paginator(qs, 50).get_page(request.GET.get("page"))
 
 
+def _list(request, template, filterset):
+    """A filtered list page; bad filter input (or a station outside the user's scope) is a 400 with the
+    errors next to the fields and no rows."""
+    qs = filtered(filterset, user=request.user)
+    if qs is None:
+        context = {"filter": filterset, "page": empty_page(filterset.queryset)}
+        return render(request, template, context, status=400)
+    return render(request, template, {"filter": filterset, "page": _page(request, qs)})
+
+
 def _period(request):
+    """The overview's period form (this month so far unless asked) with its dates and station; the
+    dates are None when the input is bad (the errors are on the form)."""
     today = timezone.localdate()
     data = request.GET.copy()
     data.setdefault("date_from", today.replace(day=1).isoformat())
     data.setdefault("date_to", today.isoformat())
     form = forms.PeriodForm(data, user=request.user)
-    if form.is_valid() and form.cleaned_data["date_from"] <= form.cleaned_data["date_to"]:
+    if form.is_valid():
         c = form.cleaned_data
         return form, c["date_from"], c["date_to"], c.get("station")
-    return form, today.replace(day=1), today, None
+    return form, None, None, None
 
 
 # --- home: liaison portal / officers' overview ---------------------------------------------------
@@ -88,9 +101,11 @@ def index(request):
             },
         )
     form, date_from, date_to, station = _period(request)
-    station = station if user.role not in STATION_ROLES else user.station
-    kpis = selectors.service_kpis(user=user, date_from=date_from, date_to=date_to, station=station)
-    watch = selectors.watch_kpis(user=user, date_from=date_from, date_to=date_to, station=station)
+    kpis = watch = None
+    if date_from is not None:  # bad input: a 400 with the errors next to the fields and no figures
+        station = station if user.role not in STATION_ROLES else user.station
+        kpis = selectors.service_kpis(user=user, date_from=date_from, date_to=date_to, station=station)
+        watch = selectors.watch_kpis(user=user, date_from=date_from, date_to=date_to, station=station)
     waiting = selectors.service_request_list(user=user).filter(
         status__in=[RequestStatus.REQUESTED, RequestStatus.ASSIGNED]
     )[:10]
@@ -99,6 +114,7 @@ def index(request):
         request,
         "enterprises/index.html",
         {"form": form, "kpis": kpis, "watch": watch, "waiting": waiting, "to_confirm": to_confirm},
+        status=400 if kpis is None else 200,
     )
 
 
@@ -108,11 +124,7 @@ def index(request):
 @role_required(*STAFF_ROLES)
 def enterprise_list(request):
     filterset = EnterpriseFilter(request.GET, queryset=selectors.enterprise_list(user=request.user))
-    return render(
-        request,
-        "enterprises/enterprise_list.html",
-        {"filter": filterset, "page": _page(request, filterset.qs)},
-    )
+    return _list(request, "enterprises/enterprise_list.html", filterset)
 
 
 @role_required(*PORTAL_ROLES)
@@ -224,9 +236,7 @@ def import_template(request):
 @role_required(*PORTAL_ROLES)
 def request_list(request):
     filterset = ServiceRequestFilter(request.GET, queryset=selectors.service_request_list(user=request.user))
-    return render(
-        request, "enterprises/request_list.html", {"filter": filterset, "page": _page(request, filterset.qs)}
-    )
+    return _list(request, "enterprises/request_list.html", filterset)
 
 
 @role_required(*PORTAL_ROLES)
@@ -380,9 +390,7 @@ def request_cancel(request, pk: int):
 @role_required(*PORTAL_ROLES)
 def visit_list(request):
     filterset = VisitFilter(request.GET, queryset=selectors.visit_list(user=request.user))
-    return render(
-        request, "enterprises/visit_list.html", {"filter": filterset, "page": _page(request, filterset.qs)}
-    )
+    return _list(request, "enterprises/visit_list.html", filterset)
 
 
 @role_required(*STAFF_ROLES)
@@ -408,9 +416,7 @@ def visit_new(request):
 @role_required(*PORTAL_ROLES)
 def referral_list(request):
     filterset = ReferralFilter(request.GET, queryset=selectors.referral_list(user=request.user))
-    return render(
-        request, "enterprises/referral_list.html", {"filter": filterset, "page": _page(request, filterset.qs)}
-    )
+    return _list(request, "enterprises/referral_list.html", filterset)
 
 
 @role_required(*STAFF_ROLES)
@@ -464,9 +470,7 @@ def referral_detail(request, pk: int):
 @role_required(*PORTAL_ROLES)
 def lecture_list(request):
     filterset = LectureFilter(request.GET, queryset=selectors.lecture_list(user=request.user))
-    return render(
-        request, "enterprises/lecture_list.html", {"filter": filterset, "page": _page(request, filterset.qs)}
-    )
+    return _list(request, "enterprises/lecture_list.html", filterset)
 
 
 @role_required(*STAFF_ROLES)
@@ -501,9 +505,7 @@ def lecture_materials(request, pk: int):
 @role_required(*PORTAL_ROLES)
 def alliance_list(request):
     filterset = AllianceFilter(request.GET, queryset=selectors.alliance_list(user=request.user))
-    return render(
-        request, "enterprises/alliance_list.html", {"filter": filterset, "page": _page(request, filterset.qs)}
-    )
+    return _list(request, "enterprises/alliance_list.html", filterset)
 
 
 @role_required(*STAFF_ROLES)
@@ -590,9 +592,7 @@ def alliance_detail(request, pk: int):
 @role_required(*PORTAL_ROLES)
 def response_list(request):
     filterset = FirstResponseFilter(request.GET, queryset=selectors.first_response_list(user=request.user))
-    return render(
-        request, "enterprises/response_list.html", {"filter": filterset, "page": _page(request, filterset.qs)}
-    )
+    return _list(request, "enterprises/response_list.html", filterset)
 
 
 @role_required(*PORTAL_ROLES)

@@ -295,3 +295,64 @@ def test_schema_has_the_endpoints(api_as, admin_user):
     assert {"from", "to", "station", "enterprise", "service_type"} <= params
     kpi = paths["/api/v1/kpis/enterprise-services/"]["get"]
     assert {p["name"] for p in kpi["parameters"]} >= {"from", "to", "station"}
+
+
+# --- bad filter input: a 400 page with the errors next to the fields, no rows --------------------------
+
+LISTS = {
+    "/enterprises/registry/": ("没有符合条件的企业。", {"kind": "bogus"}, "bogus"),
+    "/enterprises/requests/": ("没有服务需求。", {"from": "2026-02-30"}, "输入一个有效的日期"),
+    "/enterprises/visits/": ("没有走访记录。", {"to": "tomorrow"}, "输入一个有效的日期"),
+    "/enterprises/referrals/": ("没有移送记录。", {"status": "bogus"}, "bogus"),
+    "/enterprises/lectures/": ("没有宣讲记录。", {"enterprise": "abc"}, "输入一个数字"),
+    "/enterprises/alliances/": ("没有联盟。", {"is_active": "perhaps"}, "请选择“是”或“否”，或留空表示不限。"),
+    "/enterprises/responses/": ("没有先期处置记录。", {"status": "bogus"}, "bogus"),
+}
+
+
+@pytest.fixture
+def one_of_each(station):
+    enterprise = EnterpriseFactory(station=station)
+    ServiceRequestFactory(enterprise=enterprise)
+    from .factories import FirstResponseFactory, LectureFactory, VisitFactory
+
+    VisitFactory(enterprise=enterprise)
+    ReferralFactory(enterprise=enterprise)
+    LectureFactory(station=station)
+    FirstResponseFactory(alliance=AllianceFactory(station=station, members__n=3))
+
+
+@pytest.mark.parametrize("url", list(LISTS))
+def test_list_bad_filter_is_400_with_errors_and_no_rows(client, officer, other_station, one_of_each, url):
+    empty, bad, message = LISTS[url]
+    client.force_login(officer)
+    ok = client.get(url, {"station": officer.station.code})
+    assert ok.status_code == 200 and empty not in ok.content.decode()
+    for query, text in ((bad, message), ({"station": other_station.code}, "不存在或不在您的管辖范围内")):
+        response = client.get(url, query)
+        html = response.content.decode()
+        assert response.status_code == 400, query
+        assert text in html and 'class="error" role="alert"' in html, query
+        assert empty in html, query  # no rows
+
+
+def test_liaison_filtering_by_station_is_400(client, make_user, station, one_of_each):
+    client.force_login(make_user(Role.LIAISON, username="lia"))
+    response = client.get("/enterprises/requests/", {"station": station.code})
+    assert response.status_code == 400 and "不存在或不在您的管辖范围内" in response.content.decode()
+    assert client.get("/enterprises/requests/").status_code == 200
+
+
+def test_overview_bad_period_or_other_station_is_400_without_figures(client, officer, other_station):
+    client.force_login(officer)
+    ok = client.get("/enterprises/", {"date_from": "2026-01-01", "date_to": "2026-01-31"})
+    assert ok.status_code == 200 and 'data-kpi="visits"' in ok.content.decode()
+    for query, message in (
+        ({"date_from": "2026-13-01"}, "输入一个有效的日期"),
+        ({"date_from": "2026-02-01", "date_to": "2026-01-01"}, "截止日期不能早于起始日期。"),
+        ({"station": other_station.pk}, "选择一个有效的选项"),
+    ):
+        response = client.get("/enterprises/", query)
+        html = response.content.decode()
+        assert response.status_code == 400 and message in html, query
+        assert 'data-kpi="visits"' not in html and other_station.name not in html, query
