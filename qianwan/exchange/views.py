@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from qianwan.errors import StateConflict
+from qianwan.filtering import empty_page, filtered
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES
 
@@ -27,12 +28,18 @@ class WorkForm(forms.Form):
 
 @role_required(*STAFF_ROLES)
 def inbound_list(request):
+    """The triage queue (pending unless another status is asked). Bad filter input (or a station outside
+    the user's scope) is a 400 page with the errors next to the fields and no rows."""
     qs = selectors.inbound_list(user=request.user)
     data = request.GET.copy()
     if "status" not in data:
         data["status"] = InboundStatus.PENDING
     filterset = InboundEventFilter(data, queryset=qs)
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    rows = filtered(filterset, user=request.user)
+    if rows is None:
+        context = {"filter": filterset, "page": empty_page(qs)}
+        return render(request, "exchange/inbound_list.html", context, status=400)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "exchange/inbound_list.html", {"filter": filterset, "page": page})
 
 

@@ -237,3 +237,20 @@ def test_triage_page(client, officer, station):
     response = client.post(f"/exchange/inbound/{event.pk}/handle/", {"note": "已调解"})
     assert response.status_code == 302
     assert client.post(f"/exchange/inbound/{event.pk}/bogus/", {"note": "x"}).status_code == 404
+
+
+def test_triage_page_bad_filter_is_400_with_errors_and_no_rows(client, officer, station, other_station):
+    services.inbound_receive(actor=None, data={**INBOUND, "lat": station.lat, "lon": station.lon})
+    client.force_login(officer)
+    ok = client.get("/exchange/inbound/", {"source": "grid", "station": station.code})
+    assert ok.status_code == 200 and INBOUND["title"] in ok.content.decode()
+    for query, message in (
+        ({"status": "bogus"}, "bogus"),
+        ({"source": "fax"}, "fax"),
+        ({"station": other_station.code}, f"派出所代码“{other_station.code}”不存在或不在您的管辖范围内。"),
+    ):
+        response = client.get("/exchange/inbound/", query)
+        html = response.content.decode()
+        assert response.status_code == 400, query
+        assert message in html and 'class="error" role="alert"' in html, query
+        assert INBOUND["title"] not in html and "没有待研判的来件。" in html, query
