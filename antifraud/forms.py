@@ -1,16 +1,51 @@
 """Forms of the anti-fraud pages; querysets are always narrowed to the user's scope by the view."""
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from qianwan.notify.choices import ChannelKind
+from qianwan.org.models import Station
+from qianwan.org.scopes import scope_queryset
 
+from . import services
 from .choices import FraudType, SessionKind
 from .models import Employee, FraudCase, WorkClass
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
+
+
+class MonthForm(forms.Form):
+    """A page's ``?month=YYYY-MM`` (empty: this month); bad input is an error on the field."""
+
+    month = forms.CharField(label=_("月份"), required=False)
+
+    def clean_month(self):
+        value = self.cleaned_data["month"].strip()
+        if not value:
+            return None
+        try:
+            return services.parse_month(value)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+
+
+class MonthStationForm(MonthForm):
+    """``?month=`` and ``?station=CODE``; only the stations the user may see are valid."""
+
+    station = forms.ModelChoiceField(
+        label=_("派出所"),
+        queryset=Station.objects.none(),
+        required=False,
+        to_field_name="code",
+        error_messages={"invalid_choice": _("派出所代码“%(value)s”不存在或不在您的管辖范围内。")},
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = scope_queryset(Station.objects.all(), user, station_field="pk")
 
 
 class AdminStaffForm(forms.Form):

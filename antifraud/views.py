@@ -53,12 +53,21 @@ def index(request):
 
 @role_required(*STAFF)
 def station(request):
-    """The station's enterprises with this month's coverage, score and letter status."""
-    month = _month_param(request) or services.today_local().replace(day=1)
+    """The station's enterprises with this month's coverage, score and letter status.
+
+    Bad filter input (a month, a station outside the user's scope) is a 400 with the errors and no rows."""
+    form = f.MonthStationForm(request.GET, user=request.user)
+    context = {
+        "form": form,
+        "stations": Station.objects.all() if request.user.role in (Role.BUREAU_LEADER, Role.ADMIN) else None,
+        "letters": selectors.letters_summary(user=request.user),
+    }
+    if not form.is_valid():
+        return render(request, "antifraud/station.html", {**context, "rows": []}, status=400)
+    month = form.cleaned_data["month"] or services.today_local().replace(day=1)
     enterprises = selectors.enterprise_list(user=request.user)
-    station_code = request.GET.get("station")
-    if station_code and request.user.role in (Role.BUREAU_LEADER, Role.ADMIN):
-        enterprises = enterprises.filter(station__code=station_code)
+    if form.cleaned_data["station"]:
+        enterprises = enterprises.filter(station=form.cleaned_data["station"])
     cover = {
         row["enterprise"]: row for row in selectors.coverage(user=request.user, month=month)["enterprises"]
     }
@@ -70,18 +79,7 @@ def station(request):
         {"enterprise": e, "coverage": cover.get(e.pk), "score": scores.get(e.pk), "letter": e.pk in valid}
         for e in enterprises
     ]
-    return render(
-        request,
-        "antifraud/station.html",
-        {
-            "rows": rows,
-            "month": month,
-            "stations": Station.objects.all()
-            if request.user.role in (Role.BUREAU_LEADER, Role.ADMIN)
-            else None,
-            "letters": selectors.letters_summary(user=request.user),
-        },
-    )
+    return render(request, "antifraud/station.html", {**context, "rows": rows, "month": month})
 
 
 # ---------------------------------------------------------------- structure
@@ -253,9 +251,19 @@ def sessions(request, pk):
 
 @role_required(*READ)
 def scoring(request, pk):
-    """This month's pairings where the enterprise's classes score; the results of its classes."""
+    """This month's pairings where the enterprise's classes score; the results of its classes.
+
+    A bad ``?month=`` is a 400 with the error and nothing of any month."""
     ent = _enterprise(request, pk)
-    month = _month_param(request) or services.today_local().replace(day=1)
+    month_form = f.MonthForm(request.GET)
+    if not month_form.is_valid():
+        return render(
+            request,
+            "antifraud/scoring.html",
+            {"enterprise": ent, "tab": "scoring", "month_form": month_form},
+            status=400,
+        )
+    month = month_form.cleaned_data["month"] or services.today_local().replace(day=1)
     evaluation_round = EvaluationRound.objects.select_related("standard").filter(month=month).first()
     criteria = list(evaluation_round.standard.criteria.all()) if evaluation_round else []
     to_score = selectors.pairing_list(user=request.user).filter(round__month=month, evaluator__enterprise=ent)
@@ -298,6 +306,7 @@ def scoring(request, pk):
             "criteria": criteria,
             "cards": cards,
             "can_manage": _can_manage(request.user),
+            "month_form": month_form,
             "ranking": selectors.class_ranking(user=request.user, month=month, enterprise=ent),
             "trend": selectors.evaluation_trend(user=request.user, end_month=month, enterprise=ent),
         },
@@ -367,19 +376,31 @@ def letters_missing(request):
 
 @role_required(*STAFF)
 def ranking(request):
-    """District (or station) ranking: enterprises and classes by score, victims per 1,000 employees."""
-    month = _month_param(request) or services.today_local().replace(day=1)
+    """District (or station) ranking: enterprises and classes by score, victims per 1,000 employees.
+
+    Bad filter input (a month, a station outside the user's scope) is a 400 with the errors and no
+    figures."""
+    form = f.MonthStationForm(request.GET, user=request.user)
     station_obj = None
     if request.user.role in (Role.OFFICER, Role.STATION_LEADER):
         station_obj = request.user.station
-    elif request.GET.get("station"):
-        station_obj = Station.objects.filter(code=request.GET["station"]).first()
+    if not form.is_valid():
+        return render(
+            request,
+            "antifraud/ranking.html",
+            {"form": form, "station": station_obj, "stations": Station.objects.all(), "invalid": True},
+            status=400,
+        )
+    month = form.cleaned_data["month"] or services.today_local().replace(day=1)
+    if station_obj is None:
+        station_obj = form.cleaned_data["station"]
     year_start = date(month.year, 1, 1)
     month_end = selectors.month_bounds(month)[1]
     return render(
         request,
         "antifraud/ranking.html",
         {
+            "form": form,
             "month": month,
             "station": station_obj,
             "stations": Station.objects.all(),

@@ -23,7 +23,7 @@ def station_in_scope(user, code: str) -> bool:
 
 
 def station_error(code: str) -> str:
-    return _("派出所代码“%(code)s”不存在或不在您的管辖范围内。") % {"code": code}
+    return _("派出所代码“%(value)s”不存在或不在您的管辖范围内。") % {"value": code}
 
 
 def _check_yes_no(form) -> None:

@@ -193,3 +193,50 @@ def test_letter_file_served_in_scope_and_missing_file_is_404(liaison, ent, other
     assert c.get(f"/antifraud/enterprises/{ent.pk}/letters/{gone.pk}/file/").status_code == 404
     other = enterprise_for(other_station)
     assert c.get(f"/antifraud/enterprises/{other.pk}/letters/{letter.pk}/file/").status_code == 404
+
+
+# --- bad filter input: a 400 page with the errors, no rows or figures --------------------------------
+
+
+def test_station_page_bad_filter_is_400_without_rows(officer, bureau, station, other_station):
+    EnterpriseFactory(station=station, name="本所企业")
+    EnterpriseFactory(station=other_station, name="外所企业")
+    c = client_for(officer)
+    ok = c.get("/antifraud/station/", {"month": "2026-05", "station": station.code})
+    assert ok.status_code == 200 and "本所企业" in ok.content.decode()
+    for query, message in (
+        ({"month": "2026-13"}, "月份格式应为 YYYY-MM，例如 2026-05。"),
+        ({"month": "May"}, "月份格式应为 YYYY-MM，例如 2026-05。"),
+        ({"station": other_station.code}, f"派出所代码“{other_station.code}”不存在或不在您的管辖范围内。"),
+    ):
+        response = c.get("/antifraud/station/", query)
+        html = response.content.decode()
+        assert response.status_code == 400 and message in html, query
+        assert "本所企业" not in html and "外所企业" not in html and "请先更正上面的筛选条件。" in html
+    c = client_for(bureau)
+    assert "外所企业" in c.get("/antifraud/station/", {"station": other_station.code}).content.decode()
+    response = c.get("/antifraud/station/", {"station": "NOPE"})
+    assert response.status_code == 400 and "派出所代码“NOPE”" in response.content.decode()
+
+
+def test_ranking_bad_filter_is_400_without_figures(officer, bureau, other_station):
+    for user, query, message in (
+        (bureau, {"month": "2026-5-1"}, "月份格式应为 YYYY-MM"),
+        (bureau, {"station": "NOPE"}, "派出所代码“NOPE”不存在或不在您的管辖范围内。"),
+        (officer, {"station": other_station.code}, f"派出所代码“{other_station.code}”"),
+    ):
+        c = client_for(user)
+        assert c.get("/antifraud/ranking/", {"month": "2026-05"}).status_code == 200
+        response = c.get("/antifraud/ranking/", query)
+        html = response.content.decode()
+        assert response.status_code == 400 and message in html, query
+        assert "data-enterprise-ranking" not in html and "data-class-ranking" not in html, query
+
+
+def test_scoring_bad_month_is_400_without_results(liaison, ent):
+    c = client_for(liaison)
+    assert c.get(f"/antifraud/enterprises/{ent.pk}/scoring/", {"month": "2026-05"}).status_code == 200
+    response = c.get(f"/antifraud/enterprises/{ent.pk}/scoring/", {"month": "2026-00"})
+    html = response.content.decode()
+    assert response.status_code == 400 and "月份格式应为 YYYY-MM，例如 2026-05。" in html
+    assert "data-ranking" not in html and "本月互评尚未开启" not in html
