@@ -47,20 +47,32 @@ def _period_form(request, period, station, error=None) -> dict:
 @role_required(*DASHBOARD_ROLES)
 @require_GET
 def index(request):
-    """The dashboard: figure cards by mechanism, charts, and the live part."""
+    """The dashboard: figure cards by mechanism, charts, and the live part.
+
+    Bad input (a period, an unknown station, or for a station leader another station) is a 400 page with
+    the message next to the form and no figures, charts or live part."""
     error = None
     try:
         station = resolve_station(request.user, request.GET.get("station"))
     except PeriodError as exc:
-        error, station = exc.message, resolve_station(request.user, None)
+        error, station = exc.message, None
+    except PermissionDenied as exc:
+        if not (request.GET.get("station") and request.user.station_id):
+            raise  # the account itself, not the input
+        error, station = str(exc), request.user.station
     try:
         period = parse_period(request.GET)
     except PeriodError as exc:
         error, period = exc.message, parse_period({})
-    data = selectors.figures(user=request.user, period=period, station=station)
-    query = {**period.query(), **({"station": station.code} if station else {})}
-    # the charts come from the API after the page is shown: the page's server time is the figures'
-    chart_source = {"url": f"{reverse('dashboard-charts')}?{urlencode(query)}", "stations": station is None}
+    data = chart_source = query = None
+    if error is None:
+        data = selectors.figures(user=request.user, period=period, station=station)
+        query = {**period.query(), **({"station": station.code} if station else {})}
+        # the charts come from the API after the page is shown: the page's server time is the figures'
+        chart_source = {
+            "url": f"{reverse('dashboard-charts')}?{urlencode(query)}",
+            "stations": station is None,
+        }
     last_complete = add_months(timezone.localdate().year, timezone.localdate().month, -1)
     return render(
         request,

@@ -59,7 +59,10 @@ def test_station_leader_sees_own_station_only(client, leader, other_station):
     _login(client, leader)
     r = client.get(reverse("dashboard:index"))
     assert r.context["station"] == leader.station
-    assert client.get(reverse("dashboard:index"), {"station": other_station.code}).status_code == 403
+    r = client.get(reverse("dashboard:index"), {"station": other_station.code})
+    html = r.content.decode()  # a 400 with the message next to the form, nothing of the other station
+    assert r.status_code == 400 and "只能查看本所的统计。" in html
+    assert 'id="section-' not in html and other_station.name not in html
     assert client.get(reverse("dashboard:live"), {"station": other_station.code}).status_code == 403
 
 
@@ -67,10 +70,16 @@ def test_bureau_picks_station_and_bad_input_is_400(client, bureau, station):
     _login(client, bureau)
     r = client.get(reverse("dashboard:index"), {"station": station.code})
     assert r.status_code == 200 and r.context["station"] == station
-    r = client.get(reverse("dashboard:index"), {"station": "NOPE"})
-    assert r.status_code == 400 and "未知的派出所代码" in r.content.decode()
-    r = client.get(reverse("dashboard:index"), {"period": "custom", "from": "2026-01-10", "to": "2026-01-01"})
-    assert r.status_code == 400 and "结束日期不能早于开始日期" in r.content.decode()
+    assert 'id="section-' in r.content.decode()
+    for query, message in (
+        ({"station": "NOPE"}, "未知的派出所代码"),
+        ({"period": "custom", "from": "2026-01-10", "to": "2026-01-01"}, "结束日期不能早于开始日期"),
+        ({"period": "month", "month": "2026-13"}, ""),
+    ):
+        r = client.get(reverse("dashboard:index"), query)
+        html = r.content.decode()  # the message next to the form; no figures, charts or live part
+        assert r.status_code == 400 and message in html and 'class="error" role="alert"' in html, query
+        assert 'id="section-' not in html and "data-live" not in html and "chart-trend" not in html, query
 
 
 def test_cards_show_counts_links_and_definitions(client, bureau, station):
