@@ -62,8 +62,7 @@ def filtered(filterset, *, user, station_fields=("station",)):
     if not filterset.is_bound:
         return filterset.qs
     form = filterset.form
-    if not form.is_valid():
-        return None
+    form.is_valid()  # the checks below read what is valid, so that every error shows at once
     _check_yes_no(form)
     _check_stations(form, user, station_fields)
     if form.errors:

@@ -264,3 +264,12 @@ def test_kpi_and_board_bad_station_is_400_without_figures(client, officer, burea
     assert 'data-kpi="arrival-rate-month"' not in html and other_station.name not in html
     assert client.get("/incidents/board/", {"station": other_station.code}).status_code == 400
     assert client.get("/incidents/board.json", {"station": other_station.code}).status_code == 400
+
+
+def test_list_shows_every_filter_error_at_once(client, officer, other_station):
+    client.force_login(officer)
+    response = client.get(
+        "/incidents/list/", {"category": "bogus", "sla_breached": "maybe", "station": other_station.code}
+    )
+    html = response.content.decode()
+    assert response.status_code == 400 and html.count('class="error" role="alert"') == 3
