@@ -3,6 +3,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.filtering import empty_page
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES
 
@@ -19,12 +20,24 @@ class AuditFilterForm(forms.Form):
         label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
 
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error("date_to", _("结束日期不能早于开始日期。"))
+        return data
+
 
 @role_required(*LEADER_ROLES)
 def audit_list(request):
-    """A searchable view of the audit trail for leaders."""
+    """A searchable view of the audit trail for leaders.
+
+    Bad filter input (a date that is not one, the dates reversed, a keyword too long) is a 400 page with
+    the errors next to the fields and no rows, never the unfiltered trail."""
     form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    if form.is_bound and not form.is_valid():
+        page = empty_page(audit_entries(user=request.user), 50)
+        return render(request, "audit/list.html", {"form": form, "page": page}, status=400)
+    filters = form.cleaned_data if form.is_bound else {}
     entries = audit_entries(user=request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(entries.select_related("actor"), 50).get_page(request.GET.get("page"))
     return render(request, "audit/list.html", {"form": form, "page": page})

@@ -48,3 +48,20 @@ def test_audit_page_for_leaders_only(client, leader, officer, admin_user, bureau
     assert page.status_code == 200 and "station.create" in page.content.decode()
     client.force_login(leader)
     assert "station.create" not in client.get("/audit/").content.decode()  # the admin is not of their station
+
+
+def test_audit_page_bad_filter_is_400_with_errors_and_no_rows(client, bureau, admin_user):
+    with transaction.atomic():
+        services.station_create(actor=admin_user, code="AUD", name="审计所")
+    client.force_login(bureau)
+    assert client.get("/audit/", {"date_from": "2026-01-01", "action": "station"}).status_code == 200
+    for query, message in (
+        ({"date_from": "2026-13-40"}, "输入一个有效的日期。"),
+        ({"date_from": "2026-06-30", "date_to": "2026-01-01"}, "结束日期不能早于开始日期。"),
+        ({"q": "x" * 101}, "不超过 100 字符"),
+    ):
+        response = client.get("/audit/", query)
+        html = response.content.decode()
+        assert response.status_code == 400, query
+        assert message in html and 'class="error" role="alert"' in html, query
+        assert "station.create" not in html and "请先更正上面的筛选条件。" in html, query
