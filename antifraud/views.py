@@ -4,7 +4,7 @@ the district ranking for leaders. Every object is looked up in the user's scope 
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -29,11 +29,21 @@ READ = (*STAFF, Role.LIAISON)
 MANAGE = (Role.LIAISON, Role.OFFICER, Role.STATION_LEADER, Role.ADMIN)
 
 
-def _month_param(request) -> date:
-    try:
-        return services.parse_month(request.GET["month"]) if request.GET.get("month") else None
-    except ValidationError:
-        return None
+def _class_param(request, classes, value):
+    """The class a ``?class=`` (or posted ``class``) names: (None, None) when absent, (class, None), or
+    (None, message) when malformed. An id of no class of this enterprise (or out of scope) is a 404."""
+    value = (value or "").strip()
+    if not value:
+        return None, None
+    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+        return None, _("班组编号“%(value)s”无效，请从列表中选择班组。") % {"value": value}
+    return get_object_or_404(classes, pk=int(value)), None
+
+
+def _refuse_post_unless_manager(request):
+    """Posting to a page the user may only read is refused (403), never silently ignored."""
+    if request.method == "POST" and not _can_manage(request.user):
+        raise PermissionDenied
 
 
 def _enterprise(request, pk):
@@ -89,19 +99,25 @@ def station(request):
 def enterprise(request, pk):
     """Structure: administration tier, classes with leader and deputy, employees, roster import."""
     ent = _enterprise(request, pk)
+    _refuse_post_unless_manager(request)
     classes = selectors.class_list(user=request.user).filter(enterprise=ent)
     employees = selectors.employee_list(user=request.user).filter(enterprise=ent, is_active=True)
-    class_filter = request.GET.get("class")
-    if class_filter and class_filter.isdigit():
-        employees = employees.filter(work_class_id=int(class_filter))
+    class_filter, class_error = _class_param(request, classes, request.GET.get("class"))
+    if class_error:
+        employees = employees.none()
+    elif class_filter is not None:
+        employees = employees.filter(work_class=class_filter)
     forms_ = {
         "staff_form": f.AdminStaffForm(prefix="staff"),
         "class_form": f.WorkClassForm(prefix="class"),
         "employee_form": f.EmployeeForm(prefix="emp", classes=classes),
         "upload_form": f.RosterUploadForm(),
     }
-    if request.method == "POST" and _can_manage(request.user):
+    post_error = None
+    if request.method == "POST":
         which = request.POST.get("form")
+        if which not in ("staff", "class", "employee", "upload"):
+            post_error = _("无法识别提交的表单，请刷新页面后重试。")
         try:
             if which == "staff":
                 form = forms_["staff_form"] = f.AdminStaffForm(request.POST, prefix="staff")
@@ -144,8 +160,11 @@ def enterprise(request, pk):
             "page": Paginator(employees, 100).get_page(request.GET.get("page")),
             "imports": imports,
             "can_manage": _can_manage(request.user),
+            "class_error": class_error,
+            "post_error": post_error,
             **forms_,
         },
+        status=400 if request.method == "POST" or class_error else 200,
     )
 
 
@@ -162,8 +181,9 @@ def class_edit(request, pk, class_pk):
         "deputy": work_class.deputy,
         "is_active": work_class.is_active,
     }
+    _refuse_post_unless_manager(request)
     form = f.WorkClassEditForm(request.POST or None, initial=initial, employees=employees)
-    if request.method == "POST" and _can_manage(request.user) and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
             services.work_class_update(actor=request.user, work_class=work_class, **form.cleaned_data)
             messages.success(request, _("班组已保存。"))
@@ -171,7 +191,10 @@ def class_edit(request, pk, class_pk):
         except ValidationError as exc:
             f.apply_errors(form, exc)
     return render(
-        request, "antifraud/class_edit.html", {"enterprise": ent, "work_class": work_class, "form": form}
+        request,
+        "antifraud/class_edit.html",
+        {"enterprise": ent, "work_class": work_class, "form": form},
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -199,17 +222,27 @@ def import_status(request, pk, import_pk):
 
 @role_required(*READ)
 def sessions(request, pk):
-    """A class's study sessions; record one (with attendance) for the chosen class."""
+    """A class's study sessions; record one (with attendance) for the chosen class.
+
+    A malformed ``?class=`` or ``?month=`` is a 400 page with the error (no form, no coverage); a class
+    id of no active class of this enterprise is a 404."""
     ent = _enterprise(request, pk)
+    _refuse_post_unless_manager(request)
     classes = selectors.class_list(user=request.user).filter(enterprise=ent, is_active=True)
-    chosen = None
-    class_id = request.GET.get("class") or request.POST.get("class")
-    if class_id and str(class_id).isdigit():
-        chosen = get_object_or_404(classes, pk=int(class_id))
-    elif classes:
+    month_form = f.MonthForm(request.GET)
+    month_form.is_valid()
+    chosen, class_error = _class_param(
+        request, classes, request.GET.get("class") or request.POST.get("class")
+    )
+    if chosen is None and not class_error and classes:
         chosen = classes[0]
+    param_errors = [class_error] if class_error else []
+    param_errors += month_form.errors.get("month", [])
     form = None
-    if chosen is not None:
+    post_error = None
+    if request.method == "POST" and chosen is None and not class_error:
+        post_error = _("请先在“三级架构”中建立班组。")
+    if chosen is not None and not param_errors:
         employees = selectors.employee_list(user=request.user).filter(
             enterprise=ent, work_class=chosen, is_active=True
         )
@@ -219,16 +252,18 @@ def sessions(request, pk):
             cases=selectors.case_list(user=request.user).filter(is_active=True),
             employees=employees,
         )
-        if request.method == "POST" and _can_manage(request.user) and form.is_valid():
+        if request.method == "POST" and form.is_valid():
             try:
                 services.session_record(actor=request.user, work_class=chosen, **form.cleaned_data)
                 messages.success(request, _("学习活动已记录。"))
                 return redirect(reverse("antifraud:sessions", args=[ent.pk]) + f"?class={chosen.pk}")
             except ValidationError as exc:
                 f.apply_errors(form, exc)
-    month = _month_param(request) or services.today_local().replace(day=1)
-    cover = selectors.coverage(user=request.user, month=month, enterprise=ent)
+    month = month_form.cleaned_data.get("month") or services.today_local().replace(day=1)
+    cover = None if param_errors else selectors.coverage(user=request.user, month=month, enterprise=ent)
     session_qs = selectors.session_list(user=request.user).filter(enterprise=ent)
+    if param_errors:
+        session_qs = session_qs.none()
     return render(
         request,
         "antifraud/sessions.html",
@@ -242,7 +277,10 @@ def sessions(request, pk):
             "page": Paginator(session_qs, 30).get_page(request.GET.get("page")),
             "coverage": cover,
             "month": month,
+            "param_errors": param_errors,
+            "post_error": post_error,
         },
+        status=400 if request.method == "POST" or param_errors else 200,
     )
 
 
@@ -255,6 +293,7 @@ def scoring(request, pk):
 
     A bad ``?month=`` is a 400 with the error and nothing of any month."""
     ent = _enterprise(request, pk)
+    _refuse_post_unless_manager(request)
     month_form = f.MonthForm(request.GET)
     if not month_form.is_valid():
         return render(
@@ -268,7 +307,13 @@ def scoring(request, pk):
     criteria = list(evaluation_round.standard.criteria.all()) if evaluation_round else []
     to_score = selectors.pairing_list(user=request.user).filter(round__month=month, evaluator__enterprise=ent)
     cards = []
-    posted_id = request.POST.get("pairing")
+    posted_id = (request.POST.get("pairing") or "").strip()
+    post_error = None
+    if request.method == "POST":
+        if not (posted_id.isascii() and posted_id.isdigit() and len(posted_id) <= 18):
+            post_error = _("未指明要评分的班组，请刷新页面后重试。")
+        elif not to_score.filter(pk=int(posted_id)).exists():
+            raise Http404  # a pairing of another month, enterprise or scope reads as a missing one
     for pairing in to_score:
         initial = {s.criterion_id: s.value for s in pairing.scores.all()}
         bound = request.method == "POST" and posted_id == str(pairing.pk)
@@ -278,7 +323,7 @@ def scoring(request, pk):
             initial_scores=initial,
             prefix=f"p{pairing.pk}",
         )
-        if bound and _can_manage(request.user) and form.is_valid():
+        if bound and form.is_valid():
             try:
                 services.evaluation_submit(
                     actor=request.user,
@@ -307,9 +352,11 @@ def scoring(request, pk):
             "cards": cards,
             "can_manage": _can_manage(request.user),
             "month_form": month_form,
+            "post_error": post_error,
             "ranking": selectors.class_ranking(user=request.user, month=month, enterprise=ent),
             "trend": selectors.evaluation_trend(user=request.user, end_month=month, enterprise=ent),
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -319,8 +366,9 @@ def scoring(request, pk):
 @role_required(*READ)
 def letters(request, pk):
     ent = _enterprise(request, pk)
+    _refuse_post_unless_manager(request)
     form = f.LetterForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and _can_manage(request.user) and form.is_valid():
+    if request.method == "POST" and form.is_valid():
         try:
             services.letter_upload(actor=request.user, enterprise=ent, **form.cleaned_data)
             messages.success(request, _("责任书已上传。"))
@@ -342,6 +390,7 @@ def letters(request, pk):
             "form": form,
             "can_manage": _can_manage(request.user),
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -425,7 +474,9 @@ def ranking(request):
 @role_required(*READ)
 def cases(request):
     form = f.CaseForm(request.POST or None) if request.user.role in STAFF else None
-    if request.method == "POST" and form is not None and form.is_valid():
+    if request.method == "POST" and form is None:
+        raise PermissionDenied
+    if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data.pop("is_active")
         try:
@@ -441,6 +492,7 @@ def cases(request):
             "page": Paginator(selectors.case_list(user=request.user), 50).get_page(request.GET.get("page")),
             "form": form,
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -456,7 +508,12 @@ def case_edit(request, case_pk):
             return redirect("antifraud:cases")
         except ValidationError as exc:
             f.apply_errors(form, exc)
-    return render(request, "antifraud/case_edit.html", {"case": case, "form": form})
+    return render(
+        request,
+        "antifraud/case_edit.html",
+        {"case": case, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 # ---------------------------------------------------------------- liaison groups and notices
@@ -493,6 +550,7 @@ def notices(request):
             "notice_form": notice_form,
             "group_form": group_form,
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -528,6 +586,7 @@ def victims(request):
             "form": form,
             "page": Paginator(selectors.victim_list(user=request.user), 50).get_page(request.GET.get("page")),
         },
+        status=400 if request.method == "POST" else 200,
     )
 
 
@@ -544,6 +603,8 @@ def standards(request):
         {"name": c.name, "description": c.description, "weight": c.weight, "max_score": c.max_score}
         for c in (current.criteria.all() if current else [])
     ] or [{}]
+    if request.method == "POST" and not can_edit:
+        raise PermissionDenied
     form = formset = None
     if can_edit:
         today = services.today_local()
@@ -565,4 +626,5 @@ def standards(request):
         request,
         "antifraud/standards.html",
         {"standards": standards, "form": form, "formset": formset},
+        status=400 if request.method == "POST" else 200,
     )

@@ -91,7 +91,7 @@ def test_session_form_and_scoring_form_on_pages(liaison, ent):
         data = {"pairing": pairing.pk, **{f"p{pairing.pk}-c{k.pk}": "5" for k in criteria}}
         data[f"p{pairing.pk}-c{criteria[2].pk}"] = "99"  # above the max of 5
         page = c.post(f"/antifraud/enterprises/{ent.pk}/scoring/", data)
-        assert page.status_code == 200 and "5" in page.content.decode()
+        assert page.status_code == 400 and "5" in page.content.decode()
         pairing.refresh_from_db()
         assert pairing.total is None
         data[f"p{pairing.pk}-c{criteria[2].pk}"] = "5"
@@ -164,7 +164,7 @@ def test_standards_page_publishes_a_new_version(bureau, liaison):
     data["c-0-weight"] = "0"
     data["effective_from"] = "2027-03"
     page = c.post("/antifraud/standards/", data)
-    assert page.status_code == 200 and ScoringStandard.objects.count() == 2
+    assert page.status_code == 400 and ScoringStandard.objects.count() == 2
 
 
 def test_letter_file_served_in_scope_and_missing_file_is_404(liaison, ent, other_station):
