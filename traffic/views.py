@@ -89,18 +89,34 @@ def map_data(request):
 # ---------------------------------------------------------------- roster
 
 
-def _week_start(value: str | None) -> date:
+def _week_start(value: str | None) -> tuple[date | None, str | None]:
+    """The Monday of the week ``?week=`` names (empty: this week): (monday, None) or (None, message)."""
+    value = (value or "").strip()
     try:
         day = date.fromisoformat(value) if value else timezone.localdate()
-    except ValueError:
-        day = timezone.localdate()
-    return day - timedelta(days=day.weekday())
+        monday = day - timedelta(days=day.weekday())
+        monday + timedelta(days=14)  # the page links the next week
+        monday - timedelta(days=7)  # and the previous one
+    except (ValueError, OverflowError):
+        return None, _("周次“%(value)s”无效，请输入该周中的一个日期（YYYY-MM-DD），例如 2026-05-18。") % {
+            "value": value
+        }
+    return monday, None
 
 
 @role_required(*STAFF)
 def roster(request):
-    """A week of shifts: zones down, days across; leaders schedule a shift from the form below."""
-    monday = _week_start(request.GET.get("week"))
+    """A week of shifts: zones down, days across; leaders schedule a shift from the form below.
+
+    A malformed ``?week=`` is a 400 page with the message and no shifts (not this week's)."""
+    monday, week_error = _week_start(request.GET.get("week"))
+    if week_error:
+        return render(
+            request,
+            "traffic/roster.html",
+            {"week_error": week_error, "rows": [], "form": None, "can_schedule": False},
+            status=400,
+        )
     days = [monday + timedelta(days=i) for i in range(7)]
     tz = local_tz()
     start = datetime.combine(monday, time.min, tzinfo=tz)
@@ -447,6 +463,7 @@ def asset_detail(request, pk: int):
             "last_maintained_on": asset.last_maintained_on,
         },
     )
+    denied = False
     if request.method == "POST" and form.is_valid():
         try:
             services.asset_update(actor=request.user, asset=asset, **form.cleaned_data)
@@ -454,12 +471,16 @@ def asset_detail(request, pk: int):
             _apply_service_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
+            denied = True
         else:
             messages.success(request, _("设施状态已更新。"))
             return redirect("traffic:asset_detail", pk=pk)
     comparison = selectors.asset_before_after(asset=asset)
     return render(
-        request, "traffic/asset_detail.html", {"asset": asset, "form": form, "comparison": comparison}
+        request,
+        "traffic/asset_detail.html",
+        {"asset": asset, "form": form, "comparison": comparison},
+        status=403 if denied else 400 if request.method == "POST" else 200,
     )
 
 

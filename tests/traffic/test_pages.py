@@ -239,3 +239,36 @@ def test_list_bad_filter_is_400_with_errors_and_no_rows(
         "application/vnd.openxmlformats"
     )
     assert message in export.content.decode()
+
+
+# --- bad input: the roster's ?week= and the asset maintenance form ------------------------------------
+
+
+def test_roster_bad_week_is_400_without_shifts(client, officer, world):
+    client.force_login(officer)
+    ok = client.get(reverse("traffic:roster"), {"week": timezone.localdate().isoformat()})
+    assert ok.status_code == 200 and world["team"].name in ok.content.decode()
+    for bad in ("next", "2026-13-01", "2026-02-30", "0001-01-01", "9999-12-31"):
+        response = client.get(reverse("traffic:roster"), {"week": bad})
+        html = response.content.decode()
+        assert response.status_code == 400, bad
+        assert f"周次“{bad}”无效，请输入该周中的一个日期（YYYY-MM-DD）" in html, bad
+        assert world["team"].name not in html and world["zone"].name not in html, bad
+
+
+def test_asset_maintenance_invalid_post_is_400_and_changes_nothing(client, leader, world):
+    from traffic.models import Asset
+
+    asset = Asset.objects.get()
+    client.force_login(leader)
+    url = reverse("traffic:asset_detail", args=[asset.pk])
+    for data in (
+        {"status": "bogus", "maintenance_status": "ok"},
+        {"status": "active", "maintenance_status": "ok", "last_maintained_on": "2026-02-30"},
+    ):
+        response = client.post(url, data)
+        html = response.content.decode()
+        assert response.status_code == 400, data
+        assert 'class="error"' in html or 'role="alert"' in html, data
+    asset.refresh_from_db()
+    assert asset.status == "active" and asset.last_maintained_on is None
