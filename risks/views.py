@@ -342,20 +342,28 @@ def warning(request):
             if run:
                 messages.success(request, _("热点分析完成：%(n)d 个显著热点网格。") % {"n": run.hot_cells})
                 return redirect(reverse("risks:warning") + f"?run={run.pk}")
+    # ?run=ID picks a run: a malformed id is a 400 with the message and nothing listed, an id of no run
+    # the user may see a 404 (like any missing record), never silently the latest runs
     runs = selectors.latest_runs(user=request.user)
     selected = None
-    if request.GET.get("run", "").isdigit():
-        selected = selectors.hotspot_runs(user=request.user).filter(pk=int(request.GET["run"])).first()
-        if selected and selected not in runs:
+    run_error = None
+    run_param = (request.GET.get("run") or "").strip()
+    if run_param and not (run_param.isascii() and run_param.isdigit() and len(run_param) <= 18):
+        run_error = _("分析批次编号“%(value)s”无效，请从“最新热点分析”中选择。") % {"value": run_param}
+    elif run_param:
+        selected = get_object_or_404(selectors.hotspot_runs(user=request.user), pk=int(run_param))
+        if selected not in runs:
             runs = [selected, *runs]
     cells = selectors.hot_cells(user=request.user, runs=[selected] if selected else runs)[:200]
     points_filter = RiskPointFilter(
         request.GET or None, queryset=selectors.risk_point_list(user=request.user)
     )
     points = filtered(points_filter, user=request.user)  # bad input: a 400 with the errors, no points
-    bad_filter = points is None
+    bad_filter = points is None or run_error is not None
     if bad_filter:
         points = points_filter.queryset.none()
+    if run_error:
+        runs, cells = [], []
     return render(
         request,
         "risks/warning.html",
@@ -369,6 +377,7 @@ def warning(request):
             "is_leader": request.user.role in LEADER_ROLES,
             "history_runs": selectors.hotspot_runs(user=request.user)[:20],
             "points_filter": points_filter,
+            "run_error": run_error,
         },
         status=400 if request.method == "POST" or bad_filter else 200,
     )

@@ -322,3 +322,29 @@ def test_warning_bad_point_filter_is_400_without_points(client, officer, other_s
         r = client.get("/risks/warning/", query)
         html = r.content.decode()
         assert r.status_code == 400 and message in html and point.name not in html, query
+
+
+def test_warning_run_param_bad_is_400_and_unknown_is_404(client, officer):
+    from risks.models import HotspotRun
+
+    today = timezone.localdate()
+    run = HotspotRun.objects.create(
+        category="dispute",
+        period_start=today - timedelta(days=27),
+        period_end=today,
+        previous_start=today - timedelta(days=55),
+        previous_end=today - timedelta(days=28),
+        status="done",
+    )
+    point = make_risk_point(officer.station)
+    client.force_login(officer)
+    ok = client.get("/risks/warning/", {"run": run.pk})
+    assert ok.status_code == 200 and 'class="total-row"' in ok.content.decode()
+    for bad in ("latest", "-1", "1e3", "²"):
+        r = client.get("/risks/warning/", {"run": bad})
+        html = r.content.decode()
+        assert r.status_code == 400, bad
+        assert f"分析批次编号“{bad}”无效，请从“最新热点分析”中选择。" in html, bad
+        assert point.name not in html and f"?run={run.pk}" not in html, bad
+    for missing in (run.pk + 1000, "99999999999999999"):
+        assert client.get("/risks/warning/", {"run": missing}).status_code == 404
