@@ -78,17 +78,22 @@ def triage_queue(*, user) -> list[Dispute]:
 
 
 def block_list(*, user) -> QuerySet[Block]:
-    return scope_queryset(Block.objects.select_related("station", "officer"), user).annotate(
-        n_cells=Count("cells", distinct=True)
+    # explicit order: Meta.ordering does not apply to a GROUP BY query, and pages must be stable
+    return (
+        scope_queryset(Block.objects.select_related("station", "officer"), user)
+        .annotate(n_cells=Count("cells", distinct=True))
+        .order_by("station__code", "name", "pk")
     )
 
 
 def casefile_list(*, user) -> QuerySet[CaseFile]:
-    return scope_queryset(
-        CaseFile.objects.select_related("station", "block", "block__officer"), user
-    ).annotate(
-        n_disputes=Count("disputes", distinct=True),
-        n_active=Count("disputes", filter=~Q(disputes__status=Status.CLOSED), distinct=True),
+    return (
+        scope_queryset(CaseFile.objects.select_related("station", "block", "block__officer"), user)
+        .annotate(
+            n_disputes=Count("disputes", distinct=True),
+            n_active=Count("disputes", filter=~Q(disputes__status=Status.CLOSED), distinct=True),
+        )
+        .order_by("station__code", "category", "block__name", "pk")
     )
 
 
