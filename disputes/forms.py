@@ -1,9 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from qianwan.org.choices import STATION_ROLES
+from qianwan.forms import DateRangeMixin, ScopedStationMixin
 from qianwan.org.models import Station
-from qianwan.org.scopes import scope_queryset
 
 from .choices import Category, Channel, FollowupOutcome, RiskLevel
 
@@ -97,7 +96,7 @@ class HandlingForm(forms.Form):
     handling_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(ScopedStationMixin, DateRangeMixin, forms.Form):
     date_from = forms.DateField(
         label=_("开始日期"), required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
@@ -107,19 +106,6 @@ class PeriodForm(forms.Form):
     station = forms.ModelChoiceField(
         label=_("派出所"), required=False, queryset=Station.objects.none(), empty_label=_("全部")
     )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        # only the stations the user may see are offered (another station is an invalid choice)
-        self.fields["station"].queryset = scope_queryset(Station.objects.all(), user, station_field="pk")
-        if user.role in STATION_ROLES:
-            self.fields["station"].empty_label = None
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
-            self.add_error("date_to", _("结束日期不能早于开始日期。"))
-        return data
 
 
 class CaseFileForm(forms.Form):

@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.forms import DateRangeMixin, ScopedStationMixin
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station, User
 from qianwan.org.scopes import scope_queryset
@@ -56,7 +57,7 @@ class EnterpriseForm(forms.ModelForm):
         pass
 
 
-class ImportForm(forms.Form):
+class ImportForm(ScopedStationMixin, forms.Form):
     file = forms.FileField(
         label=_("Excel 文件（.xlsx）"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"})
     )
@@ -66,19 +67,6 @@ class ImportForm(forms.Form):
         required=False,
         help_text=_("“派出所代码”列为空的行归入此所"),
     )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        # only the stations the user may see are offered (another station is an invalid choice)
-        self.fields["station"].queryset = scope_queryset(Station.objects.all(), user, station_field="pk")
-        if user.role in STATION_ROLES:
-            self.fields["station"].empty_label = None
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
-            self.add_error("date_to", _("截止日期不能早于起始日期。"))
-        return data
 
 
 class ServiceRequestForm(forms.Form):
@@ -273,22 +261,9 @@ class ReviewForm(forms.Form):
     note = forms.CharField(label=_("说明"), required=False, max_length=2000)
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(ScopedStationMixin, DateRangeMixin, forms.Form):
     date_from = forms.DateField(label=_("起始日期"), widget=DATE_WIDGET)
     date_to = forms.DateField(label=_("截止日期"), widget=DATE_WIDGET)
     station = forms.ModelChoiceField(
         label=_("派出所"), queryset=Station.objects.all(), required=False, empty_label=_("全部")
     )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        # only the stations the user may see are offered (another station is an invalid choice)
-        self.fields["station"].queryset = scope_queryset(Station.objects.all(), user, station_field="pk")
-        if user.role in STATION_ROLES:
-            self.fields["station"].empty_label = None
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
-            self.add_error("date_to", _("截止日期不能早于起始日期。"))
-        return data

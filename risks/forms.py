@@ -6,9 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.forms import DateRangeMixin, ScopedStationMixin
 from qianwan.kpi import local_tz
 from qianwan.org.models import Station, User
-from qianwan.org.scopes import scope_queryset
 
 from .choices import HazardCategory, HazardLevel, RiskPointStatus, VenueType, WorkPlanStatus
 from .models import RiskPoint
@@ -94,23 +94,12 @@ class EvidenceForm(forms.Form):
     note = forms.CharField(label=_("说明"), max_length=200, required=False)
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(ScopedStationMixin, DateRangeMixin, forms.Form):
     date_from = forms.DateField(label=_("发现日期起"), widget=DATE, required=False)
     date_to = forms.DateField(label=_("发现日期止"), widget=DATE, required=False)
     station = forms.ModelChoiceField(
         label=_("派出所"), queryset=Station.objects.none(), required=False, to_field_name="code"
     )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        # only the stations the user may see are offered (another station is an invalid choice)
-        self.fields["station"].queryset = scope_queryset(Station.objects.all(), user, station_field="pk")
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
-            raise forms.ValidationError(_("结束日期不能早于开始日期。"))
-        return data
 
 
 class HotspotRunForm(forms.Form):

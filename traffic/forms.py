@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from enterprises.models import Enterprise
+from qianwan.forms import DateRangeMixin, ScopedStationMixin
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station
 from risks.models import Campaign
@@ -145,21 +146,12 @@ class AssetMaintenanceForm(forms.Form):
     last_maintained_on = forms.DateField(label=_("最近维护"), required=False, widget=date_input())
 
 
-class PeriodForm(forms.Form):
+class PeriodForm(ScopedStationMixin, DateRangeMixin, forms.Form):
     date_from = forms.DateField(label=_("开始日期"), widget=date_input())
     date_to = forms.DateField(label=_("结束日期"), widget=date_input())
     station = forms.ModelChoiceField(
         label=_("派出所"), queryset=Station.objects.none(), required=False, empty_label=_("全部")
     )
 
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = _stations_for(user)
-        if user.role in STATION_ROLES:
-            self.fields["station"].empty_label = None
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
-            self.add_error("date_to", _("结束日期不能早于开始日期。"))
-        return data
+    def stations_for(self, user):
+        return _stations_for(user)

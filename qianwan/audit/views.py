@@ -4,13 +4,14 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from qianwan.filtering import empty_page
+from qianwan.forms import DateRangeMixin
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES
 
 from .selectors import audit_entries
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(DateRangeMixin, forms.Form):
     q = forms.CharField(label=_("关键词"), required=False, max_length=100)
     action = forms.CharField(label=_("动作"), required=False, max_length=80)
     date_from = forms.DateField(
@@ -19,12 +20,6 @@ class AuditFilterForm(forms.Form):
     date_to = forms.DateField(
         label=_("结束日期"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
-            self.add_error("date_to", _("结束日期不能早于开始日期。"))
-        return data
 
 
 @role_required(*LEADER_ROLES)

@@ -57,7 +57,7 @@ def test_audit_page_bad_filter_is_400_with_errors_and_no_rows(client, bureau, ad
     assert client.get("/audit/", {"date_from": "2026-01-01", "action": "station"}).status_code == 200
     for query, message in (
         ({"date_from": "2026-13-40"}, "输入一个有效的日期。"),
-        ({"date_from": "2026-06-30", "date_to": "2026-01-01"}, "结束日期不能早于开始日期。"),
+        ({"date_from": "2026-06-30", "date_to": "2026-01-01"}, "“结束日期”不能早于“开始日期”。"),
         ({"q": "x" * 101}, "不超过 100 字符"),
     ):
         response = client.get("/audit/", query)

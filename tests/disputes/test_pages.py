@@ -283,7 +283,7 @@ def test_analysis_bad_period_or_other_station_is_400_without_figures(client, lea
         assert ok.status_code == 200 and "兴业路片区" in ok.content.decode()
         for query, message in (
             ({"date_from": "2026-13-01"}, "输入一个有效的日期"),
-            ({"date_from": "2026-06-30", "date_to": "2026-01-01"}, "结束日期不能早于开始日期。"),
+            ({"date_from": "2026-06-30", "date_to": "2026-01-01"}, "“结束日期”不能早于“开始日期”。"),
             ({"station": other_station.pk}, "选择一个有效的选项"),
         ):
             response = client.get(url, query)

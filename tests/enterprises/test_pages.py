@@ -349,7 +349,7 @@ def test_overview_bad_period_or_other_station_is_400_without_figures(client, off
     assert ok.status_code == 200 and 'data-kpi="visits"' in ok.content.decode()
     for query, message in (
         ({"date_from": "2026-13-01"}, "输入一个有效的日期"),
-        ({"date_from": "2026-02-01", "date_to": "2026-01-01"}, "截止日期不能早于起始日期。"),
+        ({"date_from": "2026-02-01", "date_to": "2026-01-01"}, "“截止日期”不能早于“起始日期”。"),
         ({"station": other_station.pk}, "选择一个有效的选项"),
     ):
         response = client.get("/enterprises/", query)

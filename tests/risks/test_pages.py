@@ -291,7 +291,7 @@ def test_reconciliation_bad_period_is_400_without_figures_or_file(client, office
     assert ok.status_code == 200 and 'id="by-station"' in ok.content.decode()
     for query, message in (
         ({"date_from": "2026-13-01"}, "输入一个有效的日期"),
-        ({"date_from": "2026-03-01", "date_to": "2026-01-01"}, "结束日期不能早于开始日期。"),
+        ({"date_from": "2026-03-01", "date_to": "2026-01-01"}, "“发现日期止”不能早于“发现日期起”。"),
     ):
         r = client.get("/risks/reconciliation/", query)
         html = r.content.decode()

@@ -1,0 +1,37 @@
+"""Pieces the apps' filter forms share: a date range in order, a station field limited to the user's
+scope."""
+
+from django.utils.translation import gettext as _
+
+from qianwan.org.choices import STATION_ROLES
+from qianwan.org.models import Station
+from qianwan.org.scopes import scope_queryset
+
+
+class DateRangeMixin:
+    """``date_to`` may not be earlier than ``date_from`` (when both are given): an error on ``date_to``
+    that names both fields by their labels."""
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_to"] < data["date_from"]:
+            self.add_error(
+                "date_to",
+                _("“%(to)s”不能早于“%(from)s”。")
+                % {"to": self.fields["date_to"].label, "from": self.fields["date_from"].label},
+            )
+        return data
+
+
+class ScopedStationMixin:
+    """The form's ``station`` offers only the stations the user may see (another one is an invalid
+    choice); officers and station leaders get their own, without an "all" choice."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["station"].queryset = self.stations_for(user)
+        if user.role in STATION_ROLES:
+            self.fields["station"].empty_label = None
+
+    def stations_for(self, user):
+        return scope_queryset(Station.objects.all(), user, station_field="pk")
