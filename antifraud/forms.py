@@ -197,13 +197,6 @@ class VictimForm(forms.Form):
         self.fields["incident"].queryset = incidents
 
 
-def apply_errors(form, exc) -> None:
-    """Put a service's ValidationError next to the matching fields (others above the form)."""
-    for field, messages in getattr(exc, "message_dict", {"__all__": exc.messages}).items():
-        for message in messages:
-            form.add_error(field if field in form.fields else None, message)
-
-
 class StandardForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100)
     effective_from = forms.DateField(

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from incidents.models import Incident
 from qianwan.errors import StateConflict
+from qianwan.forms import add_errors
 from qianwan.kpi import add_months
 from qianwan.org.access import role_required
 from qianwan.org.choices import Role
@@ -147,7 +148,7 @@ def enterprise(request, pk):
                         reverse("antifraud:enterprise", args=[ent.pk]) + f"?import={job.pk}#import"
                     )
         except ValidationError as exc:
-            f.apply_errors(form, exc)
+            add_errors(form, exc)
     imports = selectors.import_list(user=request.user).filter(enterprise=ent)[:5]
     return render(
         request,
@@ -189,7 +190,7 @@ def class_edit(request, pk, class_pk):
             messages.success(request, _("班组已保存。"))
             return redirect("antifraud:enterprise", pk=ent.pk)
         except ValidationError as exc:
-            f.apply_errors(form, exc)
+            add_errors(form, exc)
     return render(
         request,
         "antifraud/class_edit.html",
@@ -258,7 +259,7 @@ def sessions(request, pk):
                 messages.success(request, _("学习活动已记录。"))
                 return redirect(reverse("antifraud:sessions", args=[ent.pk]) + f"?class={chosen.pk}")
             except ValidationError as exc:
-                f.apply_errors(form, exc)
+                add_errors(form, exc)
     month = month_form.cleaned_data.get("month") or services.today_local().replace(day=1)
     cover = None if param_errors else selectors.coverage(user=request.user, month=month, enterprise=ent)
     session_qs = selectors.session_list(user=request.user).filter(enterprise=ent)
@@ -335,7 +336,7 @@ def scoring(request, pk):
                 messages.success(request, _("已提交对“%(c)s”的评分。") % {"c": pairing.evaluated.name})
                 return redirect(reverse("antifraud:scoring", args=[ent.pk]) + f"?month={month:%Y-%m}")
             except ValidationError as exc:
-                f.apply_errors(form, exc)
+                add_errors(form, exc)
             except StateConflict as exc:
                 form.add_error(None, exc.message)
         cards.append({"pairing": pairing, "form": form})
@@ -374,7 +375,7 @@ def letters(request, pk):
             messages.success(request, _("责任书已上传。"))
             return redirect("antifraud:letters", pk=ent.pk)
         except ValidationError as exc:
-            f.apply_errors(form, exc)
+            add_errors(form, exc)
     today = services.today_local()
     items = [
         {"letter": letter, "valid": letter.is_valid_on(today)}
@@ -484,7 +485,7 @@ def cases(request):
             messages.success(request, _("案例已加入案例库。"))
             return redirect("antifraud:cases")
         except ValidationError as exc:
-            f.apply_errors(form, exc)
+            add_errors(form, exc)
     return render(
         request,
         "antifraud/cases.html",
@@ -507,7 +508,7 @@ def case_edit(request, case_pk):
             messages.success(request, _("案例已保存。"))
             return redirect("antifraud:cases")
         except ValidationError as exc:
-            f.apply_errors(form, exc)
+            add_errors(form, exc)
     return render(
         request,
         "antifraud/case_edit.html",
@@ -540,7 +541,7 @@ def notices(request):
                     messages.success(request, _("预警已发送，投递结果见下方记录。"))
                     return redirect("antifraud:notice", notice_pk=notice.pk)
         except ValidationError as exc:
-            f.apply_errors(group_form if request.POST.get("form") == "group" else notice_form, exc)
+            add_errors(group_form if request.POST.get("form") == "group" else notice_form, exc)
     return render(
         request,
         "antifraud/notices.html",
@@ -578,7 +579,7 @@ def victims(request):
             messages.success(request, _("受害员工已登记。"))
             return redirect("antifraud:victims")
         except ValidationError as exc:
-            f.apply_errors(form, exc)
+            add_errors(form, exc)
     return render(
         request,
         "antifraud/victims.html",
@@ -621,7 +622,7 @@ def standards(request):
                 messages.success(request, _("已发布新版本评分标准。"))
                 return redirect("antifraud:standards")
             except ValidationError as exc:
-                f.apply_errors(form, exc)
+                add_errors(form, exc)
     return render(
         request,
         "antifraud/standards.html",

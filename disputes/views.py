@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from qianwan.errors import StateConflict
 from qianwan.exchange import selectors as exchange_selectors
 from qianwan.filtering import empty_page, filtered
+from qianwan.forms import add_errors
 from qianwan.masking import mask_name, mask_phone
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, STATION_ROLES
@@ -35,17 +36,6 @@ from .forms import (
     RetriageForm,
 )
 from .models import CaseFile
-
-
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = field if field in form.fields else None
-            for message in errors:
-                form.add_error(target, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 @role_required(*STAFF_ROLES)
@@ -200,7 +190,7 @@ def dispute_create(request):
                 else:
                     dispute = services.dispute_create(actor=request.user, incident=incident, **fields)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_errors(form, exc)
             except (PermissionDenied, StateConflict) as exc:
                 form.add_error(None, getattr(exc, "message", None) or str(exc) or _("无权为该派出所登记。"))
             else:
@@ -312,7 +302,7 @@ def dispute_action(request, pk: int, name: str):
         try:
             service(actor=request.user, dispute=dispute, **data)
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_errors(form, exc)
         except StateConflict as exc:
             messages.error(request, exc.message)
             return redirect("disputes:detail", pk=pk)
@@ -370,7 +360,7 @@ def casefiles(request):
             try:
                 services.casefile_save(actor=request.user, station=station, **form.cleaned_data)
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_errors(form, exc)
             else:
                 messages.success(request, _("已建档。"))
                 return redirect("disputes:casefiles")

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from antifraud import selectors as antifraud_selectors
 from qianwan.errors import StateConflict
 from qianwan.filtering import empty_page, filtered
+from qianwan.forms import add_errors
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES, STATION_ROLES, Role
 
@@ -41,11 +42,7 @@ def _apply(form, call):
     try:
         return call()
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
+        add_errors(form, exc)
     return None
 
 

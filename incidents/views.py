@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import inbound_list
 from qianwan.filtering import empty_page, filtered, station_error
+from qianwan.forms import add_errors
 from qianwan.masking import mask_phone
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES, STATION_ROLES
@@ -134,8 +135,7 @@ def call_new(request):
                 caller_phone=data["caller_phone"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_errors(form, exc)
         else:
             messages.success(request, _("已登记警情 %(number)s，计时开始。") % {"number": incident.number})
             return redirect("incidents:detail", pk=incident.pk)
@@ -187,8 +187,7 @@ def record_event(request, pk: int):
                 supersedes=data["supersedes"],
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_errors(form, exc)
         except StateConflict as exc:
             messages.error(request, exc.message)
             return _back(request, pk)

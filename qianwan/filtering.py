@@ -14,6 +14,7 @@ from django.core.paginator import Paginator
 from django.forms import NullBooleanField
 from django.utils.translation import gettext as _
 
+from qianwan.forms import add_errors
 from qianwan.org.models import Station
 from qianwan.org.scopes import scope_queryset
 
@@ -43,15 +44,6 @@ def _check_stations(form, user, names) -> None:
         code = form.cleaned_data.get(name) if name in form.fields else None
         if code and not station_in_scope(user, code):
             form.add_error(name, station_error(code))
-
-
-def add_errors(form, exc: ValidationError) -> None:
-    """Put a ValidationError on the form: on the field it names, else above the fields."""
-    if hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def filtered(filterset, *, user, station_fields=("station",)):

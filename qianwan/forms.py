@@ -1,11 +1,22 @@
-"""Pieces the apps' filter forms share: a date range in order, a station field limited to the user's
-scope."""
+"""Pieces the apps' forms share: a service's ValidationError put on the form, a date range in order, a
+station field limited to the user's scope."""
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station
 from qianwan.org.scopes import scope_queryset
+
+
+def add_errors(form, exc: ValidationError) -> None:
+    """Put a (service's) ValidationError on the form: each message next to the field it names, the
+    others above the fields."""
+    if hasattr(exc, "error_dict"):
+        for field, messages in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, exc.messages)
 
 
 class DateRangeMixin:

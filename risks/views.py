@@ -18,6 +18,7 @@ from qianwan.audit.models import AuditEntry
 from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import outbound_for
 from qianwan.filtering import empty_page, filtered
+from qianwan.forms import add_errors
 from qianwan.kpi import add_months
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
@@ -70,11 +71,8 @@ def _attempt(request, form, fn):
     except ValidationError as exc:
         if form is None:
             messages.error(request, "；".join(exc.messages))
-        elif hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
         else:
-            form.add_error(None, exc.messages)
+            add_errors(form, exc)
     except StateConflict as exc:
         if form is None:
             messages.error(request, exc.message)

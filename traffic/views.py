@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from qianwan.errors import StateConflict
 from qianwan.filtering import empty_page, filtered
+from qianwan.forms import add_errors
 from qianwan.kpi import local_tz
 from qianwan.notify.models import Notification
 from qianwan.org.access import role_required
@@ -37,14 +38,6 @@ from .forms import (
 
 STAFF = tuple(STAFF_ROLES)
 LEADERS = ("station_leader", "bureau_leader", "admin")
-
-
-def _apply_service_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 def _fmt(dt) -> str:
@@ -129,7 +122,7 @@ def roster(request):
             try:
                 shift = services.shift_create(actor=request.user, **form.cleaned_data)
             except ValidationError as exc:
-                _apply_service_errors(form, exc)
+                add_errors(form, exc)
             except PermissionDenied as exc:
                 form.add_error("zone", str(exc))
             else:
@@ -227,7 +220,7 @@ def patrol_create(request):
         try:
             services.patrol_create(actor=request.user, **form.service_kwargs())
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("zone", str(exc))
         else:
@@ -281,7 +274,7 @@ def joint_create(request):
         try:
             services.joint_patrol_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("station", str(exc))
         else:
@@ -344,7 +337,7 @@ def accident_create(request):
         try:
             accident = services.accident_create(actor=request.user, **data)
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("station", str(exc))
         else:
@@ -437,7 +430,7 @@ def asset_create(request):
         try:
             asset = services.asset_create(actor=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("lat", str(exc))
         else:
@@ -468,7 +461,7 @@ def asset_detail(request, pk: int):
         try:
             services.asset_update(actor=request.user, asset=asset, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_service_errors(form, exc)
+            add_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error(None, str(exc))
             denied = True
