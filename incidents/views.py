@@ -17,9 +17,9 @@ from qianwan.exchange.selectors import inbound_list
 from qianwan.filtering import empty_page, filtered, station_error
 from qianwan.forms import add_errors
 from qianwan.masking import mask_phone
+from qianwan.org import selectors as org_selectors
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES, STATION_ROLES
-from qianwan.org.models import Station
 
 from . import selectors, services
 from .choices import EventKind, Stage
@@ -42,7 +42,7 @@ def _station_of(request):
         return own, None
     if not code:
         return None, None
-    station = Station.objects.filter(code=code).first()
+    station = org_selectors.station_by_code(code)
     return (station, None) if station else (None, station_error(code))
 
 
@@ -62,7 +62,7 @@ def board(request):
         "incidents/board.html",
         {
             "station": station,
-            "stations": Station.objects.filter(is_active=True),
+            "stations": org_selectors.station_list(user=request.user).filter(is_active=True),
             "stages": Stage.choices,
             "station_error": error,
         },
@@ -296,7 +296,7 @@ def kpi(request):
         "incidents/kpi.html",
         {
             "station": station,
-            "stations": Station.objects.filter(is_active=True),
+            "stations": org_selectors.station_list(user=request.user).filter(is_active=True),
             "data": None if error else selectors.station_kpi_page(station=station),
             "stage_labels": dict(Stage.choices),
             "can_pick_station": request.user.role not in STATION_ROLES,
