@@ -22,12 +22,10 @@ from .models import Channel, Delivery, DeliveryAttempt, InboxItem, Notification
 CLAIM_SECONDS = 120
 
 
-def _default_channels(*, kind: str, station) -> tuple[Channel, ...]:
-    return _channels_for(kind, station.pk if station else None)
-
-
 @refcache.cached
-def _channels_for(kind: str, station_id: int | None) -> tuple[Channel, ...]:
+def _default_channels(kind: str, station_id: int | None) -> tuple[Channel, ...]:
+    """The enabled channels a notification of ``kind`` goes out on: the station's and the
+    sub-bureau's (kept per process, qianwan/refcache.py)."""
     qs = Channel.objects.filter(enabled=True, broadcast_only=False)
     qs = (
         qs.filter(Q(station__isnull=True) | Q(station_id=station_id))
@@ -97,7 +95,9 @@ def _send(*, key, new_key, recipients, channels, fields) -> tuple[Notification, 
     InboxItem.objects.bulk_create(
         [InboxItem(notification=notification, recipient=u) for u in unique_recipients.values()]
     )
-    targets = list(channels) if channels is not None else _default_channels(kind=kind, station=station)
+    targets = (
+        list(channels) if channels is not None else _default_channels(kind, station.pk if station else None)
+    )
     now = timezone.now()
     deliveries = Delivery.objects.bulk_create(
         [Delivery(notification=notification, channel=c, next_attempt_at=now) for c in targets if c.enabled]
