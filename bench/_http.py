@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qianwan.loopback import free_port
+from qianwan.loopback import free_port, stop_process, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -45,18 +45,21 @@ def gunicorn(*, workers: int = 2, env: dict | None = None, extra_args: tuple = (
         cwd=ROOT,
         env=env,
     )
+
+    def up() -> bool:
+        if proc.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:  # noqa: S310
+                return r.status == 200
+        except OSError:
+            return False
+
     try:
-        for _ in range(600):
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:  # noqa: S310
-                    if r.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
+        wait_until(up, 60, interval=0.1, message="gunicorn")
         yield port
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_process(proc, timeout=20)
 
 
 @dataclass
