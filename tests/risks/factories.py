@@ -6,7 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from risks import services
-from risks.models import Campaign, RiskPoint
+from risks.models import Campaign, HotspotRun, RiskPoint
 
 # smallest valid file heads for each accepted type
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
@@ -91,4 +91,18 @@ def incidents_bulk(points, *, station, category="dispute", received_at=None):
             )
             for i, (lat, lon) in enumerate(points)
         ]
+    )
+
+
+def make_hotspot_run(**kwargs):
+    """A finished 28-day run (dispute category) ending today, without cells."""
+    today = timezone.localdate()
+    return HotspotRun.objects.create(
+        category=kwargs.pop("category", "dispute"),
+        period_start=kwargs.pop("period_start", today - timedelta(days=27)),
+        period_end=kwargs.pop("period_end", today),
+        previous_start=kwargs.pop("previous_start", today - timedelta(days=55)),
+        previous_end=kwargs.pop("previous_end", today - timedelta(days=28)),
+        status=kwargs.pop("status", "done"),
+        **kwargs,
     )

@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from qianwan.org.choices import Role
-from risks.models import HotspotRun, InspectionProblem, VenueInspection
+from risks.models import InspectionProblem, VenueInspection
 from tests.access import EndpointAccess
 from tests.factories import UserFactory
 
-from .factories import PDF, make_campaign, make_hazard, make_risk_point, upload
+from .factories import PDF, make_campaign, make_hazard, make_hotspot_run, make_risk_point, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -249,15 +249,7 @@ class TestHotspotRunCreate(EndpointAccess):
 
 class RunRecord(BureauWide):
     def make_record(self, station):
-        today = timezone.localdate()
-        return HotspotRun.objects.create(
-            category="dispute",
-            period_start=today - timedelta(days=27),
-            period_end=today,
-            previous_start=today - timedelta(days=55),
-            previous_end=today - timedelta(days=28),
-            status="done",
-        )
+        return make_hotspot_run()
 
 
 class TestHotspotRunRetrieve(RunRecord, EndpointAccess):

@@ -11,7 +11,7 @@ from qianwan.org.choices import Role
 from risks import selectors
 from risks.models import Hazard
 
-from .factories import make_campaign, make_hazard, make_risk_point
+from .factories import make_campaign, make_hazard, make_hotspot_run, make_risk_point
 
 pytestmark = pytest.mark.django_db
 
@@ -325,17 +325,7 @@ def test_warning_bad_point_filter_is_400_without_points(client, officer, other_s
 
 
 def test_warning_run_param_bad_is_400_and_unknown_is_404(client, officer):
-    from risks.models import HotspotRun
-
-    today = timezone.localdate()
-    run = HotspotRun.objects.create(
-        category="dispute",
-        period_start=today - timedelta(days=27),
-        period_end=today,
-        previous_start=today - timedelta(days=55),
-        previous_end=today - timedelta(days=28),
-        status="done",
-    )
+    run = make_hotspot_run()
     point = make_risk_point(officer.station)
     client.force_login(officer)
     ok = client.get("/risks/warning/", {"run": run.pk})
