@@ -4,9 +4,9 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.forms import ScopedStationMixin
 from qianwan.notify.choices import ChannelKind
 from qianwan.org.models import Station
-from qianwan.org.scopes import scope_queryset
 
 from . import services
 from .choices import FraudType, SessionKind
@@ -32,7 +32,7 @@ class MonthForm(forms.Form):
             raise forms.ValidationError(exc.messages) from None
 
 
-class MonthStationForm(MonthForm):
+class MonthStationForm(ScopedStationMixin, MonthForm):
     """``?month=`` and ``?station=CODE``; only the stations the user may see are valid."""
 
     station = forms.ModelChoiceField(
@@ -42,10 +42,6 @@ class MonthStationForm(MonthForm):
         to_field_name="code",
         error_messages={"invalid_choice": _("派出所代码“%(value)s”不存在或不在您的管辖范围内。")},
     )
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["station"].queryset = scope_queryset(Station.objects.all(), user, station_field="pk")
 
 
 class AdminStaffForm(forms.Form):
