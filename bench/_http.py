@@ -18,6 +18,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench import pct
 from qianwan.loopback import free_port, stop_process, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,7 +141,7 @@ def _wrk(port, path, key, seconds, body, connections) -> Result:
 
 def _python(port, path, key, seconds, body, connections) -> Result:
     stop = time.monotonic() + seconds
-    counts, errors, times = [], {}, []
+    counts, errors, latencies = [], {}, []  # latencies in milliseconds
     payload = json.dumps(body) if body is not None else None
     headers = {
         "Authorization": f"Token {key}",
@@ -156,7 +157,7 @@ def _python(port, path, key, seconds, body, connections) -> Result:
             conn.request("POST" if payload else "GET", path, body=payload, headers=headers)
             response = conn.getresponse()
             response.read()
-            times.append(time.perf_counter() - t)
+            latencies.append((time.perf_counter() - t) * 1000)
             if response.status >= 400:
                 errors[response.status] = errors.get(response.status, 0) + 1
             n += 1
@@ -170,6 +171,11 @@ def _python(port, path, key, seconds, body, connections) -> Result:
     for t in pool:
         t.join()
     elapsed = time.monotonic() - started
-    times.sort()
-    pct = (lambda p: times[min(len(times) - 1, int(p * len(times)))] * 1000) if times else (lambda p: None)
-    return Result(sum(counts) / elapsed, sum(counts), errors, pct(0.5), pct(0.99), "python threads")
+    return Result(
+        sum(counts) / elapsed,
+        sum(counts),
+        errors,
+        pct(latencies, 0.5),
+        pct(latencies, 0.99),
+        "python threads",
+    )
