@@ -78,6 +78,19 @@ class DisputeFilter(django_filters.FilterSet):
         start, stop = local_day_range(day, day)
         return stop - timedelta(microseconds=1) if end else start
 
+    def check_dates(self) -> None:
+        """For the page: a bad ``occurred_after``/``occurred_before`` as an error on its own field, before
+        filtering (the filter methods check their input only while filtering, under one key)."""
+        if not self.is_bound:
+            return
+        for name, end in (("occurred_after", False), ("occurred_before", True)):
+            value = (self.data.get(name) or "").strip()
+            if value:
+                try:
+                    self._moment(value, end=end)
+                except ValidationError as exc:
+                    self.form.add_error(name, exc.messages)
+
     def after(self, queryset, name, value):
         return queryset.filter(occurred_at__gte=self._moment(value, end=False)) if value else queryset
 

@@ -46,15 +46,7 @@ def dispute_list(request):
     filterset = DisputeFilter(
         request.GET or None, queryset=selectors.dispute_list(user=request.user), request=request
     )
-    if filterset.is_bound:
-        # the date filters check their input only while filtering: check it first, on its own field
-        for name, end in (("occurred_after", False), ("occurred_before", True)):
-            value = request.GET.get(name, "").strip()
-            if value:
-                try:
-                    DisputeFilter._moment(value, end=end)
-                except ValidationError as exc:
-                    filterset.form.add_error(name, exc.messages)
+    filterset.check_dates()
     rows = filtered(filterset, user=request.user)
     if rows is None:
         return render(
