@@ -30,13 +30,18 @@ READ = (*STAFF, Role.LIAISON)
 MANAGE = (Role.LIAISON, Role.OFFICER, Role.STATION_LEADER, Role.ADMIN)
 
 
+def _is_id(value: str) -> bool:
+    """A posted or queried primary key: ASCII digits that fit a bigint."""
+    return value.isascii() and value.isdigit() and len(value) <= 18
+
+
 def _class_param(request, classes, value):
     """The class a ``?class=`` (or posted ``class``) names: (None, None) when absent, (class, None), or
     (None, message) when malformed. An id of no class of this enterprise (or out of scope) is a 404."""
     value = (value or "").strip()
     if not value:
         return None, None
-    if not (value.isascii() and value.isdigit() and len(value) <= 18):
+    if not _is_id(value):
         return None, _("班组编号“%(value)s”无效，请从列表中选择班组。") % {"value": value}
     return get_object_or_404(classes, pk=int(value)), None
 
@@ -311,7 +316,7 @@ def scoring(request, pk):
     posted_id = (request.POST.get("pairing") or "").strip()
     post_error = None
     if request.method == "POST":
-        if not (posted_id.isascii() and posted_id.isdigit() and len(posted_id) <= 18):
+        if not _is_id(posted_id):
             post_error = _("未指明要评分的班组，请刷新页面后重试。")
         elif not to_score.filter(pk=int(posted_id)).exists():
             raise Http404  # a pairing of another month, enterprise or scope reads as a missing one
