@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from qianwan.dashboard.cards import pct
+from qianwan.dashboard.templatetags.figures import pct
 from qianwan.kpi import MIN_EVENTS
 from risks.choices import HazardStatus
 from risks.selectors import incident_category_label
@@ -30,7 +30,7 @@ def pct_min(value, n):
         enough = int(n) >= MIN_EVENTS
     except (TypeError, ValueError):
         enough = False
-    return pct(None if value in (None, "") else float(value)) if enough else "—"
+    return pct(value) if enough else "—"
 
 
 @register.filter
