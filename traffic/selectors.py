@@ -346,15 +346,11 @@ def accidents_yoy(*, date_from: date, date_to: date, station=None, now: dict | N
     """Accidents and deaths in the period vs the same dates a year earlier, with the Poisson flag.
     ``now``: the period's :func:`accident_counts` when the caller has them already."""
     if now is None:
-        now = _accident_totals(
-            start=local_day_range(date_from, date_to)[0],
-            end=local_day_range(date_from, date_to)[1],
-            station=station,
-        )
+        start, end = local_day_range(date_from, date_to)
+        now = _accident_totals(start=start, end=end, station=station)
     b_from, b_to = _year_before(date_from), _year_before(date_to)
-    before = _accident_totals(
-        start=local_day_range(b_from, b_to)[0], end=local_day_range(b_from, b_to)[1], station=station
-    )
+    start, end = local_day_range(b_from, b_to)
+    before = _accident_totals(start=start, end=end, station=station)
     return {
         "from": date_from,
         "to": date_to,
