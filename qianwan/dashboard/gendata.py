@@ -74,7 +74,7 @@ def _users():
 # --------------------------------------------------------------------------- writing
 
 
-def _defaults(model, columns: dict, n: int, now: datetime) -> dict:
+def _defaults(model, columns: dict, now: datetime) -> dict:
     """Every concrete column but the primary key: the generator's arrays, else the field's default
     (``auto_now``/``auto_now_add`` fields: ``now``)."""
     out = {}
@@ -109,7 +109,7 @@ def _write(model, columns: dict, n: int, now: datetime, use_copy: bool | None = 
     """Insert ``n`` rows given as column arrays (attnames); COPY on PostgreSQL, else bulk_create."""
     if n == 0:
         return 0
-    columns = _defaults(model, columns, n, now)
+    columns = _defaults(model, columns, now)
     if connection.vendor == "postgresql" if use_copy is None else use_copy:
         frame = _frame({k: _copy_value(v) for k, v in columns.items()}, n)
         for name in frame.columns:
