@@ -218,15 +218,16 @@ def _wait_for_worker(proc, nodename: str, limit: float = 180.0) -> None:
     """Until the worker answers a ping: reminders published before it consumes would measure its
     start-up (tens of seconds on a loaded machine), not the timers."""
     from qianwan.celery import app
+    from qianwan.loopback import wait_until
 
-    started = time.monotonic()
-    while time.monotonic() - started < limit:
+    def answers():
         if proc.poll() is not None:
             raise RuntimeError("the Celery worker exited (see var/bench-worker.log)")
-        if app.control.ping(destination=[nodename], timeout=1.0):
-            print(f"worker ready after {time.monotonic() - started:.1f}s")
-            return
-    raise RuntimeError(f"the Celery worker did not answer within {limit:.0f}s (see var/bench-worker.log)")
+        return app.control.ping(destination=[nodename], timeout=1.0)  # waits up to 1 s itself
+
+    started = time.monotonic()
+    wait_until(answers, limit, interval=0, message="the Celery worker (see var/bench-worker.log)")
+    print(f"worker ready after {time.monotonic() - started:.1f}s")
 
 
 def _reminder_bench(station, officer, n: int) -> None:
@@ -236,7 +237,7 @@ def _reminder_bench(station, officer, n: int) -> None:
 
     from incidents import services
     from incidents.models import SlaClock
-    from qianwan.loopback import celery_worker_command
+    from qianwan.loopback import celery_worker_command, stop_process
     from qianwan.notify.models import Notification
 
     if not settings.CELERY_BROKER_URL.startswith("redis"):
@@ -280,8 +281,7 @@ def _reminder_bench(station, officer, n: int) -> None:
             else "reminder lateness: no reminder fired (see var/bench-worker.log)"
         )
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_process(proc, timeout=20)
         log.close()
 
 
