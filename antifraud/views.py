@@ -19,6 +19,7 @@ from qianwan.org.access import role_required
 from qianwan.org.choices import Role
 from qianwan.org.models import Station
 from qianwan.org.scopes import scope_queryset
+from qianwan.org.selectors import station_list
 
 from . import forms as f
 from . import selectors, services
@@ -75,7 +76,9 @@ def station(request):
     form = f.MonthStationForm(request.GET, user=request.user)
     context = {
         "form": form,
-        "stations": Station.objects.all() if request.user.role in (Role.BUREAU_LEADER, Role.ADMIN) else None,
+        "stations": station_list(user=request.user)
+        if request.user.role in (Role.BUREAU_LEADER, Role.ADMIN)
+        else None,
         "letters": selectors.letters_summary(user=request.user),
     }
     if not form.is_valid():
@@ -436,6 +439,7 @@ def ranking(request):
     Bad filter input (a month, a station outside the user's scope) is a 400 with the errors and no
     figures."""
     form = f.MonthStationForm(request.GET, user=request.user)
+    stations = station_list(user=request.user)
     station_obj = None
     if request.user.role in (Role.OFFICER, Role.STATION_LEADER):
         station_obj = request.user.station
@@ -443,7 +447,7 @@ def ranking(request):
         return render(
             request,
             "antifraud/ranking.html",
-            {"form": form, "station": station_obj, "stations": Station.objects.all(), "invalid": True},
+            {"form": form, "station": station_obj, "stations": stations, "invalid": True},
             status=400,
         )
     month = form.cleaned_data["month"] or services.today_local().replace(day=1)
@@ -458,7 +462,7 @@ def ranking(request):
             "form": form,
             "month": month,
             "station": station_obj,
-            "stations": Station.objects.all(),
+            "stations": stations,
             "enterprises": selectors.enterprise_ranking(user=request.user, month=month, station=station_obj),
             "classes": selectors.class_ranking(user=request.user, month=month, station=station_obj)[:50],
             "trend": selectors.evaluation_trend(user=request.user, end_month=month, station=station_obj),
