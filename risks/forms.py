@@ -65,7 +65,9 @@ class HazardForm(forms.Form):
 
     def _start_from_risk_point(self, point_id: str) -> None:
         """``?risk_point=<id>`` of an accepted point in scope: the new hazard starts at its place."""
-        point = self.fields["risk_point"].queryset.filter(pk=point_id).first() if point_id.isdigit() else None
+        # isascii: "²" and other Unicode digits pass isdigit() but are no number to the database
+        wanted = point_id.isascii() and point_id.isdigit()
+        point = self.fields["risk_point"].queryset.filter(pk=point_id).first() if wanted else None
         if point is None:
             self.initial.pop("risk_point", None)
             return

@@ -263,6 +263,14 @@ def test_hazard_from_an_accepted_risk_point(client, officer):
     assert Hazard.objects.get().risk_point == point
 
 
+def test_hazard_form_ignores_a_risk_point_that_is_no_id(client, officer):
+    make_risk_point(officer.station, status="accepted")
+    client.force_login(officer)
+    for value in ("²", "١", "abc", "99999999999999999999999"):
+        r = client.get("/risks/hazards/new/", {"risk_point": value})
+        assert r.status_code == 200 and f'value="{value}"' not in r.content.decode(), value
+
+
 # --------------------------------------------------------------------------- bad filter input: 400, no rows
 
 XLSX = "application/vnd.openxmlformats"
