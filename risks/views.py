@@ -81,6 +81,15 @@ def _attempt(request, form, fn):
     return None
 
 
+def _posted_or_404(queryset, request, name: str):
+    """The record of ``queryset`` whose id the POST names in ``name``: a missing or malformed id is a 404
+    like an unknown one (not a 500 from the database lookup)."""
+    raw = (request.POST.get(name) or "").strip()
+    if not (raw.isascii() and raw.isdigit()):
+        raise Http404
+    return get_object_or_404(queryset, pk=int(raw))
+
+
 # --------------------------------------------------------------------------- hazard ledger
 
 
@@ -408,7 +417,7 @@ def riskpoint_detail(request, pk):
             if step == "review":
                 if plan is None:
                     raise Http404
-                review = get_object_or_404(plan.reviews.all(), pk=request.POST.get("review_id"))
+                review = _posted_or_404(plan.reviews.all(), request, "review_id")
 
             def fn():
                 if step == "accept":
@@ -498,7 +507,7 @@ def campaign_detail(request, pk):
                 problems = InspectionProblem.objects.filter(
                     inspection__in=selectors.inspection_list(user=user, campaign=campaign)
                 )
-                problem = get_object_or_404(problems, pk=request.POST.get("problem_id"))
+                problem = _posted_or_404(problems, request, "problem_id")
             fns = {
                 "operation": lambda: services.operation_create(actor=user, campaign=campaign, **d),
                 "inspection": lambda: services.inspection_create(

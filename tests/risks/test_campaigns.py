@@ -9,7 +9,7 @@ from qianwan.org.choices import Role
 from risks import selectors, services
 from risks.models import InspectionProblem
 
-from .factories import make_campaign
+from .factories import make_campaign, make_risk_point
 
 pytestmark = pytest.mark.django_db
 
@@ -222,3 +222,25 @@ def test_dashboard_lists_the_campaigns_of_the_period(api_as, bureau):
     make_campaign(name="当前行动")
     (running,) = campaigns()
     assert running["name"] == "当前行动" and running["operations"] == 0
+
+
+def test_a_missing_or_malformed_posted_id_is_404(client, officer, leader, campaign):
+    """The campaign page's problem_id and the risk point page's review_id: 404 like an unknown id."""
+    client.force_login(officer)
+    for value in (None, "", "abc", "²", "999999"):
+        data = {"step": "rectify"} if value is None else {"step": "rectify", "problem_id": value}
+        assert client.post(f"/risks/campaigns/{campaign.pk}/", data).status_code == 404, value
+    point = make_risk_point(leader.station, status="accepted")
+    services.work_plan_create(
+        actor=leader,
+        risk_point=point,
+        title="专项整治",
+        measures="夜间巡查",
+        owner=officer,
+        starts_on=timezone.localdate(),
+        review_dates=[timezone.localdate() + timedelta(days=30)],
+    )
+    client.force_login(leader)
+    for value in (None, "", "abc", "²", "999999"):
+        data = {"step": "review"} if value is None else {"step": "review", "review_id": value}
+        assert client.post(f"/risks/risk-points/{point.pk}/", data).status_code == 404, value
