@@ -337,7 +337,7 @@ def followups_due(request):
 
 @role_required(*STAFF_ROLES)
 def blocks(request):
-    rows = selectors.block_list(user=request.user).order_by("station__code", "name")
+    rows = selectors.block_list(user=request.user)  # ordered by station, name
     return render(request, "disputes/blocks.html", {"rows": rows})
 
 
