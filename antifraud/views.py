@@ -535,22 +535,26 @@ def notices(request):
     stations = scope_queryset(Station.objects.all(), request.user, station_field="pk")
     notice_form = f.NoticeForm(prefix="n", groups=groups.filter(enabled=True))
     group_form = f.LiaisonGroupForm(prefix="g", stations=stations)
+    post_error = None
     if request.method == "POST":
+        which = request.POST.get("form")
+        if which not in ("notice", "group"):
+            post_error = _("无法识别提交的表单，请刷新页面后重试。")
         try:
-            if request.POST.get("form") == "group":
+            if which == "group":
                 group_form = f.LiaisonGroupForm(request.POST, prefix="g", stations=stations)
                 if group_form.is_valid():
                     services.liaison_group_create(actor=request.user, **group_form.cleaned_data)
                     messages.success(request, _("联络群已添加。"))
                     return redirect("antifraud:notices")
-            else:
+            elif which == "notice":
                 notice_form = f.NoticeForm(request.POST, prefix="n", groups=groups.filter(enabled=True))
                 if notice_form.is_valid():
                     notice = services.notice_send(actor=request.user, **notice_form.cleaned_data)
                     messages.success(request, _("预警已发送，投递结果见下方记录。"))
                     return redirect("antifraud:notice", notice_pk=notice.pk)
         except ValidationError as exc:
-            add_errors(group_form if request.POST.get("form") == "group" else notice_form, exc)
+            add_errors(group_form if which == "group" else notice_form, exc)
     return render(
         request,
         "antifraud/notices.html",
@@ -559,6 +563,7 @@ def notices(request):
             "page": Paginator(selectors.notice_list(user=request.user), 30).get_page(request.GET.get("page")),
             "notice_form": notice_form,
             "group_form": group_form,
+            "post_error": post_error,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -227,6 +227,41 @@ def test_notices_invalid_post_is_400_and_writes_nothing(officer, station):
     assert list(Channel.objects.all()) == [group]
 
 
+def test_notices_post_of_unknown_or_missing_form_is_400_and_writes_nothing(officer, station):
+    """A POST whose ``form`` names no form of the page is neither form: a 400 with a message, not the
+    notice form's errors, and nothing sent or added even when the fields of both forms are valid."""
+    group = Channel.objects.create(
+        name="联络群",
+        kind="wecom",
+        url="https://example.invalid/hook",
+        station=station,
+        broadcast_only=True,
+        kinds=["antifraud.notice"],
+    )
+    valid = {
+        "n-title": "警惕刷单返利",
+        "n-fraud_type": "brushing",
+        "n-body": "凡是刷单都是诈骗。",
+        "n-groups": [group.pk],
+        "g-name": "新群",
+        "g-kind": "wecom",
+        "g-url": "https://example.invalid/other",
+        "g-station": station.pk,
+    }
+    c = client_for(officer)
+    for which in ({"form": "bogus"}, {"form": ""}, {}):
+        html = assert_400(
+            c.post("/antifraud/notices/", {**valid, **which}), "无法识别提交的表单，请刷新页面后重试。"
+        )
+        assert REQUIRED not in html and ALERT not in html, which
+    assert_400(c.post("/antifraud/notices/", {}), "无法识别提交的表单，请刷新页面后重试。")
+    assert not FraudNotice.objects.exists()
+    assert list(Channel.objects.all()) == [group]
+    # the same fields under a known form are accepted: the 400 above came from the form name alone
+    assert c.post("/antifraud/notices/", {**valid, "form": "notice"}).status_code == 302
+    assert FraudNotice.objects.count() == 1
+
+
 def test_victims_invalid_post_is_400_and_writes_nothing(officer, station, other_station):
     mine = EnterpriseFactory(station=station)
     theirs = EnterpriseFactory(station=other_station)
