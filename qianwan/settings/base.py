@@ -225,7 +225,7 @@ else:
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "qianwan.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "qianwan",
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
