@@ -8,8 +8,18 @@ from incidents.models import Incident, IncidentEvent
 from qianwan.api.serializers import ModelFieldsOnce
 from qianwan.masking import mask_phone
 
+# Unbound fields, shared: they format a value exactly as a serializer's field of that type would
+_MOMENT = serializers.DateTimeField()
+
+
+def _moment(value):
+    return None if value is None else _MOMENT.to_representation(value)
+
 
 class SlaSerializer(serializers.Serializer):
+    """One stage's clock as the contract shows it. `rows` is what the API answers with; the declared
+    fields are its schema, and the reference `rows` is tested against."""
+
     stage = serializers.CharField()
     limit_seconds = serializers.IntegerField()
     deadline = serializers.DateTimeField()
@@ -21,6 +31,27 @@ class SlaSerializer(serializers.Serializer):
     warned_at = serializers.DateTimeField(allow_null=True)
     breached_at = serializers.DateTimeField(allow_null=True)
     escalated_at = serializers.DateTimeField(allow_null=True)
+
+    @staticmethod
+    def rows(block: list[dict]) -> list[dict]:
+        """``SlaSerializer(block, many=True).data`` without building the serializer and its eleven
+        fields for every incident of a page (and of every intake answer)."""
+        return [
+            {
+                "stage": row["stage"],
+                "limit_seconds": row["limit_seconds"],
+                "deadline": _moment(row["deadline"]),
+                "done_at": _moment(row["done_at"]),
+                "elapsed_seconds": row["elapsed_seconds"],
+                "met": row["met"],
+                "overdue": row["overdue"],
+                "not_needed": row["not_needed"],
+                "warned_at": _moment(row["warned_at"]),
+                "breached_at": _moment(row["breached_at"]),
+                "escalated_at": _moment(row["escalated_at"]),
+            }
+            for row in block
+        ]
 
 
 class EventSerializer(ModelFieldsOnce, serializers.ModelSerializer):
@@ -37,7 +68,12 @@ class EventSerializer(ModelFieldsOnce, serializers.ModelSerializer):
 
 
 class IncidentSerializer(ModelFieldsOnce, serializers.ModelSerializer):
-    """An incident as the contract shows it; ``caller_phone`` is masked for roles that do not call back."""
+    """An incident as the contract shows it; ``caller_phone`` is masked for roles that do not call back.
+
+    `to_representation` writes the fields out directly: DRF's generic path deep-copies the sixteen
+    fields for each serializer and formats each value through them, a tenth of the time of taking a
+    call. The declared fields stay the schema (OpenAPI) and the reference the output is tested against
+    (tests/incidents/test_api_serializers.py)."""
 
     station = serializers.SlugRelatedField(slug_field="code", read_only=True)
     caller_phone = serializers.SerializerMethodField()
@@ -79,10 +115,30 @@ class IncidentSerializer(ModelFieldsOnce, serializers.ModelSerializer):
 
     @extend_schema_field(SlaSerializer(many=True))
     def get_sla(self, incident) -> list[dict]:
-        return SlaSerializer(self._sla(incident), many=True).data
+        return SlaSerializer.rows(self._sla(incident))
 
     def get_sla_breached(self, incident) -> bool:
         return any(row["met"] is False for row in self._sla(incident))
+
+    def to_representation(self, incident):
+        return {
+            "id": incident.pk,
+            "number": incident.number,
+            "station": incident.station.code,
+            "category": incident.category,
+            "status": incident.status,
+            "received_at": _moment(incident.received_at),
+            "address": incident.address,
+            "lat": incident.lat,
+            "lon": incident.lon,
+            "description": incident.description,
+            "caller_phone": self.get_caller_phone(incident),
+            "closed_at": _moment(incident.closed_at),
+            "diverted_to": incident.diverted_to,
+            "created_at": _moment(incident.created_at),
+            "sla": self.get_sla(incident),
+            "sla_breached": self.get_sla_breached(incident),
+        }
 
 
 class IncidentDetailSerializer(IncidentSerializer):
@@ -92,6 +148,13 @@ class IncidentDetailSerializer(IncidentSerializer):
     class Meta(IncidentSerializer.Meta):
         fields = [*IncidentSerializer.Meta.fields, "events", "outbound"]
         read_only_fields = fields
+
+    def to_representation(self, incident):
+        return {
+            **super().to_representation(incident),
+            "events": self.get_events(incident),
+            "outbound": self.get_outbound(incident),
+        }
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, incident) -> list[dict]:
