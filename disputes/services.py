@@ -678,9 +678,16 @@ def followup_reminders_send(*, now: datetime | None = None) -> dict:
         return result
     required = conf.followups_per_month()
 
+    leaders_by_station: dict[int, list] = {}
+
     def leaders_of(station):
-        leaders = list(org_selectors.station_users(station=station, roles=(Role.STATION_LEADER,)))
-        return leaders or list(org_selectors.users_with_role(Role.BUREAU_LEADER))
+        """The station's leaders, else the bureau's: read once per station in this run, not per item."""
+        if station.pk not in leaders_by_station:
+            leaders = list(org_selectors.station_users(station=station, roles=(Role.STATION_LEADER,)))
+            leaders_by_station[station.pk] = leaders or list(
+                org_selectors.users_with_role(Role.BUREAU_LEADER)
+            )
+        return leaders_by_station[station.pk]
 
     for dispute in selectors.disputes_behind(at=now):
         officer = dispute.officer or (dispute.block.officer if dispute.block_id else None)

@@ -2,6 +2,8 @@
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from disputes import selectors, services
 from disputes.selectors import expected_by
@@ -130,6 +132,58 @@ def test_reminder_goes_to_block_officer_or_leaders(officer, leader, make_user):
     )
     assert recipients[f"{BEHIND}:{in_block.pk}:2026-06-20"] == community.pk
     assert recipients[f"{BEHIND}:{nobody.pk}:2026-06-20"] == leader.pk
+
+
+def sweep_queries(*args):
+    """The sweep at a local time, called directly; its result and the SQL of its queries in three
+    groups: reads of users, the notifications' own (notify tables and their savepoints), the rest."""
+    with CaptureQueriesContext(connection) as ctx:
+        result = services.followup_reminders_send(now=local(*args))
+    sql = [q["sql"] for q in ctx.captured_queries]
+    users = [q for q in sql if 'FROM "org_user"' in q]
+    notify = [q for q in sql if '"notify_' in q or q.startswith(("SAVEPOINT", "RELEASE SAVEPOINT"))]
+    rest = [q for q in sql if q not in users and q not in notify]
+    return result, users, notify, rest
+
+
+def test_sweep_reads_a_stations_leaders_once_however_many_disputes(officer, leader, make_user):
+    """Disputes without an officer are put before the station's leaders: the sweep reads the leaders
+    once per station, so only the notifications (the same writes for each dispute) grow with them."""
+    deputy = make_user(Role.STATION_LEADER, username="deputy")
+
+    def behind(n):  # created by a leader, outside any block: no responsible officer
+        with time_machine.travel(local(2026, 6, 5, 10, 0), tick=False):
+            return [handled_dispute(officer.station, leader, lat=30.4, lon=121.4) for _ in range(n)]
+
+    disputes = behind(2)
+    result2, users2, notify2, rest2 = sweep_queries(2026, 6, 16, 9, 0)
+    disputes += behind(3)
+    result5, users5, notify5, rest5 = sweep_queries(2026, 6, 17, 9, 0)  # a new day: all five again
+    assert all(d.officer_id is None for d in disputes)
+    assert result2["reminded"] == 2 and result5["reminded"] == 5
+    assert len(users2) == len(users5) == 1  # the station's leaders, once
+    assert len(rest2) == len(rest5)  # the disputes and the case files: one read each
+    per_dispute = len(notify2) // 2
+    assert per_dispute > 0 and len(notify2) == 2 * per_dispute and len(notify5) == 5 * per_dispute
+    for dispute in disputes:
+        reached = InboxItem.objects.filter(notification__key=f"{BEHIND}:{dispute.pk}:2026-06-17")
+        assert set(reached.values_list("recipient", flat=True)) == {leader.pk, deputy.pk}
+
+
+def test_sweep_falls_back_to_bureau_leaders_read_once_per_station(officer, leader, bureau, other_station):
+    """A station without leaders: its disputes go to the bureau's leaders, also read once per station."""
+    with time_machine.travel(local(2026, 6, 5, 10, 0), tick=False):
+        here = [handled_dispute(officer.station, leader, lat=30.4, lon=121.4) for _ in range(2)]
+        there = [handled_dispute(other_station, bureau, lat=30.4, lon=121.4) for _ in range(3)]
+    result, users, _notify, _rest = sweep_queries(2026, 6, 16, 9, 0)
+    assert result["reminded"] == 5
+    # this station's leaders; the other station's (none) and then the bureau's
+    assert len(users) == 3
+    recipients = dict(
+        InboxItem.objects.filter(notification__kind=BEHIND).values_list("notification__key", "recipient")
+    )
+    assert {recipients[f"{BEHIND}:{d.pk}:2026-06-16"] for d in here} == {leader.pk}
+    assert {recipients[f"{BEHIND}:{d.pk}:2026-06-16"] for d in there} == {bureau.pk}
 
 
 def test_followups_on_time_selector(officer):
