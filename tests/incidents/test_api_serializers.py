@@ -92,3 +92,16 @@ def test_sla_rows_are_the_sla_serializer_output(station):
         assert any(row[mark] is not None for row in rows), mark
     for block in blocks:
         assert _rendered(SlaSerializer.rows(block)) == _rendered(SlaSerializer(block, many=True).data)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_category_display_is_djangos(language):
+    from django.utils import translation
+
+    from incidents.choices import Category
+
+    field = Incident._meta.get_field("category")
+    with translation.override(language):
+        for value in [*Category.values, "not-a-category"]:
+            incident = Incident(category=value)
+            assert incident.get_category_display() == incident._get_FIELD_display(field), value
