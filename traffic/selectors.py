@@ -6,14 +6,14 @@ and joint patrols to their station.
 """
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qianwan.kpi import count_change, local_day_range
+from qianwan.kpi import count_change, local_day_range, local_tz
 from qianwan.org.choices import STAFF_ROLES, Role
 from qianwan.org.scopes import scope_queryset
 
@@ -106,6 +106,34 @@ def shift_list(*, user) -> QuerySet[Shift]:
         Prefetch("assignments", queryset=ShiftAssignment.objects.select_related("member"))
     )
     return scope_queryset(qs, user, station_field=ZONE_SCOPE)
+
+
+def roster_week(*, user, monday: date) -> dict:
+    """The roster calendar of the 7 local days from ``monday``: ``days`` (the dates) and ``rows``,
+    one per active zone in code order, each ``{"zone", "cells"}`` with one list of shifts per day.
+
+    A cell holds every shift of the reader's scope (:func:`shift_list`) overlapping that Asia/Shanghai
+    day, so a night shift shows on both days; ``ends_at`` is exclusive, so a shift ending at local
+    midnight does not show on the next day. Two queries whatever the week holds: zones, then shifts
+    (with their team); the lists' prefetches are dropped because the calendar shows neither a zone's
+    stations nor a shift's members.
+    """
+    tz = local_tz()
+    days = [monday + timedelta(days=i) for i in range(7)]
+    start = datetime.combine(monday, time.min, tzinfo=tz)
+    end = datetime.combine(monday + timedelta(days=7), time.min, tzinfo=tz)
+    zones = list(zone_list(user=user).filter(is_active=True).prefetch_related(None))
+    grid = {z.pk: {d: [] for d in days} for z in zones}
+    shifts = shift_list(user=user).filter(starts_at__lt=end, ends_at__gt=start).prefetch_related(None)
+    for shift in shifts:
+        if shift.zone_id not in grid:  # a shift of an inactive zone
+            continue
+        first = timezone.localtime(shift.starts_at, tz).date()
+        last = timezone.localtime(shift.ends_at - timedelta(seconds=1), tz).date()
+        for d in days:
+            if first <= d <= last:
+                grid[shift.zone_id][d].append(shift)
+    return {"days": days, "rows": [{"zone": z, "cells": [grid[z.pk][d] for d in days]} for z in zones]}
 
 
 def shifts_on_duty(*, zone: PatrolZone, at: datetime) -> list[Shift]:

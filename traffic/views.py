@@ -1,7 +1,7 @@
 """Pages: the zone map with teams on duty, the roster calendar, patrols, joint patrols, accidents,
 assets and the KPI page."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 from qianwan.errors import StateConflict
 from qianwan.filtering import empty_page, filtered
 from qianwan.forms import add_errors
-from qianwan.kpi import local_tz
 from qianwan.notify.models import Notification
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES
@@ -110,10 +109,6 @@ def roster(request):
             {"week_error": week_error, "rows": [], "form": None, "can_schedule": False},
             status=400,
         )
-    days = [monday + timedelta(days=i) for i in range(7)]
-    tz = local_tz()
-    start = datetime.combine(monday, time.min, tzinfo=tz)
-    end = start + timedelta(days=7)
     form = ShiftForm(request.POST or None, user=request.user)
     if request.method == "POST":
         if request.user.role not in LEADERS:
@@ -139,22 +134,11 @@ def roster(request):
                 return redirect(
                     f"{reverse('traffic:roster')}?week={timezone.localtime(shift.starts_at).date().isoformat()}"
                 )
-    shifts = selectors.shift_list(user=request.user).filter(starts_at__lt=end, ends_at__gt=start)
-    zones = list(selectors.zone_list(user=request.user).filter(is_active=True))
-    grid = {z.pk: {d: [] for d in days} for z in zones}
-    for shift in shifts:
-        local_start = timezone.localtime(shift.starts_at).date()
-        local_end = timezone.localtime(shift.ends_at - timedelta(seconds=1)).date()
-        for d in days:
-            if local_start <= d <= local_end and shift.zone_id in grid:
-                grid[shift.zone_id][d].append(shift)
-    rows = [{"zone": z, "cells": [grid[z.pk][d] for d in days]} for z in zones]
     return render(
         request,
         "traffic/roster.html",
         {
-            "days": days,
-            "rows": rows,
+            **selectors.roster_week(user=request.user, monday=monday),
             "form": form,
             "can_schedule": request.user.role in LEADERS,
             "prev_week": (monday - timedelta(days=7)).isoformat(),
