@@ -71,9 +71,9 @@ class IncidentSerializer(ModelFieldsOnce, serializers.ModelSerializer):
     """An incident as the contract shows it; ``caller_phone`` is masked for roles that do not call back.
 
     `to_representation` writes the fields out directly: DRF's generic path deep-copies the sixteen
-    fields for each serializer and formats each value through them, a tenth of the time of taking a
-    call. The declared fields stay the schema (OpenAPI) and the reference the output is tested against
-    (tests/incidents/test_api_serializers.py)."""
+    fields for each serializer and formats each value through them, about a sixth of the instructions
+    of taking a call. The declared fields stay the schema (OpenAPI) and the reference the output is
+    tested against (tests/incidents/test_api_serializers.py)."""
 
     station = serializers.SlugRelatedField(slug_field="code", read_only=True)
     caller_phone = serializers.SerializerMethodField()
