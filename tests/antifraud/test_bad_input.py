@@ -177,8 +177,9 @@ def test_cases_invalid_post_is_400_and_writes_nothing(officer, liaison):
     assert case.title == "原标题"
 
 
-def test_notices_invalid_post_is_400_and_writes_nothing(officer, station):
-    group = Channel.objects.create(
+def _notice_group(station):
+    """A liaison group the notices page may send to."""
+    return Channel.objects.create(
         name="联络群",
         kind="wecom",
         url="https://example.invalid/hook",
@@ -186,6 +187,10 @@ def test_notices_invalid_post_is_400_and_writes_nothing(officer, station):
         broadcast_only=True,
         kinds=["antifraud.notice"],
     )
+
+
+def test_notices_invalid_post_is_400_and_writes_nothing(officer, station):
+    group = _notice_group(station)
     c = client_for(officer)
     html = assert_400(
         c.post(
@@ -230,14 +235,7 @@ def test_notices_invalid_post_is_400_and_writes_nothing(officer, station):
 def test_notices_post_of_unknown_or_missing_form_is_400_and_writes_nothing(officer, station):
     """A POST whose ``form`` names no form of the page is neither form: a 400 with a message, not the
     notice form's errors, and nothing sent or added even when the fields of both forms are valid."""
-    group = Channel.objects.create(
-        name="联络群",
-        kind="wecom",
-        url="https://example.invalid/hook",
-        station=station,
-        broadcast_only=True,
-        kinds=["antifraud.notice"],
-    )
+    group = _notice_group(station)
     valid = {
         "n-title": "警惕刷单返利",
         "n-fraud_type": "brushing",
