@@ -67,7 +67,7 @@ class EventSerializer(ModelFieldsOnce, serializers.ModelSerializer):
         return event.pk in self.context.get("superseded_ids", set())
 
 
-class IncidentSerializer(ModelFieldsOnce, serializers.ModelSerializer):
+class IncidentSerializer(serializers.ModelSerializer):
     """An incident as the contract shows it; ``caller_phone`` is masked for roles that do not call back.
 
     `to_representation` writes the fields out directly: DRF's generic path deep-copies the sixteen
