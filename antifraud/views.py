@@ -17,9 +17,8 @@ from qianwan.forms import add_errors
 from qianwan.kpi import add_months
 from qianwan.org.access import role_required
 from qianwan.org.choices import Role
-from qianwan.org.models import Station
 from qianwan.org.scopes import scope_queryset
-from qianwan.org.selectors import station_list
+from qianwan.org.selectors import station_list, stations_in_scope
 
 from . import forms as f
 from . import selectors, services
@@ -532,7 +531,7 @@ def case_edit(request, case_pk):
 @role_required(*STAFF)
 def notices(request):
     groups = selectors.liaison_group_list(user=request.user)
-    stations = scope_queryset(Station.objects.all(), request.user, station_field="pk")
+    stations = stations_in_scope(user=request.user)
     notice_form = f.NoticeForm(prefix="n", groups=groups.filter(enabled=True))
     group_form = f.LiaisonGroupForm(prefix="g", stations=stations)
     post_error = None

@@ -15,12 +15,11 @@ from django.forms import NullBooleanField
 from django.utils.translation import gettext as _
 
 from qianwan.forms import add_errors
-from qianwan.org.models import Station
-from qianwan.org.scopes import scope_queryset
+from qianwan.org.selectors import stations_in_scope
 
 
 def station_in_scope(user, code: str) -> bool:
-    return scope_queryset(Station.objects.filter(code=code), user, station_field="pk").exists()
+    return stations_in_scope(user=user).filter(code=code).exists()
 
 
 def station_error(code: str) -> str:

@@ -5,8 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from qianwan.org.choices import STATION_ROLES
-from qianwan.org.models import Station
-from qianwan.org.scopes import scope_queryset
+from qianwan.org.selectors import stations_in_scope
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -45,4 +44,4 @@ class ScopedStationMixin:
             self.fields["station"].empty_label = None
 
     def stations_for(self, user):
-        return scope_queryset(Station.objects.all(), user, station_field="pk")
+        return stations_in_scope(user=user)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianwan.kpi import local_day_range, local_tz, nearest_rank, rate
+from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import STAFF_ROLES, Role
 from qianwan.org.models import Station
 from qianwan.org.scopes import scope_queryset
@@ -149,7 +150,7 @@ def reconciliation(*, user, date_from: date, date_to: date, station: Station | N
             "rectified_by_id",
         )
     )
-    stations = {s.pk: s for s in scope_queryset(Station.objects.all(), user, station_field="pk")}
+    stations = {s.pk: s for s in org_selectors.stations_in_scope(user=user)}
     by_station = defaultdict(list)
     by_month = defaultdict(list)
     tz = local_tz()

@@ -10,11 +10,18 @@ from qianwan import refcache
 
 from .choices import Role
 from .models import DutyRoster, Station, User
+from .scopes import scope_queryset
 
 
 def station_list(*, user) -> QuerySet[Station]:
     """Stations are reference data every signed-in staff member may read."""
     return Station.objects.all()
+
+
+def stations_in_scope(*, user) -> QuerySet[Station]:
+    """The stations whose records ``user`` may see and act for: their own for station roles, every
+    one for the sub-bureau's roles (what a station choice or a station filter may offer)."""
+    return scope_queryset(Station.objects.all(), user, station_field="pk")
 
 
 @refcache.cached
