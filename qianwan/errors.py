@@ -8,6 +8,8 @@ Bad input is ``django.core.exceptions.ValidationError`` (400) and a rule about *
 class StateConflict(Exception):
     """The record's state forbids this change (closing an already closed item, a second `arrived`, …)."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, code: str = "conflict"):
         super().__init__(message)
         self.message = message
+        # the API error body's stable `code` (api-contract.md "Errors"), e.g. "followups_required"
+        self.code = code
