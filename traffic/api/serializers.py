@@ -1,9 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from enterprises.models import Enterprise
-from qianwan.org.models import Station, User
-from risks.models import Campaign
+from qianwan.api.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from qianwan.org.models import Station
+from qianwan.references import police_users
+from traffic import selectors
 from traffic.choices import (
     AccidentCause,
     AccidentType,
@@ -79,10 +80,14 @@ class OnDutyParams(serializers.Serializer):
 
 
 class MemberSerializer(serializers.ModelSerializer):
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+    team = ScopedPrimaryKeyRelatedField(scope=selectors.team_refs)
     kind = serializers.ChoiceField(choices=MemberKind.choices)
-    user = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
+    user = ScopedSlugRelatedField(
+        slug_field="username",
+        scope=police_users,
+        required=False,
+        allow_null=True,
+        help_text=_("本队所属派出所的在职民警账号（分局队伍：任一民警账号）"),
     )
 
     class Meta:
@@ -112,10 +117,10 @@ class TeamSerializer(serializers.ModelSerializer):
 
 class ShiftSerializer(serializers.ModelSerializer):
     zone = ZoneCodeField()
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+    team = ScopedPrimaryKeyRelatedField(scope=selectors.team_refs)
     team_name = serializers.CharField(source="team.name", read_only=True)
-    members = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Member.objects.all(), required=False, help_text=_("留空表示全队在队人员")
+    members = ScopedPrimaryKeyRelatedField(
+        many=True, scope=selectors.member_refs, required=False, help_text=_("留空表示全队在队人员")
     )
 
     class Meta:
@@ -201,13 +206,13 @@ class ViolationSerializer(serializers.Serializer):
 
 
 class PatrolSerializer(serializers.ModelSerializer):
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+    team = ScopedPrimaryKeyRelatedField(scope=selectors.team_refs)
     team_name = serializers.CharField(source="team.name", read_only=True)
     zone = ZoneCodeField()
     kind = serializers.ChoiceField(choices=PatrolKind.choices, default=PatrolKind.ROUTINE)
     officers = serializers.IntegerField(min_value=0, max_value=10000, default=1)
-    campaign = serializers.PrimaryKeyRelatedField(
-        queryset=Campaign.objects.all(),
+    campaign = ScopedPrimaryKeyRelatedField(
+        scope=selectors.campaign_refs,
         required=False,
         allow_null=True,
         help_text=_("专项行动（集中统一行动）id"),
@@ -229,8 +234,8 @@ class PatrolSerializer(serializers.ModelSerializer):
 
 class JointPatrolSerializer(serializers.ModelSerializer):
     station = StationCodeField()
-    enterprise = serializers.PrimaryKeyRelatedField(
-        queryset=Enterprise.objects.all(), required=False, allow_null=True
+    enterprise = ScopedPrimaryKeyRelatedField(
+        scope=selectors.enterprise_refs, required=False, allow_null=True
     )
     zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
     lat = serializers.FloatField(required=False, allow_null=True, **LAT)
@@ -252,6 +257,7 @@ class JointPatrolSerializer(serializers.ModelSerializer):
 
 class AccidentSerializer(serializers.ModelSerializer):
     station = StationCodeField()
+    incident = ScopedPrimaryKeyRelatedField(scope=selectors.incident_refs, required=False, allow_null=True)
     zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
     outside_zones = serializers.SerializerMethodField()
     lat = serializers.FloatField(**LAT)
