@@ -18,9 +18,10 @@ class ScopedReferenceMixin:
 
     def get_queryset(self):
         request = self.context.get("request")
-        user = getattr(request, "user", None)
-        qs = self.scope(user=user)
-        return qs if user is not None and getattr(user, "is_authenticated", False) else qs.none()
+        assert request is not None, (
+            f"{type(self.parent).__name__}.{self.field_name}: pass the request in the context"
+        )
+        return self.scope(user=request.user)
 
     def to_internal_value(self, data):
         try:
