@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -19,6 +20,7 @@ from qianwan.masking import mask_phone
 from qianwan.org import selectors as org_selectors
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES, STATION_ROLES
+from qianwan.security.redirects import local_next
 
 from . import selectors, services
 from .choices import EventKind, Stage
@@ -199,10 +201,7 @@ def record_event(request, pk: int):
 
 def _back(request, pk):
     """Back to where the click came from (the board) when it is a local path, else the detail page."""
-    nxt = request.POST.get("next", "")
-    if nxt.startswith("/") and not nxt.startswith("//"):
-        return redirect(nxt)
-    return redirect("incidents:detail", pk=pk)
+    return redirect(local_next(request, reverse("incidents:detail", args=[pk])))
 
 
 @role_required(*STAFF_ROLES)

@@ -122,6 +122,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "qianwan.security.auth.axes_username"
 
 # Content-Security-Policy (django-csp 4): no inline scripts or styles anywhere; pages put their JS
 # in static/<app>/*.js. The one exception (Swagger UI's inline <style>) is allowed by its hash on that
