@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qianwan.security.sessions.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "qianwan.audit.middleware.RequestContextMiddleware",
@@ -145,6 +146,11 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# shared station PCs: a session ends after 2 h without activity, and 12 h (one shift) after sign-in
+# (qianwan/security/sessions.py; background polling is not activity)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 120) * 60
+SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_MINUTES", 12 * 60) * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
