@@ -137,6 +137,15 @@ def campaign_refs(*, user):
     return campaign_list(user=user)
 
 
+def can_see_member_contact(user, member: Member) -> bool:
+    """Whether ``user`` may read ``member``'s phone and linked account: the sub-bureau's roles
+    always; station roles for members of their own station's teams only (other stations' teams and
+    members are readable as names)."""
+    if user.role in (Role.ADMIN, Role.BUREAU_LEADER):
+        return True
+    return member.team.station_id is not None and member.team.station_id == user.station_id
+
+
 def member_list(*, user) -> QuerySet[Member]:
     qs = Member.objects.select_related("team", "user")
     if not getattr(user, "is_authenticated", False) or user.role not in STAFF_ROLES:

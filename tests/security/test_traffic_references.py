@@ -202,3 +202,27 @@ def test_patrol_and_joint_forms_offer_only_own_station(
     page = client.get(reverse("traffic:joint_create"))
     enterprises = list(page.context["form"].fields["enterprise"].queryset)
     assert ours in enterprises and theirs not in enterprises
+
+
+# ---------------------------------------------------------------- other stations' teams: names only
+
+
+def test_other_stations_members_are_readable_as_names_only(api_as, officer, bureau, css_team, ads_team):
+    Member = css_team.members.model
+    Member.objects.filter(team__in=[css_team, ads_team]).update(phone="13912345678")
+    rows = {
+        m["id"]: m for m in api_as(officer).get("/api/v1/traffic/members/?page_size=100").json()["results"]
+    }
+    theirs = [rows[m.pk] for m in css_team.members.all()]
+    ours = [rows[m.pk] for m in ads_team.members.all()]
+    assert all(m["name"] and m["phone"] == "" and m["user"] is None for m in theirs)
+    assert all(m["phone"] == "13912345678" and m["user"] for m in ours)
+    detail = api_as(officer).get(f"/api/v1/traffic/members/{css_team.members.first().pk}/").json()
+    assert detail["phone"] == "" and detail["user"] is None
+    team = api_as(officer).get(f"/api/v1/traffic/teams/{css_team.pk}/").content.decode()
+    assert "13912345678" not in team and "-m0" not in team  # no phones, no usernames
+    # the sub-bureau reads every member's contact
+    rows = {
+        m["id"]: m for m in api_as(bureau).get("/api/v1/traffic/members/?page_size=100").json()["results"]
+    }
+    assert rows[css_team.members.first().pk]["phone"] == "13912345678"

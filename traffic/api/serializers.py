@@ -94,6 +94,15 @@ class MemberSerializer(serializers.ModelSerializer):
         model = Member
         fields = ["id", "team", "name", "kind", "user", "is_leader", "phone", "is_active"]
         read_only_fields = ["id", "is_active"]
+        extra_kwargs = {"phone": {"help_text": _("仅本所（及分局）可见；其他派出所的队员只显示姓名")}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not selectors.can_see_member_contact(request.user, instance):
+            # another station's member: a name on the shared picture, never a phone or an account
+            data["phone"], data["user"] = "", None
+        return data
 
 
 class TeamMemberInline(serializers.ModelSerializer):
