@@ -6,7 +6,7 @@ from rest_framework import serializers
 from enterprises.models import Enterprise
 from incidents.models import Incident
 from qianwan.api.fields import ScopedPrimaryKeyRelatedField
-from qianwan.masking import mask_phone
+from qianwan.masking import mask_phone, mask_url
 from qianwan.notify.choices import ChannelKind
 from qianwan.notify.models import Channel, Delivery
 from qianwan.org.models import Station
@@ -329,12 +329,23 @@ class MissingLetterSerializer(serializers.ModelSerializer):
 class LiaisonGroupSerializer(serializers.ModelSerializer):
     station = serializers.SlugRelatedField(slug_field="code", queryset=Station.objects.all())
     kind = serializers.ChoiceField(choices=[ChannelKind.DINGTALK, ChannelKind.WECOM])
+    # the webhook URL carries the group's access token and the 加签 secret signs messages: both are
+    # write-only; readers see where messages go (url_masked) and whether a secret is set
+    url = serializers.URLField(write_only=True, max_length=500)
     secret = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200)
+    url_masked = serializers.SerializerMethodField()
+    has_secret = serializers.SerializerMethodField()
 
     class Meta:
         model = Channel
-        fields = ["id", "name", "kind", "url", "secret", "station", "enabled"]
+        fields = ["id", "name", "kind", "url", "url_masked", "secret", "has_secret", "station", "enabled"]
         read_only_fields = ["enabled"]
+
+    def get_url_masked(self, obj) -> str:
+        return mask_url(obj.url)
+
+    def get_has_secret(self, obj) -> bool:
+        return bool(obj.secret)
 
 
 class DeliveryLogSerializer(serializers.ModelSerializer):
