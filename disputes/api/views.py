@@ -10,7 +10,7 @@ from qianwan.api.params import period_and_station
 from qianwan.api.viewsets import ScopedViewSet
 from qianwan.org.choices import Role
 from qianwan.org.models import Station, User
-from qianwan.org.scopes import can_act_for_station, scope_queryset
+from qianwan.org.scopes import can_act_for_station
 
 from .. import selectors, services
 from ..filtersets import DisputeFilter
@@ -108,15 +108,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         data.pop("station", None)
-        incident_id = data.pop("incident")
-        incident = None
-        if incident_id is not None:
-            from incidents.models import Incident
-
-            incident = scope_queryset(Incident.objects.all(), request.user).filter(pk=incident_id).first()
-            if incident is None:
-                raise exceptions.ValidationError({"incident": [_("未找到该警情。")]})
-        dispute = services.dispute_create(actor=request.user, station=station, incident=incident, **data)
+        dispute = services.dispute_create(actor=request.user, station=station, **data)
         return self._detail(dispute, status.HTTP_201_CREATED)
 
     @extend_schema(request=ResolveSerializer, responses=DisputeDetailSerializer)

@@ -35,6 +35,7 @@ TABLE = {
     "AllianceWriteSerializer.leader_member": "scoped",
     "AllianceWriteSerializer.members": "scoped",
     "AllianceWriteSerializer.station": "station",
+    "DisputeCreateSerializer.incident": "scoped",
     "EmployeeSerializer.enterprise": "scoped",
     "EmployeeSerializer.work_class": "scoped",
     "EnterpriseSerializer.station": "station",

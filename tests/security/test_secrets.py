@@ -30,7 +30,9 @@ def test_liaison_group_secrets_are_write_only_and_not_audited(api_as, officer, m
         response.content.decode(),
         client.get(f"/api/v1/antifraud/liaison-groups/{group.pk}/").content.decode(),
         client.get("/api/v1/antifraud/liaison-groups/").content.decode(),
-        api_as(make_user("station_leader", username="sl")).get("/api/v1/antifraud/liaison-groups/").content.decode(),
+        api_as(make_user("station_leader", username="sl"))
+        .get("/api/v1/antifraud/liaison-groups/")
+        .content.decode(),
     ):
         assert TOKEN not in body and SECRET not in body
     detail = client.get(f"/api/v1/antifraud/liaison-groups/{group.pk}/").json()
