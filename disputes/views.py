@@ -1,8 +1,6 @@
 """Pages: dispute list (filters, Excel export), registration, detail with timeline and follow-ups, triage
 queue, my follow-ups due, case files, blocks and the analysis page (综合研判)."""
 
-from io import BytesIO
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
+from qianwan import xlsx
 from qianwan.errors import StateConflict
 from qianwan.exchange import selectors as exchange_selectors
 from qianwan.filtering import empty_page, filtered
@@ -67,7 +66,8 @@ def _export(rows, user) -> HttpResponse:
     book = Workbook()
     sheet = book.active
     sheet.title = _("矛盾纠纷")
-    sheet.append(
+    xlsx.append(
+        sheet,
         [
             _("纠纷编号"),
             _("派出所"),
@@ -82,11 +82,12 @@ def _export(rows, user) -> HttpResponse:
             _("承办单位"),
             _("处置完毕时间"),
             _("纠纷概要"),
-        ]
+        ],
     )
     tz = timezone.get_current_timezone()
     for d in rows[:20000]:
-        sheet.append(
+        xlsx.append(
+            sheet,
             [
                 d.number,
                 d.station.name,
@@ -101,15 +102,9 @@ def _export(rows, user) -> HttpResponse:
                 d.handling_org,
                 d.handled_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if d.handled_at else "",
                 d.summary,
-            ]
+            ],
         )
-    out = BytesIO()
-    book.save(out)
-    response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="disputes-{timezone.localdate():%Y%m%d}.xlsx"'
-    return response
+    return xlsx.response(book, f"disputes-{timezone.localdate():%Y%m%d}.xlsx")
 
 
 def _prefill(request) -> tuple[dict, object, object]:

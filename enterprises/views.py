@@ -9,13 +9,14 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from antifraud import selectors as antifraud_selectors
+from qianwan import xlsx
 from qianwan.errors import StateConflict
 from qianwan.filtering import empty_page, filtered
 from qianwan.forms import add_errors
@@ -216,15 +217,7 @@ def import_status(request, pk: int):
 
 @role_required(*STAFF_ROLES)
 def import_template(request):
-    from io import BytesIO
-
-    buffer = BytesIO()
-    importer.template_workbook().save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = 'attachment; filename="enterprise-import-template.xlsx"'
-    return response
+    return xlsx.response(importer.template_workbook(), "enterprise-import-template.xlsx")
 
 
 # --- service requests, visits, feedback --------------------------------------------------------

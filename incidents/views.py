@@ -1,17 +1,17 @@
 """Pages for officers and leaders: the duty board, call taking, detail, the list and its export, KPIs."""
 
-from io import BytesIO
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from qianwan import xlsx
 from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import inbound_list
 from qianwan.filtering import empty_page, filtered, station_error
@@ -20,6 +20,7 @@ from qianwan.masking import mask_phone
 from qianwan.org import selectors as org_selectors
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES, STATION_ROLES
+from qianwan.security.redirects import local_next
 
 from . import selectors, services
 from .choices import EventKind, Stage
@@ -200,10 +201,7 @@ def record_event(request, pk: int):
 
 def _back(request, pk):
     """Back to where the click came from (the board) when it is a local path, else the detail page."""
-    nxt = request.POST.get("next", "")
-    if nxt.startswith("/") and not nxt.startswith("//"):
-        return redirect(nxt)
-    return redirect("incidents:detail", pk=pk)
+    return redirect(local_next(request, reverse("incidents:detail", args=[pk])))
 
 
 @role_required(*STAFF_ROLES)
@@ -257,7 +255,7 @@ def _export_xlsx(request, qs):
             _("%(stage)s用时(秒)") % {"stage": stage.label},
             _("%(stage)s达标") % {"stage": stage.label},
         ]
-    sheet.append(header)
+    xlsx.append(sheet, header)
     show_phone = selectors.can_see_phone(request.user)
     now = timezone.now()
     for incident in qs[:EXPORT_MAX_ROWS]:
@@ -274,15 +272,9 @@ def _export_xlsx(request, qs):
         for clock in selectors.sla_block(incident, now):
             met = {True: _("达标"), False: _("超时"), None: "—"}[clock["met"]]
             row += [clock["elapsed_seconds"], met]
-        sheet.append(row)
-    buffer = BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
+        xlsx.append(sheet, row)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="incidents-{stamp}.xlsx"'
-    return response
+    return xlsx.response(workbook, f"incidents-{stamp}.xlsx")
 
 
 @role_required(*STAFF_ROLES)

@@ -1,11 +1,13 @@
 """Pieces the apps' forms share: a service's ValidationError put on the form, a date range in order, a
 station field limited to the user's scope."""
 
+from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.selectors import stations_in_scope
+from qianwan.references import REFERENCE_CODE, not_found_message
 
 
 def add_errors(form, exc: ValidationError) -> None:
@@ -45,3 +47,58 @@ class ScopedStationMixin:
 
     def stations_for(self, user):
         return stations_in_scope(user=user)
+
+
+# ---------------------------------------------------------------- references (qianwan/references.py)
+
+
+class ScopedModelChoiceField(forms.ModelChoiceField):
+    """A reference on a page: the choices are ``scope(user=...)`` (set by :class:`ScopedFormMixin`),
+    so the form offers only in-scope records, and a posted id outside them is refused with the same
+    message as one that does not exist."""
+
+    def __init__(self, *, scope, **kwargs):
+        self.scope = scope
+        kwargs.setdefault("queryset", None)
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        try:
+            return super().to_python(value)
+        except ValidationError as exc:
+            if exc.code == "invalid_choice":
+                raise ValidationError(not_found_message(value), code=REFERENCE_CODE) from None
+            raise
+
+
+class ScopedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Several references on a page, limited like :class:`ScopedModelChoiceField`."""
+
+    def __init__(self, *, scope, **kwargs):
+        self.scope = scope
+        kwargs.setdefault("queryset", None)
+        super().__init__(**kwargs)
+
+    def _check_values(self, value):
+        try:
+            return super()._check_values(value)
+        except ValidationError as exc:
+            if exc.code in ("invalid_choice", "invalid_pk_value"):
+                raise ValidationError(
+                    not_found_message((exc.params or {}).get("value", (exc.params or {}).get("pk", ""))),
+                    code=REFERENCE_CODE,
+                ) from None
+            raise
+
+
+class ScopedFormMixin:
+    """Sets every scoped reference field's choices from the form's ``user`` (a keyword argument).
+
+    A form that also needs ``user`` itself finds it as ``self.user``."""
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for field in self.fields.values():
+            if isinstance(field, ScopedModelChoiceField | ScopedModelMultipleChoiceField):
+                field.queryset = field.scope(user=user)

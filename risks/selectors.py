@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from qianwan.kpi import local_day_range, local_tz, nearest_rank, rate
 from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import STAFF_ROLES, Role
-from qianwan.org.models import Station
+from qianwan.org.models import Station, User
 from qianwan.org.scopes import scope_queryset
 
 from .choices import HAZARD_OPEN_STATUSES, HazardLevel, HazardStatus, RiskPointStatus, RunStatus
@@ -206,6 +206,15 @@ def hot_cells(*, user, runs=None) -> QuerySet[HotspotCell]:
 
 
 # --------------------------------------------------------------------------- campaigns
+
+
+def work_plan_owner_refs(*, user):
+    """Who may own a risk point's work plan: active staff of the actor's station or of the
+    sub-bureau (no station); every active staff member for the sub-bureau's roles."""
+    qs = User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+    if user.role in STAFF_ROLES and user.role not in (Role.ADMIN, Role.BUREAU_LEADER):
+        return qs.filter(Q(station_id=user.station_id) | Q(station__isnull=True))
+    return qs if user.role in STAFF_ROLES else qs.none()
 
 
 def campaign_list(*, user) -> QuerySet[Campaign]:

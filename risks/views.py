@@ -1,8 +1,6 @@
 """Pages of the risks app: the hazard ledger, reconciliation (对账), the battle map (挂图作战),
 early warning (risk points and work plans) and campaigns. Every write goes through a service."""
 
-import io
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -14,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from qianwan import xlsx
 from qianwan.audit.models import AuditEntry
 from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import outbound_for
@@ -276,28 +275,21 @@ def _reconciliation_xlsx(data, date_from, date_to) -> HttpResponse:
 
     ws = wb.active
     ws.title = _("按派出所")
-    ws.append([_("隐患对账（发现日期 %(a)s 至 %(b)s）") % {"a": date_from, "b": date_to}])
+    xlsx.append(ws, [_("隐患对账（发现日期 %(a)s 至 %(b)s）") % {"a": date_from, "b": date_to}])
     ws["A1"].font = Font(bold=True)
-    ws.append([_("派出所"), *heads])
+    xlsx.append(ws, [_("派出所"), *heads])
     for row in data["stations"]:
-        ws.append([row["station"].name, *values(row)])
-    ws.append([_("合计"), *values(data["total"])])
+        xlsx.append(ws, [row["station"].name, *values(row)])
+    xlsx.append(ws, [_("合计"), *values(data["total"])])
     ws2 = wb.create_sheet(_("按发现月份"))
-    ws2.append([_("发现月份"), *heads])
+    xlsx.append(ws2, [_("发现月份"), *heads])
     for row in data["months"]:
-        ws2.append([row["month"], *values(row)])
+        xlsx.append(ws2, [row["month"], *values(row)])
     for sheet in (ws, ws2):
         for col in "FI":
             for cell in sheet[col][1:]:
                 cell.number_format = "0.0%"
-    out = io.BytesIO()
-    wb.save(out)
-    response = HttpResponse(
-        out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = (
-        f'attachment; filename="hazard-reconciliation-{date_from}-{date_to}.xlsx"'
-    )
+    response = xlsx.response(wb, f"hazard-reconciliation-{date_from}-{date_to}.xlsx")
     return response
 
 

@@ -1,12 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from enterprises.models import Enterprise
-from qianwan.forms import DateRangeMixin, ScopedStationMixin
+from qianwan.forms import DateRangeMixin, ScopedFormMixin, ScopedModelChoiceField, ScopedStationMixin
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station
-from risks.models import Campaign
 
+from . import selectors
 from .choices import (
     AccidentCause,
     AccidentType,
@@ -17,7 +16,7 @@ from .choices import (
     PatrolKind,
     ViolationType,
 )
-from .models import PatrolZone, Team
+from .models import PatrolZone
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -40,33 +39,33 @@ def _zones_for(user):
     return qs.filter(stations=user.station_id) if user.role in STATION_ROLES else qs
 
 
-class ShiftForm(forms.Form):
+class ShiftForm(ScopedFormMixin, forms.Form):
     zone = forms.ModelChoiceField(label=_("巡区"), queryset=PatrolZone.objects.none())
-    team = forms.ModelChoiceField(label=_("队伍"), queryset=Team.objects.filter(is_active=True))
+    team = ScopedModelChoiceField(label=_("队伍"), scope=selectors.team_refs)
     starts_at = forms.DateTimeField(label=_("开始"), widget=dt_input())
     ends_at = forms.DateTimeField(label=_("结束"), widget=dt_input())
     note = forms.CharField(label=_("备注"), required=False, max_length=200)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["zone"].queryset = _zones_for(user)
+        self.fields["zone"].queryset = _zones_for(self.user)
 
 
-class PatrolForm(forms.Form):
-    team = forms.ModelChoiceField(label=_("队伍"), queryset=Team.objects.filter(is_active=True))
+class PatrolForm(ScopedFormMixin, forms.Form):
+    team = ScopedModelChoiceField(label=_("队伍"), scope=selectors.team_refs)
     zone = forms.ModelChoiceField(label=_("巡区"), queryset=PatrolZone.objects.none())
     kind = forms.ChoiceField(label=_("类型"), choices=PatrolKind.choices)
     started_at = forms.DateTimeField(label=_("开始"), widget=dt_input())
     ended_at = forms.DateTimeField(label=_("结束"), widget=dt_input())
     officers = forms.IntegerField(label=_("出动警力（人次）"), min_value=0, initial=2)
-    campaign = forms.ModelChoiceField(
-        label=_("专项行动"), queryset=Campaign.objects.all(), required=False, help_text=_("专项行动巡逻必选")
+    campaign = ScopedModelChoiceField(
+        label=_("专项行动"), scope=selectors.campaign_refs, required=False, help_text=_("专项行动巡逻必选")
     )
     findings = forms.CharField(label=_("发现情况"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["zone"].queryset = _zones_for(user)
+        self.fields["zone"].queryset = _zones_for(self.user)
         for value, label in ViolationType.choices:
             self.fields[f"v_{value}"] = forms.IntegerField(
                 label=_("查处：%(t)s") % {"t": label}, min_value=0, required=False, initial=0
@@ -81,12 +80,12 @@ class PatrolForm(forms.Form):
         return data
 
 
-class JointPatrolForm(forms.Form):
+class JointPatrolForm(ScopedFormMixin, forms.Form):
     date = forms.DateField(label=_("日期"), widget=date_input())
     station = forms.ModelChoiceField(label=_("组织派出所"), queryset=Station.objects.none())
     organisers = forms.CharField(label=_("组织单位"), max_length=300)
     location = forms.CharField(label=_("路口/地点"), max_length=200)
-    enterprise = forms.ModelChoiceField(label=_("企业"), queryset=Enterprise.objects.none(), required=False)
+    enterprise = ScopedModelChoiceField(label=_("企业"), scope=selectors.enterprise_refs, required=False)
     lat = forms.FloatField(label=_("纬度"), min_value=-90, max_value=90, required=False)
     lon = forms.FloatField(label=_("经度"), min_value=-180, max_value=180, required=False)
     police = forms.IntegerField(label=_("民警/辅警"), min_value=0, initial=0)
@@ -95,11 +94,10 @@ class JointPatrolForm(forms.Form):
     volunteers = forms.IntegerField(label=_("志愿者"), min_value=0, initial=0)
     note = forms.CharField(label=_("情况"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        stations = _stations_for(user)
-        self.fields["station"].queryset = stations
-        self.fields["enterprise"].queryset = Enterprise.objects.filter(station__in=stations).order_by("name")
+        self.fields["station"].queryset = _stations_for(self.user)
+        self.fields["enterprise"].queryset = self.fields["enterprise"].queryset.order_by("name")
 
 
 class AccidentForm(forms.Form):

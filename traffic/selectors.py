@@ -13,9 +13,14 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from enterprises.models import Enterprise
+from incidents.models import Incident
 from qianwan.kpi import count_change, local_day_range, local_tz
 from qianwan.org.choices import STAFF_ROLES, Role
+from qianwan.org.models import User
 from qianwan.org.scopes import scope_queryset
+from qianwan.references import POLICE_ROLES, station_police
+from risks.selectors import campaign_list
 
 from . import geo
 from .choices import AccidentStatus, AccidentType, AssetKind, AssetStatus, PatrolKind
@@ -91,6 +96,54 @@ def team_list(*, user) -> QuerySet[Team]:
     if not getattr(user, "is_authenticated", False) or user.role not in STAFF_ROLES:
         return qs.none()
     return qs
+
+
+# ---------------------------------------------------------------- references (qianwan/references.py)
+
+
+def team_refs(*, user) -> QuerySet[Team]:
+    """Teams ``user`` may put on a shift, log a patrol for or add members to: active teams of their
+    own station for station roles (never another station's, nor the sub-bureau's own teams); every
+    active team for the sub-bureau's roles."""
+    return scope_queryset(Team.objects.filter(is_active=True), user, station_field="station")
+
+
+def member_refs(*, user) -> QuerySet[Member]:
+    """Active members of the teams of :func:`team_refs` (the members a shift may name)."""
+    return Member.objects.filter(is_active=True, team__in=team_refs(user=user))
+
+
+def member_users_for_team(team: Team) -> QuerySet:
+    """The accounts a member of ``team`` may be linked to: the active officers and leaders of the
+    team's station; for a sub-bureau team (no station) any active police account. Never a liaison, a
+    partner system or an admin account: a linked member receives police alerts."""
+    if team.station_id:
+        return station_police(team.station_id)
+    return User.objects.filter(is_active=True, role__in=POLICE_ROLES)
+
+
+def enterprise_refs(*, user) -> QuerySet[Enterprise]:
+    """Enterprises a joint patrol may name: those of the actor's station (all for the sub-bureau)."""
+    return scope_queryset(Enterprise.objects.all(), user, station_field="station")
+
+
+def incident_refs(*, user) -> QuerySet[Incident]:
+    """Incidents an accident may be linked to: the actor's station's (all for the sub-bureau)."""
+    return scope_queryset(Incident.objects.all(), user, station_field="station")
+
+
+def campaign_refs(*, user):
+    """Campaigns are sub-bureau wide: any staff member's patrol may name one (risks.selectors)."""
+    return campaign_list(user=user)
+
+
+def can_see_member_contact(user, member: Member) -> bool:
+    """Whether ``user`` may read ``member``'s phone and linked account: the sub-bureau's roles
+    always; station roles for members of their own station's teams only (other stations' teams and
+    members are readable as names)."""
+    if user.role in (Role.ADMIN, Role.BUREAU_LEADER):
+        return True
+    return member.team.station_id is not None and member.team.station_id == user.station_id
 
 
 def member_list(*, user) -> QuerySet[Member]:

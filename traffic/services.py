@@ -16,6 +16,7 @@ from qianwan.notify.services import notification_send
 from qianwan.org.choices import STATION_ROLES, Role
 from qianwan.org.scopes import can_act_for_station
 from qianwan.org.selectors import duty_leaders, nearest_station
+from qianwan.references import not_found, police_users, require_reference
 
 from . import geo, selectors
 from .choices import AccidentStatus, AccidentType, AlertOutcome, PatrolKind, ViolationType
@@ -168,8 +169,17 @@ def team_create(*, actor, name: str, kind: str, station=None, home_zone=None) ->
 
 @transaction.atomic
 def member_add(*, actor, team: Team, name: str, kind: str, user=None, is_leader=False, phone="") -> Member:
-    """Add a member to a team (a login-linked member receives on-duty alerts)."""
+    """Add a member to a team (a login-linked member receives on-duty alerts).
+
+    ``user`` must be an active officer or leader of the team's station (any police account for a
+    sub-bureau team) and in the actor's scope; any other account answers like an unknown username.
+    """
+    require_reference(actor=actor, field="team", obj=team, scope=selectors.team_refs)
     _require(_can_manage_team(actor, team.station), _("无权调整该队伍的人员。"))
+    if user is not None:
+        require_reference(actor=actor, field="user", obj=user, scope=police_users, value=user.username)
+        if not selectors.member_users_for_team(team).filter(pk=user.pk).exists():
+            raise not_found("user", user.username)
     if user is not None and Member.objects.filter(user=user).exists():
         raise ValidationError({"user": [_("该账号已是其他队伍的队员。")]})
     member = Member(team=team, name=name, kind=kind, user=user, is_leader=is_leader, phone=phone)
@@ -202,6 +212,8 @@ def shift_create(
     _require(actor is None or can_act_for_zone(actor, zone), _("只能为本所涉及的巡区排班。"))
     if actor is not None and actor.role == Role.OFFICER:
         raise PermissionDenied(_("排班由所领导或分局领导安排。"))
+    require_reference(actor=actor, field="team", obj=team, scope=selectors.team_refs)
+    require_reference(actor=actor, field="members", obj=list(members or []), scope=selectors.member_refs)
     if ends_at <= starts_at:
         raise ValidationError({"ends_at": [_("结束时间必须晚于开始时间。")]})
     if ends_at - starts_at > timedelta(hours=24):
@@ -369,6 +381,8 @@ def patrol_create(
 ) -> Patrol:  # fmt: skip
     """Log a patrol with its violations by type. A campaign patrol names its campaign (risks.Campaign)."""
     _require(actor is None or can_act_for_zone(actor, zone), _("只能登记本所涉及巡区的巡逻。"))
+    require_reference(actor=actor, field="team", obj=team, scope=selectors.team_refs)
+    require_reference(actor=actor, field="campaign", obj=campaign, scope=selectors.campaign_refs)
     counts = _clean_violations(violations)
     if officers is None or officers < 0:
         raise ValidationError({"officers": [_("出动警力不能为负数。")]})
@@ -403,6 +417,7 @@ def joint_patrol_create(
 ) -> JointPatrol:  # fmt: skip
     """Record a joint patrol round (grid workers + enterprise security + volunteers + police)."""
     _require(actor is None or can_act_for_station(actor, station), _("只能登记本所组织的联合巡逻。"))
+    require_reference(actor=actor, field="enterprise", obj=enterprise, scope=selectors.enterprise_refs)
     counts = {
         "police": police,
         "grid_workers": grid_workers,
@@ -547,9 +562,8 @@ def accident_create(
     ``type`` defaults from the casualties and, when given, must agree with them.
     """
     _require(actor is None or can_act_for_station(actor, station), _("只能登记本所处理的事故。"))
-    if incident is not None and actor is not None and not can_act_for_station(actor, incident.station_id):
-        # the same answer as for a missing incident: never reveal another station's records
-        raise ValidationError({"incident": [_("关联警情不存在。")]})
+    # the same answer as for a missing incident: never reveal another station's records
+    require_reference(actor=actor, field="incident", obj=incident, scope=selectors.incident_refs)
     if occurred_at > timezone.now() + timedelta(minutes=5):
         raise ValidationError({"occurred_at": [_("发生时间不能晚于现在。")]})
     accident = Accident(

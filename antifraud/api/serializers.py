@@ -1,13 +1,12 @@
 """Shapes and input validation of the anti-fraud API; every write goes through a service."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from enterprises.models import Enterprise
 from incidents.models import Incident
-from qianwan.masking import mask_phone
+from qianwan.api.fields import ScopedPrimaryKeyRelatedField
+from qianwan.masking import mask_phone, mask_url
 from qianwan.notify.choices import ChannelKind
 from qianwan.notify.models import Channel, Delivery
 from qianwan.org.models import Station
@@ -34,27 +33,12 @@ from ..models import (
 from ..services import NOT_PAIRED_MESSAGE
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class ScopedPK(serializers.PrimaryKeyRelatedField):
-    """A foreign key the caller can only point at records of their own scope (others: 'does not exist')."""
-
-    def __init__(self, *, selector, model, **kwargs):
-        self.selector, self.model = selector, model
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        if request is None or not getattr(request, "user", None):
-            return self.model.objects.none()
-        return self.selector(user=request.user)
-
-
 def _incidents(*, user):
     return scope_queryset(Incident.objects.filter(category="fraud"), user, station_field="station")
 
 
 class AdminStaffSerializer(serializers.ModelSerializer):
-    enterprise = ScopedPK(selector=selectors.enterprise_list, model=Enterprise)
+    enterprise = ScopedPrimaryKeyRelatedField(scope=selectors.enterprise_list)
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
     phone_masked = serializers.SerializerMethodField()
 
@@ -68,9 +52,9 @@ class AdminStaffSerializer(serializers.ModelSerializer):
 
 
 class WorkClassSerializer(serializers.ModelSerializer):
-    enterprise = ScopedPK(selector=selectors.enterprise_list, model=Enterprise)
-    leader = ScopedPK(selector=selectors.employee_list, model=Employee, required=False, allow_null=True)
-    deputy = ScopedPK(selector=selectors.employee_list, model=Employee, required=False, allow_null=True)
+    enterprise = ScopedPrimaryKeyRelatedField(scope=selectors.enterprise_list)
+    leader = ScopedPrimaryKeyRelatedField(scope=selectors.employee_list, required=False, allow_null=True)
+    deputy = ScopedPrimaryKeyRelatedField(scope=selectors.employee_list, required=False, allow_null=True)
     leader_name = serializers.CharField(source="leader.name", read_only=True, default=None)
     deputy_name = serializers.CharField(source="deputy.name", read_only=True, default=None)
     employee_count = serializers.IntegerField(read_only=True, default=0)
@@ -91,8 +75,8 @@ class WorkClassSerializer(serializers.ModelSerializer):
 
 
 class WorkClassUpdateSerializer(serializers.ModelSerializer):
-    leader = ScopedPK(selector=selectors.employee_list, model=Employee, required=False, allow_null=True)
-    deputy = ScopedPK(selector=selectors.employee_list, model=Employee, required=False, allow_null=True)
+    leader = ScopedPrimaryKeyRelatedField(scope=selectors.employee_list, required=False, allow_null=True)
+    deputy = ScopedPrimaryKeyRelatedField(scope=selectors.employee_list, required=False, allow_null=True)
 
     class Meta:
         model = WorkClass
@@ -101,8 +85,8 @@ class WorkClassUpdateSerializer(serializers.ModelSerializer):
 
 
 class EmployeeSerializer(serializers.ModelSerializer):
-    enterprise = ScopedPK(selector=selectors.enterprise_list, model=Enterprise)
-    work_class = ScopedPK(selector=selectors.class_list, model=WorkClass, required=False, allow_null=True)
+    enterprise = ScopedPrimaryKeyRelatedField(scope=selectors.enterprise_list)
+    work_class = ScopedPrimaryKeyRelatedField(scope=selectors.class_list, required=False, allow_null=True)
     work_class_name = serializers.CharField(source="work_class.name", read_only=True, default=None)
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
     phone_masked = serializers.SerializerMethodField()
@@ -130,7 +114,7 @@ class EmployeeSerializer(serializers.ModelSerializer):
 
 
 class RosterImportSerializer(serializers.ModelSerializer):
-    enterprise = ScopedPK(selector=selectors.enterprise_list, model=Enterprise)
+    enterprise = ScopedPrimaryKeyRelatedField(scope=selectors.enterprise_list)
     file = serializers.FileField(write_only=True)
     progress = serializers.IntegerField(read_only=True)
     status_display = serializers.CharField(source="get_status_display", read_only=True)
@@ -164,10 +148,10 @@ class FraudCaseSerializer(serializers.ModelSerializer):
 
 
 class StudySessionSerializer(serializers.ModelSerializer):
-    work_class = ScopedPK(selector=selectors.class_list, model=WorkClass)
-    case = ScopedPK(selector=selectors.case_list, model=FraudCase, required=False, allow_null=True)
-    speaker = ScopedPK(selector=selectors.employee_list, model=Employee, required=False, allow_null=True)
-    attendees = ScopedPK(selector=selectors.employee_list, model=Employee, many=True)
+    work_class = ScopedPrimaryKeyRelatedField(scope=selectors.class_list)
+    case = ScopedPrimaryKeyRelatedField(scope=selectors.case_list, required=False, allow_null=True)
+    speaker = ScopedPrimaryKeyRelatedField(scope=selectors.employee_list, required=False, allow_null=True)
+    attendees = ScopedPrimaryKeyRelatedField(scope=selectors.employee_list, many=True)
     kind = serializers.ChoiceField(choices=SessionKind.choices)
     work_class_name = serializers.CharField(source="work_class.name", read_only=True)
     case_title = serializers.CharField(source="case.title", read_only=True, default=None)
@@ -282,7 +266,7 @@ class ScoreInputSerializer(serializers.Serializer):
 
 class EvaluationSubmitSerializer(serializers.Serializer):
     month = serializers.RegexField(r"^\d{4}-\d{1,2}$", help_text="YYYY-MM")
-    evaluator = ScopedPK(selector=selectors.class_list, model=WorkClass)
+    evaluator = ScopedPrimaryKeyRelatedField(scope=selectors.class_list)
     # a plain id: whether another enterprise's class exists is not revealed (same 400 as "not paired")
     evaluated = serializers.IntegerField()
     scores = ScoreInputSerializer(many=True)
@@ -301,7 +285,7 @@ class EvaluationSubmitSerializer(serializers.Serializer):
 
 
 class LetterSerializer(serializers.ModelSerializer):
-    enterprise = ScopedPK(selector=selectors.enterprise_list, model=Enterprise)
+    enterprise = ScopedPrimaryKeyRelatedField(scope=selectors.enterprise_list)
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     file = serializers.FileField(write_only=True)
     file_name = serializers.SerializerMethodField()
@@ -345,12 +329,23 @@ class MissingLetterSerializer(serializers.ModelSerializer):
 class LiaisonGroupSerializer(serializers.ModelSerializer):
     station = serializers.SlugRelatedField(slug_field="code", queryset=Station.objects.all())
     kind = serializers.ChoiceField(choices=[ChannelKind.DINGTALK, ChannelKind.WECOM])
+    # the webhook URL carries the group's access token and the 加签 secret signs messages: both are
+    # write-only; readers see where messages go (url_masked) and whether a secret is set
+    url = serializers.URLField(write_only=True, max_length=500)
     secret = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=200)
+    url_masked = serializers.SerializerMethodField()
+    has_secret = serializers.SerializerMethodField()
 
     class Meta:
         model = Channel
-        fields = ["id", "name", "kind", "url", "secret", "station", "enabled"]
+        fields = ["id", "name", "kind", "url", "url_masked", "secret", "has_secret", "station", "enabled"]
         read_only_fields = ["enabled"]
+
+    def get_url_masked(self, obj) -> str:
+        return mask_url(obj.url)
+
+    def get_has_secret(self, obj) -> bool:
+        return bool(obj.secret)
 
 
 class DeliveryLogSerializer(serializers.ModelSerializer):
@@ -379,7 +374,7 @@ class DeliveryLogSerializer(serializers.ModelSerializer):
 
 
 class NoticeSerializer(serializers.ModelSerializer):
-    groups = ScopedPK(selector=selectors.liaison_group_list, model=Channel, many=True)
+    groups = ScopedPrimaryKeyRelatedField(scope=selectors.liaison_group_list, many=True)
     fraud_type = serializers.ChoiceField(choices=FraudType.choices)
     deliveries = serializers.SerializerMethodField()
 
@@ -395,9 +390,9 @@ class NoticeSerializer(serializers.ModelSerializer):
 
 
 class VictimSerializer(serializers.ModelSerializer):
-    enterprise = ScopedPK(selector=selectors.enterprise_list, model=Enterprise)
-    employee = ScopedPK(selector=selectors.employee_list, model=Employee, required=False, allow_null=True)
-    incident = ScopedPK(selector=_incidents, model=Incident, required=False, allow_null=True)
+    enterprise = ScopedPrimaryKeyRelatedField(scope=selectors.enterprise_list)
+    employee = ScopedPrimaryKeyRelatedField(scope=selectors.employee_list, required=False, allow_null=True)
+    incident = ScopedPrimaryKeyRelatedField(scope=_incidents, required=False, allow_null=True)
     fraud_type = serializers.ChoiceField(choices=FraudType.choices)
     enterprise_name = serializers.CharField(source="enterprise.name", read_only=True)
     name = serializers.CharField(required=False, allow_blank=True, max_length=50)

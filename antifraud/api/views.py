@@ -230,7 +230,7 @@ class EvaluationRoundViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, S
     @extend_schema(request=s.RoundOpenSerializer, responses=s.EvaluationRoundSerializer)
     @action(detail=False, methods=["post"])
     def open(self, request):
-        serializer = s.RoundOpenSerializer(data=request.data)
+        serializer = s.RoundOpenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         evaluation_round, created = services.round_open(
             month=services.parse_month(serializer.validated_data["month"]), actor=request.user

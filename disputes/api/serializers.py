@@ -2,7 +2,9 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from qianwan.api.fields import ScopedPrimaryKeyRelatedField
 from qianwan.masking import mask_name, mask_phone
+from qianwan.org.scopes import scope_queryset
 
 from ..choices import Category, Channel, FollowupOutcome, PartyRole, RiskLevel
 from ..models import Block, CaseFile, Dispute, Followup, Party
@@ -137,6 +139,13 @@ class DisputeDetailSerializer(DisputeSerializer):
         return PushSerializer(outbound_for(obj).order_by("created_at"), many=True).data
 
 
+def incident_refs(*, user):
+    """Incidents a dispute may be registered from: those of the actor's scope."""
+    from incidents.models import Incident
+
+    return scope_queryset(Incident.objects.all(), user, station_field="station")
+
+
 class DisputeCreateSerializer(serializers.Serializer):
     station = serializers.CharField(max_length=16, required=False, allow_blank=False)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
@@ -145,7 +154,9 @@ class DisputeCreateSerializer(serializers.Serializer):
     category = _choice(Category.choices, _("纠纷类型"))
     risk_level = _choice(RiskLevel.choices, _("风险等级"))
     summary = serializers.CharField(max_length=4000)
-    incident = serializers.IntegerField(required=False, allow_null=True, default=None)
+    incident = ScopedPrimaryKeyRelatedField(
+        scope=incident_refs, required=False, allow_null=True, default=None, help_text=_("关联警情 id")
+    )
     occurred_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     parties = PartyInputSerializer(many=True, required=False, default=list)
     handling_org = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")

@@ -10,7 +10,7 @@ from qianwan.api.params import period_and_station
 from qianwan.api.viewsets import ScopedViewSet
 from qianwan.org.choices import Role
 from qianwan.org.models import Station, User
-from qianwan.org.scopes import can_act_for_station, scope_queryset
+from qianwan.org.scopes import can_act_for_station
 
 from .. import selectors, services
 from ..filtersets import DisputeFilter
@@ -104,19 +104,11 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         station = resolve_station_for_write(
             request, request.data.get("station") if hasattr(request.data, "get") else None
         )
-        body = DisputeCreateSerializer(data=request.data)
+        body = DisputeCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         data.pop("station", None)
-        incident_id = data.pop("incident")
-        incident = None
-        if incident_id is not None:
-            from incidents.models import Incident
-
-            incident = scope_queryset(Incident.objects.all(), request.user).filter(pk=incident_id).first()
-            if incident is None:
-                raise exceptions.ValidationError({"incident": [_("未找到该警情。")]})
-        dispute = services.dispute_create(actor=request.user, station=station, incident=incident, **data)
+        dispute = services.dispute_create(actor=request.user, station=station, **data)
         return self._detail(dispute, status.HTTP_201_CREATED)
 
     @extend_schema(request=ResolveSerializer, responses=DisputeDetailSerializer)
@@ -124,7 +116,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def resolve(self, request, pk=None):
         """处置完毕: status → `handled`; the follow-up cadence starts."""
         dispute = self.get_object()
-        body = ResolveSerializer(data=request.data)
+        body = ResolveSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         return self._detail(
             services.dispute_resolve(actor=request.user, dispute=dispute, **body.validated_data)
@@ -135,7 +127,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def start(self, request, pk=None):
         """The channel has taken the dispute up: `open`/`escalated` → `in_progress`."""
         dispute = self.get_object()
-        body = NoteSerializer(data=request.data)
+        body = NoteSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         return self._detail(
             services.dispute_start(actor=request.user, dispute=dispute, **body.validated_data)
@@ -146,7 +138,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def close(self, request, pk=None):
         """结案: `handled` → `closed`; follow-ups stop."""
         dispute = self.get_object()
-        body = NoteSerializer(data=request.data)
+        body = NoteSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         return self._detail(
             services.dispute_close(actor=request.user, dispute=dispute, **body.validated_data)
@@ -157,7 +149,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def escalate(self, request, pk=None):
         """The dispute got worse: `escalated`, with a reason; the station's leaders are notified."""
         dispute = self.get_object()
-        body = NoteSerializer(data=request.data)
+        body = NoteSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         return self._detail(
             services.dispute_escalate(actor=request.user, dispute=dispute, **body.validated_data)
@@ -168,7 +160,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def notes(self, request, pk=None):
         """A progress note on the timeline."""
         dispute = self.get_object()
-        body = ProgressSerializer(data=request.data)
+        body = ProgressSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         services.dispute_add_note(actor=request.user, dispute=dispute, **body.validated_data)
         return self._detail(dispute, status.HTTP_201_CREATED)
@@ -178,7 +170,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def push(self, request, pk=None):
         """推送关注: an outbound event for the grid platform; its ack shows in `pushes`."""
         dispute = self.get_object()
-        body = NoteSerializer(data=request.data)
+        body = NoteSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         return self._detail(services.dispute_push(actor=request.user, dispute=dispute, **body.validated_data))
 
@@ -187,7 +179,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
     def retriage(self, request, pk=None):
         """A leader changes the risk level (and so the channel) with a reason; audited."""
         dispute = self.get_object()
-        body = RetriageSerializer(data=request.data)
+        body = RetriageSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         return self._detail(
             services.dispute_retriage(actor=request.user, dispute=dispute, **body.validated_data)
@@ -210,7 +202,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         dispute = self.get_object()
         if request.method == "GET":
             return Response(FollowupSerializer(dispute.followups.select_related("by"), many=True).data)
-        body = FollowupInputSerializer(data=request.data)
+        body = FollowupInputSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         followup = services.followup_record(actor=request.user, dispute=dispute, **body.validated_data)
         return Response(FollowupSerializer(followup).data, status=status.HTTP_201_CREATED)
@@ -241,7 +233,7 @@ class BlockViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
         station = resolve_station_for_write(
             request, request.data.get("station") if hasattr(request.data, "get") else None
         )
-        body = BlockInputSerializer(data=request.data)
+        body = BlockInputSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         data.pop("station", None)

@@ -19,22 +19,10 @@ from enterprises.models import (
     WatchCall,
 )
 from incidents.models import Incident
+from qianwan.api.fields import ScopedPrimaryKeyRelatedField
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station, User
 from qianwan.org.scopes import scope_queryset
-
-
-class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
-    """A related id that must be visible to the caller: out of scope reads as 'does not exist'."""
-
-    def __init__(self, selector=None, **kwargs):
-        self.selector = selector
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        request = self.context.get("request")
-        user = getattr(request, "user", None)
-        return self.selector(user) if user is not None else self.queryset.none()
 
 
 def _user_name(user) -> str | None:
@@ -166,8 +154,8 @@ class ServiceRequestSerializer(serializers.ModelSerializer):
 
 
 class ServiceRequestCreateSerializer(serializers.Serializer):
-    enterprise = ScopedRelatedField(
-        selector=lambda u: selectors.enterprise_list(user=u),
+    enterprise = ScopedPrimaryKeyRelatedField(
+        scope=selectors.enterprise_list,
         queryset=Enterprise.objects.all(),
         required=False,
         help_text="required for officers; a liaison's own enterprise by default",
@@ -190,8 +178,8 @@ def _station_users(user):
 
 
 class ServiceAssignSerializer(serializers.Serializer):
-    officer = ScopedRelatedField(
-        selector=_station_users, queryset=User.objects.all(), required=False, allow_null=True, default=None
+    officer = ScopedPrimaryKeyRelatedField(
+        scope=_station_users, queryset=User.objects.all(), required=False, allow_null=True, default=None
     )
     team = serializers.SlugRelatedField(
         slug_field="code",
@@ -237,13 +225,13 @@ class VisitSerializer(serializers.ModelSerializer):
 
 
 class VisitCreateSerializer(serializers.Serializer):
-    enterprise = ScopedRelatedField(
-        selector=lambda u: selectors.enterprise_list(user=u),
+    enterprise = ScopedPrimaryKeyRelatedField(
+        scope=selectors.enterprise_list,
         queryset=Enterprise.objects.all(),
         required=False,
     )
-    request = ScopedRelatedField(
-        selector=lambda u: selectors.service_request_list(user=u),
+    request = ScopedPrimaryKeyRelatedField(
+        scope=selectors.service_request_list,
         queryset=ServiceRequest.objects.all(),
         required=False,
         allow_null=True,
@@ -254,8 +242,8 @@ class VisitCreateSerializer(serializers.Serializer):
     )
     kind = serializers.ChoiceField(choices=VisitKind.choices, default=VisitKind.VISIT)
     visited_at = serializers.DateTimeField()
-    officers = ScopedRelatedField(
-        selector=_station_users, queryset=User.objects.all(), many=True, required=False
+    officers = ScopedPrimaryKeyRelatedField(
+        scope=_station_users, queryset=User.objects.all(), many=True, required=False
     )
     summary = serializers.CharField(max_length=4000)
 
@@ -289,11 +277,11 @@ class ReferralSerializer(serializers.ModelSerializer):
 
 
 class ReferralCreateSerializer(serializers.Serializer):
-    enterprise = ScopedRelatedField(
-        selector=lambda u: selectors.enterprise_list(user=u), queryset=Enterprise.objects.all()
+    enterprise = ScopedPrimaryKeyRelatedField(
+        scope=selectors.enterprise_list, queryset=Enterprise.objects.all()
     )
-    request = ScopedRelatedField(
-        selector=lambda u: selectors.service_request_list(user=u),
+    request = ScopedPrimaryKeyRelatedField(
+        scope=selectors.service_request_list,
         queryset=ServiceRequest.objects.all(),
         required=False,
         allow_null=True,
@@ -350,8 +338,8 @@ class LectureSerializer(serializers.ModelSerializer):
 
 class LectureCreateSerializer(serializers.Serializer):
     team = serializers.SlugRelatedField(slug_field="code", queryset=LecturerTeam.objects.all())
-    enterprises = ScopedRelatedField(
-        selector=lambda u: selectors.enterprise_list(user=u), queryset=Enterprise.objects.all(), many=True
+    enterprises = ScopedPrimaryKeyRelatedField(
+        scope=selectors.enterprise_list, queryset=Enterprise.objects.all(), many=True
     )
     held_on = serializers.DateField()
     topic = serializers.CharField(max_length=200)
@@ -406,14 +394,14 @@ class AllianceWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     station = serializers.SlugRelatedField(slug_field="code", queryset=Station.objects.all(), required=False)
     area = serializers.CharField(max_length=300)
-    members = ScopedRelatedField(
-        selector=lambda u: selectors.enterprise_list(user=u),
+    members = ScopedPrimaryKeyRelatedField(
+        scope=selectors.enterprise_list,
         queryset=Enterprise.objects.all(),
         many=True,
         help_text="10–15 enterprise/shop ids; outside that range only a leader with override_reason",
     )
-    leader_member = ScopedRelatedField(
-        selector=lambda u: selectors.enterprise_list(user=u),
+    leader_member = ScopedPrimaryKeyRelatedField(
+        scope=selectors.enterprise_list,
         queryset=Enterprise.objects.all(),
         required=False,
         allow_null=True,
@@ -455,8 +443,8 @@ def _incidents(user):
 class WatchCallCreateSerializer(serializers.Serializer):
     place = serializers.CharField(max_length=300)
     message = serializers.CharField(max_length=2000)
-    incident = ScopedRelatedField(
-        selector=_incidents, queryset=Incident.objects.all(), required=False, allow_null=True, default=None
+    incident = ScopedPrimaryKeyRelatedField(
+        scope=_incidents, queryset=Incident.objects.all(), required=False, allow_null=True, default=None
     )
 
 
@@ -494,26 +482,24 @@ class FirstResponseSerializer(serializers.ModelSerializer):
 
 
 class FirstResponseCreateSerializer(serializers.Serializer):
-    alliance = ScopedRelatedField(
-        selector=lambda u: selectors.alliance_list(user=u), queryset=Alliance.objects.all()
-    )
-    member = ScopedRelatedField(
-        selector=lambda u: selectors.enterprise_list(user=u),
+    alliance = ScopedPrimaryKeyRelatedField(scope=selectors.alliance_list, queryset=Alliance.objects.all())
+    member = ScopedPrimaryKeyRelatedField(
+        scope=selectors.enterprise_list,
         queryset=Enterprise.objects.all(),
         required=False,
         allow_null=True,
         default=None,
         help_text="officers: the member who responded; liaisons: always their own enterprise",
     )
-    call = ScopedRelatedField(
-        selector=lambda u: selectors.watch_call_list(user=u),
+    call = ScopedPrimaryKeyRelatedField(
+        scope=selectors.watch_call_list,
         queryset=WatchCall.objects.all(),
         required=False,
         allow_null=True,
         default=None,
     )
-    incident = ScopedRelatedField(
-        selector=_incidents, queryset=Incident.objects.all(), required=False, allow_null=True, default=None
+    incident = ScopedPrimaryKeyRelatedField(
+        scope=_incidents, queryset=Incident.objects.all(), required=False, allow_null=True, default=None
     )
     occurred_at = serializers.DateTimeField()
     police_arrived_at = serializers.DateTimeField(required=False, allow_null=True, default=None)

@@ -100,7 +100,7 @@ class ImportJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
         request={"multipart/form-data": s.ImportUploadSerializer}, responses={202: s.ImportJobSerializer}
     )
     def create(self, request):
-        body = s.ImportUploadSerializer(data=request.data)
+        body = s.ImportUploadSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         job = services.import_job_create(actor=request.user, **body.validated_data)
         job.refresh_from_db()
@@ -185,7 +185,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
     def cancel(self, request, pk=None):
         """Withdraw a request that was not serviced yet (409 afterwards)."""
         obj = self.get_object()
-        body = s.ServiceCancelSerializer(data=request.data)
+        body = s.ServiceCancelSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         obj = services.service_request_cancel(actor=request.user, request=obj, **body.validated_data)
         return Response(self.get_serializer(obj).data)
@@ -195,7 +195,7 @@ class ServiceRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sc
     def feedback(self, request, pk=None):
         """The liaison's closing feedback; a second feedback answers 409."""
         obj = self.get_object()
-        body = s.ServiceFeedbackSerializer(data=request.data)
+        body = s.ServiceFeedbackSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         obj = services.service_request_feedback(actor=request.user, request=obj, **body.validated_data)
         return Response(self.get_serializer(obj).data)
@@ -248,7 +248,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     def set_status(self, request, pk=None):
         """Record the partner's progress: accepted → resolved, or returned (final states → 409)."""
         obj = self.get_object()
-        body = s.ReferralStatusSerializer(data=request.data)
+        body = s.ReferralStatusSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         obj = services.referral_set_status(actor=request.user, referral=obj, **body.validated_data)
         return Response(self.get_serializer(obj).data)
@@ -364,7 +364,7 @@ class FirstResponseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
 
     def _review(self, request, confirmed):
         obj = self.get_object()
-        body = s.FirstResponseReviewSerializer(data=request.data)
+        body = s.FirstResponseReviewSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         obj = services.first_response_review(
             actor=request.user, response=obj, confirmed=confirmed, **body.validated_data

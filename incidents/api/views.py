@@ -55,7 +55,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         station = org_selectors.station_by_code(code) if isinstance(code, str) else None
         if station is not None and not can_act_for_station(request.user, station):
             raise exceptions.PermissionDenied(_("只能为本所登记警情。"))
-        body = IncidentCreateSerializer(data=request.data)
+        body = IncidentCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         if station is None:
@@ -78,7 +78,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         incident = self.get_object()
         if not can_act_for_station(request.user, incident.station):
             raise exceptions.PermissionDenied(_("只能处置本所的警情。"))
-        body = EventCreateSerializer(data=request.data)
+        body = EventCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         event = services.incident_record_event(actor=request.user, incident=incident, **body.validated_data)
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)

@@ -7,6 +7,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.forms.models import model_to_dict
 
+from qianwan.masking import mask_secrets
+
 from . import context
 from .models import AuditEntry
 
@@ -26,7 +28,8 @@ def snapshot(obj: models.Model | None, fields: list[str] | None = None) -> dict[
             data[key] = value.name or None
         elif isinstance(value, list | tuple) and value and isinstance(value[0], models.Model):
             data[key] = [v.pk for v in value]
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    # credentials (webhook tokens, 加签 secrets) never reach an audit row
+    return mask_secrets(json.loads(json.dumps(data, cls=DjangoJSONEncoder)))
 
 
 def audit_record(

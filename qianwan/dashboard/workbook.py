@@ -1,12 +1,12 @@
 """The monthly report as an Excel workbook (openpyxl): a summary, one sheet per mechanism with every
 figure beside its counts, change and significance, and the incident trend."""
 
-import io
-
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from qianwan import xlsx
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 BOLD = Font(bold=True)
@@ -195,6 +195,4 @@ def build(data: dict, *, title: str) -> bytes:
             for col in (3, 6):
                 ws.cell(row=r, column=col).number_format = "0.0%"
         _widths(ws, [10, 10, 10, 8, 10, 10, 8, 10])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return xlsx.to_bytes(wb)

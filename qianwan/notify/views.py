@@ -3,11 +3,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from qianwan.errors import StateConflict
+from qianwan.security.redirects import local_next
 
 from . import services
 from .models import InboxItem
@@ -52,4 +54,4 @@ def acknowledge(request, item_id: int):
         messages.warning(request, exc.message)
     else:
         messages.success(request, _("已确认：%(title)s") % {"title": item.notification.title})
-    return redirect(request.POST.get("next") or "notify:inbox")
+    return redirect(local_next(request, reverse("notify:inbox")))

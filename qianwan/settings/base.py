@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qianwan.security.sessions.SessionTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "qianwan.audit.middleware.RequestContextMiddleware",
@@ -122,6 +123,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_CALLABLE = "qianwan.security.auth.axes_username"
 
 # Content-Security-Policy (django-csp 4): no inline scripts or styles anywhere; pages put their JS
 # in static/<app>/*.js. The one exception (Swagger UI's inline <style>) is allowed by its hash on that
@@ -144,6 +146,11 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
+# shared station PCs: a session ends after 2 h without activity, and 12 h (one shift) after sign-in
+# (qianwan/security/sessions.py; background polling is not activity)
+SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 120) * 60
+SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_MINUTES", 12 * 60) * 60
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]

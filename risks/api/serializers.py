@@ -7,8 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from qianwan.api.fields import ScopedPrimaryKeyRelatedField
 from qianwan.kpi import local_tz
-from qianwan.org.models import Station, User
+from qianwan.org.models import Station
+from qianwan.references import police_users
+from risks import selectors
 from risks.choices import HAZARD_OPEN_STATUSES, HazardCategory, HazardLevel, VenueType, WorkPlanStatus
 from risks.models import (
     Campaign,
@@ -116,12 +119,12 @@ class HazardCreateSerializer(serializers.Serializer):
     rectify_by = DeadlineField()
     responsible_party = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
     responsible_contact = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
-    responsible_officer = serializers.PrimaryKeyRelatedField(
-        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
+    responsible_officer = ScopedPrimaryKeyRelatedField(
+        scope=police_users, required=False, allow_null=True, default=None
     )
     notes = serializers.CharField(required=False, allow_blank=True, default="")
-    risk_point = serializers.PrimaryKeyRelatedField(
-        queryset=RiskPoint.objects.all(), required=False, allow_null=True, default=None
+    risk_point = ScopedPrimaryKeyRelatedField(
+        scope=selectors.risk_point_list, required=False, allow_null=True, default=None
     )
 
 
@@ -228,7 +231,7 @@ class DecisionSerializer(serializers.Serializer):
 class WorkPlanCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     measures = serializers.CharField()
-    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True))
+    owner = ScopedPrimaryKeyRelatedField(scope=selectors.work_plan_owner_refs)
     starts_on = serializers.DateField()
     review_dates = serializers.ListField(child=serializers.DateField(), allow_empty=True)
     status = serializers.ChoiceField(choices=WorkPlanStatus.choices, default=WorkPlanStatus.ACTIVE)

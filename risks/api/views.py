@@ -109,7 +109,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
             target = Station.objects.filter(code=code).first()
             if target is not None and not can_act_for_station(user, target):
                 raise DjangoPermissionDenied(_("只能为本所登记隐患。"))
-        body = HazardCreateSerializer(data=request.data)
+        body = HazardCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         if data.get("station") is None:
@@ -126,7 +126,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     def rectify(self, request, pk=None):
         """Record the rectification (status → rectified)."""
         hazard = self.get_object()
-        body = NoteAtSerializer(data=request.data)
+        body = NoteAtSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         return self._detail(services.hazard_rectify(actor=request.user, hazard=hazard, **body.validated_data))
 
@@ -145,7 +145,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         if hazard.recorded_by_id == request.user.pk:
             # the who-rule is a 403 and wins over bad input (400) and state (409)
             raise DjangoPermissionDenied(services.SAME_PERSON_CLOSE)
-        body = NoteAtSerializer(data=request.data)
+        body = NoteAtSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         return self._detail(services.hazard_close(actor=request.user, hazard=hazard, **body.validated_data))
 
@@ -154,7 +154,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     def reopen(self, request, pk=None):
         """Reopen a rectified or closed hazard with a reason (and optionally a new deadline)."""
         hazard = self.get_object()
-        body = ReopenSerializer(data=request.data)
+        body = ReopenSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         return self._detail(services.hazard_reopen(actor=request.user, hazard=hazard, **body.validated_data))
 
@@ -163,7 +163,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     def hand_over(self, request, pk=None):
         """Hand the hazard to the grid platform (outbound event of kind ``hazard``)."""
         hazard = self.get_object()
-        body = HandOverSerializer(data=request.data)
+        body = HandOverSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         event = services.hazard_hand_over(actor=request.user, hazard=hazard, **body.validated_data)
         return Response(
@@ -184,7 +184,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         hazard = self.get_object()
         if request.method == "GET":
             return Response(EvidenceSerializer(hazard.evidence.all(), many=True).data)
-        body = EvidenceUploadSerializer(data=request.data)
+        body = EvidenceUploadSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         item = services.evidence_add(
             actor=request.user,
@@ -279,7 +279,7 @@ class RiskPointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
 
     def _decide(self, request, fn):
         point = self.get_object()
-        body = DecisionSerializer(data=request.data)
+        body = DecisionSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = body.validated_data
         kwargs = {"note": data["note"]} | ({"name": data["name"]} if fn is services.risk_point_accept else {})
@@ -303,7 +303,7 @@ class RiskPointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedV
     def work_plan(self, request, pk=None):
         """Write the special work plan of an accepted risk point."""
         point = self.get_object()
-        body = WorkPlanCreateSerializer(data=request.data)
+        body = WorkPlanCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         plan = services.work_plan_create(actor=request.user, risk_point=point, **body.validated_data)
         return Response(WorkPlanSerializer(plan).data, status=status.HTTP_201_CREATED)
@@ -321,7 +321,7 @@ class HotspotRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
 
     @extend_schema(request=HotspotRunRequestSerializer, responses={201: HotspotRunSerializer})
     def create(self, request):
-        body = HotspotRunRequestSerializer(data=request.data)
+        body = HotspotRunRequestSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = body.validated_data
         period_end = data["period_end"] or timezone.localdate()
@@ -364,7 +364,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
     @extend_schema(request=CampaignSerializer, responses={201: CampaignSerializer})
     def create(self, request):
-        body = CampaignSerializer(data=request.data)
+        body = CampaignSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         d = body.validated_data
         campaign = services.campaign_create(
@@ -394,7 +394,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     def operations(self, request, pk=None):
         """Record an operation (date, stations/zones, officers deployed)."""
         campaign = self.get_object()
-        body = OperationSerializer(data=request.data)
+        body = OperationSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         op = services.operation_create(actor=request.user, campaign=campaign, **body.validated_data)
         return Response(OperationSerializer(op).data, status=status.HTTP_201_CREATED)
@@ -404,7 +404,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     def inspections(self, request, pk=None):
         """Record a venue inspection and the problems found."""
         campaign = self.get_object()
-        body = InspectionCreateSerializer(data=request.data)
+        body = InspectionCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         item = services.inspection_create(actor=request.user, campaign=campaign, **body.validated_data)
         return Response(InspectionSerializer(item).data, status=status.HTTP_201_CREATED)
@@ -414,7 +414,7 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     def violations(self, request, pk=None):
         """Set the traffic-violation count of a station for one day of the campaign."""
         campaign = self.get_object()
-        body = ViolationsSerializer(data=request.data)
+        body = ViolationsSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         tally = services.violations_record(actor=request.user, campaign=campaign, **body.validated_data)
         return Response(
@@ -438,7 +438,7 @@ class InspectionProblemViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
     @action(detail=True, methods=["post"])
     def rectify(self, request, pk=None):
         problem = self.get_object()
-        body = NoteAtSerializer(data=request.data)
+        body = NoteAtSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         problem = services.problem_rectify(actor=request.user, problem=problem, **body.validated_data)
         return Response(ProblemSerializer(problem).data)
@@ -447,7 +447,7 @@ class InspectionProblemViewSet(mixins.RetrieveModelMixin, ScopedViewSet):
     @action(detail=True, methods=["post"])
     def promote(self, request, pk=None):
         problem = self.get_object()
-        body = PromoteSerializer(data=request.data)
+        body = PromoteSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         hazard = services.problem_promote(actor=request.user, problem=problem, **body.validated_data)
         hazard = selectors.hazard_detail_qs(user=request.user).get(pk=hazard.pk)

@@ -101,10 +101,33 @@
     }));
   }
 
+  var timers = [];
+
+  function signedOut() {
+    // the session ended (idle or end of shift): no stale data, a sign-in prompt instead
+    timers.forEach(clearInterval);
+    data = null;
+    var cell = el("td", { colspan: "7", class: "empty", "data-board-expired": "" });
+    cell.appendChild(document.createTextNode(t.i18nExpired + " "));
+    cell.appendChild(el("a", { href: t.loginUrl + "?next=" + encodeURIComponent(t.next) }, t.i18nLogin));
+    var tr = el("tr");
+    tr.appendChild(cell);
+    rows.replaceChildren(tr);
+    rows.dataset.ids = "";
+    if (inbound) inbound.replaceChildren(el("li", { class: "muted" }, "—"));
+    if (status) status.textContent = "";
+  }
+
   function poll() {
-    fetch(t.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+    // background polling: not activity, so an open board does not keep an idle session alive
+    fetch(t.url, { credentials: "same-origin", headers: { Accept: "application/json", "X-Qianwan-Background": "1" } })
+      .then(function (r) {
+        if (r.status === 401 || r.status === 403) { signedOut(); return null; }
+        if (!r.ok) throw new Error(r.status);
+        return r.json();
+      })
       .then(function (json) {
+        if (!json) return;
         offsetMs = Date.parse(json.now) - Date.now();
         data = json;
         if (status) status.textContent = "";
@@ -115,6 +138,6 @@
   }
 
   poll();
-  setInterval(poll, POLL_MS);
-  setInterval(render, 1000);
+  timers.push(setInterval(poll, POLL_MS));
+  timers.push(setInterval(render, 1000));
 })();

@@ -4,7 +4,8 @@
   var badge = document.querySelector("[data-unread-badge]");
   function refreshUnread() {
     if (!badge) return;
-    fetch(badge.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    // background polling: not activity, so it does not keep an idle session alive
+    fetch(badge.dataset.url, { credentials: "same-origin", headers: { Accept: "application/json", "X-Qianwan-Background": "1" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (data) {
         if (!data) return;

@@ -7,6 +7,7 @@ from django.utils import timezone
 from qianwan.audit.models import AuditEntry
 from qianwan.notify.models import InboxItem, Notification
 from qianwan.org.choices import Role
+from tests.errors import error_fields
 from traffic import selectors, services
 from traffic.models import Accident, JointPatrol, Patrol, PatrolViolation
 
@@ -284,7 +285,13 @@ def test_linking_another_stations_incident_is_refused_like_a_missing_one(
     response = api_as(officer).post(
         "/api/v1/traffic/accidents/", {**payload, "incident": theirs.pk}, format="json"
     )
-    assert response.status_code == 400 and response.json()["incident"] == ["关联警情不存在。"]
+    missing = api_as(officer).post(
+        "/api/v1/traffic/accidents/", {**payload, "incident": 999999}, format="json"
+    )
+    assert response.status_code == missing.status_code == 400
+    assert error_fields(response)["incident"] == [
+        m.replace("999999", str(theirs.pk)) for m in error_fields(missing)["incident"]
+    ]
     response = api_as(officer).post(
         "/api/v1/traffic/accidents/", {**payload, "incident": ours.pk}, format="json"
     )

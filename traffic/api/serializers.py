@@ -1,9 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from enterprises.models import Enterprise
-from qianwan.org.models import Station, User
-from risks.models import Campaign
+from qianwan.api.fields import ScopedPrimaryKeyRelatedField, ScopedSlugRelatedField
+from qianwan.org.models import Station
+from qianwan.references import police_users
+from traffic import selectors
 from traffic.choices import (
     AccidentCause,
     AccidentType,
@@ -79,16 +80,29 @@ class OnDutyParams(serializers.Serializer):
 
 
 class MemberSerializer(serializers.ModelSerializer):
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+    team = ScopedPrimaryKeyRelatedField(scope=selectors.team_refs)
     kind = serializers.ChoiceField(choices=MemberKind.choices)
-    user = serializers.SlugRelatedField(
-        slug_field="username", queryset=User.objects.all(), required=False, allow_null=True
+    user = ScopedSlugRelatedField(
+        slug_field="username",
+        scope=police_users,
+        required=False,
+        allow_null=True,
+        help_text=_("本队所属派出所的在职民警账号（分局队伍：任一民警账号）"),
     )
 
     class Meta:
         model = Member
         fields = ["id", "team", "name", "kind", "user", "is_leader", "phone", "is_active"]
         read_only_fields = ["id", "is_active"]
+        extra_kwargs = {"phone": {"help_text": _("仅本所（及分局）可见；其他派出所的队员只显示姓名")}}
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        if request is not None and not selectors.can_see_member_contact(request.user, instance):
+            # another station's member: a name on the shared picture, never a phone or an account
+            data["phone"], data["user"] = "", None
+        return data
 
 
 class TeamMemberInline(serializers.ModelSerializer):
@@ -112,10 +126,10 @@ class TeamSerializer(serializers.ModelSerializer):
 
 class ShiftSerializer(serializers.ModelSerializer):
     zone = ZoneCodeField()
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+    team = ScopedPrimaryKeyRelatedField(scope=selectors.team_refs)
     team_name = serializers.CharField(source="team.name", read_only=True)
-    members = serializers.PrimaryKeyRelatedField(
-        many=True, queryset=Member.objects.all(), required=False, help_text=_("留空表示全队在队人员")
+    members = ScopedPrimaryKeyRelatedField(
+        many=True, scope=selectors.member_refs, required=False, help_text=_("留空表示全队在队人员")
     )
 
     class Meta:
@@ -201,13 +215,13 @@ class ViolationSerializer(serializers.Serializer):
 
 
 class PatrolSerializer(serializers.ModelSerializer):
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all())
+    team = ScopedPrimaryKeyRelatedField(scope=selectors.team_refs)
     team_name = serializers.CharField(source="team.name", read_only=True)
     zone = ZoneCodeField()
     kind = serializers.ChoiceField(choices=PatrolKind.choices, default=PatrolKind.ROUTINE)
     officers = serializers.IntegerField(min_value=0, max_value=10000, default=1)
-    campaign = serializers.PrimaryKeyRelatedField(
-        queryset=Campaign.objects.all(),
+    campaign = ScopedPrimaryKeyRelatedField(
+        scope=selectors.campaign_refs,
         required=False,
         allow_null=True,
         help_text=_("专项行动（集中统一行动）id"),
@@ -229,8 +243,8 @@ class PatrolSerializer(serializers.ModelSerializer):
 
 class JointPatrolSerializer(serializers.ModelSerializer):
     station = StationCodeField()
-    enterprise = serializers.PrimaryKeyRelatedField(
-        queryset=Enterprise.objects.all(), required=False, allow_null=True
+    enterprise = ScopedPrimaryKeyRelatedField(
+        scope=selectors.enterprise_refs, required=False, allow_null=True
     )
     zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
     lat = serializers.FloatField(required=False, allow_null=True, **LAT)
@@ -252,6 +266,7 @@ class JointPatrolSerializer(serializers.ModelSerializer):
 
 class AccidentSerializer(serializers.ModelSerializer):
     station = StationCodeField()
+    incident = ScopedPrimaryKeyRelatedField(scope=selectors.incident_refs, required=False, allow_null=True)
     zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
     outside_zones = serializers.SerializerMethodField()
     lat = serializers.FloatField(**LAT)

@@ -94,7 +94,7 @@ class ZoneViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _CreateMixin
     @extend_schema(request=ZoneUpdateSerializer, responses=ZoneSerializer)
     def partial_update(self, request, code=None):
         zone = self.get_object()
-        serializer = ZoneUpdateSerializer(data=request.data, partial=True)
+        serializer = ZoneUpdateSerializer(data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
         zone = services.zone_update(actor=request.user, zone=zone, **serializer.validated_data)
         return Response(self.get_serializer(self._reload(zone)).data)
@@ -225,7 +225,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _CreateMixi
     @extend_schema(request=AssetUpdateSerializer, responses=AssetSerializer)
     def partial_update(self, request, pk=None):
         asset = self.get_object()
-        serializer = AssetUpdateSerializer(data=request.data, partial=True)
+        serializer = AssetUpdateSerializer(data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
         asset = services.asset_update(actor=request.user, asset=asset, **serializer.validated_data)
         return Response(self.get_serializer(self._reload(asset)).data)
@@ -299,7 +299,7 @@ class AccidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _CreateM
     @extend_schema(request=AccidentUpdateSerializer, responses=AccidentSerializer)
     def partial_update(self, request, pk=None):
         accident = self.get_object()
-        serializer = AccidentUpdateSerializer(data=request.data, partial=True)
+        serializer = AccidentUpdateSerializer(data=request.data, partial=True, context={"request": request})
         serializer.is_valid(raise_exception=True)
         accident = services.accident_update(
             actor=request.user, accident=accident, **serializer.validated_data
@@ -310,7 +310,7 @@ class AccidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _CreateM
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         accident = self.get_object()
-        serializer = CloseSerializer(data=request.data)
+        serializer = CloseSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         accident = services.accident_close(
             actor=request.user, accident=accident, at=serializer.validated_data["at"]

@@ -87,7 +87,7 @@ class ReportListView(APIView):
 
     @extend_schema(request=ReportRequestSerializer, responses={202: ReportSerializer})
     def post(self, request):
-        data = ReportRequestSerializer(data=request.data)
+        data = ReportRequestSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         year, month = data.validated_data["month"]
         try:

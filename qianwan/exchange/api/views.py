@@ -60,7 +60,7 @@ class InboundEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
 
     def _work(self, request, new_status):
         event = self.get_object()
-        body = InboundWorkSerializer(data=request.data)
+        body = InboundWorkSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         event = services.inbound_work(
             actor=request.user, event=event, status=new_status, note=body.validated_data["note"]
@@ -95,7 +95,7 @@ class OutboundEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Sco
     @action(detail=True, methods=["post"])
     def ack(self, request, pk=None):
         event = self.get_object()
-        body = AckSerializer(data=request.data)
+        body = AckSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         event = services.outbound_ack(actor=request.user, event=event, **body.validated_data)
         return Response(self.get_serializer(event).data)
