@@ -167,7 +167,9 @@ def outbound_ack(*, actor, event: OutboundEvent, status: str, note: str = "", at
         return event
     if event.status in FINAL_OUTBOUND:
         raise StateConflict(
-            _("该事件已是最终状态“%(status)s”，不能再改为其他状态。") % {"status": event.get_status_display()}
+            _("该事件已是最终状态“%(status)s”，不能再改为其他状态。")
+            % {"status": event.get_status_display()},
+            code="ack_conflict",
         )
     if status == OutboundStatus.PENDING:
         raise ValidationError({"status": [_("反馈状态只能是 accepted、handled 或 rejected。")]})

@@ -10,6 +10,7 @@ from qianwan.exchange.models import InboundEvent, OutboundAck, OutboundEvent, Pa
 from qianwan.exchange.tasks import outbound_push_sweep
 from qianwan.notify.models import InboxItem
 from tests.access import EndpointAccess
+from tests.errors import error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -116,7 +117,7 @@ def test_inbound_is_idempotent_and_routed_to_nearest_station(api_as, grid, offic
 )
 def test_bad_inbound_is_400(api_as, grid, station, change, field):
     response = api_as(grid).post("/api/v1/exchange/inbound/", {**INBOUND, **change}, format="json")
-    assert response.status_code == 400 and field in response.json()
+    assert response.status_code == 400 and field in error_fields(response)
     assert not InboundEvent.objects.exists()
 
 

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from qianwan.org import services
 from qianwan.org.models import ApiToken, User, hash_token
+from tests.errors import error_message
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def test_revoked_token_is_401(officer, station):
     token, key = services.token_create(actor=None, user=officer)
     services.token_revoke(actor=None, token=token)
     response = _client(key).get("/api/v1/stations/")
-    assert response.status_code == 401 and "吊销" in response.json()["detail"]
+    assert response.status_code == 401 and "吊销" in error_message(response)
 
 
 def test_expired_token_is_401(officer, station):
