@@ -1,5 +1,7 @@
 """The event store shared with the grid-governance platform and the 12345 hotline."""
 
+import secrets
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -9,10 +11,18 @@ from django.utils.translation import gettext_lazy as _
 from .choices import InboundStatus, OutboundKind, OutboundStatus, PushStatus, Source
 
 
-class Partner(models.Model):
-    """A partner system the police exchange events with; ``code`` is the outbound ``target``.
+def new_partner_secret() -> str:
+    return secrets.token_urlsafe(32)
 
-    Partners pull and ack the outbox; with a ``push_url`` the platform also pushes each event.
+
+class Partner(models.Model):
+    """A partner system the police exchange events with; ``code`` is the outbound ``target`` and the
+    inbound ``source``.
+
+    Partners pull and ack the outbox; with a ``push_url`` the platform also pushes each event. Each
+    partner has its own ``secret`` (for signing what is pushed to it) and its own API accounts
+    (``PartnerAccount``): a ``grid_client`` acts for exactly one partner. ``enabled`` is the
+    partner's "active" switch.
     """
 
     code = models.CharField(
@@ -23,6 +33,18 @@ class Partner(models.Model):
     push_token = models.CharField(_("推送令牌"), max_length=200, blank=True)
     enabled = models.BooleanField(_("启用"), default=True)
     is_hotline = models.BooleanField(_("是热线"), default=False, help_text=_("可作为非警务警情分流的去向"))
+    secret = models.CharField(
+        _("签名密钥"),
+        max_length=100,
+        default=new_partner_secret,
+        help_text=_("推送签名用，仅本平台与该平台知晓"),
+    )
+    # The caller's phone reaches a partner only when it needs it to do its job: the 12345 hotline
+    # calls the citizen back on a diverted call; the grid platform does not. Everyone else (police
+    # roles included, in the outbox) sees 138****0000.
+    receives_caller_phone = models.BooleanField(
+        _("接收来电号码"), default=False, help_text=_("推送给该平台的分流事件是否带完整来电号码")
+    )
 
     class Meta:
         ordering = ["code"]
@@ -33,10 +55,32 @@ class Partner(models.Model):
         return self.name
 
 
-class InboundEvent(models.Model):
-    """An event the grid platform (or 12345) sent to the police; idempotent on ``external_id``."""
+class PartnerAccount(models.Model):
+    """The partner a ``grid_client`` account acts for: exactly one (``manage.py apitoken --partner``)."""
 
-    external_id = models.CharField(_("外部编号"), max_length=100, unique=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("账号"),
+        on_delete=models.CASCADE,
+        related_name="partner_account",
+    )
+    partner = models.ForeignKey(
+        Partner, verbose_name=_("对接平台"), on_delete=models.PROTECT, related_name="accounts"
+    )
+
+    class Meta:
+        verbose_name = _("对接平台账号")
+        verbose_name_plural = _("对接平台账号")
+
+    def __str__(self):
+        return f"{self.user} → {self.partner.code}"
+
+
+class InboundEvent(models.Model):
+    """An event the grid platform (or 12345) sent to the police; idempotent on ``(source, external_id)``:
+    each partner has its own namespace of ids."""
+
+    external_id = models.CharField(_("外部编号"), max_length=100)
     source = models.CharField(_("来源"), max_length=20, choices=Source.choices)
     category = models.CharField(_("类别"), max_length=50)
     title = models.CharField(_("标题"), max_length=200)
@@ -76,6 +120,9 @@ class InboundEvent(models.Model):
         verbose_name = _("接收事件")
         verbose_name_plural = _("接收事件")
         indexes = [models.Index(fields=["station", "status"])]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "external_id"], name="inbound_external_id_per_source")
+        ]
 
     def __str__(self):
         return f"{self.external_id} {self.title}"
@@ -146,4 +193,4 @@ class OutboundAck(models.Model):
         return f"{self.event_id} {self.status}"
 
 
-__all__ = ["Partner", "InboundEvent", "OutboundEvent", "OutboundAck", "OutboundKind"]
+__all__ = ["Partner", "PartnerAccount", "InboundEvent", "OutboundEvent", "OutboundAck", "OutboundKind"]

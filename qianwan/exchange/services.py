@@ -1,5 +1,6 @@
 """Writes to the exchange: inbound events (idempotent), the outbox, acks and pushes to partners."""
 
+import re
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -16,10 +17,41 @@ from qianwan.tasking import publish_on_commit
 from qianwan.webhooks import backoff_seconds, post_json
 
 from .choices import FINAL_OUTBOUND, InboundStatus, OutboundKind, OutboundStatus, PushStatus
-from .models import InboundEvent, OutboundAck, OutboundEvent, Partner
+from .models import InboundEvent, OutboundAck, OutboundEvent, Partner, PartnerAccount
 
 PUSH_CLAIM_SECONDS = 120
 PUSH_MAX_ATTEMPTS = 8
+
+
+@transaction.atomic
+def partner_account_set(*, actor, user, code: str) -> Partner:
+    """Make ``user`` (a grid_client) act for the partner ``code`` — its only one; the partner record is
+    created (with its own secret) if missing."""
+    if user.role != Role.GRID_CLIENT:
+        raise ValidationError({"partner": [_("只有对接平台账号（grid_client）可以绑定对接平台。")]})
+    if not re.fullmatch(r"[a-z0-9_-]{2,20}", code or ""):
+        raise ValidationError(
+            {"partner": [_("对接平台代码须为 2–20 位小写字母、数字、- 或 _：%(code)s") % {"code": code}]}
+        )
+    partner = Partner.objects.filter(code=code).first()
+    if partner is None:
+        partner = Partner(code=code, name=code)
+        partner.full_clean()
+        partner.save()
+        audit_record(
+            actor=actor, action="exchange.partner.create", obj=partner, after=snapshot(partner, fields=["code"])
+        )
+    account = PartnerAccount.objects.filter(user=user).first()
+    before = {"partner": account.partner.code} if account else None
+    PartnerAccount.objects.update_or_create(user=user, defaults={"partner": partner})
+    audit_record(
+        actor=actor,
+        action="exchange.partner.account",
+        obj=user,
+        before=before,
+        after={"partner": partner.code},
+    )
+    return partner
 
 
 def _notify_station_of_inbound(event: InboundEvent) -> None:
@@ -44,12 +76,13 @@ def _notify_station_of_inbound(event: InboundEvent) -> None:
 
 @transaction.atomic
 def inbound_receive(*, actor, data: dict) -> tuple[InboundEvent, bool]:
-    """Store an inbound event once per ``external_id``; a replay returns the stored record.
+    """Store an inbound event once per ``(source, external_id)``; a replay returns the stored record.
 
     The event lands in the triage queue of the station whose area it falls in (the nearest station
     to its point; the command centre's queue when it has none).
     """
-    existing = InboundEvent.objects.filter(external_id=data["external_id"]).first()
+    same = {"source": data["source"], "external_id": data["external_id"]}
+    existing = InboundEvent.objects.filter(**same).first()
     if existing:
         return existing, False
     station = org_selectors.nearest_station(lat=data.get("lat"), lon=data.get("lon"))
@@ -61,7 +94,7 @@ def inbound_receive(*, actor, data: dict) -> tuple[InboundEvent, bool]:
         with transaction.atomic():
             event.save()
     except IntegrityError:  # a concurrent replay won the race
-        return InboundEvent.objects.get(external_id=data["external_id"]), False
+        return InboundEvent.objects.get(**same), False
     audit_record(
         actor=actor,
         action="exchange.inbound.receive",
@@ -209,7 +242,8 @@ def outbound_push_attempt(event_id: int) -> int | None:
     headers = {"Authorization": f"Bearer {partner.push_token}"} if partner.push_token else {}
     from .api.serializers import OutboundEventSerializer
 
-    result = post_json(partner.push_url, OutboundEventSerializer(event).data, headers=headers)
+    body = OutboundEventSerializer(event, context={"partner": partner}).data
+    result = post_json(partner.push_url, body, headers=headers)
     attempts = event.push_attempts + 1
     if result.ok:
         OutboundEvent.objects.filter(pk=event_id).update(

@@ -148,14 +148,17 @@ def test_ack_rules(api_as, grid, station):
     assert event.status == "handled" and event.ack_note == ""
 
 
-def test_grid_client_sees_every_target_and_filters(api_as, grid, station):
+def test_grid_client_sees_its_own_target_and_leaders_filter(api_as, grid, bureau, station):
     outbound(station, target="grid")
     outbound(station, target="12345")
     client = api_as(grid)
-    assert client.get("/api/v1/exchange/outbound/").json()["count"] == 2
-    assert client.get("/api/v1/exchange/outbound/?target=12345").json()["count"] == 1
-    assert client.get("/api/v1/exchange/outbound/?status=pending").json()["count"] == 2
+    assert client.get("/api/v1/exchange/outbound/").json()["count"] == 1
+    assert client.get("/api/v1/exchange/outbound/?target=12345").json()["count"] == 0
+    assert client.get("/api/v1/exchange/outbound/?status=pending").json()["count"] == 1
     assert client.get("/api/v1/exchange/outbound/?status=bogus").status_code == 400
+    leader = api_as(bureau)
+    assert leader.get("/api/v1/exchange/outbound/").json()["count"] == 2
+    assert leader.get("/api/v1/exchange/outbound/?target=12345").json()["count"] == 1
 
 
 def test_officer_sees_only_own_station_outbound(api_as, officer, station, other_station):

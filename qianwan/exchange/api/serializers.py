@@ -3,6 +3,7 @@ from rest_framework import serializers
 
 from qianwan.exchange.choices import InboundStatus, OutboundStatus, Source
 from qianwan.exchange.models import InboundEvent, OutboundEvent
+from qianwan.masking import mask_phone
 
 
 class CoordinatesMixin:
@@ -51,7 +52,21 @@ class InboundWorkSerializer(serializers.Serializer):
 
 
 class OutboundEventSerializer(serializers.ModelSerializer):
+    """An outbox event. A caller phone in the payload is shown in full only to the partner the event
+    is addressed to, and only if that partner declares it needs it (``Partner.receives_caller_phone``,
+    12345 by default); everyone else — other partners, police roles, admin — sees 138****0000.
+    ``context["partner"]`` is the partner reading (the API caller's, or the push's target)."""
+
     station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        payload = data.get("payload")
+        if isinstance(payload, dict) and payload.get("caller_phone"):
+            partner = self.context.get("partner")
+            if not (partner is not None and partner.code == event.target and partner.receives_caller_phone):
+                data["payload"] = {**payload, "caller_phone": mask_phone(str(payload["caller_phone"]))}
+        return data
 
     class Meta:
         model = OutboundEvent

@@ -1,5 +1,6 @@
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status
+from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -7,7 +8,7 @@ from rest_framework.views import APIView
 from qianwan.api.params import period_and_station
 from qianwan.api.viewsets import ScopedViewSet
 from qianwan.exchange import selectors, services
-from qianwan.exchange.choices import InboundStatus
+from qianwan.exchange.choices import InboundStatus, Source
 from qianwan.exchange.filtersets import InboundEventFilter, OutboundEventFilter
 from qianwan.exchange.models import InboundEvent, OutboundEvent
 from qianwan.org.choices import Role
@@ -25,7 +26,42 @@ STAFF = {Role.OFFICER, Role.STATION_LEADER, Role.BUREAU_LEADER, Role.ADMIN}
 READERS = STAFF | {Role.GRID_CLIENT}
 
 
-class InboundEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+def require_partner(user) -> None:
+    """A grid_client acts for exactly one (enabled) partner; without one, every exchange call is 403
+    ``partner_missing`` (api-contract.md "Grid platform exchange")."""
+    if getattr(user, "role", None) != Role.GRID_CLIENT:
+        return
+    partner = selectors.partner_of(user)
+    if partner is None:
+        raise exceptions.PermissionDenied(
+            _(
+                "该对接账号未绑定对接平台，请管理员用 “manage.py apitoken 用户名 --role grid_client --partner 代码” 绑定。"
+            ),
+            code="partner_missing",
+        )
+    if not partner.enabled:
+        raise exceptions.PermissionDenied(
+            _("该账号所属的对接平台“%(name)s”已停用。") % {"name": partner.name}, code="partner_missing"
+        )
+
+
+class PartnerScopedMixin:
+    """Exchange views: the partner check after authentication and the role check; the caller's
+    partner in the serializer context (it decides whether a caller phone is shown)."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        require_partner(request.user)
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        context["partner"] = selectors.partner_of(self.request.user)
+        return context
+
+
+class InboundEventViewSet(
+    PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
+):
     """Events the grid platform and 12345 send to the police (POST is idempotent on external_id)."""
 
     queryset = InboundEvent.objects.all()
@@ -44,10 +80,18 @@ class InboundEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
 
     @extend_schema(responses={201: InboundEventSerializer, 200: InboundEventSerializer})
     def create(self, request):
+        source = request.data.get("source")
+        partner = selectors.partner_of(request.user)
+        if partner is not None and source in Source.values and source != partner.code:
+            raise exceptions.PermissionDenied(
+                _("只能以本平台（%(code)s）的名义报送事件，不能以 %(source)s 的名义。")
+                % {"code": partner.code, "source": source}
+            )
         serializer = self.get_serializer(data=request.data)
-        # a replay of a known external_id returns the stored record even if the rest differs
+        # a replay of a known (source, external_id) returns the stored record even if the rest differs;
+        # each partner has its own namespace of ids
         known = InboundEvent.objects.filter(
-            external_id=str(request.data.get("external_id", ""))[:100]
+            source=str(source or "")[:20], external_id=str(request.data.get("external_id", ""))[:100]
         ).first()
         if known is not None:
             return Response(self.get_serializer(known).data, status=status.HTTP_200_OK)
@@ -80,7 +124,9 @@ class InboundEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scop
         return self._work(request, InboundStatus.HANDLED)
 
 
-class OutboundEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):
+class OutboundEventViewSet(
+    PartnerScopedMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet
+):
     """The police's outbox for the grid platform and the hotlines; partners pull and ack."""
 
     queryset = OutboundEvent.objects.all()
@@ -105,6 +151,10 @@ class ExchangeKpiView(APIView):
     """Events created in the period (local dates, inclusive) and the share handled."""
 
     action_roles = {"get": READERS}
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        require_partner(request.user)
 
     @extend_schema(
         parameters=[
