@@ -28,7 +28,9 @@ def load() -> str:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
-        PartnerAccount.objects.update_or_create(user=user, defaults={"partner": Partner.objects.get(code=code)})
+        PartnerAccount.objects.update_or_create(
+            user=user, defaults={"partner": Partner.objects.get(code=code)}
+        )
     return f"{len(ACCOUNTS)} partner accounts"
 
 

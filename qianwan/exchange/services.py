@@ -39,7 +39,10 @@ def partner_account_set(*, actor, user, code: str) -> Partner:
         partner.full_clean()
         partner.save()
         audit_record(
-            actor=actor, action="exchange.partner.create", obj=partner, after=snapshot(partner, fields=["code"])
+            actor=actor,
+            action="exchange.partner.create",
+            obj=partner,
+            after=snapshot(partner, fields=["code"]),
         )
     account = PartnerAccount.objects.filter(user=user).first()
     before = {"partner": account.partner.code} if account else None
