@@ -38,6 +38,7 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     ),
     "unknown_parameter": (400, "a query parameter the endpoint does not document"),
     "page_size_invalid": (400, "`page_size` is not a whole number from 1 to 500"),
+    "cursor_invalid": (400, "a `since` (or `cursor`) value that this API did not issue"),
     "token_missing": (401, "no credentials (no `Authorization: Token …` header and no session)"),
     "token_invalid": (401, "the token is unknown or malformed, or its user is deactivated"),
     "token_expired": (401, "the token is past its expiry time"),

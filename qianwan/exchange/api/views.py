@@ -13,6 +13,14 @@ from qianwan.exchange.filtersets import InboundEventFilter, OutboundEventFilter
 from qianwan.exchange.models import InboundEvent, OutboundEvent
 from qianwan.org.choices import Role
 
+from .polling import (
+    DETAIL_PARAMS,
+    LIST_PARAMS,
+    SINCE_PARAMETER,
+    list_responses,
+    poll,
+    refuse_unknown_parameters,
+)
 from .serializers import (
     AckSerializer,
     ExchangeKpiSerializer,
@@ -52,6 +60,23 @@ class PartnerScopedMixin:
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         require_partner(request.user)
+        if not self.detail:  # detail actions check after the record is found (404 before 400)
+            refuse_unknown_parameters(request, self.allowed_parameters())
+
+    def allowed_parameters(self) -> frozenset:
+        if self.action == "list":
+            return LIST_PARAMS | set(self.filterset_class.base_filters)
+        return DETAIL_PARAMS
+
+    def get_object(self):
+        obj = super().get_object()
+        refuse_unknown_parameters(self.request, self.allowed_parameters())
+        return obj
+
+    def list(self, request, *args, **kwargs):
+        if "since" in request.query_params:
+            return poll(self, request)
+        return super().list(request, *args, **kwargs)
 
     def get_serializer_context(self):
         context = super().get_serializer_context()
@@ -77,6 +102,12 @@ class InboundEventViewSet(
 
     def scoped_queryset(self, user):
         return selectors.inbound_list(user=user)
+
+    @extend_schema(
+        parameters=[SINCE_PARAMETER], responses=list_responses(InboundEventSerializer, "InboundEvent")
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(responses={201: InboundEventSerializer, 200: InboundEventSerializer})
     def create(self, request):
@@ -137,6 +168,12 @@ class OutboundEventViewSet(
     def scoped_queryset(self, user):
         return selectors.outbound_list(user=user)
 
+    @extend_schema(
+        parameters=[SINCE_PARAMETER], responses=list_responses(OutboundEventSerializer, "OutboundEvent")
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
     @extend_schema(request=AckSerializer, responses=OutboundEventSerializer)
     @action(detail=True, methods=["post"])
     def ack(self, request, pk=None):
@@ -155,6 +192,7 @@ class ExchangeKpiView(APIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         require_partner(request.user)
+        refuse_unknown_parameters(request, {"from", "to", "station", "format"})
 
     @extend_schema(
         parameters=[
