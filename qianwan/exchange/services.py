@@ -1,7 +1,7 @@
 """Writes to the exchange: inbound events (idempotent), the outbox, acks and pushes to partners."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -161,6 +161,17 @@ def inbound_work(
     return event
 
 
+def _local_times(value):
+    """Datetimes in a payload as ISO 8601 in Asia/Shanghai (+08:00), like every time the API shows."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat()
+    if isinstance(value, dict):
+        return {k: _local_times(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_local_times(v) for v in value]
+    return value
+
+
 @transaction.atomic
 def outbound_create(
     *, actor, target: str, kind: str, title: str, payload: dict | None = None, station=None, source=None
@@ -173,7 +184,7 @@ def outbound_create(
         target=target,
         kind=kind,
         title=title[:200],
-        payload=payload or {},
+        payload=_local_times(payload or {}),
         station=station,
         source_type=source._meta.label_lower if source is not None else "",
         source_id=str(source.pk) if source is not None else "",

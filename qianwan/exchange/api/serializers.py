@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from qianwan.api.serializers import ContractDateTimeField
 from qianwan.exchange.choices import InboundStatus, OutboundStatus, Source
 from qianwan.exchange.models import InboundEvent, OutboundEvent
 from qianwan.masking import mask_phone
@@ -21,7 +22,9 @@ class InboundEventSerializer(CoordinatesMixin, serializers.ModelSerializer):
     source = serializers.ChoiceField(choices=Source.choices)
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
-    station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    occurred_at = ContractDateTimeField(required=False, allow_null=True)
+    # null while the event has no station (no coordinates, or outside every station's area)
+    station = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = InboundEvent
@@ -57,7 +60,7 @@ class OutboundEventSerializer(serializers.ModelSerializer):
     12345 by default); everyone else — other partners, police roles, admin — sees 138****0000.
     ``context["partner"]`` is the partner reading (the API caller's, or the push's target)."""
 
-    station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    station = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     def to_representation(self, event):
         data = super().to_representation(event)
@@ -92,7 +95,7 @@ class AckSerializer(serializers.Serializer):
         choices=[OutboundStatus.ACCEPTED, OutboundStatus.HANDLED, OutboundStatus.REJECTED]
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    at = ContractDateTimeField(required=False, allow_null=True, default=None)
 
 
 class ExchangeKpiSerializer(serializers.Serializer):
