@@ -61,7 +61,8 @@ def next_outbound_change() -> int:
 
 class ChangeStamped(models.Model):
     """``change_seq``: the event's last change number (the ``?since=`` cursor polls by it). Taken on
-    every ``save()`` (and, through the field default, on ``bulk_create``); ``QuerySet.update()`` of
+    every ``save()`` (and, through the field default, on ``bulk_create`` — inside the caller's
+    transaction, which it must have for the commit-order guarantee); ``QuerySet.update()`` of
     internal bookkeeping (push attempts) does not count as a change a partner should see."""
 
     next_change = None  # set by the subclass
@@ -70,11 +71,13 @@ class ChangeStamped(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
-        self.change_seq = type(self).next_change()
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "change_seq"}
-        super().save(*args, **kwargs)
+        # number and row in one transaction, so the counter's lock is held until the row commits
+        with transaction.atomic():
+            self.change_seq = type(self).next_change()
+            super().save(*args, **kwargs)
 
 
 def new_partner_secret() -> str:
