@@ -281,7 +281,7 @@ def test_diverted_needs_configured_hotline_target(api_as, officer):
     assert not OutboundEvent.objects.exists()
 
 
-def test_diversion_creates_outbound_and_ack_shows_on_incident(api_as, officer, grid):
+def test_diversion_creates_outbound_and_ack_shows_on_incident(api_as, officer, grid, make_user):
     incident = make_incident(officer.station, category="non_police")
     client = api_as(officer)
     post_event(client, incident, "dispatched", after=20)
@@ -291,11 +291,11 @@ def test_diversion_creates_outbound_and_ack_shows_on_incident(api_as, officer, g
     outbound = OutboundEvent.objects.get(source_type="incidents.incident", source_id=str(incident.pk))
     assert outbound.target == "12345" and outbound.kind == "diversion"
     assert outbound.payload["incident_number"] == incident.number
-    ack = api_as(grid).post(
-        f"/api/v1/exchange/outbound/{outbound.pk}/ack/",
-        {"status": "handled", "note": "已修复"},
-        format="json",
-    )
+    # only the partner the event is addressed to may ack it: the grid platform's token gets 404
+    url = f"/api/v1/exchange/outbound/{outbound.pk}/ack/"
+    assert api_as(grid).post(url, {"status": "handled"}, format="json").status_code == 404
+    hotline = make_user(Role.GRID_CLIENT, username="hotline-bridge", partner="12345")
+    ack = api_as(hotline).post(url, {"status": "handled", "note": "已修复"}, format="json")
     assert ack.status_code == 200, ack.content
     data = client.get(f"/api/v1/incidents/{incident.pk}/").json()
     assert data["status"] == "diverted"
