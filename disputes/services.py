@@ -16,6 +16,7 @@ from qianwan.exchange.services import outbound_create
 from qianwan.kpi import add_months, local_tz
 from qianwan.org.choices import LEADER_ROLES, Role
 from qianwan.org.scopes import can_act_for_station
+from qianwan.validators import earlier_to_the_second
 
 from . import conf, geo
 from .choices import (
@@ -66,7 +67,7 @@ def _check_time(at: datetime, *, field: str, not_before: datetime | None = None,
         raise ValidationError({field: [_("时间必须带时区。")]})
     if at > timezone.now() + FUTURE_TOLERANCE:
         raise ValidationError({field: [_("时间不能晚于当前时间。")]})
-    if not_before is not None and at < not_before:
+    if not_before is not None and earlier_to_the_second(at, not_before):
         raise ValidationError({field: [_("时间不能早于%(what)s。") % {"what": label}]})
 
 

@@ -23,6 +23,7 @@ from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import Role
 from qianwan.org.scopes import can_act_for_station
 from qianwan.tasking import publish_on_commit
+from qianwan.validators import earlier_to_the_second
 
 from . import rollup
 from .choices import (
@@ -470,7 +471,7 @@ def incident_record_event(
         errors["at"] = [_("必须填写时间。")]
     elif timezone.is_naive(at):
         errors["at"] = [_("时间必须带时区。")]
-    elif at < incident.received_at:
+    elif earlier_to_the_second(at, incident.received_at):
         errors["at"] = [_("时间不能早于接警时间。")]
     elif at > now + FUTURE_TOLERANCE:
         errors["at"] = [_("时间不能晚于当前时间5分钟以上。")]
@@ -557,7 +558,7 @@ def incident_record_event(
             payload={
                 "incident_number": incident.number,
                 "category": incident.category,
-                "received_at": incident.received_at.isoformat(),
+                "received_at": timezone.localtime(incident.received_at).isoformat(),
                 "address": incident.address,
                 "lat": incident.lat,
                 "lon": incident.lon,

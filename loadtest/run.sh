@@ -46,7 +46,7 @@ admin_db "CREATE DATABASE $DB_NAME"
 token() { "$PY" manage.py apitoken "$@" | tail -n 1; }
 export LOAD_TOKEN_OFFICER=$(token load-officer --role officer --station ADS)
 export LOAD_TOKEN_LEADER=$(token load-leader --role station_leader --station ADS)
-export LOAD_TOKEN_GRID=$(token load-grid --role grid_client)
+export LOAD_TOKEN_GRID=$(token load-grid --role grid_client --partner grid)
 export LOAD_RUN_ID=$(date +%s)
 
 echo "== gunicorn (qianwan/gunicorn_conf.py, 2 workers) on 127.0.0.1:$PORT"

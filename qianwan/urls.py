@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from qianwan import views
+from qianwan.api.fallback import FALLBACK_NAME, ApiFallbackView
 from qianwan.security.csp import swagger_docs_view
 from qianwan.views import DOMAIN_APPS
 
@@ -14,6 +15,8 @@ api_v1 = [
     path("", include("qianwan.exchange.api.urls")),
     *[path("", include(f"{app}.api.urls")) for app in DOMAIN_APPS],
     path("", include("qianwan.dashboard.api.urls")),
+    # last: unknown paths → JSON 404; paths without their trailing slash → the view with it
+    re_path(r"^.*$", ApiFallbackView.as_view(), name=FALLBACK_NAME),
 ]
 
 urlpatterns = [

@@ -43,3 +43,9 @@ def validate_resident_id(value: str) -> None:
 def validate_mobile(value: str) -> None:
     if not MOBILE_RE.match((value or "").strip()):
         raise ValidationError(_("手机号应为以 1 开头的11位数字。"), code="mobile")
+
+
+def earlier_to_the_second(at, reference) -> bool:
+    """Whether ``at`` is before ``reference`` at whole seconds (the contract compares times at whole
+    seconds): input given to the second is never "earlier" than a stored time in the same second."""
+    return at.replace(microsecond=0) < reference.replace(microsecond=0)

@@ -25,6 +25,7 @@ from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
 from qianwan.org.models import Station
 from qianwan.org.scopes import can_act_for_station
+from qianwan.validators import earlier_to_the_second
 
 from . import evidence as evidence_checks
 from . import hotspots
@@ -93,7 +94,7 @@ def _check_at(
         raise ValidationError({field: [_("时间必须带时区。")]})
     if at > now + FUTURE_TOLERANCE:
         raise ValidationError({field: [_("时间不能晚于当前时间超过 5 分钟。")]})
-    if not_before is not None and at < not_before:
+    if not_before is not None and earlier_to_the_second(at, not_before):
         raise ValidationError({field: [_("时间不能早于%(label)s。") % {"label": label}]})
     return at
 
@@ -234,7 +235,7 @@ def hazard_close(*, actor, hazard: Hazard, note: str = "", at: datetime | None =
         raise StateConflict(
             _("隐患当前状态为“%(s)s”，只有已整改的隐患可以销号。") % {"s": hazard.get_status_display()}
         )
-    if hazard.rectified_at and at < hazard.rectified_at:
+    if hazard.rectified_at and earlier_to_the_second(at, hazard.rectified_at):
         raise ValidationError({"at": [_("销号时间不能早于整改时间。")]})
     before = snapshot(hazard, HAZARD_AUDIT_FIELDS)
     hazard.status = HazardStatus.CLOSED

@@ -60,9 +60,10 @@ def other_station(db):
 
 @pytest.fixture
 def make_user(db, station):
-    """make_user(role, station=..., enterprise=..., username=...) with the right scope by default."""
+    """make_user(role, station=..., enterprise=..., partner=..., username=...) with the right scope by
+    default (a grid_client acts for the partner ``grid`` unless ``partner`` names another, or None)."""
 
-    def make(role: str, *, station_=None, enterprise=None, **kwargs):
+    def make(role: str, *, station_=None, enterprise=None, partner="grid", **kwargs):
         target_station = station_ or station
         if role in (Role.OFFICER, Role.STATION_LEADER):
             kwargs["station"] = target_station
@@ -70,7 +71,12 @@ def make_user(db, station):
             kwargs["enterprise"] = enterprise or enterprise_for(target_station)
         if role == Role.ADMIN:
             kwargs.update(is_staff=True, is_superuser=True)
-        return UserFactory(role=role, **kwargs)
+        user = UserFactory(role=role, **kwargs)
+        if role == Role.GRID_CLIENT and partner is not None:
+            from qianwan.exchange.services import partner_account_set
+
+            partner_account_set(actor=None, user=user, code=partner)
+        return user
 
     return make
 

@@ -17,6 +17,7 @@ from qianwan.org.choices import STATION_ROLES, Role
 from qianwan.org.scopes import can_act_for_station
 from qianwan.org.selectors import duty_leaders, nearest_station
 from qianwan.references import not_found, police_users, require_reference
+from qianwan.validators import earlier_to_the_second
 
 from . import geo, selectors
 from .choices import AccidentStatus, AccidentType, AlertOutcome, PatrolKind, ViolationType
@@ -622,7 +623,7 @@ def accident_close(*, actor, accident: Accident, at: datetime | None = None) -> 
     if accident.status == AccidentStatus.CLOSED:
         raise StateConflict(_("事故已结案。"))
     at = at or timezone.now()
-    if at < accident.occurred_at:
+    if earlier_to_the_second(at, accident.occurred_at):
         raise ValidationError({"at": [_("结案时间不能早于事故发生时间。")]})
     before = snapshot(accident, fields=["status", "closed_at"])
     accident.status = AccidentStatus.CLOSED

@@ -5,10 +5,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from qianwan.api.params import period_and_station, resolve_station
+from qianwan.api.parsers import JSONObjectParser as JSONParser
 from qianwan.api.viewsets import ScopedViewSet
 from qianwan.notify.models import Channel
 from qianwan.org.choices import Role

@@ -196,7 +196,7 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
 
     @extend_schema(methods=["post"], request=FollowupInputSerializer, responses={201: FollowupSerializer})
     @extend_schema(methods=["get"], request=None, responses=FollowupSerializer(many=True))
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)  # a bare array (documented so)
     def followups(self, request, pk=None):
         """回访: list them, or record one (`{"at", "note", "outcome"}` → 201)."""
         dispute = self.get_object()

@@ -4,7 +4,7 @@ scope (a liaison: their own enterprise), so another enterprise's record answers 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -34,6 +34,7 @@ from enterprises.models import (
     WatchCall,
 )
 from qianwan.api.params import period_and_station
+from qianwan.api.parsers import JSONObjectParser as JSONParser
 from qianwan.api.viewsets import ScopedViewSet
 from qianwan.org.choices import Role
 

@@ -19,6 +19,18 @@ def _token(key_hash: str) -> ApiToken | None:
     return ApiToken.objects.select_related("user").filter(key_hash=key_hash).first()
 
 
+def _refuse_unusable(token: ApiToken | None, now) -> None:
+    """401 with the code that says why (api-contract.md "Errors"): invalid, revoked or expired."""
+    if token is None:
+        raise exceptions.AuthenticationFailed(_("令牌无效：没有这个令牌。"), code="token_invalid")
+    if token.revoked_at is not None:
+        raise exceptions.AuthenticationFailed(_("令牌已被吊销，请向管理员申请新令牌。"), code="token_revoked")
+    if token.expires_at is not None and token.expires_at <= now:
+        raise exceptions.AuthenticationFailed(_("令牌已过期，请向管理员申请新令牌。"), code="token_expired")
+    if not token.user.is_active:
+        raise exceptions.AuthenticationFailed(_("令牌所属账号已停用。"), code="token_invalid")
+
+
 class TokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Token <key>` against hashed, revocable, optionally expiring tokens."""
 
@@ -29,15 +41,16 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None
         if len(parts) != 2:
-            raise exceptions.AuthenticationFailed(_("令牌格式错误：应为 “Authorization: Token <密钥>”。"))
+            raise exceptions.AuthenticationFailed(
+                _("令牌格式错误：应为 “Authorization: Token <密钥>”。"), code="token_invalid"
+            )
         try:
             key = parts[1].decode("ascii")
         except UnicodeDecodeError as exc:
-            raise exceptions.AuthenticationFailed(_("令牌包含非法字符。")) from exc
+            raise exceptions.AuthenticationFailed(_("令牌包含非法字符。"), code="token_invalid") from exc
         token = _token(hash_token(key))
         now = timezone.now()
-        if token is None or not token.is_usable(now) or not token.user.is_active:
-            raise exceptions.AuthenticationFailed(_("令牌无效、已过期或已被吊销。"))
+        _refuse_unusable(token, now)
         if token.last_used_at is None or now - token.last_used_at > _LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
             token.last_used_at = now  # the kept token too: the next write is a minute away

@@ -12,3 +12,71 @@ class TokenScheme(OpenApiAuthenticationExtension):
             "name": "Authorization",
             "description": "`Token <key>` — keys come from `manage.py apitoken`.",
         }
+
+
+ERROR_COMPONENT = "Error"
+
+_STATUS_TEXT = {
+    "400": "Bad input (`invalid`, `invalid_body`, `unknown_parameter`, …; `fields` names the fields).",
+    "401": "No or unusable credentials (`token_missing`, `token_invalid`, `token_expired`, `token_revoked`).",
+    "403": "The caller's role may not do this (`forbidden`, `partner_missing`, …).",
+    "404": "No such record, or one outside the caller's scope (`not_found`).",
+    "409": "The record's state forbids the change (`conflict`, `ack_conflict`, or a more specific code).",
+}
+
+
+def _error_schema() -> dict:
+    from .exceptions import ERROR_CODES
+
+    codes = "\n".join(f"- `{code}` ({status}): {meaning}" for code, (status, meaning) in ERROR_CODES.items())
+    return {
+        "type": "object",
+        "description": "The body of every 4xx answer (api-contract.md, “Errors”).",
+        "properties": {
+            "code": {
+                "type": "string",
+                "description": "Stable snake_case error code. Known codes (more may be added):\n" + codes,
+            },
+            "message": {"type": "string", "description": "Human-readable text (Simplified Chinese)."},
+            "fields": {
+                "type": "object",
+                "description": "On 400: each bad input field with its messages.",
+                "additionalProperties": {},
+            },
+        },
+        "required": ["code", "message"],
+    }
+
+
+def _error_statuses(path: str, method: str, operation: dict) -> list[str]:
+    has_path_params = "{" in path
+    query_params = [p for p in operation.get("parameters", []) if p.get("in") == "query"]
+    writes = method in ("post", "put", "patch", "delete")
+    statuses = ["401", "403"]
+    if writes or query_params:
+        statuses.append("400")
+    if has_path_params or any(p["name"] == "page" for p in query_params):
+        statuses.append("404")
+    if writes and has_path_params:
+        statuses.append("409")
+    return sorted(statuses)
+
+
+def add_error_responses(result, generator, request, public):
+    """drf-spectacular postprocessing hook: every operation documents its 4xx answers with the
+    ``Error`` component (400/401/403 and, where they can happen, 404 and 409)."""
+    components = result.setdefault("components", {}).setdefault("schemas", {})
+    components[ERROR_COMPONENT] = _error_schema()
+    ref = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            codes = set(_error_statuses(path, method, operation))
+            codes |= {c for c in responses if c.startswith("4") and c in _STATUS_TEXT}
+            for code in sorted(codes):
+                response = responses.setdefault(code, {"description": _STATUS_TEXT[code]})
+                # a view that documents its own 4xx (a description) still answers with the Error body
+                response.setdefault("content", {"application/json": {"schema": ref}})
+    return result

@@ -1,6 +1,11 @@
 """Serializer helpers shared by the apps' ``api/serializers.py``."""
 
 import copy
+from datetime import UTC, datetime, timedelta
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from rest_framework import serializers
 
 
 class ModelFieldsOnce:
@@ -14,3 +19,19 @@ class ModelFieldsOnce:
         if "_fields_once" not in cls.__dict__:
             cls._fields_once = super().get_fields()
         return copy.deepcopy(cls._fields_once)
+
+
+class ContractDateTimeField(serializers.DateTimeField):
+    """A time the contract accepts: with an offset, not before 2000, not more than a day ahead
+    (api-contract.md "Errors": 400 otherwise)."""
+
+    EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+    AHEAD = timedelta(days=1)
+
+    def to_internal_value(self, value):
+        at = super().to_internal_value(value)
+        if at < self.EARLIEST:
+            raise serializers.ValidationError(_("时间不能早于 2000 年。"))
+        if at > timezone.now() + self.AHEAD:
+            raise serializers.ValidationError(_("时间不能晚于当前时间一天以上。"))
+        return at

@@ -1,11 +1,18 @@
 from django.contrib import admin
 
-from .models import InboundEvent, OutboundEvent, Partner
+from .models import InboundEvent, OutboundEvent, Partner, PartnerAccount
+
+
+class PartnerAccountInline(admin.TabularInline):
+    model = PartnerAccount
+    extra = 0
+    autocomplete_fields = ["user"]
 
 
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "is_hotline", "push_url", "enabled"]
+    list_display = ["code", "name", "is_hotline", "receives_caller_phone", "push_url", "enabled"]
+    inlines = [PartnerAccountInline]
 
 
 @admin.register(InboundEvent)

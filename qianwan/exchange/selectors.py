@@ -5,20 +5,45 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet
 
 from qianwan.kpi import local_day_range, rate
+from qianwan.org.choices import Role
 from qianwan.org.scopes import scope_queryset
 
 from .choices import INBOUND_OUTCOMES, OutboundStatus
-from .models import InboundEvent, OutboundEvent
+from .models import InboundEvent, OutboundEvent, Partner, PartnerAccount
+
+_NO_PARTNER = object()
+
+
+def partner_of(user) -> Partner | None:
+    """The partner a ``grid_client`` acts for (None for other roles and for a grid_client without
+    one), whether or not the partner is enabled; kept on the user object for the rest of the request."""
+    if not getattr(user, "is_authenticated", False) or user.role != Role.GRID_CLIENT:
+        return None
+    cached = getattr(user, "_exchange_partner", _NO_PARTNER)
+    if cached is _NO_PARTNER:
+        account = PartnerAccount.objects.select_related("partner").filter(user=user).first()
+        cached = account.partner if account is not None else None
+        user._exchange_partner = cached
+    return cached
+
+
+def _partner_scope(qs: QuerySet, user, field: str) -> QuerySet:
+    """Staff by station (officers) or all (leaders, admin); a grid_client only its own partner's."""
+    qs = scope_queryset(qs, user, grid_client=True)
+    if getattr(user, "is_authenticated", False) and user.role == Role.GRID_CLIENT:
+        partner = partner_of(user)
+        return qs.filter(**{field: partner.code}) if partner is not None else qs.none()
+    return qs
 
 
 def inbound_list(*, user) -> QuerySet[InboundEvent]:
-    """Grid clients see what they sent; officers their station's triage queue; leaders all."""
-    return scope_queryset(InboundEvent.objects.select_related("station"), user, grid_client=True)
+    """Grid clients see the events their partner sent; officers their station's triage queue; leaders all."""
+    return _partner_scope(InboundEvent.objects.select_related("station"), user, "source")
 
 
 def outbound_list(*, user) -> QuerySet[OutboundEvent]:
-    """Grid clients see every outbound event, whatever its target; officers their station's."""
-    return scope_queryset(OutboundEvent.objects.select_related("station"), user, grid_client=True)
+    """Grid clients see the events addressed to their partner; officers their station's; leaders all."""
+    return _partner_scope(OutboundEvent.objects.select_related("station"), user, "target")
 
 
 def outbound_for(obj) -> QuerySet[OutboundEvent]:

@@ -1,6 +1,7 @@
 """Writes to the exchange: inbound events (idempotent), the outbox, acks and pushes to partners."""
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -16,10 +17,44 @@ from qianwan.tasking import publish_on_commit
 from qianwan.webhooks import backoff_seconds, post_json
 
 from .choices import FINAL_OUTBOUND, InboundStatus, OutboundKind, OutboundStatus, PushStatus
-from .models import InboundEvent, OutboundAck, OutboundEvent, Partner
+from .models import InboundEvent, OutboundAck, OutboundEvent, Partner, PartnerAccount
 
 PUSH_CLAIM_SECONDS = 120
 PUSH_MAX_ATTEMPTS = 8
+
+
+@transaction.atomic
+def partner_account_set(*, actor, user, code: str) -> Partner:
+    """Make ``user`` (a grid_client) act for the partner ``code`` — its only one; the partner record is
+    created (with its own secret) if missing."""
+    if user.role != Role.GRID_CLIENT:
+        raise ValidationError({"partner": [_("只有对接平台账号（grid_client）可以绑定对接平台。")]})
+    if not re.fullmatch(r"[a-z0-9_-]{2,20}", code or ""):
+        raise ValidationError(
+            {"partner": [_("对接平台代码须为 2–20 位小写字母、数字、- 或 _：%(code)s") % {"code": code}]}
+        )
+    partner = Partner.objects.filter(code=code).first()
+    if partner is None:
+        partner = Partner(code=code, name=code)
+        partner.full_clean()
+        partner.save()
+        audit_record(
+            actor=actor,
+            action="exchange.partner.create",
+            obj=partner,
+            after=snapshot(partner, fields=["code"]),
+        )
+    account = PartnerAccount.objects.filter(user=user).first()
+    before = {"partner": account.partner.code} if account else None
+    PartnerAccount.objects.update_or_create(user=user, defaults={"partner": partner})
+    audit_record(
+        actor=actor,
+        action="exchange.partner.account",
+        obj=user,
+        before=before,
+        after={"partner": partner.code},
+    )
+    return partner
 
 
 def _notify_station_of_inbound(event: InboundEvent) -> None:
@@ -44,12 +79,13 @@ def _notify_station_of_inbound(event: InboundEvent) -> None:
 
 @transaction.atomic
 def inbound_receive(*, actor, data: dict) -> tuple[InboundEvent, bool]:
-    """Store an inbound event once per ``external_id``; a replay returns the stored record.
+    """Store an inbound event once per ``(source, external_id)``; a replay returns the stored record.
 
     The event lands in the triage queue of the station whose area it falls in (the nearest station
     to its point; the command centre's queue when it has none).
     """
-    existing = InboundEvent.objects.filter(external_id=data["external_id"]).first()
+    same = {"source": data["source"], "external_id": data["external_id"]}
+    existing = InboundEvent.objects.filter(**same).first()
     if existing:
         return existing, False
     station = org_selectors.nearest_station(lat=data.get("lat"), lon=data.get("lon"))
@@ -61,7 +97,7 @@ def inbound_receive(*, actor, data: dict) -> tuple[InboundEvent, bool]:
         with transaction.atomic():
             event.save()
     except IntegrityError:  # a concurrent replay won the race
-        return InboundEvent.objects.get(external_id=data["external_id"]), False
+        return InboundEvent.objects.get(**same), False
     audit_record(
         actor=actor,
         action="exchange.inbound.receive",
@@ -125,6 +161,17 @@ def inbound_work(
     return event
 
 
+def _local_times(value):
+    """Datetimes in a payload as ISO 8601 in Asia/Shanghai (+08:00), like every time the API shows."""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat()
+    if isinstance(value, dict):
+        return {k: _local_times(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_local_times(v) for v in value]
+    return value
+
+
 @transaction.atomic
 def outbound_create(
     *, actor, target: str, kind: str, title: str, payload: dict | None = None, station=None, source=None
@@ -137,7 +184,7 @@ def outbound_create(
         target=target,
         kind=kind,
         title=title[:200],
-        payload=payload or {},
+        payload=_local_times(payload or {}),
         station=station,
         source_type=source._meta.label_lower if source is not None else "",
         source_id=str(source.pk) if source is not None else "",
@@ -167,7 +214,9 @@ def outbound_ack(*, actor, event: OutboundEvent, status: str, note: str = "", at
         return event
     if event.status in FINAL_OUTBOUND:
         raise StateConflict(
-            _("该事件已是最终状态“%(status)s”，不能再改为其他状态。") % {"status": event.get_status_display()}
+            _("该事件已是最终状态“%(status)s”，不能再改为其他状态。")
+            % {"status": event.get_status_display()},
+            code="ack_conflict",
         )
     if status == OutboundStatus.PENDING:
         raise ValidationError({"status": [_("反馈状态只能是 accepted、handled 或 rejected。")]})
@@ -207,7 +256,8 @@ def outbound_push_attempt(event_id: int) -> int | None:
     headers = {"Authorization": f"Bearer {partner.push_token}"} if partner.push_token else {}
     from .api.serializers import OutboundEventSerializer
 
-    result = post_json(partner.push_url, OutboundEventSerializer(event).data, headers=headers)
+    body = OutboundEventSerializer(event, context={"partner": partner}).data
+    result = post_json(partner.push_url, body, headers=headers)
     attempts = event.push_attempts + 1
     if result.ok:
         OutboundEvent.objects.filter(pk=event_id).update(

@@ -39,6 +39,8 @@ class RejectNulMiddleware:
         if _has_nul(request):
             message = _("请求中含有不允许的空字符（NUL, \\u0000），请删除后重试。")
             if request.path.startswith("/api/"):
-                return JsonResponse({"detail": message}, status=400)
+                from qianwan.api.exceptions import error_body
+
+                return JsonResponse(error_body("invalid", message, {}), status=400)
             return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

@@ -178,7 +178,12 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         description="上传 JPEG/PNG 照片或 PDF（按文件内容识别类型，默认不超过 10 MB）。",
     )
     @extend_schema(methods=["GET"], responses=EvidenceSerializer(many=True))
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser, FormParser])
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        parser_classes=[MultiPartParser, FormParser],
+        pagination_class=None,  # a bare array (documented so)
+    )
     def evidence(self, request, pk=None):
         """List or upload evidence files of a hazard."""
         hazard = self.get_object()
@@ -335,7 +340,7 @@ class HotspotRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Scoped
         return Response(HotspotRunSerializer(run).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=HotspotCellSerializer(many=True))
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)  # a bare array (documented so)
     def cells(self, request, pk=None):
         """Significant hot cells of the run that lie in the caller's scope."""
         run = self.get_object()

@@ -4,6 +4,7 @@ import pytest
 
 from antifraud import selectors, services
 from antifraud.models import Pairing
+from tests.errors import error_fields
 
 from .factories import EnterpriseFactory, PairingFactory, StandardFactory, WorkClassFactory
 
@@ -56,7 +57,7 @@ def test_a_class_scoring_itself_is_400(api_as, liaison, setup):
     }
     response = api_as(liaison).post(URL, payload, format="json")
     assert response.status_code == 400
-    assert "evaluated" in response.json()
+    assert "evaluated" in error_fields(response)
 
 
 def test_score_above_max_is_400_and_nothing_written(api_as, liaison, setup):
@@ -66,7 +67,7 @@ def test_score_above_max_is_400_and_nothing_written(api_as, liaison, setup):
     values[2] = criteria[2].max_score + 1
     response = api_as(liaison).post(URL, _payload(pairing, criteria, values), format="json")
     assert response.status_code == 400
-    assert "scores" in response.json() and "0 到 5" in response.json()["scores"][0]
+    assert "scores" in error_fields(response) and "0 到 5" in error_fields(response)["scores"][0]
     pairing.refresh_from_db()
     assert pairing.total is None and not pairing.scores.exists()
 
@@ -90,7 +91,7 @@ def test_missing_criterion_and_unpaired_class_are_400(api_as, liaison, setup):
     payload = _payload(pairing, criteria)
     payload["evaluated"] = wrong.pk
     response = api_as(liaison).post(URL, payload, format="json")
-    assert response.status_code == 400 and "evaluated" in response.json()
+    assert response.status_code == 400 and "evaluated" in error_fields(response)
 
 
 def test_round_not_open_is_400_and_closed_is_409(api_as, liaison, bureau, setup):
@@ -111,7 +112,7 @@ def test_liaison_cannot_score_for_another_enterprise(api_as, liaison, setup, sta
         round=setup[0], evaluator=WorkClassFactory(enterprise=EnterpriseFactory(station=station))
     )
     response = api_as(liaison).post(URL, _payload(other, setup[2]), format="json")
-    assert response.status_code == 400 and "evaluator" in response.json()  # not in their scope
+    assert response.status_code == 400 and "evaluator" in error_fields(response)  # not in their scope
     assert api_as(liaison).get(f"{URL}{other.pk}/").status_code == 404
 
 

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from qianwan.notify.models import Channel, Delivery
+from tests.errors import error_fields
 
 pytestmark = pytest.mark.django_db
 SECRET = "SECtest-secret"
@@ -122,7 +123,7 @@ def test_notice_bad_input_and_other_station_group(api_as, officer, other_station
         {"title": "t", "body": "b", "fraud_type": "brushing", "groups": [foreign.pk]},
         format="json",
     )
-    assert response.status_code == 400 and "groups" in response.json()
+    assert response.status_code == 400 and "groups" in error_fields(response)
     response = client.post(
         "/api/v1/antifraud/notices/",
         {"title": "t", "body": "b", "fraud_type": "brushing", "groups": []},

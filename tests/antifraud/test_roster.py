@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
 from antifraud.models import Employee, RosterImport, WorkClass
+from tests.errors import error_fields
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/antifraud/roster-imports/"
@@ -88,7 +89,7 @@ def test_missing_name_column_and_not_excel(api_as, liaison, ent, django_capture_
     assert job["status"] == "failed" and "姓名" in job["errors"][0]["message"]
     fake = SimpleUploadedFile("roster.xlsx", b"not a zip at all")
     response = api_as(liaison).post(URL, {"enterprise": ent.pk, "file": fake}, format="multipart")
-    assert response.status_code == 400 and "file" in response.json()
+    assert response.status_code == 400 and "file" in error_fields(response)
     csv = SimpleUploadedFile("roster.csv", b"a,b")
     assert (
         api_as(liaison).post(URL, {"enterprise": ent.pk, "file": csv}, format="multipart").status_code == 400
@@ -101,4 +102,4 @@ def test_liaison_cannot_import_into_another_enterprise(api_as, liaison, other_st
 
     other = enterprise_for(other_station)
     response = api_as(liaison).post(URL, {"enterprise": other.pk, "file": xlsx(GOOD)}, format="multipart")
-    assert response.status_code == 400 and "enterprise" in response.json()
+    assert response.status_code == 400 and "enterprise" in error_fields(response)

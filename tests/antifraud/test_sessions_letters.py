@@ -8,6 +8,7 @@ from antifraud import selectors, services
 from antifraud.models import ResponsibilityLetter
 from qianwan.notify.models import InboxItem, Notification
 from qianwan.org.choices import Role
+from tests.errors import error_fields
 
 from .factories import EmployeeFactory, EnterpriseFactory, FraudCaseFactory, WorkClassFactory
 
@@ -46,23 +47,25 @@ def test_session_bad_input(api_as, liaison, ent, station):
     stranger = EmployeeFactory(work_class=WorkClassFactory(enterprise=EnterpriseFactory(station=station)))
     base = {"work_class": one.pk, "held_on": "2026-05-06", "kind": "morning_meeting", "attendees": []}
     response = api_as(liaison).post("/api/v1/antifraud/sessions/", base, format="json")
-    assert response.status_code == 400 and "attendees" in response.json()
+    assert response.status_code == 400 and "attendees" in error_fields(response)
     mine = EmployeeFactory(work_class=one)
     response = api_as(liaison).post(
         "/api/v1/antifraud/sessions/", {**base, "attendees": [mine.pk]}, format="json"
     )
-    assert response.status_code == 400 and "speaker" in response.json()  # morning meeting needs a speaker
+    assert response.status_code == 400 and "speaker" in error_fields(
+        response
+    )  # morning meeting needs a speaker
     response = api_as(liaison).post(
         "/api/v1/antifraud/sessions/", {**base, "attendees": [stranger.pk]}, format="json"
     )
-    assert response.status_code == 400 and "attendees" in response.json()
+    assert response.status_code == 400 and "attendees" in error_fields(response)
     future = (date.today() + timedelta(days=5)).isoformat()
     response = api_as(liaison).post(
         "/api/v1/antifraud/sessions/",
         {**base, "kind": "class_study", "held_on": future, "attendees": [mine.pk]},
         format="json",
     )
-    assert response.status_code == 400 and "held_on" in response.json()
+    assert response.status_code == 400 and "held_on" in error_fields(response)
 
 
 def letter(client, ent, name="letter.pdf", content=PDF, **extra):
@@ -88,7 +91,7 @@ def test_letter_upload_and_file_checks(api_as, liaison, ent, settings):
         assert letter(client, ent, name="fake.pdf", content=b"MZ\x90\x00 not a pdf").status_code == 400
         assert letter(client, ent, name="empty.png", content=b"").status_code == 400
         bad_dates = letter(client, ent, valid_until="2025-01-01")
-        assert bad_dates.status_code == 400 and "valid_until" in bad_dates.json()
+        assert bad_dates.status_code == 400 and "valid_until" in error_fields(bad_dates)
     assert ResponsibilityLetter.objects.count() == 1
 
 

@@ -4,6 +4,7 @@ import pytest
 
 from antifraud import services
 from antifraud.models import EvaluationRound, ScoringStandard
+from tests.errors import error_fields
 
 from .factories import StandardFactory, WorkClassFactory
 
@@ -54,7 +55,7 @@ def test_bad_standard_is_400(api_as, bureau, change, field):
     }
     response = api_as(bureau).post(URL, payload, format="json")
     assert response.status_code == 400, response.content
-    assert field in response.json()
+    assert field in error_fields(response)
     assert ScoringStandard.objects.count() == 1
 
 
@@ -105,5 +106,5 @@ def test_two_leaders_publishing_at_once_the_second_gets_a_400_not_a_500(api_as, 
     response = api_as(bureau).post(URL, payload, format="json")
     thread.join(10)
     assert response.status_code == 400, response.content
-    assert "effective_from" in response.json()
+    assert "effective_from" in error_fields(response)
     assert list(ScoringStandard.objects.values_list("version", flat=True)) == [1]

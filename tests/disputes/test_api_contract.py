@@ -11,6 +11,7 @@ from qianwan.audit.models import AuditEntry
 from qianwan.exchange.models import OutboundEvent
 from qianwan.org.choices import Role
 from tests.disputes.factories import handled_dispute, local, make_block, make_dispute, make_incident
+from tests.errors import error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -67,13 +68,13 @@ def test_every_contract_category_is_accepted(api_as, officer, category):
 def test_bad_input_is_400_with_field(api_as, officer, patch, field):
     response = api_as(officer).post("/api/v1/disputes/", {**BODY, **patch}, format="json")
     assert response.status_code == 400, response.content
-    assert field in response.json(), response.json()
+    assert field in error_fields(response), response.json()
     assert not Dispute.objects.exists()
 
 
 def test_bad_level_message_is_actionable(api_as, officer):
     response = api_as(officer).post("/api/v1/disputes/", {**BODY, "risk_level": "x"}, format="json")
-    assert "low" in response.json()["risk_level"][0]
+    assert "low" in error_fields(response)["risk_level"][0]
 
 
 def test_officer_files_only_for_own_station(api_as, officer, other_station):
@@ -88,7 +89,7 @@ def test_officer_files_only_for_own_station(api_as, officer, other_station):
 
 def test_bureau_unknown_station_is_400(api_as, bureau):
     response = api_as(bureau).post("/api/v1/disputes/", {**BODY, "station": "NOPE"}, format="json")
-    assert response.status_code == 400 and "station" in response.json()
+    assert response.status_code == 400 and "station" in error_fields(response)
 
 
 def test_station_defaults_to_officers_own(api_as, officer):
@@ -168,10 +169,10 @@ def test_create_from_incident_links_it(api_as, officer, other_station):
         timezone.localtime(incident.received_at).strftime("%Y-%m-%d")
     )
     again = client.post("/api/v1/disputes/", {**BODY, "incident": incident.pk}, format="json")
-    assert again.status_code == 400 and "incident" in again.json()
+    assert again.status_code == 400 and "incident" in error_fields(again)
     foreign = make_incident(other_station)
     response = client.post("/api/v1/disputes/", {**BODY, "incident": foreign.pk}, format="json")
-    assert response.status_code == 400 and "incident" in response.json()
+    assert response.status_code == 400 and "incident" in error_fields(response)
 
 
 def test_retriage_is_for_leaders_with_reason_and_audited(api_as, officer, leader):

@@ -9,6 +9,7 @@ from disputes.models import BlockCell
 from qianwan.audit.models import AuditEntry
 from qianwan.org.choices import Role
 from tests.disputes.factories import POINT_A, cell
+from tests.errors import error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -59,11 +60,11 @@ def test_block_api_create(api_as, leader, officer):
     assert response.status_code == 201, response.content
     assert response.json()["officer"] == officer.display_name and response.json()["cells"]
     bad = api_as(leader).post("/api/v1/dispute-blocks/", {"name": "x", "cells": ["zzz"]}, format="json")
-    assert bad.status_code == 400 and "cells" in bad.json()
+    assert bad.status_code == 400 and "cells" in error_fields(bad)
     unknown = api_as(leader).post(
         "/api/v1/dispute-blocks/", {**body, "name": "y", "officer": "ghost"}, format="json"
     )
-    assert unknown.status_code == 400 and "officer" in unknown.json()
+    assert unknown.status_code == 400 and "officer" in error_fields(unknown)
 
 
 def test_casefile_links_disputes_of_its_type(leader, officer):

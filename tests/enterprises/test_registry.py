@@ -11,6 +11,7 @@ from enterprises.choices import ImportStatus
 from enterprises.models import Enterprise, ImportJob
 from qianwan.audit.models import AuditEntry
 from qianwan.org.choices import Role
+from tests.errors import error_fields
 from tests.factories import enterprise_for
 
 from .factories import EnterpriseFactory, uscc
@@ -67,7 +68,7 @@ class TestCreditCode:
             "/api/v1/enterprises/", {"name": "甲公司", "credit_code": wrong, "station": "ADS"}, format="json"
         )
         assert response.status_code == 400
-        assert "校验位" in response.json()["credit_code"][0]
+        assert "校验位" in error_fields(response)["credit_code"][0]
         assert not Enterprise.objects.filter(name="甲公司").exists()
 
     def test_bad_format_is_400(self, api_as, officer, station):
@@ -77,7 +78,7 @@ class TestCreditCode:
             format="json",
         )
         assert response.status_code == 400
-        assert "18位" in response.json()["credit_code"][0]
+        assert "18位" in error_fields(response)["credit_code"][0]
 
     def test_enterprise_needs_a_code_but_a_shop_does_not(self, api_as, officer, station):
         client = api_as(officer)
@@ -122,7 +123,7 @@ class TestCreditCode:
             format="json",
         )
         assert response.status_code == 400
-        assert "credit_code" in response.json()
+        assert "credit_code" in error_fields(response)
 
     def test_officer_cannot_register_for_another_station(self, api_as, officer, other_station):
         response = api_as(officer).post(
@@ -219,7 +220,7 @@ class TestImport:
         fake = SimpleUploadedFile("list.xlsx", b"name,code\n", content_type="text/csv")
         response = api_as(officer).post("/api/v1/enterprise-imports/", {"file": fake}, format="multipart")
         assert response.status_code == 400
-        assert "xlsx" in response.json()["file"][0]
+        assert "xlsx" in error_fields(response)["file"][0]
         csv = SimpleUploadedFile("list.csv", b"x", content_type="text/csv")
         assert (
             api_as(officer).post("/api/v1/enterprise-imports/", {"file": csv}, format="multipart").status_code

@@ -10,6 +10,7 @@ from enterprises.models import ServiceRequest
 from qianwan.audit.models import AuditEntry
 from qianwan.notify.models import InboxItem
 from qianwan.org.choices import Role
+from tests.errors import error_fields, error_message
 from tests.factories import enterprise_for
 
 from .factories import EnterpriseFactory, LecturerTeamFactory, ServiceRequestFactory, ServiceTypeFactory
@@ -71,7 +72,7 @@ def test_liaison_journey_over_the_api(api_as, liaison, officer, station, service
         f"/api/v1/service-requests/{rid}/feedback/", {"satisfied": False, "score": 1}, format="json"
     )
     assert again.status_code == 409
-    assert "只能评价一次" in again.json()["detail"]
+    assert "只能评价一次" in error_message(again)
     assert ServiceRequest.objects.get(pk=rid).score == 5
     assert AuditEntry.objects.filter(action="service_request.feedback", object_id=str(rid)).count() == 1
 
@@ -89,7 +90,7 @@ def test_feedback_bad_score_is_400(api_as, liaison, service_type):
     response = api_as(liaison).post(
         f"/api/v1/service-requests/{request.pk}/feedback/", {"satisfied": True, "score": 9}, format="json"
     )
-    assert response.status_code == 400 and "score" in response.json()
+    assert response.status_code == 400 and "score" in error_fields(response)
 
 
 def test_officer_cannot_give_feedback(api_as, officer, station):
@@ -135,7 +136,7 @@ class TestLiaisonReachingAnotherEnterprise:
             {"enterprise": other.pk, "service_type": service_type.code},
             format="json",
         )
-        assert response.status_code == 400 and "enterprise" in response.json()
+        assert response.status_code == 400 and "enterprise" in error_fields(response)
         assert not ServiceRequest.objects.exists()
 
     def test_pages(self, client, liaison, other):
@@ -159,7 +160,7 @@ def test_visit_cannot_predate_the_request(api_as, officer, station):
     response = api_as(officer).post(
         "/api/v1/service-visits/", {"request": request.pk, "visited_at": early, "summary": "x"}, format="json"
     )
-    assert response.status_code == 400 and "visited_at" in response.json()
+    assert response.status_code == 400 and "visited_at" in error_fields(response)
 
 
 def test_visit_in_the_future_is_400(api_as, officer, station):

@@ -12,6 +12,7 @@ from qianwan.audit.models import AuditEntry
 from qianwan.notify.choices import ChannelKind, DeliveryStatus
 from qianwan.notify.models import Channel, Delivery, InboxItem
 from qianwan.org.choices import Role
+from tests.errors import error_fields
 from tests.factories import enterprise_for
 
 from .factories import AllianceFactory, EnterpriseFactory, ShopFactory
@@ -37,7 +38,7 @@ class TestAllianceSize:
     def test_outside_10_to_15_is_a_clear_400(self, api_as, officer, station, n):
         response = api_as(officer).post("/api/v1/alliances/", payload(members(station, n)), format="json")
         assert response.status_code == 400
-        message = response.json()["members"][0]
+        message = error_fields(response)["members"][0]
         assert "10–15" in message and f"当前为 {n} 家" in message
         assert not Alliance.objects.exists()
 
@@ -79,7 +80,7 @@ class TestAllianceSize:
         too_many = client.patch(
             f"/api/v1/alliances/{alliance.pk}/", {"members": current + [m.pk for m in extra]}, format="json"
         )
-        assert too_many.status_code == 400 and "当前为 16 家" in too_many.json()["members"][0]
+        assert too_many.status_code == 400 and "当前为 16 家" in error_fields(too_many)["members"][0]
         ok = client.patch(
             f"/api/v1/alliances/{alliance.pk}/",
             {"members": current + [m.pk for m in extra[:5]]},
@@ -102,12 +103,12 @@ class TestAllianceSize:
         taken = Alliance.objects.get().memberships.first().enterprise
         ms = members(station, 9) + [taken]
         response = api_as(officer).post("/api/v1/alliances/", payload(ms), format="json")
-        assert response.status_code == 400 and "已加入其他联盟" in response.json()["members"][0]
+        assert response.status_code == 400 and "已加入其他联盟" in error_fields(response)["members"][0]
         foreign = members(other_station, 1)
         response = api_as(bureau).post(
             "/api/v1/alliances/", payload(members(station, 9) + foreign, station="ADS"), format="json"
         )
-        assert response.status_code == 400 and "辖区" in response.json()["members"][0]
+        assert response.status_code == 400 and "辖区" in error_fields(response)["members"][0]
 
     def test_leader_member_must_be_a_member_and_contacts_validated(self, api_as, officer, station):
         ms = members(station, 10)
@@ -121,7 +122,7 @@ class TestAllianceSize:
         )
         bad_phone = payload(ms, contacts=[{"name": "张三", "phone": "123"}])
         response = client.post("/api/v1/alliances/", bad_phone, format="json")
-        assert response.status_code == 400 and "contacts" in response.json()
+        assert response.status_code == 400 and "contacts" in error_fields(response)
 
     def test_page_shows_the_error_and_keeps_the_form(self, client, officer, station):
         ms = members(station, 3)
@@ -283,7 +284,7 @@ def test_counts_per_alliance_and_period(api_as, officer, station, other_station,
 
 def test_bureau_must_name_the_station(api_as, bureau, station):
     response = api_as(bureau).post("/api/v1/alliances/", payload(members(station, 10)), format="json")
-    assert response.status_code == 400 and "station" in response.json()
+    assert response.status_code == 400 and "station" in error_fields(response)
     response = api_as(bureau).post(
         "/api/v1/alliances/", payload(members(station, 10), station="ADS"), format="json"
     )

@@ -10,6 +10,7 @@ from qianwan.audit.models import AuditEntry
 from qianwan.exchange.models import OutboundEvent, Partner
 from qianwan.org.choices import Role
 from tests.access import EndpointAccess
+from tests.errors import error_fields
 from tests.incidents.factories import make_incident, payload, record
 
 pytestmark = pytest.mark.django_db
@@ -119,7 +120,7 @@ def test_create_bad_input_is_400_with_field(api_as, officer, over, field):
         body.pop("received_at")
     response = api_as(officer).post("/api/v1/incidents/", body, format="json")
     assert response.status_code == 400, response.content
-    assert field in response.json()
+    assert field in error_fields(response)
     assert not Incident.objects.exists()
 
 
@@ -205,7 +206,7 @@ def test_other_kinds_once(api_as, officer, kind):
 def test_at_before_received_is_400(api_as, officer):
     incident = make_incident(officer.station)
     response = post_event(api_as(officer), incident, "dispatched", after=-1)
-    assert response.status_code == 400 and "at" in response.json()
+    assert response.status_code == 400 and "at" in error_fields(response)
 
 
 def test_at_too_far_in_future_is_400(api_as, officer):
@@ -216,7 +217,7 @@ def test_at_too_far_in_future_is_400(api_as, officer):
         {"kind": "dispatched", "at": at.isoformat()},
         format="json",
     )
-    assert response.status_code == 400 and "at" in response.json()
+    assert response.status_code == 400 and "at" in error_fields(response)
 
 
 def test_unknown_kind_and_missing_at_are_400(api_as, officer):
@@ -280,7 +281,7 @@ def test_diverted_needs_configured_hotline_target(api_as, officer):
     assert not OutboundEvent.objects.exists()
 
 
-def test_diversion_creates_outbound_and_ack_shows_on_incident(api_as, officer, grid):
+def test_diversion_creates_outbound_and_ack_shows_on_incident(api_as, officer, grid, make_user):
     incident = make_incident(officer.station, category="non_police")
     client = api_as(officer)
     post_event(client, incident, "dispatched", after=20)
@@ -290,11 +291,11 @@ def test_diversion_creates_outbound_and_ack_shows_on_incident(api_as, officer, g
     outbound = OutboundEvent.objects.get(source_type="incidents.incident", source_id=str(incident.pk))
     assert outbound.target == "12345" and outbound.kind == "diversion"
     assert outbound.payload["incident_number"] == incident.number
-    ack = api_as(grid).post(
-        f"/api/v1/exchange/outbound/{outbound.pk}/ack/",
-        {"status": "handled", "note": "已修复"},
-        format="json",
-    )
+    # only the partner the event is addressed to may ack it: the grid platform's token gets 404
+    url = f"/api/v1/exchange/outbound/{outbound.pk}/ack/"
+    assert api_as(grid).post(url, {"status": "handled"}, format="json").status_code == 404
+    hotline = make_user(Role.GRID_CLIENT, username="hotline-bridge", partner="12345")
+    ack = api_as(hotline).post(url, {"status": "handled", "note": "已修复"}, format="json")
     assert ack.status_code == 200, ack.content
     data = client.get(f"/api/v1/incidents/{incident.pk}/").json()
     assert data["status"] == "diverted"

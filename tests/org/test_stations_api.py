@@ -3,6 +3,7 @@ import pytest
 from qianwan.audit.models import AuditEntry
 from qianwan.org.models import Station
 from tests.access import EndpointAccess
+from tests.errors import error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +42,7 @@ def test_admin_creates_station_with_audit_row(api_as, admin_user):
 def test_duplicate_code_is_400(api_as, admin_user, station):
     response = api_as(admin_user).post("/api/v1/stations/", {"code": "ADS", "name": "x"}, format="json")
     assert response.status_code == 400
-    assert "code" in response.json()
+    assert "code" in error_fields(response)
 
 
 @pytest.mark.parametrize(
@@ -56,7 +57,7 @@ def test_duplicate_code_is_400(api_as, admin_user, station):
 def test_bad_station_input_is_400(api_as, admin_user, payload, field):
     response = api_as(admin_user).post("/api/v1/stations/", payload, format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in error_fields(response)
 
 
 def test_station_list_is_paginated(api_as, officer, station, other_station):

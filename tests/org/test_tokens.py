@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from qianwan.org import services
 from qianwan.org.models import ApiToken, User, hash_token
+from tests.errors import error_message
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def test_revoked_token_is_401(officer, station):
     token, key = services.token_create(actor=None, user=officer)
     services.token_revoke(actor=None, token=token)
     response = _client(key).get("/api/v1/stations/")
-    assert response.status_code == 401 and "吊销" in response.json()["detail"]
+    assert response.status_code == 401 and "吊销" in error_message(response)
 
 
 def test_expired_token_is_401(officer, station):
@@ -60,7 +61,7 @@ def test_malformed_headers_are_401(header, station):
 
 def test_apitoken_command_creates_user_with_role_and_prints_token_last(station):
     out = StringIO()
-    call_command("apitoken", "gridbot", "--role", "grid_client", stdout=out)
+    call_command("apitoken", "gridbot", "--role", "grid_client", "--partner", "grid", stdout=out)
     key = out.getvalue().strip().splitlines()[-1]
     user = User.objects.get(username="gridbot")
     assert user.role == "grid_client" and ApiToken.objects.get(user=user).key_hash == hash_token(key)
@@ -83,6 +84,9 @@ def test_apitoken_command_creates_user_with_role_and_prints_token_last(station):
         (["x", "--role", "liaison"], "企业"),
         (["x", "--role", "liaison", "--enterprise", "999"], "Unknown enterprise"),
         (["x", "--role", "admin", "--expires-days", "0"], "positive"),
+        (["x", "--role", "grid_client"], "--partner"),
+        (["x", "--role", "officer", "--station", "ADS", "--partner", "grid"], "only for"),
+        (["x", "--role", "grid_client", "--partner", "Not A Code!"], "对接平台代码"),
     ],
 )
 def test_apitoken_command_errors(args, message, station):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from qianwan.org.choices import Role
 from risks import selectors, services
 from risks.models import InspectionProblem
+from tests.errors import error_fields
 
 from .factories import make_campaign, make_risk_point
 
@@ -117,14 +118,14 @@ def test_bad_campaign_input(api_as, bureau, officer, leader, other_station, camp
         {"name": "反了", "starts_on": "2026-09-01", "ends_on": "2026-06-01"},
         format="json",
     )
-    assert r.status_code == 400 and "ends_on" in r.json()
+    assert r.status_code == 400 and "ends_on" in error_fields(r)
     outside = (campaign.ends_on + timedelta(days=1)).isoformat()
     r = api_as(leader).post(
         f"/api/v1/campaigns/{campaign.pk}/operations/",
         {"date": outside, "title": "x", "officers_deployed": 3},
         format="json",
     )
-    assert r.status_code == 400 and "date" in r.json()
+    assert r.status_code == 400 and "date" in error_fields(r)
     r = api_as(leader).post(
         f"/api/v1/campaigns/{campaign.pk}/operations/",
         {"date": campaign.starts_on.isoformat(), "title": "x", "officers_deployed": -1},
@@ -141,7 +142,7 @@ def test_bad_campaign_input(api_as, bureau, officer, leader, other_station, camp
         },
         format="json",
     )
-    assert r.status_code == 400 and "venue_type" in r.json()
+    assert r.status_code == 400 and "venue_type" in error_fields(r)
     r = api_as(officer).post(
         f"/api/v1/campaigns/{campaign.pk}/inspections/",
         {

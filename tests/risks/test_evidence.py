@@ -6,6 +6,7 @@ from django.conf import settings as django_settings
 from qianwan.audit.models import AuditEntry
 from qianwan.org.choices import Role
 from risks.models import HazardEvidence
+from tests.errors import error_fields
 
 from .factories import JPEG, PDF, PNG, make_hazard, upload
 
@@ -62,7 +63,7 @@ def test_wrong_type_is_400_and_nothing_kept(api_as, officer, media_root, name, c
     hazard = make_hazard(officer.station, officer)
     r = post(api_as(officer), hazard, upload(name, content, declared))
     assert r.status_code == 400
-    assert "JPEG" in r.json()["file"][0]
+    assert "JPEG" in error_fields(r)["file"][0]
     assert not HazardEvidence.objects.exists()
 
 
@@ -70,7 +71,7 @@ def test_too_large_is_400(api_as, officer, settings):
     settings.RISKS_EVIDENCE_MAX_BYTES = 1024
     hazard = make_hazard(officer.station, officer)
     r = post(api_as(officer), hazard, upload("big.jpg", JPEG + b"\x00" * 2048))
-    assert r.status_code == 400 and "过大" in r.json()["file"][0]
+    assert r.status_code == 400 and "过大" in error_fields(r)["file"][0]
     assert not HazardEvidence.objects.exists()
 
 
@@ -78,7 +79,7 @@ def test_default_limit_is_10_mb(api_as, officer):
     hazard = make_hazard(officer.station, officer)
     big = JPEG + b"\x00" * (10 * 1024 * 1024)
     r = post(api_as(officer), hazard, upload("huge.jpg", big))
-    assert r.status_code == 400 and "10 MB" in r.json()["file"][0]
+    assert r.status_code == 400 and "10 MB" in error_fields(r)["file"][0]
 
 
 def test_missing_or_empty_file_is_400(api_as, officer):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from qianwan.audit.models import AuditEntry
 from qianwan.org.choices import Role
 from risks.models import Hazard
+from tests.errors import error_fields, error_message
 
 from .factories import make_hazard
 
@@ -66,7 +67,7 @@ def test_create_is_201_open_with_number_and_audit(api_as, officer):
 def test_bad_input_is_400_with_field_and_nothing_written(api_as, officer, overrides, field):
     response = api_as(officer).post("/api/v1/hazards/", body(**overrides), format="json")
     assert response.status_code == 400, response.content
-    assert field in response.json(), response.json()
+    assert field in error_fields(response), response.json()
     assert not Hazard.objects.exists()
 
 
@@ -74,7 +75,7 @@ def test_missing_rectify_by_is_400(api_as, officer):
     data = body()
     del data["rectify_by"]
     response = api_as(officer).post("/api/v1/hazards/", data, format="json")
-    assert response.status_code == 400 and "rectify_by" in response.json()
+    assert response.status_code == 400 and "rectify_by" in error_fields(response)
 
 
 def test_officer_filing_for_another_station_is_403_even_with_bad_fields(api_as, officer, other_station):
@@ -111,7 +112,7 @@ def test_close_without_rectify_is_409(api_as, officer, officer2):
     hazard = make_hazard(officer.station, officer)
     r = api_as(officer2).post(f"/api/v1/hazards/{hazard.pk}/close/", {}, format="json")
     assert r.status_code == 409
-    assert "整改" in r.json()["detail"]
+    assert "整改" in error_message(r)
     hazard.refresh_from_db()
     assert hazard.status == "open"
 
@@ -120,7 +121,7 @@ def test_close_by_recorder_is_403(api_as, officer):
     hazard = make_hazard(officer.station, officer, status="rectified")
     r = api_as(officer).post(f"/api/v1/hazards/{hazard.pk}/close/", {"note": "自己核对"}, format="json")
     assert r.status_code == 403
-    assert "登记人" in r.json()["detail"]
+    assert "登记人" in error_message(r)
     hazard.refresh_from_db()
     assert hazard.status == "rectified"
 
@@ -135,7 +136,7 @@ def test_same_user_rule_wins_over_bad_input_and_state(api_as, officer):
 def test_bad_at_is_400_before_state_409(api_as, officer, officer2):
     hazard = make_hazard(officer.station, officer)
     r = api_as(officer2).post(f"/api/v1/hazards/{hazard.pk}/close/", {"at": "not-a-time"}, format="json")
-    assert r.status_code == 400 and "at" in r.json()
+    assert r.status_code == 400 and "at" in error_fields(r)
 
 
 def test_closing_a_closed_hazard_is_409(api_as, officer, officer2):
@@ -159,7 +160,7 @@ def test_close_at_before_rectified_is_400(api_as, officer, officer2):
     hazard = make_hazard(officer.station, officer, status="rectified")
     early = (hazard.rectified_at - timedelta(hours=1)).isoformat()
     r = api_as(officer2).post(f"/api/v1/hazards/{hazard.pk}/close/", {"at": early}, format="json")
-    assert r.status_code == 400 and "at" in r.json()
+    assert r.status_code == 400 and "at" in error_fields(r)
 
 
 def test_other_station_hazard_is_404_for_every_action(api_as, officer, other_station, make_user):
@@ -274,7 +275,7 @@ def test_hand_over_to_the_grid_platform(api_as, officer):
     url = f"/api/v1/hazards/{hazard.pk}/hand-over/"
     Partner.objects.filter(code="grid").delete()
     no_partner = client.post(url, {"note": "需属地政府协调"}, format="json")
-    assert no_partner.status_code == 400 and "target" in no_partner.json()
+    assert no_partner.status_code == 400 and "target" in error_fields(no_partner)
     Partner.objects.create(code="grid", name="基层治理四平台")
     r = client.post(url, {"note": "需属地政府协调"}, format="json")
     assert r.status_code == 201, r.content

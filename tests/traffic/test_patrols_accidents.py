@@ -60,15 +60,15 @@ def test_negative_counts_via_api_are_400(api_as, officer, station):
     r = client.post(
         "/api/v1/traffic/patrols/", {**base, "violations": [{"type": "speeding", "count": -1}]}, format="json"
     )
-    assert r.status_code == 400 and "violations" in r.json()
+    assert r.status_code == 400 and "violations" in error_fields(r)
     r = client.post("/api/v1/traffic/patrols/", {**base, "officers": -2}, format="json")
-    assert r.status_code == 400 and "officers" in r.json()
+    assert r.status_code == 400 and "officers" in error_fields(r)
     r = client.post(
         "/api/v1/traffic/joint-patrols/",
         {"date": "2026-06-01", "station": "ADS", "organisers": "x", "location": "y", "volunteers": -3},
         format="json",
     )
-    assert r.status_code == 400 and "volunteers" in r.json()
+    assert r.status_code == 400 and "volunteers" in error_fields(r)
     r = client.post(
         "/api/v1/traffic/accidents/",
         {
@@ -81,7 +81,7 @@ def test_negative_counts_via_api_are_400(api_as, officer, station):
         },
         format="json",
     )
-    assert r.status_code == 400 and "injured" in r.json()
+    assert r.status_code == 400 and "injured" in error_fields(r)
     r = client.post(
         "/api/v1/traffic/patrols/", {**base, "violations": [{"type": "speeding", "count": 4}]}, format="json"
     )
@@ -171,7 +171,7 @@ def test_asset_outside_every_zone_is_400(api_as, officer, station):
         format="json",
     )
     assert response.status_code == 400
-    assert "不在任何巡区" in str(response.json()["lat"])
+    assert "不在任何巡区" in str(error_fields(response)["lat"])
 
 
 @pytest.mark.parametrize(
@@ -265,7 +265,7 @@ def test_future_accident_is_400(api_as, officer, station):
         },
         format="json",
     )
-    assert response.status_code == 400 and "occurred_at" in response.json()
+    assert response.status_code == 400 and "occurred_at" in error_fields(response)
 
 
 def test_linking_another_stations_incident_is_refused_like_a_missing_one(

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from qianwan.kpi import local_tz
 from qianwan.org.choices import Role
+from tests.errors import error_fields
 from traffic import selectors, services
 from traffic.models import Shift, ShiftAssignment
 
@@ -148,7 +149,7 @@ def test_api_overlapping_shift_is_400_with_message(api_as, leader, station):
     payload["starts_at"] = (start + timedelta(hours=2)).isoformat()
     response = client.post("/api/v1/traffic/shifts/", payload, format="json")
     assert response.status_code == 400
-    assert "同一人不能同时在两个班次" in str(response.json()["starts_at"])
+    assert "同一人不能同时在两个班次" in str(error_fields(response)["starts_at"])
     body = client.get(f"/api/v1/traffic/on-duty/?zone={zone.code}").json()
     assert body["team"]["name"] == team.name
 

@@ -1,8 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from qianwan.api.serializers import ContractDateTimeField
 from qianwan.exchange.choices import InboundStatus, OutboundStatus, Source
 from qianwan.exchange.models import InboundEvent, OutboundEvent
+from qianwan.masking import mask_phone
 
 
 class CoordinatesMixin:
@@ -20,7 +22,9 @@ class InboundEventSerializer(CoordinatesMixin, serializers.ModelSerializer):
     source = serializers.ChoiceField(choices=Source.choices)
     lat = serializers.FloatField(required=False, allow_null=True, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, min_value=-180, max_value=180)
-    station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    occurred_at = ContractDateTimeField(required=False, allow_null=True)
+    # null while the event has no station (no coordinates, or outside every station's area)
+    station = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = InboundEvent
@@ -51,7 +55,21 @@ class InboundWorkSerializer(serializers.Serializer):
 
 
 class OutboundEventSerializer(serializers.ModelSerializer):
-    station = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    """An outbox event. A caller phone in the payload is shown in full only to the partner the event
+    is addressed to, and only if that partner declares it needs it (``Partner.receives_caller_phone``,
+    12345 by default); everyone else — other partners, police roles, admin — sees 138****0000.
+    ``context["partner"]`` is the partner reading (the API caller's, or the push's target)."""
+
+    station = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        payload = data.get("payload")
+        if isinstance(payload, dict) and payload.get("caller_phone"):
+            partner = self.context.get("partner")
+            if not (partner is not None and partner.code == event.target and partner.receives_caller_phone):
+                data["payload"] = {**payload, "caller_phone": mask_phone(str(payload["caller_phone"]))}
+        return data
 
     class Meta:
         model = OutboundEvent
@@ -77,7 +95,7 @@ class AckSerializer(serializers.Serializer):
         choices=[OutboundStatus.ACCEPTED, OutboundStatus.HANDLED, OutboundStatus.REJECTED]
     )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
-    at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    at = ContractDateTimeField(required=False, allow_null=True, default=None)
 
 
 class ExchangeKpiSerializer(serializers.Serializer):
