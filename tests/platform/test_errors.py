@@ -2,6 +2,7 @@
 schema documenting 4xx on every operation, non-object bodies, and paths without their trailing slash."""
 
 import json
+import time
 from datetime import timedelta
 
 import pytest
@@ -131,7 +132,33 @@ def _cursor_invalid(ctx):
     return ctx["api_as"](ctx["admin"]).get("/api/v1/exchange/outbound/?since=not-a-cursor")
 
 
+def _reference_not_found(ctx):
+    body = {
+        "station": ctx["station"].code,
+        "address": "前湾路1号",
+        "category": "neighbour",
+        "risk_level": "low",
+        "summary": "邻里噪音",
+        "incident": 999999,
+    }
+    return ctx["api_as"](ctx["officer"]).post("/api/v1/disputes/", body, format="json")
+
+
+def _session_expired(ctx):
+    from qianwan.security import sessions
+
+    client = APIClient()
+    client.force_login(ctx["officer"])
+    session = client.session
+    long_ago = int(time.time()) - 30 * 3600
+    session[sessions.STARTED] = session[sessions.SEEN] = long_ago
+    session.save()
+    return client.get("/api/v1/stations/")
+
+
 CASES = {
+    "reference_not_found": _reference_not_found,
+    "session_expired": _session_expired,
     "token_missing": _token_missing,
     "token_invalid": _token_invalid,
     "token_expired": _token_expired,
