@@ -65,6 +65,15 @@ class NoteForm(forms.Form):
     )
 
 
+class CloseForm(forms.Form):
+    """结案: an optional note; a station leader closing short of follow-ups gives the approval reason."""
+
+    note = forms.CharField(label=_("结案说明"), required=False, max_length=4000, widget=forms.HiddenInput)
+    approval_reason = forms.CharField(
+        label=_("批准理由"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class ProgressForm(forms.Form):
     note = forms.CharField(label=_("化解进展"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 

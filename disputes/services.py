@@ -53,6 +53,9 @@ DISPUTE_FIELDS = [
     "handled_at",
     "closed_at",
     "followup_until",
+    "close_approved_by",
+    "close_approved_at",
+    "close_approval_reason",
 ]
 
 
@@ -431,12 +434,67 @@ def dispute_resolve(*, actor, dispute: Dispute, note: str = "", at: datetime | N
     )
 
 
+def followups_since_handled(dispute: Dispute) -> int:
+    """Follow-ups recorded (entered) after the dispute was last marked handled."""
+    if dispute.handled_at is None:
+        return 0
+    return dispute.followups.filter(created_at__gte=dispute.handled_at).count()
+
+
+def _approve_close(*, actor, dispute: Dispute, reason: str) -> None:
+    if actor.role != Role.STATION_LEADER:
+        raise PermissionDenied(_("回访次数不足时，只有所领导可以批准结案。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"approval_reason": [_("批准结案必须说明理由。")]})
+    before = snapshot(dispute, fields=["close_approved_by", "close_approved_at", "close_approval_reason"])
+    dispute.close_approved_by = actor
+    dispute.close_approved_at = timezone.now()
+    dispute.close_approval_reason = reason[:2000]
+    dispute.save(
+        update_fields=["close_approved_by", "close_approved_at", "close_approval_reason", "updated_at"]
+    )
+    _event(
+        dispute,
+        EventKind.CLOSE_APPROVED,
+        actor=actor,
+        note=reason,
+        data={"followups": followups_since_handled(dispute), "required": conf.close_min_followups()},
+    )
+    audit_record(
+        actor=actor,
+        action="disputes.dispute.close_approve",
+        obj=dispute,
+        before=before,
+        after=snapshot(dispute, fields=["close_approved_by", "close_approved_at", "close_approval_reason"]),
+    )
+
+
 @transaction.atomic
-def dispute_close(*, actor, dispute: Dispute, note: str = "") -> Dispute:
-    """结案: the follow-ups are done; the cadence stops."""
+def dispute_close(*, actor, dispute: Dispute, note: str = "", approval_reason: str = "") -> Dispute:
+    """结案: the follow-ups are done; the cadence stops.
+
+    Needs DISPUTE_CLOSE_MIN_FOLLOWUPS follow-ups recorded since the dispute was marked handled, or a
+    station leader's approval: a station leader closing with ``approval_reason`` (recorded on the
+    dispute and its timeline, audited); otherwise StateConflict ``followups_required`` (409)."""
+    _check_station(actor, dispute.station_id)
+    locked = _locked(dispute)
+    if locked.status == Status.HANDLED:
+        done, required = followups_since_handled(locked), conf.close_min_followups()
+        if done < required:
+            if not (approval_reason or "").strip():
+                raise StateConflict(
+                    _(
+                        "处置后已回访 %(done)d 次，结案至少需要 %(required)d 次回访，"
+                        "或由所领导填写理由批准结案。"
+                    )
+                    % {"done": done, "required": required},
+                    code="followups_required",
+                )
+            _approve_close(actor=actor, dispute=locked, reason=approval_reason)
     return _move(
         actor=actor,
-        dispute=dispute,
+        dispute=locked,
         allowed_from={Status.HANDLED},
         new_status=Status.CLOSED,
         kind=EventKind.CLOSED,

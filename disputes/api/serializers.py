@@ -162,6 +162,16 @@ class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
 
 
+class CloseSerializer(NoteSerializer):
+    approval_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="所领导批准结案的理由：回访次数不足 DISPUTE_CLOSE_MIN_FOLLOWUPS 时由所领导填写。",
+    )
+
+
 class ResolveSerializer(NoteSerializer):
     at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 

@@ -42,8 +42,11 @@ def exception_handler(exc, context):
             status=status.HTTP_400_BAD_REQUEST,
         )
     if isinstance(exc, StateConflict):
-        exc = Conflict(exc.message)
-    elif isinstance(exc, DjangoPermissionDenied):
+        # the stable code rides along until the shared {"code","message","fields"} body lands
+        response = drf_exception_handler(Conflict(exc.message, code=exc.code), context)
+        response.data = {"detail": exc.message, "code": exc.code}
+        return response
+    if isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound("未找到该记录。")
