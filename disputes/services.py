@@ -1,6 +1,5 @@
 """Every write of the disputes app: keyword-only, atomic, validated, audited."""
 
-import re
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -16,6 +15,7 @@ from qianwan.exchange.services import outbound_create
 from qianwan.kpi import add_months, local_tz
 from qianwan.org.choices import LEADER_ROLES, Role
 from qianwan.org.scopes import can_act_for_station
+from qianwan.validators import field_errors, normalize_phone, validate_phone
 
 from . import conf, geo
 from .choices import (
@@ -31,7 +31,6 @@ from .choices import (
 from .models import Block, BlockCell, CaseFile, ChannelContact, Dispute, DisputeEvent, Followup, Party
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
-PHONE_RE = re.compile(r"^[0-9+\-\s]{7,20}$")
 DISPUTE_FIELDS = [
     "station",
     "block",
@@ -234,19 +233,20 @@ def _apply_channel(dispute: Dispute, channel: str, *, keep_contact: bool = False
 
 
 def _validate_parties(parties) -> list[dict]:
-    clean = []
+    """Every party's problems at once (a name, a phone by the shared check, a role)."""
+    clean, errors = [], []
     for index, party in enumerate(parties or []):
         name = str(party.get("name", "")).strip()
-        phone = str(party.get("phone", "") or "").strip()
+        phone = normalize_phone(str(party.get("phone", "") or "").strip())
         if not name:
-            raise ValidationError({"parties": [_("第%(n)d位当事人缺少姓名。") % {"n": index + 1}]})
-        if phone and not PHONE_RE.match(phone):
-            raise ValidationError(
-                {"parties": [_("第%(n)d位当事人的电话号码格式不正确。") % {"n": index + 1}]}
-            )
+            errors.append(_("第%(n)d位当事人缺少姓名。") % {"n": index + 1})
+        for message in field_errors([("phone", validate_phone, phone)]).get("phone", []):
+            errors.append(_("第%(n)d位当事人：%(m)s") % {"n": index + 1, "m": message})
         role = party.get("role") or PartyRole.APPLICANT
         if role not in PartyRole.values:
-            raise ValidationError({"parties": [_("第%(n)d位当事人的身份无效。") % {"n": index + 1}]})
+            errors.append(_("第%(n)d位当事人的身份无效。") % {"n": index + 1})
+        if errors:
+            continue
         clean.append(
             {
                 "name": name[:100],
@@ -255,6 +255,8 @@ def _validate_parties(parties) -> list[dict]:
                 "note": str(party.get("note", "") or "")[:200],
             }
         )
+    if errors:
+        raise ValidationError({"parties": errors})
     return clean
 
 
@@ -583,8 +585,9 @@ def dispute_update_handling(
 ) -> Dispute:
     """Who handles the dispute within its channel (organisation and contact)."""
     _check_station(actor, dispute.station_id)
-    if handling_phone and not PHONE_RE.match(handling_phone):
-        raise ValidationError({"handling_phone": [_("电话号码格式不正确。")]})
+    errors = field_errors([("handling_phone", validate_phone, handling_phone)])
+    if errors:
+        raise ValidationError(errors)
     dispute = _locked(dispute)
     before = snapshot(dispute, fields=["handling_org", "handling_contact", "handling_phone"])
     dispute.handling_org, dispute.handling_contact, dispute.handling_phone = (

@@ -25,6 +25,7 @@ from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
 from qianwan.org.models import Station
 from qianwan.org.scopes import can_act_for_station
+from qianwan.validators import field_errors, validate_phone
 
 from . import evidence as evidence_checks
 from . import hotspots
@@ -143,6 +144,9 @@ def hazard_create(
 ) -> Hazard:
     """Record a hazard on the ledger (status ``open``) and arm its rectification reminders."""
     _require_station_actor(actor, station)
+    contact_errors = field_errors([("responsible_contact", validate_phone, responsible_contact)])
+    if contact_errors:
+        raise ValidationError(contact_errors)
     if level not in HazardLevel.values:
         raise ValidationError(
             {"level": [_("未知的隐患等级“%(v)s”，应为 low/medium/high/major。") % {"v": level}]}

@@ -16,6 +16,7 @@ from qianwan.notify.services import notification_send
 from qianwan.org.choices import STATION_ROLES, Role
 from qianwan.org.scopes import can_act_for_station
 from qianwan.org.selectors import duty_leaders, nearest_station
+from qianwan.validators import field_errors, validate_mobile
 
 from . import geo, selectors
 from .choices import AccidentStatus, AccidentType, AlertOutcome, PatrolKind, ViolationType
@@ -172,6 +173,9 @@ def member_add(*, actor, team: Team, name: str, kind: str, user=None, is_leader=
     _require(_can_manage_team(actor, team.station), _("无权调整该队伍的人员。"))
     if user is not None and Member.objects.filter(user=user).exists():
         raise ValidationError({"user": [_("该账号已是其他队伍的队员。")]})
+    errors = field_errors([("phone", validate_mobile, phone)])
+    if errors:
+        raise ValidationError(errors)
     member = Member(team=team, name=name, kind=kind, user=user, is_leader=is_leader, phone=phone)
     _full_clean(member)
     member.save()

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from qianwan.masking import mask_name, mask_phone
+from qianwan.validators import validate_phone
 
 from ..choices import Category, Channel, FollowupOutcome, PartyRole, RiskLevel
 from ..models import Block, CaseFile, Dispute, Followup, Party
@@ -43,7 +44,9 @@ class PartySerializer(serializers.ModelSerializer):
 class PartyInputSerializer(serializers.Serializer):
     role = _choice(PartyRole.choices, _("当事人身份"), required=False, default=PartyRole.APPLICANT)
     name = serializers.CharField(max_length=100)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="", validators=[validate_phone]
+    )
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -150,7 +153,9 @@ class DisputeCreateSerializer(serializers.Serializer):
     parties = PartyInputSerializer(many=True, required=False, default=list)
     handling_org = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     handling_contact = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    handling_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    handling_phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="", validators=[validate_phone]
+    )
 
     def validate(self, attrs):
         if (attrs.get("lat") is None) != (attrs.get("lon") is None):

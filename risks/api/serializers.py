@@ -9,6 +9,7 @@ from rest_framework import serializers
 
 from qianwan.kpi import local_tz
 from qianwan.org.models import Station, User
+from qianwan.validators import validate_phone
 from risks.choices import HAZARD_OPEN_STATUSES, HazardCategory, HazardLevel, VenueType, WorkPlanStatus
 from risks.models import (
     Campaign,
@@ -115,7 +116,9 @@ class HazardCreateSerializer(serializers.Serializer):
     found_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     rectify_by = DeadlineField()
     responsible_party = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    responsible_contact = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    responsible_contact = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, default="", validators=[validate_phone]
+    )
     responsible_officer = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True, default=None
     )

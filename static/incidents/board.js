@@ -42,6 +42,7 @@
 
   function stepForm(incident) {
     var form = el("form", { method: "post", action: t.eventUrl.replace("{id}", incident.id), class: "inline" });
+    if (incident.next_kind === "closed") form.setAttribute("data-confirm", t.i18nConfirmClose);
     form.appendChild(el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: t.csrf }));
     form.appendChild(el("input", { type: "hidden", name: "kind", value: incident.next_kind }));
     form.appendChild(el("input", { type: "hidden", name: "next", value: t.next }));

@@ -51,6 +51,12 @@
     var source = submitter && submitter.dataset.confirm ? submitter : form;
     var text = source.dataset ? source.dataset.confirm : null;
     if (!text || form.dataset.confirmed === "1" || typeof HTMLDialogElement === "undefined") return;
+    var when = source.dataset.confirmIf; // "field=value": ask only when that field has that value
+    if (when) {
+      var parts = when.split("=");
+      var field = form.elements[parts[0]];
+      if (!field || field.value !== parts[1]) return;
+    }
     event.preventDefault();
     if (!dialog) buildDialog();
     var reasonField = source.dataset.confirmReason || "";

@@ -10,8 +10,8 @@ from disputes.models import Dispute, DisputeEvent
 from qianwan.audit.models import AuditEntry
 from qianwan.exchange.models import OutboundEvent
 from qianwan.org.choices import Role
-from tests.errors import error_code
 from tests.disputes.factories import handled_dispute, local, make_block, make_dispute, make_incident
+from tests.errors import error_code
 
 pytestmark = pytest.mark.django_db
 
