@@ -209,8 +209,9 @@ def test_feedback_form_has_no_preselected_score(client, liaison):
 
 
 def test_date_inputs_render_iso_in_both_languages():
-    from antifraud.forms import DateInput
     from django import forms
+
+    from antifraud.forms import DateInput
 
     for language in ("zh-hans", "en"):
         with translation.override(language):
