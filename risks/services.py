@@ -52,7 +52,7 @@ from .models import (
     WorkPlan,
     WorkPlanReview,
 )
-from .selectors import incident_category_label
+from .selectors import incident_category_label, place_names
 
 logger = logging.getLogger(__name__)
 
@@ -624,6 +624,8 @@ def _raise_candidates(run: HotspotRun) -> list[RiskPoint]:
     hot = run.cell_rows.filter(
         is_hot=True, count__gte=MIN_CANDIDATE_COUNT, station__isnull=False
     ).select_related("station")
+    hot = list(hot)
+    places = place_names(hot)
     for cell in hot:
         taken = RiskPoint.objects.filter(h3_index=cell.h3_index, category=run.category).filter(
             status__in=[RiskPointStatus.CANDIDATE, RiskPointStatus.ACCEPTED]
@@ -637,13 +639,23 @@ def _raise_candidates(run: HotspotRun) -> list[RiskPoint]:
         if taken.exists() or recently_dismissed.exists():
             continue
         point = RiskPoint(
-            name=_("%(station)s %(cat)s热点（%(lat).4f, %(lon).4f）")
-            % {
-                "station": cell.station.name,
-                "cat": incident_category_label(run.category),
-                "lat": cell.lat,
-                "lon": cell.lon,
-            },
+            # named by its block or address, the way an officer knows the place (not coordinates)
+            name=(
+                _("%(station)s %(place)s %(cat)s热点")
+                % {
+                    "station": cell.station.name,
+                    "place": places[cell.h3_index],
+                    "cat": incident_category_label(run.category),
+                }
+                if places.get(cell.h3_index)
+                else _("%(station)s %(cat)s热点（%(lat).4f, %(lon).4f 附近）")
+                % {
+                    "station": cell.station.name,
+                    "cat": incident_category_label(run.category),
+                    "lat": cell.lat,
+                    "lon": cell.lon,
+                }
+            )[:200],
             category=run.category,
             h3_index=cell.h3_index,
             station=cell.station,

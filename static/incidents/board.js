@@ -23,7 +23,8 @@
     if (stage.done_at) {
       return stage.met
         ? { cls: "ok", text: "✓ " + t.i18nDone + " " + fmt(stage.elapsed_seconds) }
-        : { cls: "bad", text: "✗ " + t.i18nLate + " " + fmt(stage.elapsed_seconds) };
+        // "超时 X" is always the time over the limit, never the total time taken
+        : { cls: "bad", text: "✗ " + t.i18nLate + " · " + t.i18nOver + " " + fmt(stage.elapsed_seconds - stage.limit_seconds) };
     }
     if (stage.not_needed) return { cls: "none", text: "— " + t.i18nNone };
     var left = (Date.parse(stage.deadline) - nowMs) / 1000;
