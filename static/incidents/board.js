@@ -66,13 +66,13 @@
         first.appendChild(el("a", { href: incident.url }, incident.number));
         first.appendChild(el("div", { class: "muted" }, incident.category + " · " + (incident.address || "")));
         tr.appendChild(first);
-        tr.appendChild(el("td", { class: "nowrap" }, new Date(incident.received_at).toLocaleTimeString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" })));
+        tr.appendChild(el("td", { class: "nowrap", "data-label": t.i18nReceived }, new Date(incident.received_at).toLocaleTimeString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" })));
         incident.sla.forEach(function (stage) {
-          var cell = el("td");
+          var cell = el("td", { "data-label": stage.label });
           cell.appendChild(el("span", { class: "clock", "data-stage": stage.stage }));
           tr.appendChild(cell);
         });
-        var action = el("td");
+        var action = el("td", { class: "step-cell" });
         action.appendChild(stepForm(incident));
         tr.appendChild(action);
         return tr;

@@ -102,6 +102,14 @@
     (reasonField ? input : dialog.querySelector("[data-confirm-ok]")).focus();
   }, true);
 
+  // "返回上一页" on the error pages (no inline script under the CSP)
+  document.querySelectorAll("[data-back]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      if (window.history.length > 1) window.history.back();
+      else window.location.href = "/";
+    });
+  });
+
   window.qianwan = window.qianwan || {};
   window.qianwan.refreshUnread = refreshUnread;
 })();
