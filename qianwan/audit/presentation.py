@@ -96,7 +96,7 @@ def _field(model, name):
         return None
 
 
-def _value(field, value) -> str:
+def _value(field, value, cache=None) -> str:
     if value is None or value == "":
         return DASH
     if isinstance(value, bool):
@@ -107,8 +107,12 @@ def _value(field, value) -> str:
             return str(shown)
     if field is not None and field.is_relation and isinstance(value, int | str):
         target = field.related_model
-        obj = target._default_manager.filter(pk=value).first() if target is not None else None
-        return str(obj) if obj is not None else f"#{value}"
+        key = (target._meta.label_lower if target is not None else "", str(value))
+        cache = {} if cache is None else cache
+        if key not in cache:  # one lookup per record shown on the page, not per row
+            obj = target._default_manager.filter(pk=value).first() if target is not None else None
+            cache[key] = str(obj) if obj is not None else f"#{value}"
+        return cache[key]
     if isinstance(value, str) and ISO_DATETIME.match(value):
         moment = parse_datetime(value)
         if isinstance(moment, datetime):
@@ -120,7 +124,7 @@ def _value(field, value) -> str:
     return str(value)
 
 
-def changes(entry) -> list[dict]:
+def changes(entry, cache=None) -> list[dict]:
     """Rows of ``{"field", "before", "after", "changed"}``: every key of before/after, unchanged ones
     kept (marked) so the record's state reads whole."""
     model = _model(entry.object_type)
@@ -136,20 +140,21 @@ def changes(entry) -> list[dict]:
     for key in list(dict.fromkeys([*before, *after])):
         field = _field(model, key)
         label = str(field.verbose_name) if field is not None and hasattr(field, "verbose_name") else key
-        old = _value(field, before.get(key)) if key in before else DASH
-        new = _value(field, after.get(key)) if key in after else DASH
+        old = _value(field, before.get(key), cache) if key in before else DASH
+        new = _value(field, after.get(key), cache) if key in after else DASH
         rows.append({"field": label, "before": old, "after": new, "changed": key in before and old != new})
     return rows
 
 
 def present(entries) -> list[dict]:
+    cache: dict = {}
     return [
         {
             "entry": e,
             "actor": e.actor_label if e.actor_label != "system" else _("系统"),
             "action": action_label(e.action),
             "object": object_label(e),
-            "changes": changes(e),
+            "changes": changes(e, cache),
             "has_before": e.before is not None,
         }
         for e in entries
