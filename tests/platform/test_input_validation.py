@@ -107,18 +107,22 @@ def test_dispute_party_phone_refused_in_api_and_page(api_as, client, officer):
 
 
 @pytest.mark.django_db
-def test_dispute_handling_phone_refused(api_as, officer):
+def test_dispute_handling_phone_refused(client, officer):
+    from disputes import services
     from tests.disputes.factories import make_dispute
 
     dispute = make_dispute(officer.station, officer)
-    response = api_as(officer).patch(
-        f"/api/v1/disputes/{dispute.pk}/",
-        {"handling_org": "调解委", "handling_phone": "abc123"},
-        format="json",
+    with pytest.raises(ValidationError) as exc:
+        services.dispute_update_handling(
+            actor=officer, dispute=dispute, handling_org="调解委", handling_phone="abc123"
+        )
+    assert "handling_phone" in exc.value.message_dict
+    client.force_login(officer)
+    page = client.post(
+        f"/disputes/{dispute.pk}/handling/", {"handling_org": "调解委", "handling_phone": "abc123"}
     )
-    assert response.status_code in (400, 405)
-    if response.status_code == 400:
-        assert "handling_phone" in error_fields(response)
+    assert page.status_code == 400 and "电话号码格式不正确" in page.content.decode()
+    assert Dispute.objects.get(pk=dispute.pk).handling_phone != "abc123"
 
 
 @pytest.mark.django_db
