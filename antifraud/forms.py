@@ -16,6 +16,9 @@ from .models import Employee, FraudCase, WorkClass
 class DateInput(forms.DateInput):
     input_type = "date"
 
+    def __init__(self, attrs=None, format="%Y-%m-%d"):  # what <input type=date> takes, in any language
+        super().__init__(attrs, format)
+
 
 class MonthForm(forms.Form):
     """A page's ``?month=YYYY-MM`` (empty: this month); bad input is an error on the field."""

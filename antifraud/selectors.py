@@ -306,6 +306,7 @@ def enterprise_ranking(*, user, month: date, station=None) -> list[dict]:
                 "enterprise": enterprise.pk,
                 "name": enterprise.name,
                 "station": enterprise.station.code,
+                "station_name": enterprise.station.name,  # what pages and workbooks show
                 "is_above_size": enterprise.is_above_size,
                 "classes_scored": now[1] if now else 0,
                 "score": score,

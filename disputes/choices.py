@@ -69,6 +69,7 @@ class EventKind(models.TextChoices):
     STARTED = "started", _("开始化解")
     RESOLVED = "resolved", _("处置完毕")
     CLOSED = "closed", _("结案")
+    CLOSE_APPROVED = "close_approved", _("领导批准结案")
     ESCALATED = "escalated", _("升级")
     RETRIAGED = "retriaged", _("重新分级")
     PUSHED = "pushed", _("推送平台关注")

@@ -18,3 +18,9 @@ def followup_months() -> int:
 def sweep_not_before_hour() -> int:
     """The sweep runs hourly (so a missed run is made up) but reminds people only from this local hour."""
     return int(getattr(settings, "DISPUTES_SWEEP_HOUR", env_int("DISPUTES_SWEEP_HOUR", 8)))
+
+
+def close_min_followups() -> int:
+    """Follow-ups recorded after a dispute was marked handled before it may be closed (结案) without a
+    station leader's approval; default 2."""
+    return int(getattr(settings, "DISPUTE_CLOSE_MIN_FOLLOWUPS", env_int("DISPUTE_CLOSE_MIN_FOLLOWUPS", 2)))

@@ -45,6 +45,19 @@ class DisputeFilter(django_filters.FilterSet):
             ("risk_level", "risk_level"),
             ("status", "status"),
         ),
+        # every choice named in Chinese (django-filter's own "… (descending)" has no zh-hans text)
+        field_labels={
+            "occurred_at": _("发生时间（从早到晚）"),
+            "-occurred_at": _("发生时间（从晚到早）"),
+            "number": _("编号（升序）"),
+            "-number": _("编号（降序）"),
+            "category": _("纠纷类型（升序）"),
+            "-category": _("纠纷类型（降序）"),
+            "risk_level": _("风险等级（升序）"),
+            "-risk_level": _("风险等级（降序）"),
+            "status": _("状态（升序）"),
+            "-status": _("状态（降序）"),
+        },
         label=_("排序"),
     )
 

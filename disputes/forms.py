@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qianwan.forms import DateRangeMixin, ScopedStationMixin
 from qianwan.org.models import Station
+from qianwan.validators import validate_phone
 
 from .choices import Category, Channel, FollowupOutcome, RiskLevel
 
@@ -31,9 +32,13 @@ class DisputeForm(forms.Form):
         help_text=_("留空为现在"),
     )
     party1_name = forms.CharField(label=_("当事人甲 姓名"), max_length=100, required=False)
-    party1_phone = forms.CharField(label=_("当事人甲 电话"), max_length=20, required=False)
+    party1_phone = forms.CharField(
+        label=_("当事人甲 电话"), max_length=20, required=False, validators=[validate_phone]
+    )
     party2_name = forms.CharField(label=_("当事人乙 姓名"), max_length=100, required=False)
-    party2_phone = forms.CharField(label=_("当事人乙 电话"), max_length=20, required=False)
+    party2_phone = forms.CharField(
+        label=_("当事人乙 电话"), max_length=20, required=False, validators=[validate_phone]
+    )
     incident = forms.IntegerField(required=False, widget=forms.HiddenInput)
     inbound = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
@@ -65,6 +70,15 @@ class NoteForm(forms.Form):
     )
 
 
+class CloseForm(forms.Form):
+    """结案: an optional note; a station leader closing short of follow-ups gives the approval reason."""
+
+    note = forms.CharField(label=_("结案说明"), required=False, max_length=4000, widget=forms.HiddenInput)
+    approval_reason = forms.CharField(
+        label=_("批准理由"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
 class ProgressForm(forms.Form):
     note = forms.CharField(label=_("化解进展"), max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -93,7 +107,9 @@ class RetriageForm(forms.Form):
 class HandlingForm(forms.Form):
     handling_org = forms.CharField(label=_("承办单位"), max_length=100)
     handling_contact = forms.CharField(label=_("联系人"), max_length=50, required=False)
-    handling_phone = forms.CharField(label=_("联系电话"), max_length=20, required=False)
+    handling_phone = forms.CharField(
+        label=_("联系电话"), max_length=20, required=False, validators=[validate_phone]
+    )
 
 
 class PeriodForm(ScopedStationMixin, DateRangeMixin, forms.Form):

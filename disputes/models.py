@@ -223,6 +223,17 @@ class Dispute(models.Model):
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("升级时间"), null=True, blank=True)
     pushed_at = models.DateTimeField(_("推送关注时间"), null=True, blank=True)
+    # A station leader's approval to close with fewer follow-ups than required (结案审批), with a reason.
+    close_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("批准结案的领导"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    close_approved_at = models.DateTimeField(_("批准结案时间"), null=True, blank=True)
+    close_approval_reason = models.TextField(_("批准结案理由"), blank=True)
     # Follow-ups are due in the calendar months before this local date (None: until closed).
     followup_until = models.DateField(_("回访截止"), null=True, blank=True)
     created_by = models.ForeignKey(

@@ -1,6 +1,5 @@
 """Every write of the disputes app: keyword-only, atomic, validated, audited."""
 
-import re
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -16,7 +15,7 @@ from qianwan.exchange.services import outbound_create
 from qianwan.kpi import add_months, local_tz
 from qianwan.org.choices import LEADER_ROLES, Role
 from qianwan.org.scopes import can_act_for_station
-from qianwan.validators import earlier_to_the_second
+from qianwan.validators import earlier_to_the_second, field_errors, normalize_phone, validate_phone
 
 from . import conf, geo
 from .choices import (
@@ -32,7 +31,6 @@ from .choices import (
 from .models import Block, BlockCell, CaseFile, ChannelContact, Dispute, DisputeEvent, Followup, Party
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
-PHONE_RE = re.compile(r"^[0-9+\-\s]{7,20}$")
 DISPUTE_FIELDS = [
     "station",
     "block",
@@ -54,6 +52,9 @@ DISPUTE_FIELDS = [
     "handled_at",
     "closed_at",
     "followup_until",
+    "close_approved_by",
+    "close_approved_at",
+    "close_approval_reason",
 ]
 
 
@@ -232,19 +233,20 @@ def _apply_channel(dispute: Dispute, channel: str, *, keep_contact: bool = False
 
 
 def _validate_parties(parties) -> list[dict]:
-    clean = []
+    """Every party's problems at once (a name, a phone by the shared check, a role)."""
+    clean, errors = [], []
     for index, party in enumerate(parties or []):
         name = str(party.get("name", "")).strip()
-        phone = str(party.get("phone", "") or "").strip()
+        phone = normalize_phone(str(party.get("phone", "") or "").strip())
         if not name:
-            raise ValidationError({"parties": [_("第%(n)d位当事人缺少姓名。") % {"n": index + 1}]})
-        if phone and not PHONE_RE.match(phone):
-            raise ValidationError(
-                {"parties": [_("第%(n)d位当事人的电话号码格式不正确。") % {"n": index + 1}]}
-            )
+            errors.append(_("第%(n)d位当事人缺少姓名。") % {"n": index + 1})
+        for message in field_errors([("phone", validate_phone, phone)]).get("phone", []):
+            errors.append(_("第%(n)d位当事人：%(m)s") % {"n": index + 1, "m": message})
         role = party.get("role") or PartyRole.APPLICANT
         if role not in PartyRole.values:
-            raise ValidationError({"parties": [_("第%(n)d位当事人的身份无效。") % {"n": index + 1}]})
+            errors.append(_("第%(n)d位当事人的身份无效。") % {"n": index + 1})
+        if errors:
+            continue
         clean.append(
             {
                 "name": name[:100],
@@ -253,6 +255,8 @@ def _validate_parties(parties) -> list[dict]:
                 "note": str(party.get("note", "") or "")[:200],
             }
         )
+    if errors:
+        raise ValidationError({"parties": errors})
     return clean
 
 
@@ -432,12 +436,67 @@ def dispute_resolve(*, actor, dispute: Dispute, note: str = "", at: datetime | N
     )
 
 
+def followups_since_handled(dispute: Dispute) -> int:
+    """Follow-ups recorded (entered) after the dispute was last marked handled."""
+    if dispute.handled_at is None:
+        return 0
+    return dispute.followups.filter(created_at__gte=dispute.handled_at).count()
+
+
+def _approve_close(*, actor, dispute: Dispute, reason: str) -> None:
+    if actor.role != Role.STATION_LEADER:
+        raise PermissionDenied(_("回访次数不足时，只有所领导可以批准结案。"))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"approval_reason": [_("批准结案必须说明理由。")]})
+    before = snapshot(dispute, fields=["close_approved_by", "close_approved_at", "close_approval_reason"])
+    dispute.close_approved_by = actor
+    dispute.close_approved_at = timezone.now()
+    dispute.close_approval_reason = reason[:2000]
+    dispute.save(
+        update_fields=["close_approved_by", "close_approved_at", "close_approval_reason", "updated_at"]
+    )
+    _event(
+        dispute,
+        EventKind.CLOSE_APPROVED,
+        actor=actor,
+        note=reason,
+        data={"followups": followups_since_handled(dispute), "required": conf.close_min_followups()},
+    )
+    audit_record(
+        actor=actor,
+        action="disputes.dispute.close_approve",
+        obj=dispute,
+        before=before,
+        after=snapshot(dispute, fields=["close_approved_by", "close_approved_at", "close_approval_reason"]),
+    )
+
+
 @transaction.atomic
-def dispute_close(*, actor, dispute: Dispute, note: str = "") -> Dispute:
-    """结案: the follow-ups are done; the cadence stops."""
+def dispute_close(*, actor, dispute: Dispute, note: str = "", approval_reason: str = "") -> Dispute:
+    """结案: the follow-ups are done; the cadence stops.
+
+    Needs DISPUTE_CLOSE_MIN_FOLLOWUPS follow-ups recorded since the dispute was marked handled, or a
+    station leader's approval: a station leader closing with ``approval_reason`` (recorded on the
+    dispute and its timeline, audited); otherwise StateConflict ``followups_required`` (409)."""
+    _check_station(actor, dispute.station_id)
+    locked = _locked(dispute)
+    if locked.status == Status.HANDLED:
+        done, required = followups_since_handled(locked), conf.close_min_followups()
+        if done < required:
+            if not (approval_reason or "").strip():
+                raise StateConflict(
+                    _(
+                        "处置后已回访 %(done)d 次，结案至少需要 %(required)d 次回访，"
+                        "或由所领导填写理由批准结案。"
+                    )
+                    % {"done": done, "required": required},
+                    code="followups_required",
+                )
+            _approve_close(actor=actor, dispute=locked, reason=approval_reason)
     return _move(
         actor=actor,
-        dispute=dispute,
+        dispute=locked,
         allowed_from={Status.HANDLED},
         new_status=Status.CLOSED,
         kind=EventKind.CLOSED,
@@ -526,8 +585,9 @@ def dispute_update_handling(
 ) -> Dispute:
     """Who handles the dispute within its channel (organisation and contact)."""
     _check_station(actor, dispute.station_id)
-    if handling_phone and not PHONE_RE.match(handling_phone):
-        raise ValidationError({"handling_phone": [_("电话号码格式不正确。")]})
+    errors = field_errors([("handling_phone", validate_phone, handling_phone)])
+    if errors:
+        raise ValidationError(errors)
     dispute = _locked(dispute)
     before = snapshot(dispute, fields=["handling_org", "handling_contact", "handling_phone"])
     dispute.handling_org, dispute.handling_contact, dispute.handling_phone = (

@@ -18,7 +18,7 @@ from qianwan.filtering import empty_page, filtered
 from qianwan.forms import add_errors
 from qianwan.masking import mask_name, mask_phone
 from qianwan.org.access import role_required
-from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, STATION_ROLES
+from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, STATION_ROLES, Role
 from qianwan.org.scopes import scope_queryset
 
 from . import selectors, services
@@ -26,6 +26,7 @@ from .choices import Status
 from .filtersets import DisputeFilter
 from .forms import (
     CaseFileForm,
+    CloseForm,
     DisputeForm,
     FollowupForm,
     HandlingForm,
@@ -211,6 +212,8 @@ def _detail_context(request, dispute, **forms) -> dict:
     start, end = selectors.month_bounds()
     followups = list(dispute.followups.all())
     month_count = sum(1 for f in followups if start <= f.at < end)
+    since = sum(1 for f in followups if dispute.handled_at and f.created_at >= dispute.handled_at)
+    close_required = services.conf.close_min_followups()
     context = {
         "dispute": dispute,
         "parties": party_rows,
@@ -222,6 +225,11 @@ def _detail_context(request, dispute, **forms) -> dict:
         "pushes": exchange_selectors.outbound_for(dispute).prefetch_related("acks").order_by("created_at"),
         "can_retriage": request.user.role in LEADER_ROLES and dispute.status != Status.CLOSED,
         "can_reveal": not selectors.sees_parties(request.user),
+        "followups_since_handled": since,
+        "close_required": close_required,
+        "close_ready": since >= close_required,
+        "can_approve_close": request.user.role == Role.STATION_LEADER,
+        "close_form": CloseForm(auto_id="cl_%s"),
         "start_form": NoteForm(auto_id="start_%s"),
         "escalate_form": ProgressForm(auto_id="esc_%s"),
         "progress_form": ProgressForm(auto_id="pr_%s"),
@@ -258,6 +266,7 @@ AUTO_IDS = {
     "note": "pr_%s",
     "retriage": "rt_%s",
     "handling": "hd_%s",
+    "close": "cl_%s",
 }
 
 ACTIONS = {
@@ -265,7 +274,7 @@ ACTIONS = {
     "start": (NoteForm, services.dispute_start, _lazy("已开始化解。"), "start_form"),
     "note": (ProgressForm, services.dispute_add_note, _lazy("进展已记录。"), "progress_form"),
     "resolve": (NoteForm, services.dispute_resolve, _lazy("已标记为已处置，开始每月回访。"), "note_form"),
-    "close": (NoteForm, services.dispute_close, _lazy("已结案。"), "note_form"),
+    "close": (CloseForm, services.dispute_close, _lazy("已结案。"), "close_form"),
     "escalate": (ProgressForm, services.dispute_escalate, _lazy("已升级并通知所领导。"), "escalate_form"),
     "push": (NoteForm, services.dispute_push, _lazy("已推送至网格平台关注。"), "note_form"),
     "followup": (FollowupForm, services.followup_record, _lazy("回访已记录。"), "followup_form"),

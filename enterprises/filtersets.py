@@ -7,6 +7,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.filtering import YesNoSelect
 from qianwan.kpi import local_day_range
 
 from .choices import (
@@ -58,10 +59,14 @@ class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("名称或信用代码"))
     station = django_filters.CharFilter(field_name="station__code", label=_("派出所代码"))
     kind = django_filters.ChoiceFilter(choices=MemberKind.choices, label=_("类型"))
-    is_above_size = django_filters.BooleanFilter(label=_("规上企业"))
+    is_above_size = django_filters.BooleanFilter(widget=YesNoSelect, label=_("规上企业"))
     industry = django_filters.CharFilter(lookup_expr="icontains", label=_("行业"))
     in_alliance = django_filters.BooleanFilter(
-        field_name="alliance_membership", lookup_expr="isnull", exclude=True, label=_("已加入联盟")
+        widget=YesNoSelect,
+        field_name="alliance_membership",
+        lookup_expr="isnull",
+        exclude=True,
+        label=_("已加入联盟"),
     )
 
     class Meta:
@@ -141,7 +146,7 @@ _with_period(LectureFilter, "held_on", is_date=True)
 class AllianceFilter(django_filters.FilterSet):
     station = django_filters.CharFilter(field_name="station__code", label=_("派出所代码"))
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("名称"))
-    is_active = django_filters.BooleanFilter(label=_("启用"))
+    is_active = django_filters.BooleanFilter(widget=YesNoSelect, label=_("启用"))
 
     class Meta:
         model = Alliance

@@ -132,8 +132,13 @@ class FeedbackForm(forms.Form):
         coerce=lambda v: v == "1",
         widget=forms.RadioSelect,
     )
+    # no preselected 5★: the liaison picks a score, consistent with 满意/不满意 (the service checks)
     score = forms.TypedChoiceField(
-        label=_("评分"), choices=[(str(i), f"{i} ★") for i in range(5, 0, -1)], coerce=int, initial="5"
+        label=_("评分"),
+        choices=[("", _("请选择"))] + [(str(i), f"{i} ★") for i in range(5, 0, -1)],
+        coerce=int,
+        error_messages={"required": _("请选择评分。")},
+        help_text=_("满意为 3–5 星，不满意为 1–3 星。"),
     )
     comment = forms.CharField(
         label=_("评价意见"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})

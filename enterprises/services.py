@@ -415,6 +415,11 @@ def service_request_feedback(
         raise ValidationError({"satisfied": [_("请选择是否满意。")]})
     if score is None or not 1 <= int(score) <= 5:
         raise ValidationError({"score": [_("评分应为 1–5 分。")]})
+    # a rating that contradicts the verdict ("不满意 · 5★") is not an answer: 3★ fits either
+    if satisfied and int(score) < 3:
+        raise ValidationError({"score": [_("选择“满意”时评分应为 3–5 星；如不满意请选择“不满意”。")]})
+    if not satisfied and int(score) > 3:
+        raise ValidationError({"score": [_("选择“不满意”时评分应为 1–3 星；如满意请选择“满意”。")]})
     request.satisfied, request.score, request.feedback_comment = bool(satisfied), int(score), comment
     request.feedback_at, request.feedback_by = timezone.now(), actor
     request.status = RequestStatus.CLOSED

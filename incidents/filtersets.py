@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.filtering import YesNoSelect
 from qianwan.kpi import local_tz
 
 from .choices import Category, Status
@@ -55,7 +56,9 @@ class IncidentFilter(django_filters.FilterSet):
     received_before = DateOrDateTimeFilter(
         field_name="received_at", lookup_expr="lte", label=_("接警止"), end_of_day=True
     )
-    sla_breached = django_filters.BooleanFilter(method="filter_breached", label=_("存在超时环节"))
+    sla_breached = django_filters.BooleanFilter(
+        widget=YesNoSelect, method="filter_breached", label=_("存在超时环节")
+    )
     number = django_filters.CharFilter(field_name="number", lookup_expr="icontains", label=_("编号"))
 
     class Meta:

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from qianwan.exchange.models import Partner
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station
+from qianwan.validators import validate_phone
 
 from .choices import Category, EventKind
 
@@ -26,9 +27,15 @@ class CallForm(forms.Form):
         label=_("报警电话"),
         required=False,
         max_length=20,
+        validators=[validate_phone],
         widget=forms.TextInput(attrs={"autofocus": True, "inputmode": "tel", "autocomplete": "off"}),
     )
-    category = forms.ChoiceField(label=_("警情类别"), choices=Category.choices)
+    # no preselected answer: an untouched call is not stored as 刑事
+    category = forms.ChoiceField(
+        label=_("警情类别"),
+        choices=[("", _("请选择"))] + Category.choices,
+        error_messages={"required": _("请选择警情类别。")},
+    )
     address = forms.CharField(
         label=_("发生地址"), max_length=300, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
@@ -44,6 +51,23 @@ class CallForm(forms.Form):
     station = forms.ModelChoiceField(label=_("派出所"), queryset=Station.objects.filter(is_active=True))
     lat = forms.FloatField(label=_("纬度（可选）"), required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label=_("经度（可选）"), required=False, min_value=-180, max_value=180)
+
+    def clean(self):
+        """The service's own checks on what the fields gave, so every error shows on the first submit
+        (the service checks again when it writes)."""
+        data = super().clean()
+        from .services import incident_input_errors
+
+        problems = incident_input_errors(
+            received_at=data.get("received_at"),
+            lat=data.get("lat"),
+            lon=data.get("lon"),
+            caller_phone=data.get("caller_phone", ""),
+        )
+        for field, messages in problems.items():
+            if field in self.fields and field not in self.errors:
+                self.add_error(field, messages)
+        return data
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

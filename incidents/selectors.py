@@ -171,6 +171,7 @@ def workbench_panel(*, user) -> dict | None:
                 "note": _("已超时")
                 if incident.breached
                 else timezone.localtime(incident.received_at).strftime("%H:%M"),
+                "status": "bad" if incident.breached else "",
             }
         )
     return {

@@ -2,7 +2,6 @@
 events accepted as incidents, and the duty leader's acknowledgement."""
 
 import math
-import re
 import uuid
 from datetime import datetime, timedelta
 
@@ -23,7 +22,7 @@ from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import Role
 from qianwan.org.scopes import can_act_for_station
 from qianwan.tasking import publish_on_commit
-from qianwan.validators import earlier_to_the_second
+from qianwan.validators import earlier_to_the_second, field_errors, validate_phone
 
 from . import rollup
 from .choices import (
@@ -42,7 +41,6 @@ from .models import Incident, IncidentEvent, SlaClock, SlaPolicy
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 LEADER_ACK_ACTION = "incidents.leader_ack"
-PHONE_RE = re.compile(r"^[0-9+\-() ]{3,20}$")
 INCIDENT_FIELDS = ["number", "station", "category", "status", "received_at", "address", "lat", "lon"]
 
 
@@ -281,6 +279,14 @@ def clocks_sweep(*, now: datetime | None = None, grace_seconds: float = 2.0, lim
 # Incidents
 
 
+def incident_input_errors(*, received_at, lat, lon, caller_phone, now=None) -> dict:
+    """A call's field problems, all of them (``{field: [messages]}``); the call form runs it too so
+    that one submit shows every error at once."""
+    return _validate_common(
+        received_at=received_at, lat=lat, lon=lon, caller_phone=caller_phone, now=now or timezone.now()
+    )
+
+
 def _validate_common(*, received_at, lat, lon, caller_phone, now) -> dict:
     errors = {}
     if received_at is None:
@@ -296,8 +302,7 @@ def _validate_common(*, received_at, lat, lon, caller_phone, now) -> dict:
             errors["lat"] = [_("纬度必须在 -90 到 90 之间（WGS84）。")]
         if lon is not None and not -180 <= lon <= 180:
             errors["lon"] = [_("经度必须在 -180 到 180 之间（WGS84）。")]
-    if caller_phone and not PHONE_RE.match(caller_phone):
-        errors["caller_phone"] = [_("报警电话只能包含数字，3–20位。")]
+    errors.update(field_errors([("caller_phone", validate_phone, caller_phone)]))
     return errors
 
 

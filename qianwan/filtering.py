@@ -11,11 +11,28 @@ the message says nothing about other stations) and a ValidationError a filter me
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import NullBooleanField
+from django.forms import NullBooleanField, NullBooleanSelect
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from qianwan.forms import add_errors
 from qianwan.org.selectors import stations_in_scope
+
+
+class YesNoSelect(NullBooleanSelect):
+    """A yes/no filter: 全部 / 是 / 否 (Django's NullBooleanSelect offers 未知, which is no answer a
+    filter can take). "全部" is the empty value; "unknown" from an old link still means "any"."""
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs)
+        self.choices = [
+            ("", gettext_lazy("全部")),
+            ("true", gettext_lazy("是")),
+            ("false", gettext_lazy("否")),
+        ]
+
+    def format_value(self, value):
+        return {True: "true", False: "false", "true": "true", "false": "false"}.get(value, "")
 
 
 def station_in_scope(user, code: str) -> bool:

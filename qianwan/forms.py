@@ -42,8 +42,8 @@ class ScopedStationMixin:
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = self.stations_for(user)
-        if user.role in STATION_ROLES:
-            self.fields["station"].empty_label = None
+        # a filter's empty choice means every station: "全部", not "---------"
+        self.fields["station"].empty_label = None if user.role in STATION_ROLES else _("全部")
 
     def stations_for(self, user):
         return stations_in_scope(user=user)

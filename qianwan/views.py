@@ -78,8 +78,8 @@ def bad_request(request, exception=None):
 
 
 def permission_denied(request, exception=None):
-    return render(request, "errors/error.html", {"code": 403}, status=403)
+    return render(request, "403.html", {"code": 403}, status=403)
 
 
 def page_not_found(request, exception=None):
-    return render(request, "errors/error.html", {"code": 404}, status=404)
+    return render(request, "404.html", {"code": 404}, status=404)

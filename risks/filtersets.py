@@ -5,6 +5,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.filtering import YesNoSelect
+
 from .choices import HAZARD_OPEN_STATUSES, HazardCategory, HazardLevel, HazardStatus, RiskPointStatus
 from .models import Hazard, RiskPoint
 
@@ -19,7 +21,7 @@ class HazardFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(label=_("等级"), choices=HazardLevel.choices)
     category = django_filters.ChoiceFilter(label=_("类别"), choices=HazardCategory.choices)
     station = django_filters.CharFilter(label=_("派出所代码"), field_name="station__code")
-    overdue = django_filters.BooleanFilter(label=_("逾期"), method="filter_overdue")
+    overdue = django_filters.BooleanFilter(widget=YesNoSelect, label=_("逾期"), method="filter_overdue")
     found_after = django_filters.DateFilter(
         label=_("发现日期起"), field_name="found_at", lookup_expr="date__gte"
     )

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from qianwan.forms import DateRangeMixin, ScopedStationMixin
 from qianwan.kpi import local_tz
 from qianwan.org.models import Station, User
+from qianwan.validators import validate_phone
 
 from .choices import HazardCategory, HazardLevel, RiskPointStatus, VenueType, WorkPlanStatus
 from .models import RiskPoint
@@ -34,7 +35,9 @@ class HazardForm(forms.Form):
     )
     rectify_by = forms.DateField(label=_("整改期限"), widget=DATE)
     responsible_party = forms.CharField(label=_("责任单位/责任人"), max_length=200, required=False)
-    responsible_contact = forms.CharField(label=_("责任方联系电话"), max_length=30, required=False)
+    responsible_contact = forms.CharField(
+        label=_("责任方联系电话"), max_length=30, required=False, validators=[validate_phone]
+    )
     responsible_officer = forms.ModelChoiceField(
         label=_("责任民警"), queryset=User.objects.none(), required=False
     )

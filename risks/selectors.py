@@ -205,6 +205,52 @@ def hot_cells(*, user, runs=None) -> QuerySet[HotspotCell]:
     )
 
 
+CELL_HALF_SIDE = 0.0015  # degrees (~160 m): the part of a 9-level H3 cell around its centre
+
+
+def place_names(cells) -> dict[str, str]:
+    """A name a person knows for each H3 cell (``h3_index``, ``lat``, ``lon``): the dispute block (片区)
+    that covers it, else the address most incidents there were reported at, else "" (never the id)."""
+    from collections import Counter
+
+    from disputes.models import BlockCell
+    from incidents.models import Incident
+
+    cells = list(cells)
+    names = {
+        bc["cell"]: bc["block__name"]
+        for bc in BlockCell.objects.filter(cell__in=[c.h3_index for c in cells]).values("cell", "block__name")
+    }
+    for cell in cells:
+        if cell.h3_index in names:
+            continue
+        addresses = Counter(
+            a.strip()
+            for a in Incident.objects.filter(
+                lat__range=(cell.lat - CELL_HALF_SIDE, cell.lat + CELL_HALF_SIDE),
+                lon__range=(cell.lon - CELL_HALF_SIDE, cell.lon + CELL_HALF_SIDE),
+            )
+            .exclude(address="")
+            .values_list("address", flat=True)[:200]
+            if a and a.strip()
+        )
+        names[cell.h3_index] = addresses.most_common(1)[0][0] if addresses else ""
+    return names
+
+
+def hot_level(z) -> str:
+    """热点等级 from the Gi* z score, in words: 极高 (99.9%), 高 (99%), 较高 (95%)."""
+    if z is None:
+        return "—"
+    if z >= 3.29:
+        return _("极高")
+    if z >= 2.58:
+        return _("高")
+    if z >= 1.96:
+        return _("较高")
+    return _("不显著")
+
+
 # --------------------------------------------------------------------------- campaigns
 
 
@@ -427,6 +473,7 @@ def workbench_panel(*, user) -> dict | None:
                     if overdue
                     else _("期限 %(d)s") % {"d": timezone.localtime(h.rectify_by).strftime("%Y-%m-%d")}
                 ),
+                "status": "bad" if overdue else "",
             }
         )
     return {

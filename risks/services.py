@@ -25,7 +25,7 @@ from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
 from qianwan.org.models import Station
 from qianwan.org.scopes import can_act_for_station
-from qianwan.validators import earlier_to_the_second
+from qianwan.validators import earlier_to_the_second, field_errors, validate_phone
 
 from . import evidence as evidence_checks
 from . import hotspots
@@ -52,7 +52,7 @@ from .models import (
     WorkPlan,
     WorkPlanReview,
 )
-from .selectors import incident_category_label
+from .selectors import incident_category_label, place_names
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +144,9 @@ def hazard_create(
 ) -> Hazard:
     """Record a hazard on the ledger (status ``open``) and arm its rectification reminders."""
     _require_station_actor(actor, station)
+    contact_errors = field_errors([("responsible_contact", validate_phone, responsible_contact)])
+    if contact_errors:
+        raise ValidationError(contact_errors)
     if level not in HazardLevel.values:
         raise ValidationError(
             {"level": [_("未知的隐患等级“%(v)s”，应为 low/medium/high/major。") % {"v": level}]}
@@ -621,6 +624,8 @@ def _raise_candidates(run: HotspotRun) -> list[RiskPoint]:
     hot = run.cell_rows.filter(
         is_hot=True, count__gte=MIN_CANDIDATE_COUNT, station__isnull=False
     ).select_related("station")
+    hot = list(hot)
+    places = place_names(hot)
     for cell in hot:
         taken = RiskPoint.objects.filter(h3_index=cell.h3_index, category=run.category).filter(
             status__in=[RiskPointStatus.CANDIDATE, RiskPointStatus.ACCEPTED]
@@ -634,13 +639,23 @@ def _raise_candidates(run: HotspotRun) -> list[RiskPoint]:
         if taken.exists() or recently_dismissed.exists():
             continue
         point = RiskPoint(
-            name=_("%(station)s %(cat)s热点（%(lat).4f, %(lon).4f）")
-            % {
-                "station": cell.station.name,
-                "cat": incident_category_label(run.category),
-                "lat": cell.lat,
-                "lon": cell.lon,
-            },
+            # named by its block or address, the way an officer knows the place (not coordinates)
+            name=(
+                _("%(station)s %(place)s %(cat)s热点")
+                % {
+                    "station": cell.station.name,
+                    "place": places[cell.h3_index],
+                    "cat": incident_category_label(run.category),
+                }
+                if places.get(cell.h3_index)
+                else _("%(station)s %(cat)s热点（%(lat).4f, %(lon).4f 附近）")
+                % {
+                    "station": cell.station.name,
+                    "cat": incident_category_label(run.category),
+                    "lat": cell.lat,
+                    "lon": cell.lon,
+                }
+            )[:200],
             category=run.category,
             h3_index=cell.h3_index,
             station=cell.station,

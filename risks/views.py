@@ -353,7 +353,19 @@ def warning(request):
         selected = get_object_or_404(selectors.hotspot_runs(user=request.user), pk=int(run_param))
         if selected not in runs:
             runs = [selected, *runs]
-    cells = selectors.hot_cells(user=request.user, runs=[selected] if selected else runs)[:200]
+    # a cell with no incident in either period is "hot" only through its neighbours: not listed as a
+    # place (and never as 新出现); the count of those is said under the table
+    all_hot = selectors.hot_cells(user=request.user, runs=[selected] if selected else runs)
+    neighbour_only = all_hot.filter(count=0, previous_count=0).count()
+    cells = list(all_hot.exclude(count=0, previous_count=0)[:200])
+    places = selectors.place_names(cells)
+    for cell in cells:
+        cell.place = places.get(cell.h3_index) or _("%(station)s辖区（%(lat).4f, %(lon).4f）附近") % {
+            "station": cell.station.name if cell.station else "",
+            "lat": cell.lat,
+            "lon": cell.lon,
+        }
+        cell.level = selectors.hot_level(cell.gi_z)
     points_filter = RiskPointFilter(
         request.GET or None, queryset=selectors.risk_point_list(user=request.user)
     )
@@ -371,6 +383,7 @@ def warning(request):
             "runs": runs,
             "selected": selected,
             "cells": cells,
+            "neighbour_only": 0 if run_error else neighbour_only,
             "candidates": points.filter(status=RiskPointStatus.CANDIDATE)[:100],
             "accepted": points.filter(status=RiskPointStatus.ACCEPTED)[:100],
             "is_leader": request.user.role in LEADER_ROLES,

@@ -1,6 +1,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.filtering import YesNoSelect
+
 from .choices import AccidentStatus, AccidentType, AssetKind, AssetStatus, MaintenanceStatus, PatrolKind
 from .models import Accident, Asset, JointPatrol, Patrol, Shift
 
@@ -71,7 +73,9 @@ class AccidentFilter(django_filters.FilterSet):
     zone = _ZoneFilter(label=_("巡区代码（none=区外）"))
     type = django_filters.ChoiceFilter(choices=AccidentType.choices, label=_("事故类型"))
     status = django_filters.ChoiceFilter(choices=AccidentStatus.choices, label=_("状态"))
-    major = django_filters.BooleanFilter(method="filter_major", label=_("较大事故（≥3人死亡）"))
+    major = django_filters.BooleanFilter(
+        widget=YesNoSelect, method="filter_major", label=_("较大事故（≥3人死亡）")
+    )
     occurred_after = django_filters.DateFilter(
         field_name="occurred_at__date", lookup_expr="gte", label=_("日期起")
     )

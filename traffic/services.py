@@ -17,7 +17,7 @@ from qianwan.org.choices import STATION_ROLES, Role
 from qianwan.org.scopes import can_act_for_station
 from qianwan.org.selectors import duty_leaders, nearest_station
 from qianwan.references import not_found, police_users, require_reference
-from qianwan.validators import earlier_to_the_second
+from qianwan.validators import earlier_to_the_second, field_errors, validate_mobile
 
 from . import geo, selectors
 from .choices import AccidentStatus, AccidentType, AlertOutcome, PatrolKind, ViolationType
@@ -183,6 +183,9 @@ def member_add(*, actor, team: Team, name: str, kind: str, user=None, is_leader=
             raise not_found("user", user.username)
     if user is not None and Member.objects.filter(user=user).exists():
         raise ValidationError({"user": [_("该账号已是其他队伍的队员。")]})
+    errors = field_errors([("phone", validate_mobile, phone)])
+    if errors:
+        raise ValidationError(errors)
     member = Member(team=team, name=name, kind=kind, user=user, is_leader=is_leader, phone=phone)
     _full_clean(member)
     member.save()

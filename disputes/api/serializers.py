@@ -5,6 +5,7 @@ from rest_framework import serializers
 from qianwan.api.fields import ScopedPrimaryKeyRelatedField
 from qianwan.masking import mask_name, mask_phone
 from qianwan.org.scopes import scope_queryset
+from qianwan.validators import validate_phone
 
 from ..choices import Category, Channel, FollowupOutcome, PartyRole, RiskLevel
 from ..models import Block, CaseFile, Dispute, Followup, Party
@@ -45,7 +46,9 @@ class PartySerializer(serializers.ModelSerializer):
 class PartyInputSerializer(serializers.Serializer):
     role = _choice(PartyRole.choices, _("当事人身份"), required=False, default=PartyRole.APPLICANT)
     name = serializers.CharField(max_length=100)
-    phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="", validators=[validate_phone]
+    )
     note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
@@ -161,7 +164,9 @@ class DisputeCreateSerializer(serializers.Serializer):
     parties = PartyInputSerializer(many=True, required=False, default=list)
     handling_org = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     handling_contact = serializers.CharField(max_length=50, required=False, allow_blank=True, default="")
-    handling_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    handling_phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="", validators=[validate_phone]
+    )
 
     def validate(self, attrs):
         if (attrs.get("lat") is None) != (attrs.get("lon") is None):
@@ -171,6 +176,16 @@ class DisputeCreateSerializer(serializers.Serializer):
 
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=4000)
+
+
+class CloseSerializer(NoteSerializer):
+    approval_reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=2000,
+        help_text="所领导批准结案的理由：回访次数不足 DISPUTE_CLOSE_MIN_FOLLOWUPS 时由所领导填写。",
+    )
 
 
 class ResolveSerializer(NoteSerializer):

@@ -19,6 +19,7 @@ from .serializers import (
     BlockInputSerializer,
     BlockSerializer,
     CaseFileSerializer,
+    CloseSerializer,
     DisputeCreateSerializer,
     DisputeDetailSerializer,
     DisputeKpiSerializer,
@@ -133,12 +134,14 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
             services.dispute_start(actor=request.user, dispute=dispute, **body.validated_data)
         )
 
-    @extend_schema(request=NoteSerializer, responses=DisputeDetailSerializer)
+    @extend_schema(request=CloseSerializer, responses=DisputeDetailSerializer)
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        """结案: `handled` → `closed`; follow-ups stop."""
+        """结案: `handled` → `closed`; follow-ups stop. Needs DISPUTE_CLOSE_MIN_FOLLOWUPS follow-ups since
+        it was handled or a station leader's approval (`approval_reason`); otherwise 409
+        `followups_required`."""
         dispute = self.get_object()
-        body = NoteSerializer(data=request.data, context={"request": request})
+        body = CloseSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         return self._detail(
             services.dispute_close(actor=request.user, dispute=dispute, **body.validated_data)

@@ -7,6 +7,7 @@ from incidents.choices import Category, EventKind
 from incidents.models import Incident, IncidentEvent
 from qianwan.api.serializers import ModelFieldsOnce
 from qianwan.masking import mask_phone
+from qianwan.validators import validate_phone
 
 # Unbound fields, shared: they format a value exactly as a serializer's field of that type would
 _MOMENT = serializers.DateTimeField()
@@ -187,7 +188,9 @@ class IncidentCreateSerializer(serializers.Serializer):
     lat = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
-    caller_phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)
+    caller_phone = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=20, validators=[validate_phone]
+    )
 
 
 class EventCreateSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ from qianwan.forms import DateRangeMixin
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES
 
+from .presentation import present
 from .selectors import audit_entries
 
 
@@ -35,4 +36,4 @@ def audit_list(request):
     filters = form.cleaned_data if form.is_bound else {}
     entries = audit_entries(user=request.user, **{k: v for k, v in filters.items() if v})
     page = Paginator(entries.select_related("actor"), 50).get_page(request.GET.get("page"))
-    return render(request, "audit/list.html", {"form": form, "page": page})
+    return render(request, "audit/list.html", {"form": form, "page": page, "rows": present(page)})

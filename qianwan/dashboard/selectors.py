@@ -545,7 +545,7 @@ def _antifraud_section(*, user, period: Period, station, now: datetime) -> dict:
             {
                 "rank": r.get("rank"),
                 "name": r["name"],
-                "station": r["station"],
+                "station": r.get("station_name") or r["station"],  # the name, not the code
                 "score": r["score"],
                 "change": r["change"],
                 "classes": r["classes_scored"],

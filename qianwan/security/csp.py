@@ -57,6 +57,12 @@ def swagger_docs_view(**initkwargs):
 
     @wraps(view)
     def docs(request, *args, **kwargs):
+        # a person without a session goes to the login page (and back here), not to a bare
+        # "401 Unauthorized"; a client that sends a token is left to the API's authentication
+        if not request.user.is_authenticated and "HTTP_AUTHORIZATION" not in request.META:
+            from django.contrib.auth.views import redirect_to_login
+
+            return redirect_to_login(request.get_full_path())
         response = view(request, *args, **kwargs)
         response._csp_update = {"style-src": _style_hashes()}
         return response

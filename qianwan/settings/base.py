@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.utils.translation import gettext_lazy as _
 
 from qianwan.env import env, env_bool, env_int, env_list
 from qianwan.security.csp import url_origin
@@ -54,7 +55,7 @@ MIDDLEWARE = [
     "qianwan.security.middleware.RejectNulMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "qianwan.i18n.middleware.LocaleMiddleware",  # zh-hans unless the user picked English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -155,6 +156,10 @@ SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# ISO date/time input formats in both languages (qianwan/formats): what <input type=date> accepts
+FORMAT_MODULE_PATH = ["qianwan.formats"]
+# filter selects offer "全部", not "---------" (django-filter's empty choice)
+FILTERS_EMPTY_CHOICE_LABEL = _("全部")
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

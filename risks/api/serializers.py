@@ -11,6 +11,7 @@ from qianwan.api.fields import ScopedPrimaryKeyRelatedField
 from qianwan.kpi import local_tz
 from qianwan.org.models import Station
 from qianwan.references import police_users
+from qianwan.validators import validate_phone
 from risks import selectors
 from risks.choices import HAZARD_OPEN_STATUSES, HazardCategory, HazardLevel, VenueType, WorkPlanStatus
 from risks.models import (
@@ -118,7 +119,9 @@ class HazardCreateSerializer(serializers.Serializer):
     found_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     rectify_by = DeadlineField()
     responsible_party = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
-    responsible_contact = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    responsible_contact = serializers.CharField(
+        max_length=30, required=False, allow_blank=True, default="", validators=[validate_phone]
+    )
     responsible_officer = ScopedPrimaryKeyRelatedField(
         scope=police_users, required=False, allow_null=True, default=None
     )

@@ -46,3 +46,11 @@ def incident_category(value: str) -> str:
 @register.filter
 def hazard_status(value: str) -> str:
     return str(dict(HazardStatus.choices).get(value, value))
+
+
+@register.filter
+def hot_level(z) -> str:
+    """热点等级 in words from a Gi* z score (较高 / 高 / 极高)."""
+    from risks.selectors import hot_level as level
+
+    return level(z)

@@ -23,7 +23,8 @@
     if (stage.done_at) {
       return stage.met
         ? { cls: "ok", text: "✓ " + t.i18nDone + " " + fmt(stage.elapsed_seconds) }
-        : { cls: "bad", text: "✗ " + t.i18nLate + " " + fmt(stage.elapsed_seconds) };
+        // "超时 X" is always the time over the limit, never the total time taken
+        : { cls: "bad", text: "✗ " + t.i18nLate + " · " + t.i18nOver + " " + fmt(stage.elapsed_seconds - stage.limit_seconds) };
     }
     if (stage.not_needed) return { cls: "none", text: "— " + t.i18nNone };
     var left = (Date.parse(stage.deadline) - nowMs) / 1000;
@@ -42,6 +43,7 @@
 
   function stepForm(incident) {
     var form = el("form", { method: "post", action: t.eventUrl.replace("{id}", incident.id), class: "inline" });
+    if (incident.next_kind === "closed") form.setAttribute("data-confirm", t.i18nConfirmClose);
     form.appendChild(el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: t.csrf }));
     form.appendChild(el("input", { type: "hidden", name: "kind", value: incident.next_kind }));
     form.appendChild(el("input", { type: "hidden", name: "next", value: t.next }));
@@ -64,13 +66,13 @@
         first.appendChild(el("a", { href: incident.url }, incident.number));
         first.appendChild(el("div", { class: "muted" }, incident.category + " · " + (incident.address || "")));
         tr.appendChild(first);
-        tr.appendChild(el("td", { class: "nowrap" }, new Date(incident.received_at).toLocaleTimeString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" })));
+        tr.appendChild(el("td", { class: "nowrap", "data-label": t.i18nReceived }, new Date(incident.received_at).toLocaleTimeString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" })));
         incident.sla.forEach(function (stage) {
-          var cell = el("td");
+          var cell = el("td", { "data-label": stage.label });
           cell.appendChild(el("span", { class: "clock", "data-stage": stage.stage }));
           tr.appendChild(cell);
         });
-        var action = el("td");
+        var action = el("td", { class: "step-cell" });
         action.appendChild(stepForm(incident));
         tr.appendChild(action);
         return tr;

@@ -134,6 +134,8 @@ def test_trend_and_enterprise_ranking_month_over_month(liaison, ent, station):
     assert [t["score"] for t in trend] == [65.0, 100.0] and trend[1]["change"] == 35.0
     row = selectors.enterprise_ranking(user=liaison, month=date(2026, 5, 1))[0]
     assert row["score"] == 100.0 and row["previous_score"] == 65.0 and row["rank"] == 1
+    # pages and workbooks show the station's name; the API row keeps its code
+    assert row["station_name"] == station.name and row["station"] == station.code
     assert {a.pk, b.pk} == {r["class"] for r in selectors.class_ranking(user=liaison, month=date(2026, 5, 1))}
 
 

@@ -11,7 +11,7 @@ from qianwan.audit.models import AuditEntry
 from qianwan.exchange.models import OutboundEvent
 from qianwan.org.choices import Role
 from tests.disputes.factories import handled_dispute, local, make_block, make_dispute, make_incident
-from tests.errors import error_fields
+from tests.errors import error_code, error_fields
 
 pytestmark = pytest.mark.django_db
 
@@ -255,10 +255,14 @@ def test_status_flow_and_conflicts(api_as, officer, leader):
         == "escalated"
     )
     assert client.post(f"{base}/resolve/", {}, format="json").json()["status"] == "handled"
+    refused = client.post(f"{base}/close/", {}, format="json")
+    assert refused.status_code == 409 and error_code(refused) == "followups_required"
+    for outcome in ("stable", "resolved"):
+        assert client.post(f"{base}/followups/", {"outcome": outcome}, format="json").status_code == 201
     assert client.post(f"{base}/close/", {}, format="json").json()["status"] == "closed"
     assert client.post(f"{base}/resolve/", {}, format="json").status_code == 409
     kinds = list(DisputeEvent.objects.filter(dispute=dispute).values_list("kind", flat=True))
-    assert kinds == ["created", "started", "note", "escalated", "resolved", "closed"]
+    assert kinds == ["created", "started", "note", "escalated", "resolved", "followup", "followup", "closed"]
 
 
 def test_list_filters(api_as, officer):

@@ -103,6 +103,8 @@ def test_cadence_window_and_close(officer, settings):
         assert other.followup_until is None
     with time_machine.travel(local(2027, 3, 1, 10, 0), tick=False):
         assert selectors.followups_due(user=officer).filter(pk=other.pk).exists()
+        for _visit in range(2):
+            services.followup_record(actor=officer, dispute=other, outcome="stable")
         services.dispute_close(actor=officer, dispute=other)
         assert not selectors.followups_due(user=officer).filter(pk=other.pk).exists()
 

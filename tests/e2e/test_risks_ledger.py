@@ -51,6 +51,8 @@ def test_record_rectify_and_close_by_second_person(page, login, make_user, tmp_p
     page.goto(url)
     page.fill("#id_close-note", "现场复核无误")
     page.click("text=核对无误，销号")
+    # 销号 cannot be undone: the page asks first
+    page.click("dialog.confirm-dialog [data-confirm-ok]")
     expect(page.locator("h1.page-title")).to_contain_text("已销号")
     hazard = Hazard.objects.get()
     assert hazard.status == "closed" and hazard.closed_by.username == "li" and hazard.evidence.count() == 1

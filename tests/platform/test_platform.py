@@ -146,6 +146,19 @@ def test_loaddemo_is_idempotent(db):
     call_command("loaddemo", stdout=open(os.devnull, "w"))
     assert (Station.objects.count(), User.objects.count()) == counts
     assert User.objects.filter(username="officer", station__code="ADS").exists()
+    # the demo's closed disputes obey the close-out rule: two follow-ups or a leader's approval
+    from django.db.models import Count, Q
+
+    from disputes.models import Dispute
+
+    closed = Dispute.objects.filter(status="closed").annotate(n=Count("followups"))
+    assert closed.exists()
+    assert (
+        not closed.filter(n__lt=2)
+        .filter(Q(close_approved_at__isnull=True) | Q(close_approval_reason=""))
+        .exists()
+    )
+    assert closed.filter(n__lt=2, close_approved_by__role="station_leader").exists()
 
 
 def test_makefile_targets_exist():
