@@ -52,6 +52,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "method_not_allowed": (405, "the path exists but not with this HTTP method"),
     "not_acceptable": (406, "the Accept header asks for a format the API does not serve"),
     "conflict": (409, "the record's state forbids the change (e.g. closing a closed item)"),
+    "followups_required": (
+        409,
+        "closing a dispute needs its follow-up visits first, or a station leader's approval",
+    ),
     "ack_conflict": (409, "a different ack after an outbound event's final ack (handled / rejected)"),
     "unsupported_media_type": (415, "the Content-Type is not one the endpoint accepts"),
 }

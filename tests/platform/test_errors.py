@@ -156,7 +156,15 @@ def _session_expired(ctx):
     return client.get("/api/v1/stations/")
 
 
+def _followups_required(ctx):
+    from tests.disputes.factories import handled_dispute
+
+    dispute = handled_dispute(ctx["station"], ctx["officer"])
+    return ctx["api_as"](ctx["officer"]).post(f"/api/v1/disputes/{dispute.pk}/close/", {}, format="json")
+
+
 CASES = {
+    "followups_required": _followups_required,
     "reference_not_found": _reference_not_found,
     "session_expired": _session_expired,
     "token_missing": _token_missing,
