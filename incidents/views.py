@@ -65,6 +65,7 @@ def board(request):
             "stations": org_selectors.station_list(user=request.user).filter(is_active=True),
             "stages": Stage.choices,
             "station_error": error,
+            "duty_rows": [] if error else org_selectors.duty_now_panel(user=request.user, station=station),
         },
         status=400 if error else 200,
     )
@@ -301,6 +302,7 @@ def kpi(request):
             "stage_labels": dict(Stage.choices),
             "can_pick_station": request.user.role not in STATION_ROLES,
             "station_error": error,
+            "duty_rows": [] if error else org_selectors.duty_now_panel(user=request.user, station=station),
         },
         status=400 if error else 200,
     )
