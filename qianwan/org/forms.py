@@ -5,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import DutyPost, RotationPeriod
+from .choices import ROTATION_PERIOD_DAYS, DutyPost, RotationPeriod
 
 
 class LoginForm(AuthenticationForm):
@@ -71,6 +71,15 @@ class RotationForm(forms.Form):
         if not names:
             raise forms.ValidationError(_("至少需要一名值班人员。"))
         return [self.people[n] for n in names]
+
+    def clean(self):
+        data = super().clean()
+        hours, period = data.get("shift_hours"), data.get("period")
+        if hours and period and hours > 24 * ROTATION_PERIOD_DAYS[period]:
+            self.add_error("shift_hours", _("每班时长不能超过轮换周期（每日 24 小时，每周 168 小时）。"))
+        if data.get("ends_on") and data.get("starts_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("结束日期不能早于首班日期。"))
+        return data
 
 
 class OverrideForm(forms.Form):
