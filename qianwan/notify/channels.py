@@ -12,6 +12,7 @@ from django.core.mail import send_mail
 from qianwan.webhooks import SendResult, post_json
 
 from .choices import ChannelKind
+from .links import absolute_url
 
 
 def dingtalk_sign(secret: str, timestamp_ms: int) -> str:
@@ -32,7 +33,8 @@ def signed_dingtalk_url(url: str, secret: str, timestamp_ms: int | None = None) 
 def message_text(notification) -> str:
     text = f"【{notification.title}】\n{notification.body}".strip()
     if notification.link:
-        text += f"\n{notification.link}"
+        # a group message carries only the absolute link, which needs a login to open
+        text += f"\n{absolute_url(notification.link)}"
     return text
 
 

@@ -152,3 +152,22 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self):
         return f"{self.delivery_id}#{self.number} {'ok' if self.ok else self.error}"
+
+
+class AckLink(models.Model):
+    """A one-time acknowledge link sent in one person's message: the signed URL names this row by its
+    nonce; it works without a login until ``expires_at``, once (``used_at``)."""
+
+    inbox_item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="ack_links")
+    nonce = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("确认链接")
+        verbose_name_plural = _("确认链接")
+
+    def __str__(self):
+        return f"{self.inbox_item_id} {self.nonce[:6]}…"

@@ -1,23 +1,28 @@
 """Creating notifications (exactly once per key), the inbox, and delivering on channels."""
 
+import secrets
 import time
 from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianwan import refcache
+from qianwan.audit.services import audit_record
 from qianwan.errors import StateConflict
 from qianwan.tasking import publish_on_commit
 from qianwan.webhooks import backoff_seconds
 
 from . import acks, channels
+from .links import absolute_url
 from .choices import DeliveryStatus, Level
-from .models import Channel, Delivery, DeliveryAttempt, InboxItem, Notification
+from .models import AckLink, Channel, Delivery, DeliveryAttempt, InboxItem, Notification
 
 CLAIM_SECONDS = 120
 
@@ -211,3 +216,89 @@ def deliveries_due(*, limit: int = 200) -> list[int]:
         status=DeliveryStatus.SENDING, claimed_until__lt=now
     )
     return list(Delivery.objects.filter(due).order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Links: absolute for every message, and a one-time acknowledge link for a person's own message
+
+ACK_LINK_SALT = "qianwan.notify.ack-link"
+
+
+def ack_link_create(*, item: InboxItem, now=None) -> str:
+    """A signed one-time acknowledge link for ``item`` (its recipient's own message): the signature
+    carries the time it was made, the stored nonce makes it single use and revocable."""
+    now = now or timezone.now()
+    nonce = secrets.token_hex(16)
+    AckLink.objects.create(
+        inbox_item=item,
+        nonce=nonce,
+        expires_at=now + timedelta(seconds=settings.NOTIFY_ACK_LINK_MAX_AGE_SECONDS),
+    )
+    token = signing.TimestampSigner(salt=ACK_LINK_SALT).sign(f"{item.pk}.{nonce}")
+    return absolute_url(reverse("notify:ack_link", args=[token]))
+
+
+class AckLinkRefused(Exception):
+    """Why an acknowledge link does nothing: ``invalid``, ``expired``, ``used`` or ``done`` (the
+    notification was acknowledged already)."""
+
+    def __init__(self, reason: str, link: AckLink | None = None):
+        super().__init__(reason)
+        self.reason, self.link = reason, link
+
+
+def ack_link_read(*, token: str, lock: bool = False) -> AckLink:
+    """The link ``token`` names, if it may still be used; raises AckLinkRefused otherwise."""
+    try:
+        value = signing.TimestampSigner(salt=ACK_LINK_SALT).unsign(
+            token, max_age=timedelta(seconds=settings.NOTIFY_ACK_LINK_MAX_AGE_SECONDS)
+        )
+    except signing.SignatureExpired:
+        raise AckLinkRefused("expired") from None
+    except signing.BadSignature:
+        raise AckLinkRefused("invalid") from None
+    item_id, _sep, nonce = value.partition(".")
+    qs = AckLink.objects.select_related("inbox_item__notification", "inbox_item__recipient")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    link = qs.filter(nonce=nonce, inbox_item_id=item_id).first() if item_id.isdigit() else None
+    if link is None or not link.inbox_item.recipient.is_active:
+        raise AckLinkRefused("invalid")
+    if link.used_at is not None:
+        raise AckLinkRefused("used", link)
+    if link.expires_at <= timezone.now():
+        raise AckLinkRefused("expired", link)
+    if link.inbox_item.acknowledged_at is not None:
+        raise AckLinkRefused("done", link)
+    return link
+
+
+def ack_link_use(*, token: str) -> InboxItem:
+    """Acknowledge from a link, without a login, as the person it was sent to: once, before it expires.
+    The acknowledgement runs the notification's handler as that person (an incident's
+    `leader_notified` is recorded only if they may act for its station). Every use is audited, the
+    refused ones too (in a transaction of their own: a refusal changes nothing else)."""
+    try:
+        with transaction.atomic():
+            link = ack_link_read(token=token, lock=True)
+            now = timezone.now()
+            link.used_at = now
+            link.save(update_fields=["used_at"])
+            item = inbox_acknowledge(user=link.inbox_item.recipient, item=link.inbox_item, at=now)
+            audit_record(
+                actor=link.inbox_item.recipient,
+                action="notify.ack_link",
+                obj=link,
+                after={"inbox_item": item.pk, "notification": item.notification_id, "acknowledged_at": now},
+            )
+            return item
+    except AckLinkRefused as refused:
+        if refused.link is not None:
+            with transaction.atomic():
+                audit_record(
+                    actor=refused.link.inbox_item.recipient,
+                    action="notify.ack_link_refused",
+                    obj=refused.link,
+                    after={"reason": refused.reason},
+                )
+        raise

@@ -8,4 +8,5 @@ urlpatterns = [
     path("unread-count/", views.unread_count, name="unread_count"),
     path("read/", views.mark_read, name="mark_read"),
     path("<int:item_id>/ack/", views.acknowledge, name="ack"),
+    path("ack/<str:token>/", views.ack_link, name="ack_link"),
 ]

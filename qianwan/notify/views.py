@@ -4,6 +4,7 @@ from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -53,3 +54,55 @@ def acknowledge(request, item_id: int):
     else:
         messages.success(request, _("已确认：%(title)s") % {"title": item.notification.title})
     return redirect(request.POST.get("next") or "notify:inbox")
+
+
+ACK_LINK_REFUSALS = {
+    "invalid": (400, _lazy("确认链接无效"), _lazy("链接不完整或已被改动。请在平台的通知收件箱中确认。")),
+    "expired": (
+        410,
+        _lazy("确认链接已过期"),
+        _lazy("该链接已超过有效期，未做任何更改。请登录平台在通知收件箱中确认。"),
+    ),
+    "used": (410, _lazy("确认链接已使用"), _lazy("该链接只能使用一次，此前已用于确认，本次未做任何更改。")),
+    "done": (409, _lazy("该通知已确认"), _lazy("该通知此前已确认，本次未做任何更改。")),
+}
+
+
+def _ack_refused(request, reason: str):
+    status, title, message = ACK_LINK_REFUSALS[reason]
+    return render(
+        request, "notify/ack_link.html", {"title": title, "message": message, "refused": True}, status=status
+    )
+
+
+@never_cache
+def ack_link(request, token: str):
+    """A person's one-time acknowledge link, opened on a phone without logging in. GET shows what is
+    acknowledged and a button (link previews and scanners only GET: they must not acknowledge); POST
+    acknowledges once."""
+    if request.method not in ("GET", "POST"):
+        return JsonResponse({"detail": _("不支持的请求方法。")}, status=405)
+    try:
+        if request.method == "POST":
+            item = services.ack_link_use(token=token)
+            return render(
+                request,
+                "notify/ack_link.html",
+                {
+                    "title": _("已确认"),
+                    "message": _("已确认收到：%(t)s") % {"t": item.notification.title},
+                    "done": True,
+                },
+            )
+        link = services.ack_link_read(token=token)
+    except services.AckLinkRefused as refused:
+        return _ack_refused(request, refused.reason)
+    return render(
+        request,
+        "notify/ack_link.html",
+        {
+            "title": _("确认收到通知"),
+            "notification": link.inbox_item.notification,
+            "person": link.inbox_item.recipient,
+        },
+    )
