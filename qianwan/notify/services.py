@@ -20,8 +20,8 @@ from qianwan.tasking import publish_on_commit
 from qianwan.webhooks import backoff_seconds
 
 from . import acks, channels
-from .links import absolute_url
 from .choices import DeliveryStatus, Level
+from .links import absolute_url
 from .models import AckLink, Channel, Delivery, DeliveryAttempt, InboxItem, Notification
 
 CLAIM_SECONDS = 120
