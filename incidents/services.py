@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,11 +21,12 @@ from qianwan.exchange.models import Partner
 from qianwan.notify.choices import Level
 from qianwan.notify.services import notification_send
 from qianwan.org import selectors as org_selectors
-from qianwan.org.choices import Role
+from qianwan.org.choices import DutyPost, Role
+from qianwan.org.models import User
 from qianwan.org.scopes import can_act_for_station
 from qianwan.tasking import publish_on_commit
 
-from . import rollup
+from . import rollup, selectors
 from .choices import (
     EVENT_STAGE,
     FINAL_KINDS,
@@ -32,6 +34,7 @@ from .choices import (
     STAGE_FIELD,
     STAGES,
     Category,
+    ChainTarget,
     EventKind,
     Stage,
     Status,
@@ -89,12 +92,34 @@ def _next_step_time(clock: SlaClock, now: datetime) -> datetime | None:
     """When the clock's next unfired step is due (None when the stage is done or not needed)."""
     if clock.done_at is not None or clock.not_needed or clock.stopped_at is not None:
         return None
+    times = []
     for step, at, marker in _steps(clock):
         if at is None or getattr(clock, marker) is not None:
             continue
         if step == TimerStep.WARN and now >= clock.deadline:
             continue  # too late to warn: the breach step is what is due
-        return at
+        times.append(at)
+        break
+    entry = _next_chain_entry(clock)
+    if entry is not None:
+        times.append(clock.deadline + timedelta(seconds=clock.chain[entry][0]))
+    return min(times, default=None)
+
+
+def _chain_repeat_stopped(clock: SlaClock, entry: list) -> bool:
+    """A repeat is not sent once someone acknowledged after its step's first notification went out."""
+    if entry[4] == 0 or clock.acknowledged_at is None:
+        return False
+    first = next((e for e in clock.chain if e[3] == entry[3] and e[4] == 0), None)
+    fired = first and first[5]
+    return bool(fired) and clock.acknowledged_at >= datetime.fromisoformat(fired)
+
+
+def _next_chain_entry(clock: SlaClock) -> int | None:
+    """Index of the configured chain's next entry to send (None: no chain, or nothing left)."""
+    for index in range(clock.chain_next, len(clock.chain)):
+        if not _chain_repeat_stopped(clock, clock.chain[index]):
+            return index
     return None
 
 
@@ -154,6 +179,8 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) 
             payload=payload,
         )
     elif step == TimerStep.BREACH:
+        if clock.chain:
+            return  # a configured chain: its first entries, due at the breach, notify
         notification_send(
             key=f"clock:{clock.pk}:breach",
             kind="incidents.sla_breach",
@@ -188,6 +215,62 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) 
         )
 
 
+def _chain_recipients(target: str, person_id: int | None, station, now: datetime) -> list:
+    """Who a chain entry notifies, read from the rota as the entry fires; nobody on the rota for the
+    post → the station's leaders."""
+    station_leaders = lambda: list(org_selectors.station_users(station=station, roles=(Role.STATION_LEADER,)))  # noqa: E731
+    if target == ChainTarget.ON_DUTY_OFFICER:
+        return org_selectors.on_duty(station=station, at=now, post=DutyPost.OFFICER) or station_leaders()
+    if target == ChainTarget.DUTY_LEADER:
+        return org_selectors.duty_leaders(station=station, at=now)
+    if target == ChainTarget.STATION_LEADERS:
+        return station_leaders()
+    if target == ChainTarget.COMMAND_CENTRE:
+        return org_selectors.duty_leaders(station=None, at=now)
+    person = User.objects.filter(pk=person_id, is_active=True).first()
+    return [person] if person else station_leaders()
+
+
+def _notify_chain_entry(clock: SlaClock, incident: Incident, index: int, entry: list, now: datetime) -> None:
+    """One entry of a configured escalation chain: one notification (key clock:<id>:chain:<index>)."""
+    _offset, target, person_id, number, repeat = entry[:5]
+    stage = Stage(clock.stage).label
+    title = _("已超时：%(number)s %(stage)s") % {"number": incident.number, "stage": stage}
+    if repeat:
+        title += _("（第%(n)d次重复提醒）") % {"n": repeat}
+    notification_send(
+        key=f"clock:{clock.pk}:chain:{index}",
+        kind="incidents.sla_breach" if number == 0 else "incidents.sla_escalation",
+        level=Level.BREACH if number == 0 else Level.ESCALATION,
+        title=title,
+        body=_(
+            "%(station)s 警情 %(number)s（%(category)s，%(address)s）“%(stage)s”已超过 %(limit)d 秒时限，升级第%(step)d步：%(target)s。"
+        )
+        % {
+            "station": incident.station.name,
+            "number": incident.number,
+            "category": incident.get_category_display(),
+            "address": incident.address or "—",
+            "stage": stage,
+            "limit": clock.limit_seconds,
+            "step": number + 1,
+            "target": ChainTarget(target).label,
+        },
+        recipients=_chain_recipients(target, person_id, incident.station, now),
+        station=None if target == ChainTarget.COMMAND_CENTRE else incident.station,
+        link=_clock_link(incident),
+        payload={
+            "incident": incident.pk,
+            "clock": clock.pk,
+            "stage": clock.stage,
+            "step": "chain",
+            "chain_step": number,
+            "repeat": repeat,
+        },
+        ack_action=LEADER_ACK_ACTION,
+    )
+
+
 def _run_due_steps(clock: SlaClock, incident: Incident, now: datetime) -> list[str]:
     """Run every due step of one clock of a locked incident once (markers set, not saved)."""
     fired = []
@@ -204,6 +287,17 @@ def _run_due_steps(clock: SlaClock, incident: Incident, now: datetime) -> list[s
             rollup.touch(incident.received_at, now)
         _notify_step(clock, incident, step, now)
         fired.append(step)
+    if clock.chain and clock.breached_at is not None:
+        while clock.chain_next < len(clock.chain):
+            index, entry = clock.chain_next, clock.chain[clock.chain_next]
+            if clock.deadline + timedelta(seconds=entry[0]) > now:
+                break
+            clock.chain_next += 1
+            if _chain_repeat_stopped(clock, entry):
+                continue  # acknowledged since this step first went out: no re-notification
+            entry[5] = now.isoformat()
+            _notify_chain_entry(clock, incident, index, entry, now)
+            fired.append("chain")
     return fired
 
 
@@ -218,7 +312,8 @@ def _fire(incident: Incident, clocks: list[SlaClock], now: datetime) -> tuple[li
             clocks_fired += bool(steps)
     _publish(_arm(clocks, now))
     SlaClock.objects.bulk_update(
-        clocks, ["warned_at", "breached_at", "escalated_at", "met", "next_fire_at", "task_id"]
+        clocks,
+        ["warned_at", "breached_at", "escalated_at", "met", "next_fire_at", "task_id", "chain", "chain_next"],
     )
     return fired, clocks_fired
 
@@ -373,6 +468,8 @@ def incident_create(
     rollup.touch(received_at, now)  # a call logged days late lands in a sealed day
     warn = timedelta(seconds=snap["warn_before_seconds"])
     escalate = timedelta(seconds=snap["escalate_after_seconds"])
+    # the escalation chain in force for the station, frozen like the limits (empty: the built-in)
+    chain_steps = selectors.chain_steps_for(station.pk)
     clocks = []
     for stage in STAGES:
         deadline = received_at + timedelta(seconds=snap["limits"][stage])
@@ -383,7 +480,8 @@ def incident_create(
                 limit_seconds=snap["limits"][stage],
                 deadline=deadline,
                 warn_at=deadline - warn if snap["warn_before_seconds"] else None,
-                escalate_at=deadline + escalate,
+                escalate_at=None if chain_steps else deadline + escalate,
+                chain=selectors.expand_chain(chain_steps),
             )
         )
     lead = _arm(clocks, now)
@@ -597,9 +695,14 @@ def leader_acknowledged(*, notification, user, at) -> None:
     Runs inside the acknowledgement's transaction; it never fails the acknowledgement itself.
     """
     incident_id = (notification.payload or {}).get("incident")
-    incident = Incident.objects.select_related("station").filter(pk=incident_id).first()
+    incident = _locking().filter(pk=incident_id).first()
     if incident is None:
         return
+    # stops the re-notification of every step sent so far; a stage that breaches later starts its
+    # own chain. Never re-arms a timer: a stale acknowledgement cannot page anyone.
+    SlaClock.objects.filter(incident=incident, breached_at__isnull=False, done_at__isnull=True).filter(
+        Q(acknowledged_at__isnull=True) | Q(acknowledged_at__lt=at)
+    ).update(acknowledged_at=at)
     effective = _effective_events(incident)
     if EventKind.LEADER_NOTIFIED in effective or any(k in effective for k in FINAL_KINDS):
         return
