@@ -40,7 +40,7 @@ from .choices import (
     Status,
     TimerStep,
 )
-from .models import Incident, IncidentEvent, SlaClock, SlaPolicy
+from .models import EscalationChain, EscalationStep, Incident, IncidentEvent, SlaClock, SlaPolicy
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 LEADER_ACK_ACTION = "incidents.leader_ack"
@@ -765,3 +765,108 @@ __all__ = [
     "policy_for",
     "stats_refresh",
 ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Escalation chains
+
+MAX_CHAIN_STEPS = 10
+
+
+def _validate_chain_steps(steps: list[dict]) -> list[str]:
+    errors = []
+    if not steps:
+        errors.append(_("升级链至少需要一步。"))
+    if len(steps) > MAX_CHAIN_STEPS:
+        errors.append(_("升级链最多 %(n)d 步。") % {"n": MAX_CHAIN_STEPS})
+    for number, step in enumerate(steps, start=1):
+        prefix = _("第%(n)d步：") % {"n": number}
+        target = step.get("target")
+        if not target:
+            errors.append(prefix + _("必须选择通知对象。"))
+        elif target not in ChainTarget.values:
+            errors.append(prefix + _("未知的通知对象：%(t)s") % {"t": target})
+        elif target == ChainTarget.PERSON and step.get("person") is None:
+            errors.append(prefix + _("通知“指定人员”时必须选择人员。"))
+        for field, label in (
+            ("wait_seconds", _("等待时间")),
+            ("repeat_times", _("重复次数")),
+            ("repeat_every_seconds", _("重复间隔")),
+        ):
+            value = step.get(field) or 0
+            if not isinstance(value, int) or value < 0:
+                errors.append(prefix + _("%(label)s不能为负数。") % {"label": label})
+        if (step.get("repeat_times") or 0) > 10:
+            errors.append(prefix + _("重复次数最多 10 次。"))
+        if (step.get("repeat_times") or 0) > 0 and (step.get("repeat_every_seconds") or 0) <= 0:
+            errors.append(prefix + _("设置了重复提醒时，重复间隔必须大于0秒。"))
+    return errors
+
+
+def _chain_snapshot(chain: EscalationChain) -> dict:
+    return {
+        "station": chain.station_id,
+        "steps": [
+            {
+                "target": s.target,
+                "person": s.person_id,
+                "wait_seconds": s.wait_seconds,
+                "repeat_times": s.repeat_times,
+                "repeat_every_seconds": s.repeat_every_seconds,
+            }
+            for s in chain.steps.order_by("position")
+        ],
+    }
+
+
+def _check_chain_keeper(actor) -> None:
+    if getattr(actor, "role", None) not in (Role.BUREAU_LEADER, Role.ADMIN):
+        raise PermissionDenied(_("只有分局领导可以设置升级链。"))
+
+
+@transaction.atomic
+def escalation_chain_save(*, actor, station, steps: list[dict]) -> EscalationChain:
+    """Replace the escalation chain of ``station`` (None = the sub-bureau default) with ``steps``
+    (dicts of target, person, wait_seconds, repeat_times, repeat_every_seconds) in order. Applies to
+    incidents received afterwards; those already open keep the chain frozen at their receipt."""
+    _check_chain_keeper(actor)
+    errors = _validate_chain_steps(steps)
+    if errors:
+        raise ValidationError({"steps": errors})
+    chain = EscalationChain.objects.select_for_update().filter(station=station).first()
+    before = _chain_snapshot(chain) if chain else None
+    if chain is None:
+        chain = EscalationChain.objects.create(station=station)
+    else:
+        chain.steps.all().delete()
+        chain.save(update_fields=["updated_at"])
+    EscalationStep.objects.bulk_create(
+        [
+            EscalationStep(
+                chain=chain,
+                position=i,
+                target=s["target"],
+                person=s.get("person") if s["target"] == ChainTarget.PERSON else None,
+                wait_seconds=s.get("wait_seconds") or 0,
+                repeat_times=s.get("repeat_times") or 0,
+                repeat_every_seconds=s.get("repeat_every_seconds") or 0,
+            )
+            for i, s in enumerate(steps)
+        ]
+    )
+    audit_record(
+        actor=actor, action="incident.chain_save", obj=chain, before=before, after=_chain_snapshot(chain)
+    )
+    return chain
+
+
+@transaction.atomic
+def escalation_chain_reset(*, actor, station) -> None:
+    """Drop the chain of ``station`` (it follows the sub-bureau default again) or, for None, the
+    sub-bureau default (the built-in chain applies again)."""
+    _check_chain_keeper(actor)
+    chain = EscalationChain.objects.select_for_update().filter(station=station).first()
+    if chain is None:
+        return
+    audit_record(actor=actor, action="incident.chain_reset", obj=chain, before=_chain_snapshot(chain))
+    chain.delete()
