@@ -4,7 +4,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 
 from incidents import services
@@ -145,7 +145,7 @@ def test_bad_steps_are_refused(rota, leader):
     ):
         with pytest.raises(ValidationError):
             services.escalation_chain_save(actor=rota["bureau"], station=None, steps=bad)
-    with pytest.raises(Exception):
+    with pytest.raises(PermissionDenied):
         services.escalation_chain_save(actor=leader, station=None, steps=steps(("duty_leader", 0, 0, 0)))
     assert not EscalationChain.objects.exists()
 
