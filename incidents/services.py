@@ -176,6 +176,7 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) 
             recipients=org_selectors.station_users(station=incident.station, roles=(Role.OFFICER,)),
             station=incident.station,
             link=_clock_link(incident),
+            thread=f"incident:{incident.pk}",
             payload=payload,
         )
     elif step == TimerStep.BREACH:
@@ -197,6 +198,7 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) 
             recipients=org_selectors.duty_leaders(station=incident.station, at=now),
             station=incident.station,
             link=_clock_link(incident),
+            thread=f"incident:{incident.pk}",
             payload=payload,
             ack_action=LEADER_ACK_ACTION,
         )
@@ -211,6 +213,7 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) 
             recipients=org_selectors.duty_leaders(station=None, at=now),
             station=None,
             link=_clock_link(incident),
+            thread=f"incident:{incident.pk}",
             payload=payload,
         )
 
@@ -259,6 +262,7 @@ def _notify_chain_entry(clock: SlaClock, incident: Incident, index: int, entry: 
         recipients=_chain_recipients(target, person_id, incident.station, now),
         station=None if target == ChainTarget.COMMAND_CENTRE else incident.station,
         link=_clock_link(incident),
+        thread=f"incident:{incident.pk}",
         payload={
             "incident": incident.pk,
             "clock": clock.pk,
@@ -505,6 +509,7 @@ def incident_create(
         recipients=org_selectors.duty_leaders(station=station, at=now),
         station=station,
         link=_clock_link(incident),
+        thread=f"incident:{incident.pk}",
         payload={"incident": incident.pk},
         ack_action=LEADER_ACK_ACTION,
         new_key=True,  # the key names the incident inserted above: no notification can have it yet

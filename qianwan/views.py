@@ -70,7 +70,9 @@ def _workbench_panels(user) -> list[dict]:
 @login_required
 def workbench(request):
     """The home page: unread notifications and what each mechanism needs from this user now."""
-    inbox = notify_services.inbox_for(user=request.user).filter(read_at__isnull=True)[:10]
+    inbox = notify_services.inbox_thread_rows(
+        user=request.user, groups=notify_services.inbox_threads(user=request.user, only_unread=True)[:10]
+    )
     return render(
         request,
         "workbench.html",

@@ -21,6 +21,12 @@ class Notification(models.Model):
         "org.Station", verbose_name=_("派出所"), null=True, blank=True, on_delete=models.SET_NULL
     )
     payload = models.JSONField(_("附加数据"), default=dict, blank=True)
+    thread = models.CharField(
+        _("会话"),
+        max_length=100,
+        blank=True,
+        help_text=_("同一会话（如同一警情 incident:42）的通知在收件箱中合为一条；留空则单独成条"),
+    )
     ack_action = models.CharField(
         _("确认动作"),
         max_length=60,

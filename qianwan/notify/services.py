@@ -8,7 +8,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Count, F, Max, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -54,6 +55,7 @@ def notification_send(
     channels: Iterable[Channel] | None = None,
     ack_action: str = "",
     new_key: bool = False,
+    thread: str = "",
 ) -> tuple[Notification, bool]:
     """Create the notification for ``key`` unless it exists; returns (notification, created).
 
@@ -63,6 +65,8 @@ def notification_send(
     ``new_key=True``: the caller guarantees that no notification can have ``key`` yet (it names a row
     the caller inserted in its open transaction), so the look-up and the savepoints are skipped; a
     duplicate would then raise IntegrityError in the caller's transaction.
+
+    ``thread``: notifications about one thing (``incident:<id>``) show as one thread in the inbox.
     """
     with transaction.atomic(savepoint=not new_key):
         return _send(
@@ -79,6 +83,7 @@ def notification_send(
                 "station": station,
                 "payload": payload or {},
                 "ack_action": ack_action,
+                "thread": thread,
             },
         )
 
@@ -120,6 +125,91 @@ def inbox_for(*, user):
 
 def unread_count(*, user) -> int:
     return InboxItem.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def _threaded(qs):
+    """Items annotated with their thread: the notification's ``thread``, else its own key."""
+    return qs.annotate(
+        thread_key=Coalesce(NullIf(F("notification__thread"), Value("")), F("notification__key"))
+    )
+
+
+def inbox_version(*, user) -> str:
+    """Changes whenever the user's inbox does: a new item, one read or one acknowledged."""
+    agg = InboxItem.objects.filter(recipient=user).aggregate(
+        last=Max("id"),
+        unread=Count("id", filter=Q(read_at__isnull=True)),
+        acked=Count("id", filter=Q(acknowledged_at__isnull=False)),
+    )
+    return f"{agg['last'] or 0}-{agg['unread']}-{agg['acked']}"
+
+
+def unread_threads(*, user) -> int:
+    """The header badge: how many threads (incidents) have something unread."""
+    unread = _threaded(InboxItem.objects.filter(recipient=user, read_at__isnull=True))
+    return unread.values("thread_key").distinct().count()
+
+
+def inbox_threads(*, user, only_unread: bool = False):
+    """The inbox, one row per thread, newest first: how many notifications, how many unread, the
+    latest time and whether one is waiting to be acknowledged (a values queryset to paginate; fill a
+    page's rows with ``inbox_thread_rows``)."""
+    groups = (
+        _threaded(InboxItem.objects.filter(recipient=user))
+        .values("thread_key")
+        .annotate(
+            count=Count("id"),
+            unread=Count("id", filter=Q(read_at__isnull=True)),
+            pending_ack=Count("id", filter=Q(acknowledged_at__isnull=True) & ~Q(notification__ack_action="")),
+            latest_at=Max("notification__created_at"),
+        )
+        .order_by("-latest_at", "thread_key")
+    )
+    return groups.filter(unread__gt=0) if only_unread else groups
+
+
+def inbox_thread_rows(*, user, groups, now=None) -> list[dict]:
+    """The rows of one page of ``inbox_threads``: each with its latest notification, the item to
+    acknowledge (the newest waiting one) and the age of the latest update in seconds."""
+    now = now or timezone.now()
+    groups = list(groups)
+    keys = [g["thread_key"] for g in groups]
+    items = (
+        _threaded(InboxItem.objects.filter(recipient=user))
+        .filter(thread_key__in=keys)
+        .select_related("notification", "notification__station")
+        .order_by("-notification__created_at", "-id")
+    )
+    latest, to_ack = {}, {}
+    for item in items:
+        latest.setdefault(item.thread_key, item)
+        if item.acknowledged_at is None and item.notification.ack_action:
+            to_ack.setdefault(item.thread_key, item)
+    rows = []
+    for group in groups:
+        item = latest[group["thread_key"]]
+        age = max(0, int((now - group["latest_at"]).total_seconds()))
+        rows.append(
+            {
+                **group,
+                "latest": item,
+                "to_ack": to_ack.get(group["thread_key"]),
+                "age_minutes": age // 60,
+                "age_seconds": age % 60,
+            }
+        )
+    return rows
+
+
+@transaction.atomic
+def inbox_mark_thread_read(*, user, threads: Iterable[str]) -> int:
+    """Mark every unread item of the user's ``threads`` read; returns how many items."""
+    qs = _threaded(InboxItem.objects.filter(recipient=user, read_at__isnull=True)).filter(
+        thread_key__in=list(threads)
+    )
+    return InboxItem.objects.filter(pk__in=list(qs.values_list("pk", flat=True))).update(
+        read_at=timezone.now()
+    )
 
 
 @transaction.atomic

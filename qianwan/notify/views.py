@@ -16,29 +16,48 @@ from .models import InboxItem
 
 @login_required
 def inbox(request):
-    """The in-app inbox: newest first, unread highlighted; ?unread=1 shows only unread."""
-    items = services.inbox_for(user=request.user)
+    """The in-app inbox: one row per thread (an incident's notifications together), newest first,
+    with how many there are, the latest state and the age of the latest update; ?unread=1 shows
+    threads with something unread only."""
     only_unread = request.GET.get("unread") == "1"
-    if only_unread:
-        items = items.filter(read_at__isnull=True)
-    page = Paginator(items, 30).get_page(request.GET.get("page"))
-    return render(request, "notify/inbox.html", {"page": page, "only_unread": only_unread})
+    page = Paginator(services.inbox_threads(user=request.user, only_unread=only_unread), 30).get_page(
+        request.GET.get("page")
+    )
+    rows = services.inbox_thread_rows(user=request.user, groups=page.object_list)
+    return render(request, "notify/inbox.html", {"page": page, "rows": rows, "only_unread": only_unread})
 
 
 @never_cache
 @require_GET
 @login_required
 def unread_count(request):
-    """Polled by every page's header badge."""
-    return JsonResponse({"unread": services.unread_count(user=request.user)})
+    """Polled by every page's header badge: threads (incidents) with something unread."""
+    return JsonResponse({"unread": services.unread_threads(user=request.user)})
+
+
+@never_cache
+@require_GET
+@login_required
+def inbox_version(request):
+    """Polled by the inbox page: it reloads when a notification arrives or one is read elsewhere."""
+    return JsonResponse(
+        {
+            "unread": services.unread_threads(user=request.user),
+            "version": services.inbox_version(user=request.user),
+        }
+    )
 
 
 @require_POST
 @login_required
 def mark_read(request):
+    threads = request.POST.getlist("thread")
     raw_ids = request.POST.getlist("item")
-    ids = [int(i) for i in raw_ids if i.isdigit()] if raw_ids else None
-    count = services.inbox_mark_read(user=request.user, item_ids=ids)
+    if threads:
+        count = services.inbox_mark_thread_read(user=request.user, threads=threads)
+    else:
+        ids = [int(i) for i in raw_ids if i.isdigit()] if raw_ids else None
+        count = services.inbox_mark_read(user=request.user, item_ids=ids)
     messages.success(request, _("已标记 %(n)d 条为已读。") % {"n": count})
     return redirect("notify:inbox")
 
