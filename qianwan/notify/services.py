@@ -23,7 +23,7 @@ from qianwan.webhooks import backoff_seconds
 from . import acks, channels
 from .choices import DeliveryStatus, Level
 from .links import absolute_url
-from .models import AckLink, Channel, Delivery, DeliveryAttempt, InboxItem, Notification
+from .models import AckLink, Channel, ContactMethod, Delivery, DeliveryAttempt, InboxItem, Notification
 
 CLAIM_SECONDS = 120
 
@@ -39,6 +39,12 @@ def _default_channels(kind: str, station_id: int | None) -> tuple[Channel, ...]:
         else qs.filter(station__isnull=True)
     )
     return tuple(c for c in qs if not c.kinds or kind in c.kinds)
+
+
+@refcache.cached
+def _contacts_for(user_ids: tuple[int, ...]) -> tuple[ContactMethod, ...]:
+    """The enabled contact methods of these people (kept per process, qianwan/refcache.py)."""
+    return tuple(ContactMethod.objects.filter(user_id__in=user_ids, enabled=True).order_by("user_id", "id"))
 
 
 def notification_send(
@@ -102,15 +108,30 @@ def _send(*, key, new_key, recipients, channels, fields) -> tuple[Notification, 
         except IntegrityError:
             return Notification.objects.get(key=key), False
     unique_recipients = {u.pk: u for u in recipients if u is not None}
-    InboxItem.objects.bulk_create(
+    items = InboxItem.objects.bulk_create(
         [InboxItem(notification=notification, recipient=u) for u in unique_recipients.values()]
     )
     targets = (
         list(channels) if channels is not None else _default_channels(kind, station.pk if station else None)
     )
     now = timezone.now()
+    # one message per group channel, and one per recipient's contact method that takes this level
+    personal = []
+    if items:
+        item_of = {i.recipient_id: i for i in items}
+        for contact in _contacts_for(tuple(sorted(item_of))):
+            if contact.wants(fields["level"]):
+                personal.append(
+                    Delivery(
+                        notification=notification,
+                        contact=contact,
+                        inbox_item=item_of[contact.user_id],
+                        next_attempt_at=now,
+                    )
+                )
     deliveries = Delivery.objects.bulk_create(
         [Delivery(notification=notification, channel=c, next_attempt_at=now) for c in targets if c.enabled]
+        + personal
     )
     from .tasks import deliver
 
@@ -256,9 +277,14 @@ def delivery_attempt(delivery_id: int) -> int | None:
     now = timezone.now()
     if not _claim(delivery_id, now):
         return None
-    delivery = Delivery.objects.select_related("channel", "notification").get(pk=delivery_id)
+    delivery = Delivery.objects.select_related("channel", "contact", "inbox_item", "notification").get(
+        pk=delivery_id
+    )
     started = time.monotonic()
-    result = channels.send(delivery.channel, delivery.notification)
+    if delivery.contact_id:
+        result = channels.send_personal(delivery)
+    else:
+        result = channels.send(delivery.channel, delivery.notification)
     duration_ms = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
         delivery.attempts += 1

@@ -305,6 +305,7 @@ NOTIFY_ACK_LINK_MAX_AGE_SECONDS = env_int("NOTIFY_ACK_LINK_MAX_AGE_SECONDS", 6 *
 # The corporate applications' and the SMS gateway's APIs (work notices to one person); base URLs are
 # settings so that an internal relay (or a test's loopback stand-in) can take their place.
 DINGTALK_API_URL = (env("DINGTALK_API_URL", "https://oapi.dingtalk.com") or "").rstrip("/")
+DINGTALK_OAUTH_URL = env("DINGTALK_OAUTH_URL", "https://api.dingtalk.com/v1.0/oauth2/accessToken")
 DINGTALK_APP_KEY = env("DINGTALK_APP_KEY", "")
 DINGTALK_APP_SECRET = env("DINGTALK_APP_SECRET", "")
 DINGTALK_AGENT_ID = env("DINGTALK_AGENT_ID", "")
