@@ -82,7 +82,16 @@ def send(channel, notification) -> SendResult:
 # through an HTTP gateway, e-mail. Each carries the absolute link and, when the notification asks for
 # an acknowledgement, the person's own one-time acknowledge link.
 
-TOKEN_CACHE_KEY = "qianwan:notify:access-token:{kind}"  # noqa: S105 (a cache key, not a secret)
+TOKEN_CACHE_KEY = "qianwan:notify:access-token:{kind}:{app}"  # noqa: S105 (a cache key, not a secret)
+
+
+def _token_key(kind: str) -> str:
+    """Per application and API address: a token of another app (or of a test's stand-in) is never used."""
+    if kind == ContactKind.DINGTALK:
+        app = f"{settings.DINGTALK_OAUTH_URL}|{settings.DINGTALK_APP_KEY}"
+    else:
+        app = f"{settings.WECOM_API_URL}|{settings.WECOM_CORP_ID}|{settings.WECOM_AGENT_ID}"
+    return TOKEN_CACHE_KEY.format(kind=kind, app=hashlib.sha256(app.encode()).hexdigest()[:16])
 
 
 def personal_text(delivery) -> str:
@@ -122,7 +131,7 @@ def _cache_set(key: str, value: str, timeout: int) -> None:
 
 def _forget_token(kind: str) -> None:
     try:
-        cache.delete(TOKEN_CACHE_KEY.format(kind=kind))
+        cache.delete(_token_key(kind))
     except Exception as exc:
         logger.warning("could not drop the access token: %s", exc)
 
@@ -130,7 +139,7 @@ def _forget_token(kind: str) -> None:
 def access_token(kind: str) -> tuple[str | None, SendResult | None]:
     """The corporate application's access token (kept in the cache until shortly before it expires):
     (token, None), or (None, the failed result of the token step)."""
-    key = TOKEN_CACHE_KEY.format(kind=kind)
+    key = _token_key(kind)
     token = _cache_get(key)
     if token:
         return token, None
