@@ -20,6 +20,7 @@ NAV = [
     (_("反诈宣防"), "antifraud:index", STAFF | {Role.LIAISON}, "◇"),
     (_("矛盾纠纷"), "disputes:index", STAFF, "⚖"),
     (_("领导驾驶舱"), "dashboard:index", LEADERS, "◈"),
+    (_("推送渠道"), "notify:channels", LEADERS, "✉"),
     (_("审计日志"), "audit:list", LEADERS, "☰"),
 ]
 

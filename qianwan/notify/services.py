@@ -2,11 +2,13 @@
 
 import secrets
 import time
+import uuid
 from collections.abc import Iterable
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Q, Value
 from django.db.models.functions import Coalesce, NullIf
@@ -15,13 +17,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from qianwan import refcache
-from qianwan.audit.services import audit_record
+from qianwan.audit.services import audit_record, snapshot
 from qianwan.errors import StateConflict
 from qianwan.tasking import publish_on_commit
 from qianwan.webhooks import backoff_seconds
 
 from . import acks, channels
-from .choices import DeliveryStatus, Level
+from .choices import ContactKind, DeliveryStatus, Level
 from .links import absolute_url
 from .models import AckLink, Channel, ContactMethod, Delivery, DeliveryAttempt, InboxItem, Notification
 
@@ -418,3 +420,149 @@ def ack_link_use(*, token: str) -> InboxItem:
                     after={"reason": refused.reason},
                 )
         raise
+
+
+# ---------------------------------------------------------------------------------------------------
+# Personal contact methods and group channels, kept in pages
+
+
+def _validate_contact(kind: str, address: str, levels: list[str]) -> dict:
+    from django.core.validators import validate_email
+
+    from qianwan.validators import validate_mobile
+
+    errors = {}
+    if kind not in ContactKind.values:
+        errors["kind"] = [_("未知的联系方式：%(k)s") % {"k": kind}]
+    address = (address or "").strip()
+    if not address:
+        errors["address"] = [_("必须填写账号、号码或邮箱。")]
+    elif kind == ContactKind.SMS:
+        try:
+            validate_mobile(address)
+        except ValidationError as exc:
+            errors["address"] = exc.messages
+    elif kind == ContactKind.EMAIL:
+        try:
+            validate_email(address)
+        except ValidationError:
+            errors["address"] = [_("请输入有效的邮箱地址。")]
+    elif len(address) > 64:
+        errors["address"] = [_("钉钉/企业微信用户ID不超过64个字符。")]
+    unknown = [level for level in levels if level not in Level.values]
+    if unknown:
+        errors["levels"] = [_("未知的级别：%(l)s") % {"l": "、".join(unknown)}]
+    return errors
+
+
+@transaction.atomic
+def contact_method_create(*, actor, user, kind: str, address: str, levels: list[str]) -> ContactMethod:
+    """Add one of ``user``'s own ways of being reached (only they, or an admin, may)."""
+    if actor.pk != user.pk and getattr(actor, "role", None) != "admin":
+        raise PermissionDenied(_("只能维护本人的联系方式。"))
+    errors = _validate_contact(kind, address, levels)
+    if not errors and ContactMethod.objects.filter(user=user, kind=kind, address=address.strip()).exists():
+        errors["address"] = [_("该联系方式已存在。")]
+    if errors:
+        raise ValidationError(errors)
+    contact = ContactMethod.objects.create(user=user, kind=kind, address=address.strip(), levels=list(levels))
+    audit_record(actor=actor, action="notify.contact_create", obj=contact, after=snapshot(contact))
+    return contact
+
+
+@transaction.atomic
+def contact_method_delete(*, actor, contact: ContactMethod) -> None:
+    if actor.pk != contact.user_id and getattr(actor, "role", None) != "admin":
+        raise PermissionDenied(_("只能维护本人的联系方式。"))
+    audit_record(actor=actor, action="notify.contact_delete", obj=contact, before=snapshot(contact))
+    contact.delete()
+
+
+def can_keep_channel(user, station) -> bool:
+    """Station leaders keep their own station's group channels; bureau leaders and admins every
+    station's and the sub-bureau's (no station)."""
+    role = getattr(user, "role", None)
+    if role in ("bureau_leader", "admin"):
+        return True
+    return (
+        role == "station_leader"
+        and station is not None
+        and getattr(station, "pk", station) == user.station_id
+    )
+
+
+def channels_in_scope(*, user):
+    qs = Channel.objects.select_related("station").order_by("station__code", "name")
+    if getattr(user, "role", None) in ("bureau_leader", "admin"):
+        return qs
+    if getattr(user, "role", None) == "station_leader" and user.station_id:
+        return qs.filter(station_id=user.station_id)
+    return qs.none()
+
+
+CHANNEL_FIELDS = [
+    "name",
+    "kind",
+    "url",
+    "secret",
+    "email_to",
+    "station",
+    "kinds",
+    "enabled",
+    "broadcast_only",
+]
+
+
+@transaction.atomic
+def channel_save(*, actor, channel: Channel | None = None, **fields) -> Channel:
+    """Create or change a group channel (a DingTalk/WeCom robot or an e-mail list)."""
+    station = fields.get("station")
+    if not can_keep_channel(actor, station) or (
+        channel is not None and not can_keep_channel(actor, channel.station)
+    ):
+        raise PermissionDenied(_("只能维护本所的推送渠道。"))
+    before = snapshot(channel, CHANNEL_FIELDS) if channel else None
+    channel = channel or Channel()
+    for name in CHANNEL_FIELDS:
+        if name in fields:
+            setattr(channel, name, fields[name])
+    channel.full_clean()
+    channel.save()
+    audit_record(
+        actor=actor,
+        action="notify.channel_update" if before else "notify.channel_create",
+        obj=channel,
+        before=before,
+        after=snapshot(channel, [f for f in CHANNEL_FIELDS if f != "secret"]),
+    )
+    return channel
+
+
+@transaction.atomic
+def channel_test(*, actor, channel: Channel) -> Delivery:
+    """Queue a test message on ``channel`` (its result shows in the delivery log)."""
+    if not can_keep_channel(actor, channel.station):
+        raise PermissionDenied(_("只能测试本所的推送渠道。"))
+    notification, _created = notification_send(
+        key=f"channel-test:{channel.pk}:{uuid.uuid4().hex}",
+        kind="notify.test",
+        title=_("测试消息：%(name)s") % {"name": channel.name},
+        body=_("这是一条来自前湾分局警务运行平台的测试消息，由 %(who)s 发送。") % {"who": actor.display_name},
+        recipients=[],
+        channels=[channel],
+        station=channel.station,
+        link="/notifications/channels/",
+    )
+    audit_record(
+        actor=actor, action="notify.channel_test", obj=channel, after={"notification": notification.pk}
+    )
+    return Delivery.objects.get(notification=notification, channel=channel)
+
+
+def channel_log(*, channel: Channel, limit: int = 20):
+    """The channel's delivery log: its latest tries, newest first."""
+    return (
+        DeliveryAttempt.objects.filter(delivery__channel=channel)
+        .select_related("delivery__notification")
+        .order_by("-at", "-id")[:limit]
+    )

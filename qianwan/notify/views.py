@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,9 +10,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from qianwan.errors import StateConflict
+from qianwan.forms import add_errors
+from qianwan.org.access import role_required
+from qianwan.org.choices import LEADER_ROLES
 
 from . import services
-from .models import InboxItem
+from .forms import ChannelForm, ContactMethodForm
+from .models import ContactMethod, InboxItem
 
 
 @login_required
@@ -125,3 +130,98 @@ def ack_link(request, token: str):
             "person": link.inbox_item.recipient,
         },
     )
+
+
+# ---------------------------------------------------------------------------------------------------
+# My contact methods
+
+
+@login_required
+def contacts(request):
+    """The signed-in person's own contact methods and which urgencies go where."""
+    form = ContactMethodForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contact_method_create(actor=request.user, user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("已添加联系方式。"))
+            return redirect("notify:contacts")
+    return render(
+        request,
+        "notify/contacts.html",
+        {"form": form, "contacts": ContactMethod.objects.filter(user=request.user)},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_POST
+@login_required
+def contact_delete(request, pk: int):
+    contact = get_object_or_404(ContactMethod, pk=pk, user=request.user)
+    services.contact_method_delete(actor=request.user, contact=contact)
+    messages.success(request, _("已删除联系方式。"))
+    return redirect("notify:contacts")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Group channels
+
+
+@role_required(*LEADER_ROLES)
+def channel_list(request):
+    return render(
+        request, "notify/channels.html", {"channels": services.channels_in_scope(user=request.user)}
+    )
+
+
+@role_required(*LEADER_ROLES)
+def channel_edit(request, pk: int | None = None):
+    channel = get_object_or_404(services.channels_in_scope(user=request.user), pk=pk) if pk else None
+    form = ChannelForm(request.POST or None, instance=channel, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in services.CHANNEL_FIELDS}
+        try:
+            saved = services.channel_save(actor=request.user, channel=channel, **fields)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("已保存推送渠道“%(name)s”。") % {"name": saved.name})
+            return redirect("notify:channel_detail", pk=saved.pk)
+    return render(
+        request,
+        "notify/channel_form.html",
+        {"form": form, "channel": channel},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*LEADER_ROLES)
+def channel_detail(request, pk: int):
+    """A channel, its "send test" button and its delivery log."""
+    channel = get_object_or_404(services.channels_in_scope(user=request.user), pk=pk)
+    return render(
+        request,
+        "notify/channel_detail.html",
+        {"channel": channel, "log": services.channel_log(channel=channel)},
+    )
+
+
+@require_POST
+@role_required(*LEADER_ROLES)
+def channel_send_test(request, pk: int):
+    """Send a test message now; whatever the receiver answers (or nothing, unreachable) goes into the
+    delivery log shown on the channel's page."""
+    channel = get_object_or_404(services.channels_in_scope(user=request.user), pk=pk)
+    delivery = services.channel_test(actor=request.user, channel=channel)
+    services.delivery_attempt(delivery.pk)  # a no-op when the worker already took this try
+    delivery.refresh_from_db()
+    if delivery.status == "delivered":
+        messages.success(request, _("测试消息已送达。"))
+    else:
+        messages.error(
+            request,
+            _("测试消息发送失败：%(error)s（见下方投递记录）") % {"error": delivery.last_error or "—"},
+        )
+    return redirect("notify:channel_detail", pk=channel.pk)
