@@ -24,6 +24,7 @@ class ContactMethodForm(forms.Form):
 
 
 class ChannelForm(forms.ModelForm):
+    url = forms.URLField(label=_("Webhook 地址"), max_length=500, required=False, assume_scheme="https")
     kinds = forms.CharField(
         label=_("订阅类别"),
         required=False,
