@@ -259,6 +259,13 @@ def inbox_acknowledge(*, user, item: InboxItem, at=None) -> InboxItem:
     handler = acks.get(item.notification.ack_action) if item.notification.ack_action else None
     if handler:
         handler(notification=item.notification, user=user, at=at)
+    if item.notification.thread:
+        # the thread is acknowledged for this person: its earlier notifications stop waiting too
+        InboxItem.objects.filter(
+            recipient=user, notification__thread=item.notification.thread, acknowledged_at__isnull=True
+        ).exclude(notification__ack_action="").update(
+            acknowledged_at=at, read_at=Coalesce(F("read_at"), Value(at))
+        )
     return item
 
 

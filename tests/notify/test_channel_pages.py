@@ -41,24 +41,38 @@ def test_send_test_that_arrives(bureau, http_receiver):
 
 
 def test_channel_scope_and_bad_input(leader, station, other_station, make_user):
-    theirs = Channel.objects.create(name="崇寿群", kind="wecom", url="http://127.0.0.1:9/x", station=other_station)
+    theirs = Channel.objects.create(
+        name="崇寿群", kind="wecom", url="http://127.0.0.1:9/x", station=other_station
+    )
     bureau_wide = Channel.objects.create(name="分局群", kind="wecom", url="http://127.0.0.1:9/y")
     client = logged_in(leader)
     assert client.get(f"/notifications/channels/{theirs.pk}/").status_code == 404
     assert client.post(f"/notifications/channels/{bureau_wide.pk}/test/").status_code == 404
-    bad = client.post("/notifications/channels/new/", {"name": "x", "kind": "dingtalk", "url": "", "station": station.pk})
+    bad = client.post(
+        "/notifications/channels/new/", {"name": "x", "kind": "dingtalk", "url": "", "station": station.pk}
+    )
     assert bad.status_code == 400 and "机器人渠道必须填写 Webhook 地址" in bad.content.decode()
-    other = client.post("/notifications/channels/new/", {"name": "x", "kind": "wecom", "url": "http://127.0.0.1:9/z", "station": other_station.pk})
+    other = client.post(
+        "/notifications/channels/new/",
+        {"name": "x", "kind": "wecom", "url": "http://127.0.0.1:9/z", "station": other_station.pk},
+    )
     assert other.status_code == 400
     assert Channel.objects.count() == 2
-    assert logged_in(make_user(Role.OFFICER, username="o2")).get("/notifications/channels/").status_code == 403
+    assert (
+        logged_in(make_user(Role.OFFICER, username="o2")).get("/notifications/channels/").status_code == 403
+    )
 
 
 def test_my_contact_methods(officer):
     client = logged_in(officer)
     bad = client.post("/notifications/contacts/", {"kind": "sms", "address": "12345"})
     assert bad.status_code == 400 and "手机号应为以 1 开头的11位数字" in bad.content.decode()
-    good = client.post("/notifications/contacts/", {"kind": "sms", "address": "13800001234", "levels": ["breach", "escalation"]})
+    good = client.post(
+        "/notifications/contacts/",
+        {"kind": "sms", "address": "13800001234", "levels": ["breach", "escalation"]},
+    )
     assert good.status_code == 302
     contact = ContactMethod.objects.get(user=officer)
-    assert contact.levels == ["breach", "escalation"] and contact.wants("breach") and not contact.wants("info")
+    assert (
+        contact.levels == ["breach", "escalation"] and contact.wants("breach") and not contact.wants("info")
+    )
