@@ -25,8 +25,8 @@ URL = "/api/v1/incidents/"
 INTAKE_QUERIES = 9
 # the first call after reference data changed also reads it (qianwan/refcache.py): the token, the
 # station by its code, the SLA policy, the escalation chain, the duty roster's one-off entries and its
-# rotations, and the channels
-INTAKE_QUERIES_COLD = INTAKE_QUERIES + 7
+# rotations, the channels and the duty leaders' contact methods
+INTAKE_QUERIES_COLD = INTAKE_QUERIES + 8
 
 
 def post_counting(client) -> tuple[dict, list[str]]:
