@@ -163,7 +163,7 @@ def notice_deliveries(notice: FraudNotice) -> list[Delivery]:
     if notice.notification_id is None:
         return []
     return list(
-        Delivery.objects.filter(notification_id=notice.notification_id)
+        Delivery.objects.filter(notification_id=notice.notification_id, channel__isnull=False)
         .select_related("channel")
         .prefetch_related("attempt_log")
         .order_by("channel__name")

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Incident, IncidentEvent, SlaClock, SlaPolicy
+from .models import EscalationChain, EscalationStep, Incident, IncidentEvent, SlaClock, SlaPolicy
 
 
 @admin.register(SlaPolicy)
@@ -70,3 +70,16 @@ class IncidentAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # a record of a call is kept; deleting it would also leave the KPI rollup stale
+
+
+class EscalationStepInline(admin.TabularInline):
+    model = EscalationStep
+    extra = 0
+
+
+@admin.register(EscalationChain)
+class EscalationChainAdmin(admin.ModelAdmin):
+    """Kept in the escalation page (/incidents/escalation/); here for the back office."""
+
+    list_display = ["__str__", "updated_at"]
+    inlines = [EscalationStepInline]

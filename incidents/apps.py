@@ -11,7 +11,7 @@ class IncidentsConfig(AppConfig):
         from qianwan.notify import acks
 
         from . import services
-        from .models import SlaPolicy
+        from .models import EscalationChain, EscalationStep, SlaPolicy
 
         acks.register(services.LEADER_ACK_ACTION, services.leader_acknowledged)
-        refcache.watch(SlaPolicy)
+        refcache.watch(SlaPolicy, EscalationChain, EscalationStep)

@@ -64,3 +64,13 @@ DEFAULT_LIMITS = {
     Stage.ARRIVAL: 480,
 }
 FINAL_KINDS = (EventKind.CLOSED, EventKind.DIVERTED)
+
+
+class ChainTarget(models.TextChoices):
+    """Whom a step of an escalation chain notifies (read from the rota when the step fires)."""
+
+    ON_DUTY_OFFICER = "on_duty_officer", _("值班民警")
+    DUTY_LEADER = "duty_leader", _("值班领导")
+    STATION_LEADERS = "station_leaders", _("全体所领导")
+    COMMAND_CENTRE = "command_centre", _("分局指挥中心值班领导")
+    PERSON = "person", _("指定人员")

@@ -4,10 +4,10 @@ from django.utils.translation import gettext_lazy as _
 
 from qianwan.exchange.models import Partner
 from qianwan.org.choices import STATION_ROLES
-from qianwan.org.models import Station
+from qianwan.org.models import Station, User
 from qianwan.validators import validate_phone
 
-from .choices import Category, EventKind
+from .choices import Category, ChainTarget, EventKind
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -103,3 +103,44 @@ class EventForm(forms.Form):
 
 class AcceptInboundForm(forms.Form):
     category = forms.ChoiceField(label=_("警情类别"), choices=Category.choices)
+
+
+class ChainStepForm(forms.Form):
+    """One step of an escalation chain."""
+
+    target = forms.ChoiceField(
+        label=_("通知对象"),
+        choices=[("", "—")] + list(ChainTarget.choices),
+        required=False,
+    )
+    person = forms.ModelChoiceField(label=_("指定人员"), queryset=None, required=False)
+    wait_seconds = forms.IntegerField(label=_("等待(秒)"), initial=0, required=False)
+    repeat_times = forms.IntegerField(label=_("重复次数"), initial=0, required=False)
+    repeat_every_seconds = forms.IntegerField(label=_("重复间隔(秒)"), initial=0, required=False)
+
+    def __init__(self, *args, people=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person"].queryset = people if people is not None else User.objects.none()
+        self.fields["person"].label_from_instance = lambda u: f"{u.display_name}（{u.username}）"
+
+    def clean(self):
+        data = super().clean()
+        numbers = [data.get(f) for f in ("wait_seconds", "repeat_times", "repeat_every_seconds")]
+        blank = not data.get("target") and not data.get("person") and all(not n for n in numbers)
+        if blank or data.get("DELETE"):
+            return data  # an empty row, or one being removed, is not a step
+        if not data.get("target"):
+            self.add_error("target", _("每一步必须选择通知对象。"))
+        elif data["target"] == ChainTarget.PERSON and not data.get("person"):
+            self.add_error("person", _("通知“指定人员”时必须选择人员。"))
+        for field in ("wait_seconds", "repeat_times", "repeat_every_seconds"):
+            if (data.get(field) or 0) < 0:
+                self.add_error(field, _("不能为负数。"))
+        if (data.get("repeat_times") or 0) > 10:
+            self.add_error("repeat_times", _("重复次数最多 10 次。"))
+        if (data.get("repeat_times") or 0) > 0 and (data.get("repeat_every_seconds") or 0) <= 0:
+            self.add_error("repeat_every_seconds", _("设置了重复提醒时，重复间隔必须大于0秒。"))
+        return data
+
+
+ChainStepFormSet = forms.formset_factory(ChainStepForm, extra=2, can_delete=True, max_num=10)

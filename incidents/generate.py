@@ -303,6 +303,8 @@ def _write_copy(cursor, incidents, clocks, events, *, policy_id, snap_json, crea
                     "breached_at": _ts(c["breached_at"]),
                     "escalated_at": _ts(c["escalated_at"]),
                     "task_id": np.full(len(c["incident_id"]), ""),
+                    "chain": np.full(len(c["incident_id"]), "[]"),  # the built-in escalation chain
+                    "chain_next": np.zeros(len(c["incident_id"]), dtype=int),
                 }
             )
         )

@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Category, EventKind, Stage, Status
+from .choices import Category, ChainTarget, EventKind, Stage, Status
 
 
 class Incident(models.Model):
@@ -211,6 +211,13 @@ class SlaClock(models.Model):
     escalated_at = models.DateTimeField(_("已升级"), null=True, blank=True)
     next_fire_at = models.DateTimeField(null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
+    # The escalation chain frozen at receipt, expanded into entries [offset from the deadline in
+    # seconds, target, person id, step number, repeat number], in firing order; empty = the built-in
+    # chain (breach → duty leader, escalate → command centre). ``chain_next`` is the index of the
+    # next entry to fire; ``acknowledged_at`` stops the repeats of the entries fired by then.
+    chain = models.JSONField(default=list, blank=True)
+    chain_next = models.PositiveSmallIntegerField(default=0)
+    acknowledged_at = models.DateTimeField(_("已确认"), null=True, blank=True)
 
     class Meta:
         ordering = ["incident", "deadline"]
@@ -232,6 +239,68 @@ class SlaClock(models.Model):
 
     def __str__(self):
         return f"{self.incident_id} {self.stage}"
+
+
+class EscalationChain(models.Model):
+    """Who a breached stage notifies and when: the sub-bureau's default (no station) or one station's
+    own. Without any row the built-in chain applies (today's behaviour: the duty leader at the breach,
+    the command centre ``escalate_after_seconds`` later)."""
+
+    station = models.OneToOneField(
+        "org.Station",
+        verbose_name=_("派出所"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="escalation_chain",
+        help_text=_("留空为分局默认"),
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("升级链")
+        verbose_name_plural = _("升级链")
+
+    def __str__(self):
+        return str(self.station or _("分局默认"))
+
+
+class EscalationStep(models.Model):
+    """One step: wait ``wait_seconds`` after the previous step (the first: after the breach), notify
+    the target, and re-notify it every ``repeat_every_seconds`` up to ``repeat_times`` more times
+    until someone acknowledges."""
+
+    chain = models.ForeignKey(EscalationChain, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField(_("顺序"))
+    target = models.CharField(_("通知对象"), max_length=20, choices=ChainTarget.choices)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("指定人员"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    wait_seconds = models.PositiveIntegerField(_("等待(秒)"), default=0)
+    repeat_times = models.PositiveSmallIntegerField(
+        _("重复次数"), default=0, validators=[MaxValueValidator(10)]
+    )
+    repeat_every_seconds = models.PositiveIntegerField(_("重复间隔(秒)"), default=0)
+
+    class Meta:
+        ordering = ["chain", "position"]
+        verbose_name = _("升级步骤")
+        verbose_name_plural = _("升级步骤")
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "position"], name="escalation_step_position_once"),
+            models.CheckConstraint(
+                name="escalation_step_person_target",
+                condition=~Q(target="person") | Q(person__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.chain} #{self.position} {self.target}"
 
 
 class StatUnit(models.TextChoices):

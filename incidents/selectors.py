@@ -8,6 +8,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qianwan import refcache
 from qianwan.exchange.models import InboundEvent
 from qianwan.exchange.selectors import inbound_list, outbound_for
 from qianwan.kpi import (
@@ -20,10 +21,21 @@ from qianwan.kpi import (
 from qianwan.org.choices import Role
 from qianwan.org.models import Station
 from qianwan.org.scopes import scope_queryset
+from qianwan.org.selectors import stations_in_scope
 
 from . import rollup
-from .choices import DEFAULT_LIMITS, STAGE_EVENT, STAGE_FIELD, STAGES, Category, EventKind, Stage, Status
-from .models import Incident, IncidentEvent, SlaClock
+from .choices import (
+    DEFAULT_LIMITS,
+    STAGE_EVENT,
+    STAGE_FIELD,
+    STAGES,
+    Category,
+    ChainTarget,
+    EventKind,
+    Stage,
+    Status,
+)
+from .models import EscalationChain, EscalationStep, Incident, IncidentEvent, SlaClock
 from .rollup import open_overdue_clocks
 
 # Roles that call the caller back and so see the full number; others see 138****0000.
@@ -353,3 +365,85 @@ def station_kpi_page(*, station, now: datetime | None = None) -> dict:
         ),
         "trend": incident_trend(months=12, station=station, now=now),
     }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Escalation chains
+
+
+def builtin_chain(escalate_after_seconds: int) -> list[dict]:
+    """The chain in force when none is configured: today's behaviour (breach → the duty leader, then
+    the command centre ``escalate_after_seconds`` later, each once)."""
+    return [
+        {"target": ChainTarget.DUTY_LEADER, "person": None, "wait": 0, "repeat": 0, "every": 0},
+        {
+            "target": ChainTarget.COMMAND_CENTRE,
+            "person": None,
+            "wait": escalate_after_seconds,
+            "repeat": 0,
+            "every": 0,
+        },
+    ]
+
+
+@refcache.cached
+def chain_steps_for(station_id: int) -> tuple[dict, ...]:
+    """The configured steps in force for a station: its own chain, else the sub-bureau default; an
+    empty tuple means the built-in chain. One query (kept per process, qianwan/refcache.py)."""
+    rows = list(
+        EscalationStep.objects.filter(Q(chain__station_id=station_id) | Q(chain__station__isnull=True))
+        .select_related("chain")
+        .order_by("position")
+    )
+    chosen = [r for r in rows if r.chain.station_id == station_id] or [
+        r for r in rows if r.chain.station_id is None
+    ]
+    return tuple(
+        {
+            "target": r.target,
+            "person": r.person_id,
+            "wait": r.wait_seconds,
+            "repeat": r.repeat_times,
+            "every": r.repeat_every_seconds,
+        }
+        for r in chosen
+    )
+
+
+def expand_chain(steps) -> list[list]:
+    """Steps → the entries a clock fires, in order: [offset from the deadline (s), target, person id,
+    step number, repeat number, fired at (ISO, filled when sent)]. A step's wait counts from the
+    previous step's first notification; its repeats follow every ``every`` seconds."""
+    entries, offset = [], 0
+    for number, step in enumerate(steps):
+        offset += step["wait"]
+        entries.append([offset, step["target"], step["person"], number, 0, None])
+        for repeat in range(1, step["repeat"] + 1):
+            entries.append(
+                [offset + repeat * step["every"], step["target"], step["person"], number, repeat, None]
+            )
+    entries.sort(key=lambda e: (e[0], e[3], e[4]))
+    return entries
+
+
+def chain_pages(*, user) -> dict:
+    """The escalation page: the sub-bureau default and every station in scope, each with the steps
+    in force and where they come from."""
+    from .services import policy_for
+
+    escalate_after = policy_for("").escalate_after_seconds
+    chains = {
+        c.station_id: list(c.steps.all()) for c in EscalationChain.objects.prefetch_related("steps__person")
+    }
+    default = chains.get(None)
+    rows = [{"station": None, "steps": default, "source": "own" if default else "builtin"}]
+    for station in stations_in_scope(user=user).filter(is_active=True):
+        own = chains.get(station.pk)
+        rows.append(
+            {
+                "station": station,
+                "steps": own or default,
+                "source": "own" if own else ("default" if default else "builtin"),
+            }
+        )
+    return {"rows": rows, "builtin": builtin_chain(escalate_after)}

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,12 +20,13 @@ from qianwan.exchange.models import Partner
 from qianwan.notify.choices import Level
 from qianwan.notify.services import notification_send
 from qianwan.org import selectors as org_selectors
-from qianwan.org.choices import Role
+from qianwan.org.choices import DutyPost, Role
+from qianwan.org.models import User
 from qianwan.org.scopes import can_act_for_station
 from qianwan.tasking import publish_on_commit
 from qianwan.validators import earlier_to_the_second, field_errors, validate_phone
 
-from . import rollup
+from . import rollup, selectors
 from .choices import (
     EVENT_STAGE,
     FINAL_KINDS,
@@ -32,12 +34,13 @@ from .choices import (
     STAGE_FIELD,
     STAGES,
     Category,
+    ChainTarget,
     EventKind,
     Stage,
     Status,
     TimerStep,
 )
-from .models import Incident, IncidentEvent, SlaClock, SlaPolicy
+from .models import EscalationChain, EscalationStep, Incident, IncidentEvent, SlaClock, SlaPolicy
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 LEADER_ACK_ACTION = "incidents.leader_ack"
@@ -88,12 +91,34 @@ def _next_step_time(clock: SlaClock, now: datetime) -> datetime | None:
     """When the clock's next unfired step is due (None when the stage is done or not needed)."""
     if clock.done_at is not None or clock.not_needed or clock.stopped_at is not None:
         return None
+    times = []
     for step, at, marker in _steps(clock):
         if at is None or getattr(clock, marker) is not None:
             continue
         if step == TimerStep.WARN and now >= clock.deadline:
             continue  # too late to warn: the breach step is what is due
-        return at
+        times.append(at)
+        break
+    entry = _next_chain_entry(clock)
+    if entry is not None:
+        times.append(clock.deadline + timedelta(seconds=clock.chain[entry][0]))
+    return min(times, default=None)
+
+
+def _chain_repeat_stopped(clock: SlaClock, entry: list) -> bool:
+    """A repeat is not sent once someone acknowledged after its step's first notification went out."""
+    if entry[4] == 0 or clock.acknowledged_at is None:
+        return False
+    first = next((e for e in clock.chain if e[3] == entry[3] and e[4] == 0), None)
+    fired = first and first[5]
+    return bool(fired) and clock.acknowledged_at >= datetime.fromisoformat(fired)
+
+
+def _next_chain_entry(clock: SlaClock) -> int | None:
+    """Index of the configured chain's next entry to send (None: no chain, or nothing left)."""
+    for index in range(clock.chain_next, len(clock.chain)):
+        if not _chain_repeat_stopped(clock, clock.chain[index]):
+            return index
     return None
 
 
@@ -150,9 +175,12 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) 
             recipients=org_selectors.station_users(station=incident.station, roles=(Role.OFFICER,)),
             station=incident.station,
             link=_clock_link(incident),
+            thread=f"incident:{incident.pk}",
             payload=payload,
         )
     elif step == TimerStep.BREACH:
+        if clock.chain:
+            return  # a configured chain: its first entries, due at the breach, notify
         notification_send(
             key=f"clock:{clock.pk}:breach",
             kind="incidents.sla_breach",
@@ -169,6 +197,7 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) 
             recipients=org_selectors.duty_leaders(station=incident.station, at=now),
             station=incident.station,
             link=_clock_link(incident),
+            thread=f"incident:{incident.pk}",
             payload=payload,
             ack_action=LEADER_ACK_ACTION,
         )
@@ -183,8 +212,66 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) 
             recipients=org_selectors.duty_leaders(station=None, at=now),
             station=None,
             link=_clock_link(incident),
+            thread=f"incident:{incident.pk}",
             payload=payload,
         )
+
+
+def _chain_recipients(target: str, person_id: int | None, station, now: datetime) -> list:
+    """Who a chain entry notifies, read from the rota as the entry fires; nobody on the rota for the
+    post → the station's leaders."""
+    station_leaders = lambda: list(org_selectors.station_users(station=station, roles=(Role.STATION_LEADER,)))  # noqa: E731
+    if target == ChainTarget.ON_DUTY_OFFICER:
+        return org_selectors.on_duty(station=station, at=now, post=DutyPost.OFFICER) or station_leaders()
+    if target == ChainTarget.DUTY_LEADER:
+        return org_selectors.duty_leaders(station=station, at=now)
+    if target == ChainTarget.STATION_LEADERS:
+        return station_leaders()
+    if target == ChainTarget.COMMAND_CENTRE:
+        return org_selectors.duty_leaders(station=None, at=now)
+    person = User.objects.filter(pk=person_id, is_active=True).first()
+    return [person] if person else station_leaders()
+
+
+def _notify_chain_entry(clock: SlaClock, incident: Incident, index: int, entry: list, now: datetime) -> None:
+    """One entry of a configured escalation chain: one notification (key clock:<id>:chain:<index>)."""
+    _offset, target, person_id, number, repeat = entry[:5]
+    stage = Stage(clock.stage).label
+    title = _("已超时：%(number)s %(stage)s") % {"number": incident.number, "stage": stage}
+    if repeat:
+        title += _("（第%(n)d次重复提醒）") % {"n": repeat}
+    notification_send(
+        key=f"clock:{clock.pk}:chain:{index}",
+        kind="incidents.sla_breach" if number == 0 else "incidents.sla_escalation",
+        level=Level.BREACH if number == 0 else Level.ESCALATION,
+        title=title,
+        body=_(
+            "%(station)s 警情 %(number)s（%(category)s，%(address)s）“%(stage)s”已超过 %(limit)d 秒时限，升级第%(step)d步：%(target)s。"
+        )
+        % {
+            "station": incident.station.name,
+            "number": incident.number,
+            "category": incident.get_category_display(),
+            "address": incident.address or "—",
+            "stage": stage,
+            "limit": clock.limit_seconds,
+            "step": number + 1,
+            "target": ChainTarget(target).label,
+        },
+        recipients=_chain_recipients(target, person_id, incident.station, now),
+        station=None if target == ChainTarget.COMMAND_CENTRE else incident.station,
+        link=_clock_link(incident),
+        thread=f"incident:{incident.pk}",
+        payload={
+            "incident": incident.pk,
+            "clock": clock.pk,
+            "stage": clock.stage,
+            "step": "chain",
+            "chain_step": number,
+            "repeat": repeat,
+        },
+        ack_action=LEADER_ACK_ACTION,
+    )
 
 
 def _run_due_steps(clock: SlaClock, incident: Incident, now: datetime) -> list[str]:
@@ -203,6 +290,17 @@ def _run_due_steps(clock: SlaClock, incident: Incident, now: datetime) -> list[s
             rollup.touch(incident.received_at, now)
         _notify_step(clock, incident, step, now)
         fired.append(step)
+    if clock.chain and clock.breached_at is not None:
+        while clock.chain_next < len(clock.chain):
+            index, entry = clock.chain_next, clock.chain[clock.chain_next]
+            if clock.deadline + timedelta(seconds=entry[0]) > now:
+                break
+            clock.chain_next += 1
+            if _chain_repeat_stopped(clock, entry):
+                continue  # acknowledged since this step first went out: no re-notification
+            entry[5] = now.isoformat()
+            _notify_chain_entry(clock, incident, index, entry, now)
+            fired.append("chain")
     return fired
 
 
@@ -217,7 +315,8 @@ def _fire(incident: Incident, clocks: list[SlaClock], now: datetime) -> tuple[li
             clocks_fired += bool(steps)
     _publish(_arm(clocks, now))
     SlaClock.objects.bulk_update(
-        clocks, ["warned_at", "breached_at", "escalated_at", "met", "next_fire_at", "task_id"]
+        clocks,
+        ["warned_at", "breached_at", "escalated_at", "met", "next_fire_at", "task_id", "chain", "chain_next"],
     )
     return fired, clocks_fired
 
@@ -379,6 +478,8 @@ def incident_create(
     rollup.touch(received_at, now)  # a call logged days late lands in a sealed day
     warn = timedelta(seconds=snap["warn_before_seconds"])
     escalate = timedelta(seconds=snap["escalate_after_seconds"])
+    # the escalation chain in force for the station, frozen like the limits (empty: the built-in)
+    chain_steps = selectors.chain_steps_for(station.pk)
     clocks = []
     for stage in STAGES:
         deadline = received_at + timedelta(seconds=snap["limits"][stage])
@@ -389,7 +490,8 @@ def incident_create(
                 limit_seconds=snap["limits"][stage],
                 deadline=deadline,
                 warn_at=deadline - warn if snap["warn_before_seconds"] else None,
-                escalate_at=deadline + escalate,
+                escalate_at=None if chain_steps else deadline + escalate,
+                chain=selectors.expand_chain(chain_steps),
             )
         )
     lead = _arm(clocks, now)
@@ -413,6 +515,7 @@ def incident_create(
         recipients=org_selectors.duty_leaders(station=station, at=now),
         station=station,
         link=_clock_link(incident),
+        thread=f"incident:{incident.pk}",
         payload={"incident": incident.pk},
         ack_action=LEADER_ACK_ACTION,
         new_key=True,  # the key names the incident inserted above: no notification can have it yet
@@ -603,9 +706,14 @@ def leader_acknowledged(*, notification, user, at) -> None:
     Runs inside the acknowledgement's transaction; it never fails the acknowledgement itself.
     """
     incident_id = (notification.payload or {}).get("incident")
-    incident = Incident.objects.select_related("station").filter(pk=incident_id).first()
+    incident = _locking().filter(pk=incident_id).first()
     if incident is None:
         return
+    # stops the re-notification of every step sent so far; a stage that breaches later starts its
+    # own chain. Never re-arms a timer: a stale acknowledgement cannot page anyone.
+    SlaClock.objects.filter(incident=incident, breached_at__isnull=False, done_at__isnull=True).filter(
+        Q(acknowledged_at__isnull=True) | Q(acknowledged_at__lt=at)
+    ).update(acknowledged_at=at)
     effective = _effective_events(incident)
     if EventKind.LEADER_NOTIFIED in effective or any(k in effective for k in FINAL_KINDS):
         return
@@ -668,3 +776,108 @@ __all__ = [
     "policy_for",
     "stats_refresh",
 ]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Escalation chains
+
+MAX_CHAIN_STEPS = 10
+
+
+def _validate_chain_steps(steps: list[dict]) -> list[str]:
+    errors = []
+    if not steps:
+        errors.append(_("升级链至少需要一步。"))
+    if len(steps) > MAX_CHAIN_STEPS:
+        errors.append(_("升级链最多 %(n)d 步。") % {"n": MAX_CHAIN_STEPS})
+    for number, step in enumerate(steps, start=1):
+        prefix = _("第%(n)d步：") % {"n": number}
+        target = step.get("target")
+        if not target:
+            errors.append(prefix + _("必须选择通知对象。"))
+        elif target not in ChainTarget.values:
+            errors.append(prefix + _("未知的通知对象：%(t)s") % {"t": target})
+        elif target == ChainTarget.PERSON and step.get("person") is None:
+            errors.append(prefix + _("通知“指定人员”时必须选择人员。"))
+        for field, label in (
+            ("wait_seconds", _("等待时间")),
+            ("repeat_times", _("重复次数")),
+            ("repeat_every_seconds", _("重复间隔")),
+        ):
+            value = step.get(field) or 0
+            if not isinstance(value, int) or value < 0:
+                errors.append(prefix + _("%(label)s不能为负数。") % {"label": label})
+        if (step.get("repeat_times") or 0) > 10:
+            errors.append(prefix + _("重复次数最多 10 次。"))
+        if (step.get("repeat_times") or 0) > 0 and (step.get("repeat_every_seconds") or 0) <= 0:
+            errors.append(prefix + _("设置了重复提醒时，重复间隔必须大于0秒。"))
+    return errors
+
+
+def _chain_snapshot(chain: EscalationChain) -> dict:
+    return {
+        "station": chain.station_id,
+        "steps": [
+            {
+                "target": s.target,
+                "person": s.person_id,
+                "wait_seconds": s.wait_seconds,
+                "repeat_times": s.repeat_times,
+                "repeat_every_seconds": s.repeat_every_seconds,
+            }
+            for s in chain.steps.order_by("position")
+        ],
+    }
+
+
+def _check_chain_keeper(actor) -> None:
+    if getattr(actor, "role", None) not in (Role.BUREAU_LEADER, Role.ADMIN):
+        raise PermissionDenied(_("只有分局领导可以设置升级链。"))
+
+
+@transaction.atomic
+def escalation_chain_save(*, actor, station, steps: list[dict]) -> EscalationChain:
+    """Replace the escalation chain of ``station`` (None = the sub-bureau default) with ``steps``
+    (dicts of target, person, wait_seconds, repeat_times, repeat_every_seconds) in order. Applies to
+    incidents received afterwards; those already open keep the chain frozen at their receipt."""
+    _check_chain_keeper(actor)
+    errors = _validate_chain_steps(steps)
+    if errors:
+        raise ValidationError({"steps": errors})
+    chain = EscalationChain.objects.select_for_update().filter(station=station).first()
+    before = _chain_snapshot(chain) if chain else None
+    if chain is None:
+        chain = EscalationChain.objects.create(station=station)
+    else:
+        chain.steps.all().delete()
+        chain.save(update_fields=["updated_at"])
+    EscalationStep.objects.bulk_create(
+        [
+            EscalationStep(
+                chain=chain,
+                position=i,
+                target=s["target"],
+                person=s.get("person") if s["target"] == ChainTarget.PERSON else None,
+                wait_seconds=s.get("wait_seconds") or 0,
+                repeat_times=s.get("repeat_times") or 0,
+                repeat_every_seconds=s.get("repeat_every_seconds") or 0,
+            )
+            for i, s in enumerate(steps)
+        ]
+    )
+    audit_record(
+        actor=actor, action="incident.chain_save", obj=chain, before=before, after=_chain_snapshot(chain)
+    )
+    return chain
+
+
+@transaction.atomic
+def escalation_chain_reset(*, actor, station) -> None:
+    """Drop the chain of ``station`` (it follows the sub-bureau default again) or, for None, the
+    sub-bureau default (the built-in chain applies again)."""
+    _check_chain_keeper(actor)
+    chain = EscalationChain.objects.select_for_update().filter(station=station).first()
+    if chain is None:
+        return
+    audit_record(actor=actor, action="incident.chain_reset", obj=chain, before=_chain_snapshot(chain))
+    chain.delete()

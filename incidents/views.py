@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,15 +19,17 @@ from qianwan.forms import add_errors
 from qianwan.masking import mask_phone
 from qianwan.org import selectors as org_selectors
 from qianwan.org.access import role_required
-from qianwan.org.choices import STAFF_ROLES, STATION_ROLES
+from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, STATION_ROLES, Role
 from qianwan.security.redirects import local_next
 
 from . import selectors, services
 from .choices import EventKind, Stage
 from .filtersets import IncidentFilter
-from .forms import AcceptInboundForm, CallForm, EventForm
+from .forms import AcceptInboundForm, CallForm, ChainStepFormSet, EventForm
+from .models import EscalationChain
 
 EXPORT_MAX_ROWS = 20000
+CHAIN_EDITORS = (Role.BUREAU_LEADER, Role.ADMIN)
 
 
 def _station_of(request):
@@ -66,6 +68,7 @@ def board(request):
             "stations": org_selectors.station_list(user=request.user).filter(is_active=True),
             "stages": Stage.choices,
             "station_error": error,
+            "duty_rows": [] if error else org_selectors.duty_now_panel(user=request.user, station=station),
         },
         status=400 if error else 200,
     )
@@ -293,6 +296,7 @@ def kpi(request):
             "stage_labels": dict(Stage.choices),
             "can_pick_station": request.user.role not in STATION_ROLES,
             "station_error": error,
+            "duty_rows": [] if error else org_selectors.duty_now_panel(user=request.user, station=station),
         },
         status=400 if error else 200,
     )
@@ -319,3 +323,81 @@ def accept_inbound(request, pk: int):
         request, _("已受理为警情 %(number)s，结果已回传来源平台。") % {"number": incident.number}
     )
     return redirect("incidents:detail", pk=incident.pk)
+
+
+@role_required(*LEADER_ROLES)
+def chains(request):
+    """Escalation chains: the sub-bureau default and each station's (own or inherited)."""
+    return render(
+        request,
+        "incidents/chains.html",
+        {**selectors.chain_pages(user=request.user), "can_edit": request.user.role in CHAIN_EDITORS},
+    )
+
+
+def _chain_station(request):
+    code = (request.GET.get("station") or "").strip()
+    if not code:
+        return None
+    station = org_selectors.stations_in_scope(user=request.user).filter(code=code).first()
+    if station is None:
+        raise Http404
+    return station
+
+
+@role_required(*CHAIN_EDITORS)
+def chain_edit(request):
+    """Edit one chain (``?station=CODE``, none = the sub-bureau default): ordered steps."""
+    station = _chain_station(request)
+    people = org_selectors.users_with_role(*STAFF_ROLES).order_by("username")
+    if request.method == "POST" and request.POST.get("reset") == "1":
+        services.escalation_chain_reset(actor=request.user, station=station)
+        messages.success(request, _("已恢复默认升级链。"))
+        return redirect("incidents:chains")
+    chain = EscalationChain.objects.filter(station=station).prefetch_related("steps").first()
+    if chain is not None:
+        initial = [
+            {
+                "target": s.target,
+                "person": s.person_id,
+                "wait_seconds": s.wait_seconds,
+                "repeat_times": s.repeat_times,
+                "repeat_every_seconds": s.repeat_every_seconds,
+            }
+            for s in chain.steps.all()
+        ]
+    else:
+        escalate_after = services.policy_for("").escalate_after_seconds
+        initial = [
+            {
+                "target": s["target"],
+                "wait_seconds": s["wait"],
+                "repeat_times": s["repeat"],
+                "repeat_every_seconds": s["every"],
+            }
+            for s in selectors.builtin_chain(escalate_after)
+        ]
+    formset = ChainStepFormSet(
+        request.POST or None, initial=initial, form_kwargs={"people": people}, prefix="steps"
+    )
+    if request.method == "POST" and formset.is_valid():
+        # rows left empty and rows marked for deletion are not steps
+        steps = [
+            f.cleaned_data
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("target")
+        ]
+        try:
+            services.escalation_chain_save(actor=request.user, station=station, steps=steps)
+        except ValidationError as exc:
+            for message in exc.message_dict.get("steps", exc.messages):
+                formset._non_form_errors = formset.error_class([*formset.non_form_errors(), message])
+        else:
+            messages.success(request, _("已保存升级链。"))
+            return redirect("incidents:chains")
+    return render(
+        request,
+        "incidents/chain_form.html",
+        {"formset": formset, "station": station, "has_own": chain is not None},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -12,6 +12,7 @@ LEADERS = {Role.STATION_LEADER, Role.BUREAU_LEADER, Role.ADMIN}
 NAV = [
     (_("工作台"), "workbench", STAFF | {Role.LIAISON}, "⌂"),
     (_("警情调度"), "incidents:index", STAFF, "☎"),
+    (_("值班表"), "duty:rota", STAFF, "☷"),
     (_("网格事件"), "exchange:inbound_list", STAFF, "⇄"),
     (_("风险隐患"), "risks:index", STAFF, "⚠"),
     (_("警企社服务"), "enterprises:index", STAFF | {Role.LIAISON}, "⌘"),
@@ -19,6 +20,7 @@ NAV = [
     (_("反诈宣防"), "antifraud:index", STAFF | {Role.LIAISON}, "◇"),
     (_("矛盾纠纷"), "disputes:index", STAFF, "⚖"),
     (_("领导驾驶舱"), "dashboard:index", LEADERS, "◈"),
+    (_("推送渠道"), "notify:channels", LEADERS, "✉"),
     (_("审计日志"), "audit:list", LEADERS, "☰"),
 ]
 

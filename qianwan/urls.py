@@ -24,6 +24,7 @@ urlpatterns = [
     path("", views.workbench, name="workbench"),
     path("accounts/", include("qianwan.org.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("duty/", include("qianwan.org.duty_urls")),
     path("notifications/", include("qianwan.notify.urls")),
     path("audit/", include("qianwan.audit.urls")),
     path("exchange/", include("qianwan.exchange.urls")),

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from qianwan.notify import services as notify_services
+from qianwan.org import selectors as org_selectors
 
 DOMAIN_APPS = ["incidents", "risks", "enterprises", "traffic", "antifraud", "disputes"]
 
@@ -69,8 +70,18 @@ def _workbench_panels(user) -> list[dict]:
 @login_required
 def workbench(request):
     """The home page: unread notifications and what each mechanism needs from this user now."""
-    inbox = notify_services.inbox_for(user=request.user).filter(read_at__isnull=True)[:10]
-    return render(request, "workbench.html", {"inbox": inbox, "panels": _workbench_panels(request.user)})
+    inbox = notify_services.inbox_thread_rows(
+        user=request.user, groups=notify_services.inbox_threads(user=request.user, only_unread=True)[:10]
+    )
+    return render(
+        request,
+        "workbench.html",
+        {
+            "inbox": inbox,
+            "panels": _workbench_panels(request.user),
+            "duty_rows": org_selectors.duty_now_panel(user=request.user),
+        },
+    )
 
 
 def bad_request(request, exception=None):

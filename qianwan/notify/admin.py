@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Channel, Delivery, DeliveryAttempt, Notification
+from .models import AckLink, Channel, ContactMethod, Delivery, DeliveryAttempt, Notification
 
 
 @admin.register(Channel)
@@ -18,7 +18,15 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["notification", "channel", "status", "attempts", "next_attempt_at", "delivered_at"]
+    list_display = [
+        "notification",
+        "channel",
+        "contact",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+    ]
     list_filter = ["status", "channel"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
     inlines = [DeliveryAttemptInline]
@@ -30,3 +38,21 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "level"]
     search_fields = ["key", "title"]
     readonly_fields = [f.name for f in Notification._meta.fields]
+
+
+@admin.register(ContactMethod)
+class ContactMethodAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "address", "levels", "enabled"]
+    list_filter = ["kind", "enabled"]
+    search_fields = ["user__username", "address"]
+
+
+@admin.register(AckLink)
+class AckLinkAdmin(admin.ModelAdmin):
+    """Read only: links are made when a personal message is sent and used from the message."""
+
+    list_display = ["inbox_item", "created_at", "expires_at", "used_at"]
+    readonly_fields = ["inbox_item", "nonce", "created_at", "expires_at", "used_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -10,6 +10,6 @@ class NotifyConfig(AppConfig):
     def ready(self):
         from qianwan import refcache
 
-        from .models import Channel
+        from .models import Channel, ContactMethod
 
-        refcache.watch(Channel)
+        refcache.watch(Channel, ContactMethod)

@@ -20,3 +20,12 @@ class DeliveryStatus(models.TextChoices):
     SENDING = "sending", _("发送中")
     DELIVERED = "delivered", _("已送达")
     FAILED = "failed", _("失败")
+
+
+class ContactKind(models.TextChoices):
+    """A person's own way of being reached (the corporate apps' work notice, SMS, e-mail)."""
+
+    DINGTALK = "dingtalk", _("钉钉工作通知")
+    WECOM = "wecom", _("企业微信应用消息")
+    SMS = "sms", _("短信")
+    EMAIL = "email", _("电子邮件")

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import ChannelKind, DeliveryStatus, Level
+from .choices import ChannelKind, ContactKind, DeliveryStatus, Level
 
 
 class Notification(models.Model):
@@ -21,6 +21,12 @@ class Notification(models.Model):
         "org.Station", verbose_name=_("派出所"), null=True, blank=True, on_delete=models.SET_NULL
     )
     payload = models.JSONField(_("附加数据"), default=dict, blank=True)
+    thread = models.CharField(
+        _("会话"),
+        max_length=100,
+        blank=True,
+        help_text=_("同一会话（如同一警情 incident:42）的通知在收件箱中合为一条；留空则单独成条"),
+    )
     ack_action = models.CharField(
         _("确认动作"),
         max_length=60,
@@ -102,11 +108,50 @@ class Channel(models.Model):
             raise ValidationError({"email_to": _("邮件渠道必须填写收件邮箱。")})
 
 
+class ContactMethod(models.Model):
+    """One way to reach a person directly, and which urgencies go there (empty = every level).
+
+    ``address``: the DingTalk or WeCom user id in the corporate application, a mobile number, or an
+    e-mail address."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contact_methods"
+    )
+    kind = models.CharField(_("方式"), max_length=20, choices=ContactKind.choices)
+    address = models.CharField(_("账号/号码/邮箱"), max_length=200)
+    levels = models.JSONField(_("接收的级别"), default=list, blank=True)
+    enabled = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "kind", "id"]
+        verbose_name = _("个人联系方式")
+        verbose_name_plural = _("个人联系方式")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "address"], name="contact_method_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind} {self.address}"
+
+    def wants(self, level: str) -> bool:
+        return self.enabled and (not self.levels or level in self.levels)
+
+
 class Delivery(models.Model):
-    """One notification on one channel; retried with exponential back-off until delivered or failed."""
+    """One notification on one group channel, or to one person by one of their contact methods;
+    retried with exponential back-off until delivered or failed."""
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
-    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.ForeignKey(
+        Channel, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    contact = models.ForeignKey(
+        ContactMethod, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
+    inbox_item = models.ForeignKey(
+        InboxItem, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
+    )
     status = models.CharField(
         _("状态"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
@@ -122,7 +167,13 @@ class Delivery(models.Model):
         verbose_name = _("投递")
         verbose_name_plural = _("投递")
         constraints = [
-            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")
+            models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel"),
+            models.UniqueConstraint(fields=["notification", "contact"], name="delivery_once_per_contact"),
+            models.CheckConstraint(
+                name="delivery_channel_or_contact",
+                condition=Q(channel__isnull=False, contact__isnull=True)
+                | Q(channel__isnull=True, contact__isnull=False),
+            ),
         ]
         indexes = [
             # the sweep's work list
@@ -152,3 +203,22 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self):
         return f"{self.delivery_id}#{self.number} {'ok' if self.ok else self.error}"
+
+
+class AckLink(models.Model):
+    """A one-time acknowledge link sent in one person's message: the signed URL names this row by its
+    nonce; it works without a login until ``expires_at``, once (``used_at``)."""
+
+    inbox_item = models.ForeignKey(InboxItem, on_delete=models.CASCADE, related_name="ack_links")
+    nonce = models.CharField(max_length=32, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("过期时间"))
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("确认链接")
+        verbose_name_plural = _("确认链接")
+
+    def __str__(self):
+        return f"{self.inbox_item_id} {self.nonce[:6]}…"

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiToken, DutyRoster, Station, User
+from .models import ApiToken, DutyRoster, DutyRotation, DutyRotationMember, Station, User
 
 
 @admin.register(Station)
@@ -25,9 +25,23 @@ class UserAdmin(BaseUserAdmin):
 
 @admin.register(DutyRoster)
 class DutyRosterAdmin(admin.ModelAdmin):
-    list_display = ["station", "leader", "starts_at", "ends_at"]
-    list_filter = ["station"]
+    list_display = ["station", "post", "leader", "starts_at", "ends_at", "note"]
+    list_filter = ["station", "post"]
     date_hierarchy = "starts_at"
+
+
+class DutyRotationMemberInline(admin.TabularInline):
+    model = DutyRotationMember
+    extra = 0
+
+
+@admin.register(DutyRotation)
+class DutyRotationAdmin(admin.ModelAdmin):
+    """Kept in the rota pages (/duty/); here for the back office."""
+
+    list_display = ["name", "station", "post", "period", "starts_on", "shift_start", "shift_hours", "ends_on"]
+    list_filter = ["station", "post", "period"]
+    inlines = [DutyRotationMemberInline]
 
 
 @admin.register(ApiToken)

@@ -10,6 +10,6 @@ class OrgConfig(AppConfig):
     def ready(self):
         from qianwan import refcache
 
-        from .models import ApiToken, DutyRoster, Station, User
+        from .models import ApiToken, DutyRoster, DutyRotation, DutyRotationMember, Station, User
 
-        refcache.watch(Station, DutyRoster, User, ApiToken)
+        refcache.watch(Station, DutyRoster, DutyRotation, DutyRotationMember, User, ApiToken)

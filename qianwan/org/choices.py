@@ -15,3 +15,18 @@ STATION_ROLES = frozenset({Role.OFFICER, Role.STATION_LEADER})
 ALL_STATION_ROLES = frozenset({Role.BUREAU_LEADER, Role.ADMIN})
 STAFF_ROLES = frozenset({Role.OFFICER, Role.STATION_LEADER, Role.BUREAU_LEADER, Role.ADMIN})
 LEADER_ROLES = frozenset({Role.STATION_LEADER, Role.BUREAU_LEADER, Role.ADMIN})
+
+
+class DutyPost(models.TextChoices):
+    """Who a rota entry puts on duty: the duty leader (值班领导) or the on-duty officer (值班民警)."""
+
+    LEADER = "leader", _("值班领导")
+    OFFICER = "officer", _("值班民警")
+
+
+class RotationPeriod(models.TextChoices):
+    DAILY = "daily", _("每日轮换")
+    WEEKLY = "weekly", _("每周轮换")
+
+
+ROTATION_PERIOD_DAYS = {RotationPeriod.DAILY: 1, RotationPeriod.WEEKLY: 7}

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import STATION_ROLES, Role
+from .choices import ROTATION_PERIOD_DAYS, STATION_ROLES, DutyPost, Role, RotationPeriod
 
 station_code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9]{1,15}$", _("站点代码须为2–16位大写字母或数字，以字母开头。")
@@ -96,7 +96,9 @@ class User(AbstractUser):
 
 
 class DutyRoster(models.Model):
-    """Who is the duty leader of a station (or, with no station, of the sub-bureau command centre) when."""
+    """A one-off duty entry: who is on duty for a station (or, with no station, the sub-bureau command
+    centre) from ``starts_at`` to ``ends_at``. For its window it takes the place of what the station's
+    repeating rotations say for the same post (an override; a swap is two of them)."""
 
     station = models.ForeignKey(
         Station,
@@ -108,10 +110,12 @@ class DutyRoster(models.Model):
         help_text=_("留空表示分局指挥中心值班。"),
     )
     leader = models.ForeignKey(
-        User, verbose_name=_("值班领导"), on_delete=models.CASCADE, related_name="duties"
+        User, verbose_name=_("值班人员"), on_delete=models.CASCADE, related_name="duties"
     )
+    post = models.CharField(_("岗位"), max_length=10, choices=DutyPost.choices, default=DutyPost.LEADER)
     starts_at = models.DateTimeField(_("开始"))
     ends_at = models.DateTimeField(_("结束"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-starts_at"]
@@ -130,6 +134,81 @@ class DutyRoster(models.Model):
     def clean(self):
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("结束时间必须晚于开始时间。")})
+
+
+class DutyRotation(models.Model):
+    """A repeating duty pattern of a station (or the command centre): shift number k starts at
+    ``shift_start`` on ``starts_on`` + k days (daily) or weeks (weekly), lasts ``shift_hours`` and is
+    held by member k mod n of the ordered members."""
+
+    station = models.ForeignKey(
+        Station,
+        verbose_name=_("派出所"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="duty_rotations",
+        help_text=_("留空表示分局指挥中心值班。"),
+    )
+    name = models.CharField(_("名称"), max_length=100)
+    post = models.CharField(_("岗位"), max_length=10, choices=DutyPost.choices, default=DutyPost.LEADER)
+    period = models.CharField(
+        _("轮换周期"), max_length=10, choices=RotationPeriod.choices, default=RotationPeriod.DAILY
+    )
+    starts_on = models.DateField(_("首班日期"))
+    shift_start = models.TimeField(_("交班时间"))
+    shift_hours = models.PositiveSmallIntegerField(
+        _("每班时长(小时)"), validators=[MinValueValidator(1), MaxValueValidator(168)]
+    )
+    ends_on = models.DateField(_("结束日期"), null=True, blank=True, help_text=_("留空表示长期有效"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["station", "post", "starts_on", "id"]
+        verbose_name = _("值班轮换")
+        verbose_name_plural = _("值班轮换")
+        constraints = [
+            models.CheckConstraint(name="rotation_shift_hours_positive", condition=Q(shift_hours__gte=1)),
+        ]
+
+    def __str__(self):
+        return f"{self.station or _('指挥中心')} {self.name}"
+
+    @property
+    def period_days(self) -> int:
+        return ROTATION_PERIOD_DAYS[self.period]
+
+    def clean(self):
+        errors = {}
+        if (
+            self.shift_hours
+            and self.period
+            and self.shift_hours > 24 * ROTATION_PERIOD_DAYS.get(self.period, 1)
+        ):
+            errors["shift_hours"] = _("每班时长不能超过轮换周期（每日 24 小时，每周 168 小时）。")
+        if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("结束日期不能早于首班日期。")
+        if errors:
+            raise ValidationError(errors)
+
+
+class DutyRotationMember(models.Model):
+    """One person's place in a rotation's order."""
+
+    rotation = models.ForeignKey(DutyRotation, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(User, verbose_name=_("值班人员"), on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveSmallIntegerField(_("顺序"))
+
+    class Meta:
+        ordering = ["rotation", "position"]
+        verbose_name = _("轮换成员")
+        verbose_name_plural = _("轮换成员")
+        constraints = [
+            models.UniqueConstraint(fields=["rotation", "position"], name="rotation_member_position_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.rotation_id}#{self.position} {self.user_id}"
 
 
 def hash_token(key: str) -> str:

@@ -1,9 +1,10 @@
 """Writes about the organisation: stations, users provisioning, API tokens."""
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
+from datetime import time as dt_time
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +13,7 @@ from qianwan.audit.services import audit_record, snapshot
 from qianwan.errors import StateConflict
 
 from .choices import STATION_ROLES, Role
-from .models import ApiToken, Station, User, hash_token
+from .models import ApiToken, DutyRoster, DutyRotation, DutyRotationMember, Station, User, hash_token
 
 
 @transaction.atomic
@@ -88,3 +89,178 @@ def token_revoke(*, actor, token: ApiToken) -> ApiToken:
     token.save(update_fields=["revoked_at"])
     audit_record(actor=actor, action="token.revoke", obj=token, after={"revoked_at": token.revoked_at})
     return token
+
+
+# ---------------------------------------------------------------------------------------------------
+# Duty rota
+
+
+def _check_rota_keeper(actor, station) -> None:
+    from .selectors import can_keep_rota
+
+    if not can_keep_rota(actor, station):
+        raise PermissionDenied(_("只有本所所领导或分局领导可以编排值班。"))
+
+
+def _check_people(station, people) -> None:
+    from .selectors import rota_people
+
+    allowed = set(rota_people(station=station).values_list("pk", flat=True))
+    outsiders = [p.display_name for p in people if p.pk not in allowed]
+    if outsiders:
+        raise ValidationError(
+            {"members": [_("以下人员不能排入该值班表：%(names)s") % {"names": "、".join(outsiders)}]}
+        )
+
+
+def _rotation_snapshot(rotation: DutyRotation) -> dict:
+    data = snapshot(
+        rotation, ["station", "name", "post", "period", "starts_on", "shift_start", "shift_hours", "ends_on"]
+    )
+    data["members"] = list(rotation.members.order_by("position").values_list("user_id", flat=True))
+    return data
+
+
+@transaction.atomic
+def rotation_save(
+    *,
+    actor,
+    station: Station | None,
+    name: str,
+    post: str,
+    period: str,
+    starts_on: date,
+    shift_start: dt_time,
+    shift_hours: int,
+    members: list[User],
+    ends_on: date | None = None,
+    rotation: DutyRotation | None = None,
+) -> DutyRotation:
+    """Create (or, given ``rotation``, replace) a repeating duty pattern over ``members`` in order."""
+    _check_rota_keeper(actor, station)
+    if rotation is not None and rotation.station_id != (station.pk if station else None):
+        raise PermissionDenied(_("不能把轮换移到其他派出所。"))
+    if not members:
+        raise ValidationError({"members": [_("至少需要一名值班人员。")]})
+    if len({m.pk for m in members}) != len(members):
+        raise ValidationError({"members": [_("同一人在轮换中只能出现一次。")]})
+    _check_people(station, members)
+    before = _rotation_snapshot(rotation) if rotation else None
+    rotation = rotation or DutyRotation(station=station)
+    for field, value in {
+        "name": name,
+        "post": post,
+        "period": period,
+        "starts_on": starts_on,
+        "shift_start": shift_start,
+        "shift_hours": shift_hours,
+        "ends_on": ends_on,
+    }.items():
+        setattr(rotation, field, value)
+    rotation.full_clean()
+    rotation.save()
+    rotation.members.all().delete()
+    DutyRotationMember.objects.bulk_create(
+        [DutyRotationMember(rotation=rotation, user=u, position=i) for i, u in enumerate(members)]
+    )
+    audit_record(
+        actor=actor,
+        action="duty.rotation_update" if before else "duty.rotation_create",
+        obj=rotation,
+        before=before,
+        after=_rotation_snapshot(rotation),
+    )
+    return rotation
+
+
+@transaction.atomic
+def rotation_delete(*, actor, rotation: DutyRotation) -> None:
+    _check_rota_keeper(actor, rotation.station)
+    before = _rotation_snapshot(rotation)
+    audit_record(actor=actor, action="duty.rotation_delete", obj=rotation, before=before)
+    rotation.delete()
+
+
+@transaction.atomic
+def duty_override_create(
+    *,
+    actor,
+    station: Station | None,
+    person: User,
+    post: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    note: str = "",
+) -> DutyRoster:
+    """A one-off entry: ``person`` holds ``post`` from ``starts_at`` to ``ends_at`` in place of what the
+    rotations say. Overlapping entries are allowed and shown on the rota page as overlaps."""
+    _check_rota_keeper(actor, station)
+    errors = {}
+    for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value is None:
+            errors[field] = [_("必须填写时间。")]
+        elif timezone.is_naive(value):
+            errors[field] = [_("时间必须带时区。")]
+    if not errors and ends_at <= starts_at:
+        errors["ends_at"] = [_("结束时间必须晚于开始时间。")]
+    if errors:
+        raise ValidationError(errors)
+    _check_people(station, [person])
+    entry = DutyRoster(
+        station=station, leader=person, post=post, starts_at=starts_at, ends_at=ends_at, note=note
+    )
+    entry.full_clean()
+    entry.save()
+    audit_record(actor=actor, action="duty.override_create", obj=entry, after=snapshot(entry))
+    return entry
+
+
+@transaction.atomic
+def duty_override_delete(*, actor, entry: DutyRoster) -> None:
+    _check_rota_keeper(actor, entry.station)
+    audit_record(actor=actor, action="duty.override_delete", obj=entry, before=snapshot(entry))
+    entry.delete()
+
+
+@transaction.atomic
+def duty_swap(
+    *, actor, station: Station | None, first: tuple[DutyRotation, int], second: tuple[DutyRotation, int]
+) -> tuple[DutyRoster, DutyRoster]:
+    """Two people swap two rotation shifts: each shift gets a one-off entry for the other person."""
+    from .selectors import rotation_shift
+
+    _check_rota_keeper(actor, station)
+    station_id = station.pk if station else None
+    shifts = []
+    for rotation, k in (first, second):
+        if rotation.station_id != station_id or k < 0:
+            raise ValidationError({"first": [_("所选班次不属于该值班表。")]})
+        members = [m.user for m in rotation.members.order_by("position").select_related("user")]
+        start, end = rotation_shift(rotation, k)
+        shifts.append((rotation, members[k % len(members)], start, end))
+    (rot_a, person_a, start_a, end_a), (rot_b, person_b, start_b, end_b) = shifts
+    if rot_a.post != rot_b.post:
+        raise ValidationError({"second": [_("只能在同一岗位的班次之间调班。")]})
+    if person_a.pk == person_b.pk:
+        raise ValidationError({"second": [_("两个班次是同一人，无需调班。")]})
+    note = _("调班：%(a)s ↔ %(b)s") % {"a": person_a.display_name, "b": person_b.display_name}
+    return (
+        duty_override_create(
+            actor=actor,
+            station=station,
+            person=person_b,
+            post=rot_a.post,
+            starts_at=start_a,
+            ends_at=end_a,
+            note=note,
+        ),
+        duty_override_create(
+            actor=actor,
+            station=station,
+            person=person_a,
+            post=rot_b.post,
+            starts_at=start_b,
+            ends_at=end_b,
+            note=note,
+        ),
+    )

@@ -307,7 +307,30 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailB
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@qianwan.police.local")
+
+# Where the platform is reached from a phone: every message on a channel carries SITE_URL + its path.
+SITE_URL = (env("QIANWAN_SITE_URL", "http://127.0.0.1:8000") or "").rstrip("/")
+# A personal message's one-time acknowledge link (signed, single use) expires after this long.
+NOTIFY_ACK_LINK_MAX_AGE_SECONDS = env_int("NOTIFY_ACK_LINK_MAX_AGE_SECONDS", 6 * 3600)
+# The corporate applications' and the SMS gateway's APIs (work notices to one person); base URLs are
+# settings so that an internal relay (or a test's loopback stand-in) can take their place.
+DINGTALK_API_URL = (env("DINGTALK_API_URL", "https://oapi.dingtalk.com") or "").rstrip("/")
+DINGTALK_OAUTH_URL = env("DINGTALK_OAUTH_URL", "https://api.dingtalk.com/v1.0/oauth2/accessToken")
+DINGTALK_APP_KEY = env("DINGTALK_APP_KEY", "")
+DINGTALK_APP_SECRET = env("DINGTALK_APP_SECRET", "")
+DINGTALK_AGENT_ID = env("DINGTALK_AGENT_ID", "")
+WECOM_API_URL = (env("WECOM_API_URL", "https://qyapi.weixin.qq.com") or "").rstrip("/")
+WECOM_CORP_ID = env("WECOM_CORP_ID", "")
+WECOM_CORP_SECRET = env("WECOM_CORP_SECRET", "")
+WECOM_AGENT_ID = env("WECOM_AGENT_ID", "")
+SMS_GATEWAY_URL = env("SMS_GATEWAY_URL", "")
+SMS_GATEWAY_TOKEN = env("SMS_GATEWAY_TOKEN", "")
 
 # Requests behind a reverse proxy: trust X-Forwarded-For only from these addresses.
 TRUSTED_PROXIES = env_list("QIANWAN_TRUSTED_PROXIES", "")
