@@ -80,6 +80,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "qianwan.context_processors.platform",
             ],
+            # the one presenter of figures (qianwan is the project package, not an app)
+            "libraries": {"figures": "qianwan.templatetags.figures"},
         },
     },
 ]
