@@ -16,7 +16,13 @@ Keeping the seals honest:
   the seal's version first, computes, and seals only if the version is unchanged — a write that
   commits in between leaves the unit unsealed for the next run. A unit with a stage still pending
   (before its deadline) is not sealed either.
-- Bulk loaders that bypass the services (``incidents.generate``) call ``unseal_range``.
+- Bulk loaders that bypass the services (``incidents.generate``, the demo reset) call
+  ``unseal_range`` inside each chunk's transaction: it bumps the version of every day and month in
+  range, sealed or not, and creates the seal rows that do not exist yet, so a builder that read a
+  version before the chunk commits cannot seal without the chunk's rows (its version check fails or
+  waits on the chunk's row locks), and an interrupted load leaves no stale seal behind.
+- ``verify()`` (``manage.py sealstats --verify``, and a nightly sample from beat) recomputes sealed
+  units from their raw rows and reports every one that differs; ``repair()`` reseals them.
 """
 
 import math
@@ -24,12 +30,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
-from django.db.models.functions import Least, TruncMonth
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Max, Min, Q
+from django.db.models.functions import Least, TruncDate, TruncMonth
 from django.utils import timezone
 
-from qianwan.kpi import add_months, local_day_range, local_tz, month_last_day
+from qianwan.kpi import add_months, local_day_range, local_month_range, local_tz, month_last_day
 
 from .choices import STAGE_FIELD, STAGES, Status
 from .models import Incident, IncidentStat, IncidentStatSeal, SlaClock, StatUnit
@@ -149,9 +155,11 @@ def raw_parts(
     arrivals: bool = True,
     buckets: bool = False,
     only_incidents: bool = False,
+    by_day: bool = False,
 ) -> Parts:
     """Parts computed from the incident rows received in ``ranges`` ([start, end) pairs);
-    ``only_incidents`` counts the incidents and nothing else."""
+    ``only_incidents`` counts the incidents and nothing else; ``by_day`` splits them by local day
+    (``Parts.month`` then holds the day's ordinal; for ``verify``)."""
     if not ranges:
         return Parts.empty(buckets)
     where = Q()
@@ -164,9 +172,17 @@ def raw_parts(
     if by_month:
         qs = qs.annotate(month=TruncMonth("received_at", tzinfo=local_tz()))
         keys = ["month", *keys]
+    elif by_day:
+        qs = qs.annotate(month=TruncDate("received_at", tzinfo=local_tz()))
+        keys = ["month", *keys]
+
+    def period_of(value):
+        if by_month:
+            return _month_of(value)
+        return value.toordinal() if by_day else None
 
     def key_of(row) -> tuple:
-        return (_month_of(row["month"]) if by_month else None, row["station_id"], row["category"])
+        return (period_of(row.get("month")), row["station_id"], row["category"])
 
     index: dict[tuple, int] = {}
     rows_counts = []
@@ -181,7 +197,10 @@ def raw_parts(
         return Parts.empty(buckets)
     keys_list = list(index)
     parts = Parts(
-        month=np.array([(k[0][0] * 12 + k[0][1] - 1) if by_month else -1 for k in keys_list], np.int64),
+        month=np.array(
+            [(k[0][0] * 12 + k[0][1] - 1) if by_month else (k[0] if by_day else -1) for k in keys_list],
+            np.int64,
+        ),
         station_id=np.array([k[1] for k in keys_list], np.int64),
         category=np.array([k[2] for k in keys_list], object),
         counts=np.stack(rows_counts),
@@ -198,14 +217,10 @@ def raw_parts(
     clocks = open_overdue_clocks(now).filter(incident__in=needed.values("pk"))
     if by_month:
         clocks = clocks.annotate(month=TruncMonth("incident__received_at", tzinfo=local_tz()))
+    elif by_day:
+        clocks = clocks.annotate(month=TruncDate("incident__received_at", tzinfo=local_tz()))
     for row in clocks.values(*clock_keys, "stage").annotate(n=Count("id")).order_by():
-        i = index[
-            (
-                _month_of(row["month"]) if by_month else None,
-                row["incident__station_id"],
-                row["incident__category"],
-            )
-        ]
+        i = index[(period_of(row.get("month")), row["incident__station_id"], row["incident__category"])]
         parts.counts[i, KEY[f"{row['stage']}__missing"]] += row["n"]
         parts.counts[i, KEY[f"{row['stage']}__pending"]] -= row["n"]
     if arrivals:
@@ -447,17 +462,36 @@ def touch(received_at: datetime, now: datetime | None = None) -> None:
 
 
 def unseal_range(start: datetime, end: datetime) -> int:
-    """Unseal every day and month that overlaps [start, end) (after a bulk load)."""
+    """Unseal every day and month that overlaps [start, end) and bump its version, sealed or not
+    (a seal row is created where none exists yet). Call inside the writer's transaction: until it
+    commits, the rows stay locked and a concurrent ``seal`` of those units cannot succeed."""
     first = timezone.localtime(start, local_tz()).date()
-    last = timezone.localtime(end, local_tz()).date()
-    return (
-        IncidentStatSeal.objects.filter(
-            Q(unit=StatUnit.DAY, start__gte=first, start__lte=last)
-            | Q(unit=StatUnit.MONTH, start__gte=first.replace(day=1), start__lte=last)
+    last = timezone.localtime(end - timedelta(microseconds=1), local_tz()).date() if end > start else first
+    units = [(StatUnit.DAY, d) for d in _days(first, last)]
+    year, month = first.year, first.month
+    while date(year, month, 1) <= last:
+        units.append((StatUnit.MONTH, date(year, month, 1)))
+        year, month = add_months(year, month, 1)
+    table = IncidentStatSeal._meta.db_table
+    placeholders = ", ".join(["(%s, %s, 1, NULL)"] * len(units))
+    params = [v for unit, day in units for v in (str(unit), day)]
+    # one statement, in (unit, start) order, so two loaders lock the rows in the same order
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (unit, start, version, sealed_at) VALUES {placeholders} "  # noqa: S608
+            f"ON CONFLICT (unit, start) DO UPDATE SET version = {table}.version + 1, sealed_at = NULL",
+            params,
         )
-        .filter(sealed_at__isnull=False)
-        .update(sealed_at=None, version=F("version") + 1)
-    )
+    return len(units)
+
+
+def unseal_incidents(qs) -> int:
+    """Unseal the days and months of the incidents in ``qs`` (before deleting or rewriting them in
+    bulk, in the same transaction)."""
+    span = qs.order_by().aggregate(first=Min("received_at"), last=Max("received_at"))
+    if span["first"] is None:
+        return 0
+    return unseal_range(span["first"], span["last"] + timedelta(microseconds=1))
 
 
 def _month_from_days(start: date) -> Parts | None:
@@ -563,3 +597,99 @@ def refresh(now: datetime | None = None, limit: int | None = None) -> dict:
         else:
             sealed["skipped"] += 1
     return sealed
+
+
+# ---------------------------------------------------------------------------------------------------
+# Verifying seals against the raw rows
+
+
+def _figures_of(parts: Parts, rows: np.ndarray) -> dict:
+    """{(station_id, category): (counts, arrival pairs, buckets)} of the parts' ``rows`` summed."""
+    out: dict = {}
+    for i in rows.tolist():
+        key = (int(parts.station_id[i]), str(parts.category[i]))
+        counts = parts.counts[i]
+        arrivals = {}
+        for second, n in parts.arrivals_of(i).tolist():
+            arrivals[second] = arrivals.get(second, 0) + n
+        buckets = parts.buckets[i] if parts.buckets is not None else None
+        if key in out:
+            old_counts, old_arrivals, old_buckets = out[key]
+            for second, n in old_arrivals.items():
+                arrivals[second] = arrivals.get(second, 0) + n
+            counts = counts + old_counts
+            buckets = buckets + old_buckets if buckets is not None else None
+        out[key] = (counts, arrivals, buckets)
+    return out
+
+
+def _same(a: dict, b: dict) -> bool:
+    if set(a) != set(b):
+        return False
+    for key, (counts, arrivals, buckets) in a.items():
+        other = b[key]
+        if not np.array_equal(counts, other[0]) or arrivals != other[1]:
+            return False
+        if not np.array_equal(buckets, other[2]):
+            return False
+    return True
+
+
+def verify(
+    *, since: date | None = None, units: list[tuple[str, date]] | None = None, now: datetime | None = None
+) -> list[dict]:
+    """Recompute every sealed unit (from ``since``, or only ``units``) from its raw rows and return
+    those whose stored figures differ: ``[{"unit", "start", "sealed", "raw"}]`` (incident counts).
+
+    Month by month: one set of grouped queries per month gives every day of it (and the month as the
+    sum of its raw days), compared with the sealed rows decoded once."""
+    now = now or timezone.now()
+    seals = IncidentStatSeal.objects.filter(sealed_at__isnull=False)
+    if since is not None:
+        seals = seals.filter(start__gte=since.replace(day=1))
+    wanted = set(units) if units is not None else None
+    sealed_units = [
+        (unit, start)
+        for unit, start in seals.order_by("start", "unit").values_list("unit", "start")
+        if (since is None or unit == StatUnit.MONTH or start >= since)
+        and (wanted is None or (unit, start) in wanted)
+    ]
+    by_month: dict[tuple[int, int], list[tuple[str, date]]] = {}
+    for unit, start in sealed_units:
+        by_month.setdefault((start.year, start.month), []).append((unit, start))
+    mismatches = []
+    for (year, month), month_units in sorted(by_month.items()):
+        raw = raw_parts([local_month_range(year, month)], now=now, buckets=True, by_day=True)
+        stored_qs = IncidentStat.objects.filter(
+            Q(unit=StatUnit.MONTH, start=date(year, month, 1))
+            | Q(unit=StatUnit.DAY, start__in=[s for u, s in month_units if u == StatUnit.DAY])
+        ).order_by("pk")
+        stored = _sealed_parts(stored_qs, by_month=False, arrivals=True, buckets=True)
+        stored_units = list(stored_qs.values_list("unit", "start"))
+        for unit, start in month_units:
+            if unit == StatUnit.DAY:
+                raw_rows = np.flatnonzero(raw.month == start.toordinal())
+            else:
+                raw_rows = np.arange(len(raw))
+            mine = np.array([i for i, u in enumerate(stored_units) if u == (unit, start)], np.int64)
+            expected, got = _figures_of(raw, raw_rows), _figures_of(stored, mine)
+            if not _same(expected, got):
+                mismatches.append(
+                    {
+                        "unit": str(unit),
+                        "start": start,
+                        "sealed": int(sum(v[0][KEY["incidents"]] for v in got.values())),
+                        "raw": int(sum(v[0][KEY["incidents"]] for v in expected.values())),
+                    }
+                )
+    return mismatches
+
+
+def repair(mismatches: list[dict], now: datetime | None = None) -> int:
+    """Unseal and reseal the given units (days before their months, which merge from them)."""
+    now = now or timezone.now()
+    ordered = sorted(mismatches, key=lambda m: (m["unit"] == StatUnit.MONTH, m["start"]))
+    with transaction.atomic():
+        for m in ordered:
+            _invalidate(m["unit"], m["start"])
+    return sum(seal(m["unit"], m["start"], now) for m in ordered)
