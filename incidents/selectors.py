@@ -278,17 +278,37 @@ def monthly_counts(
     return {month: n for month, n in counts.items() if n}
 
 
+def stage_limits() -> dict[str, list[dict]]:
+    """Per stage, the limits in force and the categories each applies to (a category without its own
+    policy takes the default's): ``{stage: [{"limit_seconds", "categories": [labels]}]}``."""
+    from .models import SlaPolicy
+
+    policies = {p.category: p.limits() for p in SlaPolicy.objects.all()}
+    default = policies.get("") or dict(DEFAULT_LIMITS)
+    out = {}
+    for stage in STAGES:
+        groups: dict[int, list[str]] = {}
+        for value, label in Category.choices:
+            limit = (policies.get(value) or default)[str(stage)]
+            groups.setdefault(int(limit), []).append(str(label))
+        out[str(stage)] = [{"limit_seconds": k, "categories": v} for k, v in sorted(groups.items())]
+    return out
+
+
 def stage_distribution(*, date_from: date, date_to: date, station=None, now: datetime | None = None) -> dict:
     """Per stage, how many incidents (diverted excluded) took each 10-second bucket of time from receipt,
-    with the stage's default limit; the last bucket (1200 s) holds everything from 20 minutes on."""
+    with the limits in force (each category's own: ``limits``; ``limit_seconds`` is the default's);
+    the last bucket (1200 s) holds everything from 20 minutes on."""
     now = now or timezone.now()
     parts = rollup.parts_for(date_from, date_to, station=station, now=now, arrivals=False, buckets=True)
     total = rollup.sum_buckets(parts)
+    limits = stage_limits()
     out = {}
     for i, stage in enumerate(STAGES):
         used = [b for b in range(total.shape[1]) if total[i, b]]
         out[str(stage)] = {
             "limit_seconds": DEFAULT_LIMITS[stage],
+            "limits": limits[str(stage)],
             "bucket_seconds": rollup.BUCKET_SECONDS,
             "x": [b * rollup.BUCKET_SECONDS for b in used],
             "y": [int(total[i, b]) for b in used],
