@@ -226,46 +226,54 @@ def _exchange_section(*, user, period: Period, station, now: datetime) -> dict:
     from qianwan.exchange.selectors import exchange_kpis
 
     k = exchange_kpis(user=user, date_from=period.date_from, date_to=period.date_to, station=station)
-    inbound_url = link("exchange:inbound_list", station=_code(station))
+    dates = {"created_after": period.date_from.isoformat(), "created_before": period.date_to.isoformat()}
+    outbound_url = link("exchange:outbound_list", station=_code(station), **dates)
+    inbound_base = link("exchange:inbound_list", station=_code(station), **dates)
+
+    def inbound_url(status: str = "") -> str | None:
+        # an explicit (blank) status: the page shows every status, not just the pending queue
+        return f"{inbound_base}&status={status}" if inbound_base else None
+
     defs = {
-        "out": _("期间推送至网格平台/12345的事件（分流警情、隐患、纠纷推送关注）。"),
-        "in": _("期间网格平台/12345推送给公安的事件。"),
-        "out_rate": _("推送事件中对方回执为“已处置”的比例。"),
-        "in_rate": _("接收事件中已处置完毕（有处置结果）的比例。"),
+        "out": _(
+            "期间公安主动推送的事件：分流至12345的非警务警情、移交属地政府的隐患、推送关注的矛盾纠纷；"
+            "不含对来件办理结果的自动反馈。"
+        ),
+        "in": _("期间网格平台/12345推送给公安的事件（含退回的）。"),
+        "rejected": _("期间退回（不属公安办理）的来件，单列，不计入办结率的分母。"),
+        "out_rate": _("推送事件中对方回执为“已办结”的件数 ÷ 推送事件。"),
+        "in_rate": _(
+            "已办结的来件 ÷（来件 − 退回）；已办结 = 转成的警情已办结、纠纷已处置或结案，或经“办结”并填写说明。"
+        ),
     }
     return _section(
         "exchange",
         _("多跨联动（警网融合）"),
         [
+            count_card("outbound", _("推送网格事件"), defs["out"], k["outbound"], outbound_url),
+            count_card("inbound", _("接收网格事件"), defs["in"], k["inbound"], inbound_url()),
             count_card(
-                "outbound",
-                _("推送网格事件"),
-                defs["out"],
-                k["outbound"],
-                link(
-                    "incidents:list",
-                    status="diverted",
-                    station=_code(station),
-                    received_after=period.date_from.isoformat(),
-                    received_before=period.date_to.isoformat(),
-                ),
-                note=_("列表为其中的分流警情"),
+                "inbound_rejected",
+                _("退回来件"),
+                defs["rejected"],
+                k["inbound_rejected"],
+                inbound_url("rejected"),
             ),
-            count_card("inbound", _("接收网格事件"), defs["in"], k["inbound"], inbound_url),
             rate_card(
                 "outbound_handled",
                 _("推送事件办结率"),
                 defs["out_rate"],
                 k["outbound_handled"],
                 k["outbound"],
+                link("exchange:outbound_list", station=_code(station), status="handled", **dates),
             ),
             rate_card(
                 "inbound_handled",
                 _("接收事件办结率"),
                 defs["in_rate"],
                 k["inbound_handled"],
-                k["inbound"],
-                inbound_url,
+                k["inbound"] - k["inbound_rejected"],
+                inbound_url(),
             ),
         ],
     )
