@@ -432,7 +432,7 @@ def _traffic_section(*, user, period: Period, station, now: datetime) -> dict:
     traffic_kpis = _selector("traffic", "traffic_kpis")
     defs = {
         "patrols": _("期间开始的交通巡逻（含飙车、逆行专项巡逻）。"),
-        "accidents": _("期间发生的交通事故，与去年同期比较（泊松检验）。"),
+        "accidents": _("期间发生的交通事故，与去年同期比较（精确条件二项检验，p<0.05 视为可能真实的变化）。"),
         "deaths": _("期间交通事故死亡人数，与去年同期比较。"),
         "major": _("一次死亡3人及以上的较大事故，目标为零。"),
         "joint": _("期间网格员、企业保安、志愿者参与的联合巡逻轮次。"),
@@ -511,7 +511,7 @@ def _antifraud_section(*, user, period: Period, station, now: datetime) -> dict:
     defs = {
         "letters": _("统计截止日有效的反诈责任书（规上企业已签 ÷ 规上企业）。"),
         "sessions": _("期间班组学习、晨会宣讲等反诈学习场次。"),
-        "victims": _("期间企业员工被骗人数，与去年同期比较（泊松检验）。"),
+        "victims": _("期间企业员工被骗人数，与去年同期比较（精确条件二项检验，p<0.05 视为可能真实的变化）。"),
         "victims_above": _("规上企业员工被骗人数同比。"),
     }
     title = _("反诈宣防")
@@ -608,7 +608,7 @@ def _disputes_section(*, user, period: Period, station, now: datetime) -> dict:
     followups_on_time = _selector("disputes", "followups_on_time")
     pushed_count = _selector("disputes", "pushed_count")
     defs = {
-        "yoy": _("期间纠纷类警情与去年同期比较（泊松检验）。"),
+        "yoy": _("期间纠纷类警情与去年同期比较（精确条件二项检验，p<0.05 视为可能真实的变化）。"),
         "growth": _("增速变化 = 今年同比增速 − 去年同比增速（百分点）；显著性以去年增速推算的预期值检验。"),
         "followups": _("上一个完整月内处于回访周期的已化解纠纷中，当月回访≥规定次数（每月2次）的比例。"),
         "pushed": _("期间推送平台关注的纠纷。"),
