@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from incidents import selectors
+from incidents.choices import Category
 from incidents.models import Incident
 from qianwan.kpi import binomial_two_sided_p
 from tests.errors import error_fields, error_message
@@ -285,3 +286,18 @@ def test_kpi_query_count_is_constant(station, other_station, django_assert_max_n
         full(other_station if i % 2 else station, 300 + i, i, category="traffic" if i % 3 else "help")
     with django_assert_max_num_queries(len(first.captured_queries)):
         kpis()
+
+
+def test_stage_histograms_carry_each_categorys_own_limit(station):
+    """A category with its own policy (traffic: arrival within 10 minutes) gets its own limit line."""
+    from incidents.models import SlaPolicy
+
+    SlaPolicy.objects.update_or_create(category="traffic", defaults={"arrival_seconds": 600})
+    full(station, 300, 0)
+    arrival = selectors.stage_distribution(date_from=date(2026, 5, 1), date_to=date(2026, 5, 31))["arrival"]
+    limits = {row["limit_seconds"]: row["categories"] for row in arrival["limits"]}
+    assert set(limits) == {480, 600}
+    assert limits[600] == [str(Category.TRAFFIC.label)]
+    assert str(Category.DISPUTE.label) in limits[480]
+    dispatch = selectors.stage_distribution(date_from=date(2026, 5, 1), date_to=date(2026, 5, 31))["dispatch"]
+    assert [row["limit_seconds"] for row in dispatch["limits"]] == [60]  # the traffic policy keeps 60 s
