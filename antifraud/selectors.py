@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
-from qianwan.kpi import add_months, count_change, proportion, rate
+from qianwan.kpi import add_months, compare_counts, proportion, rate
 from qianwan.notify.models import Channel, Delivery
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
 from qianwan.org.scopes import scope_queryset
@@ -436,12 +436,13 @@ def _per_thousand(victims: int, employees: int) -> float | None:
 
 
 def victims_yoy(*, user, date_from: date, date_to: date, station=None) -> dict:
-    """Victims in the period against the same period a year before (counts, Poisson flag), total and
+    """Victims in the period against the same period a year before (counts, exact test of ``compare_counts``), total and
     for above-size enterprises vs the rest."""
     qs = victim_list(user=user)
     if station is not None:
         qs = qs.filter(enterprise__station=station)
     last_from, last_to = _shift_year(date_from, -1), _shift_year(date_to, -1)
+    days = {"exposure_now": (date_to - date_from).days + 1, "exposure_before": (last_to - last_from).days + 1}
     now_q = Q(occurred_on__gte=date_from, occurred_on__lte=date_to)
     before_q = Q(occurred_on__gte=last_from, occurred_on__lte=last_to)
     # both periods and the amount in one grouped pass (above-size or not)
@@ -466,15 +467,15 @@ def victims_yoy(*, user, date_from: date, date_to: date, station=None) -> dict:
     return {
         "from": date_from.isoformat(),
         "to": date_to.isoformat(),
-        "victims": count_change(now_above + now_rest, before_above + before_rest),
+        "victims": compare_counts(now_above + now_rest, before_above + before_rest, **days),
         "amount_lost": float(amount),
         "above_size": {
-            **count_change(now_above, before_above),
+            **compare_counts(now_above, before_above, **days),
             "employees": employees.get(True) or 0,
             "per_1000": _per_thousand(now_above, employees.get(True) or 0),
         },
         "rest": {
-            **count_change(now_rest, before_rest),
+            **compare_counts(now_rest, before_rest, **days),
             "employees": employees.get(False) or 0,
             "per_1000": _per_thousand(now_rest, employees.get(False) or 0),
         },
@@ -485,6 +486,7 @@ def victims_by_enterprise(*, user, date_from: date, date_to: date, station=None)
     """Enterprises ranked by victims per 1,000 employees (fewest first), with YoY and the mean
     evaluation score of the period's months and its own rank."""
     last_from, last_to = _shift_year(date_from, -1), _shift_year(date_to, -1)
+    days = {"exposure_now": (date_to - date_from).days + 1, "exposure_before": (last_to - last_from).days + 1}
     enterprises = enterprise_list(user=user)
     if station is not None:
         enterprises = enterprises.filter(station=station)
@@ -516,7 +518,7 @@ def victims_by_enterprise(*, user, date_from: date, date_to: date, station=None)
                 "station": e.station.code,
                 "is_above_size": e.is_above_size,
                 "employees": e.employee_count,
-                "victims": count_change(e.victims_now, e.victims_before),
+                "victims": compare_counts(e.victims_now, e.victims_before, **days),
                 "amount_lost": float(e.amount or 0),
                 "per_1000": _per_thousand(e.victims_now, e.employee_count),
                 "score": round(float(total / n), 2) if n else None,

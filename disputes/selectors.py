@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy
 from qianwan.kpi import (
     MIN_EVENTS,
     add_months,
-    count_change,
+    compare_counts,
+    compare_growth,
     local_day_range,
     local_month_range,
     local_tz,
@@ -274,12 +275,13 @@ def _counts(qs, field: str, periods: list[tuple[date, date]]) -> list[int]:
 
 
 def yoy(*, user, date_from: date, date_to: date, station=None, source: str = "incidents") -> dict:
-    """Year-over-year count change and the change of the growth rate, each with counts and a Poisson flag.
+    """Year-over-year count change and the change of the growth rate, each with counts and its test.
 
     ``source``: ``incidents`` (纠纷类警情, the report's measure) or ``disputes`` (the dispute ledger).
     Growth this year g1 = (n0 − n1)/n1, last year g2 = (n1 − n2)/n2; the growth change is g1 − g2 (in
     points) and its relative size (g1 − g2)/|g2|. Its flag tests this year's count against the count
-    last year's growth predicted (n1²/n2): Z = 2(√n0 − √expected). No percentage on a base below 5.
+    last year's growth predicted (``qianwan.kpi.compare_growth``: every count's own noise counted);
+    the count change is ``qianwan.kpi.compare_counts`` with the spans' lengths as exposure.
     """
     if source == "disputes":
         qs, field = _scoped_disputes(user, station), "occurred_at"
@@ -287,21 +289,16 @@ def yoy(*, user, date_from: date, date_to: date, station=None, source: str = "in
         qs, field = _scoped_dispute_incidents(user, station), "received_at"
     counts = _counts(qs, field, [(_shift_year(date_from, -k), _shift_year(date_to, -k)) for k in range(3)])
     n0, n1, n2 = counts
-    change = count_change(n0, n1)
-    growth = {"now": None, "before": None, "points": None, "relative": None, "z": None, "significant": None}
+    spans = [(_shift_year(date_from, -k), _shift_year(date_to, -k)) for k in range(2)]
+    change = compare_counts(
+        n0,
+        n1,
+        exposure_now=(spans[0][1] - spans[0][0]).days + 1,
+        exposure_before=(spans[1][1] - spans[1][0]).days + 1,
+    )
+    growth = {"now": None, "before": None, "points": None, "relative": None, "p": None, "significant": None}
     if n1 >= MIN_EVENTS and n2 >= MIN_EVENTS:
-        g1, g2 = (n0 - n1) / n1, (n1 - n2) / n2
-        expected = n1 * n1 / n2
-        z = 2 * (math.sqrt(n0) - math.sqrt(expected))
-        growth = {
-            "now": g1,
-            "before": g2,
-            "points": g1 - g2,
-            "relative": (g1 - g2) / abs(g2) if g2 else None,
-            "expected": round(expected, 1),
-            "z": round(z, 2),
-            "significant": abs(z) >= 2,
-        }
+        growth = compare_growth(n0, n1, n2)
     return {
         "source": source,
         "from": date_from.isoformat(),
@@ -313,7 +310,7 @@ def yoy(*, user, date_from: date, date_to: date, station=None, source: str = "in
 
 
 def _trend(now: int, before: int) -> dict:
-    change = count_change(now, before)
+    change = compare_counts(now, before)  # the same span just before: equal exposures
     arrow = "→"
     if change["significant"]:
         arrow = "↑" if now > before else "↓"
@@ -322,7 +319,7 @@ def _trend(now: int, before: int) -> dict:
 
 def hot_blocks(*, user, date_from: date, date_to: date, station=None, limit: int | None = None) -> list[dict]:
     """Counts of disputes by block and category in the period, the same period before (trend with
-    Poisson flag), the dispute incidents that fall in the block, and the responsible officer."""
+    the exact test), the dispute incidents that fall in the block, and the responsible officer."""
     start, end = _period(date_from, date_to)
     span = end - start
     prev_start, prev_end = start - span, start

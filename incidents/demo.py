@@ -3,11 +3,13 @@ a few calls in progress on the ADS duty board with their timers armed. Idempoten
 
 from datetime import timedelta
 
+from django.db import transaction
 from django.utils import timezone
 
 from qianwan.exchange.models import OutboundEvent
 from qianwan.org.models import User
 
+from . import rollup
 from .generate import generate
 from .models import Incident
 
@@ -66,5 +68,8 @@ def reset() -> None:
         description__startswith=DEMO_MARK
     )
     ids = [str(pk) for pk in demo.values_list("pk", flat=True)]
-    OutboundEvent.objects.filter(source_type="incidents.incident", source_id__in=ids).delete()
-    demo.delete()
+    with transaction.atomic():
+        # the rows go without the services: unseal their days and months in the same transaction
+        rollup.unseal_incidents(demo)
+        OutboundEvent.objects.filter(source_type="incidents.incident", source_id__in=ids).delete()
+        demo.delete()

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from . import rollup
 from .choices import DEFAULT_LIMITS, STAGE_EVENT, STAGES, Category, EventKind, Status
-from .models import Incident, IncidentEvent, SlaClock, SlaPolicy
+from .models import Incident, IncidentEvent, IncidentStatSeal, SlaClock, SlaPolicy
 
 CATEGORY_WEIGHTS = {
     Category.PUBLIC_ORDER: 0.24,
@@ -441,6 +441,9 @@ def generate(
         size = min(chunk, n - done)
         batch = Batch(rng=rng, n=size, start=start, end=end, stations=stations, prefix=prefix)
         with transaction.atomic():
+            # these rows bypass the services: unseal their days and months in the chunk's own
+            # transaction, so an interrupted load never leaves a committed chunk under a stale seal
+            rollup.unseal_range(start, end)
             first_id = _reserve_ids(size)
             incidents, clocks, events = _rows(batch, first_id, snap)
             if use_copy:
@@ -460,18 +463,24 @@ def generate(
         done += size
         if progress:
             progress(done, n)
-    # these rows bypassed the services: the rollup's seals over their days no longer hold
-    rollup.unseal_range(start, end)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # VACUUM sets the visibility map index-only scans (counts by day, month, category) rely on;
-            # it cannot run inside a transaction
-            cursor.execute(
-                "ANALYZE incidents_incident"
-                if connection.in_atomic_block
-                else "VACUUM (ANALYZE) incidents_incident"
-            )
+    analyze(WRITTEN_TABLES)
     return done
+
+
+WRITTEN_TABLES = [m._meta.db_table for m in (Incident, SlaClock, IncidentEvent, IncidentStatSeal)]
+
+
+def analyze(tables: list[str]) -> None:
+    """Fresh planner statistics for every table a bulk load wrote (without them the incident list
+    scanned every clock row until autovacuum came round). VACUUM also sets the visibility map
+    index-only scans rely on; it cannot run inside a transaction, ANALYZE can."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(
+                f"ANALYZE {table}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {table}"  # noqa: S608
+            )
 
 
 class ProgressBar:

@@ -16,7 +16,13 @@ Keeping the seals honest:
   the seal's version first, computes, and seals only if the version is unchanged — a write that
   commits in between leaves the unit unsealed for the next run. A unit with a stage still pending
   (before its deadline) is not sealed either.
-- Bulk loaders that bypass the services (``incidents.generate``) call ``unseal_range``.
+- Bulk loaders that bypass the services (``incidents.generate``, the demo reset) call
+  ``unseal_range`` inside each chunk's transaction: it bumps the version of every day and month in
+  range, sealed or not, and creates the seal rows that do not exist yet, so a builder that read a
+  version before the chunk commits cannot seal without the chunk's rows (its version check fails or
+  waits on the chunk's row locks), and an interrupted load leaves no stale seal behind.
+- ``verify()`` (``manage.py sealstats --verify``, and a nightly sample from beat) recomputes sealed
+  units from their raw rows and reports every one that differs; ``repair()`` reseals them.
 """
 
 import math
@@ -24,12 +30,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import numpy as np
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
-from django.db.models.functions import Least, TruncMonth
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, F, Max, Min, Q
+from django.db.models.functions import ExtractDay, Least, TruncMonth
 from django.utils import timezone
 
-from qianwan.kpi import add_months, local_day_range, local_tz, month_last_day
+from qianwan.kpi import add_months, local_day_range, local_month_range, local_tz, month_last_day
 
 from .choices import STAGE_FIELD, STAGES, Status
 from .models import Incident, IncidentStat, IncidentStatSeal, SlaClock, StatUnit
@@ -149,9 +155,11 @@ def raw_parts(
     arrivals: bool = True,
     buckets: bool = False,
     only_incidents: bool = False,
+    by_day: bool = False,
 ) -> Parts:
     """Parts computed from the incident rows received in ``ranges`` ([start, end) pairs);
-    ``only_incidents`` counts the incidents and nothing else."""
+    ``only_incidents`` counts the incidents and nothing else; ``by_day`` splits them by local day of
+    the month (``Parts.month`` then holds the day of the month: ranges within one month; ``verify``)."""
     if not ranges:
         return Parts.empty(buckets)
     where = Q()
@@ -164,9 +172,18 @@ def raw_parts(
     if by_month:
         qs = qs.annotate(month=TruncMonth("received_at", tzinfo=local_tz()))
         keys = ["month", *keys]
+    elif by_day:
+        # an integer, not a date: no per-row conversion in Python (a month holds ~100k rows at 1M)
+        qs = qs.annotate(month=ExtractDay("received_at", tzinfo=local_tz()))
+        keys = ["month", *keys]
+
+    def period_of(value):
+        if by_month:
+            return _month_of(value)
+        return int(value) if by_day else None  # EXTRACT is numeric on PostgreSQL
 
     def key_of(row) -> tuple:
-        return (_month_of(row["month"]) if by_month else None, row["station_id"], row["category"])
+        return (period_of(row.get("month")), row["station_id"], row["category"])
 
     index: dict[tuple, int] = {}
     rows_counts = []
@@ -181,7 +198,10 @@ def raw_parts(
         return Parts.empty(buckets)
     keys_list = list(index)
     parts = Parts(
-        month=np.array([(k[0][0] * 12 + k[0][1] - 1) if by_month else -1 for k in keys_list], np.int64),
+        month=np.array(
+            [(k[0][0] * 12 + k[0][1] - 1) if by_month else (k[0] if by_day else -1) for k in keys_list],
+            np.int64,
+        ),
         station_id=np.array([k[1] for k in keys_list], np.int64),
         category=np.array([k[2] for k in keys_list], object),
         counts=np.stack(rows_counts),
@@ -198,39 +218,60 @@ def raw_parts(
     clocks = open_overdue_clocks(now).filter(incident__in=needed.values("pk"))
     if by_month:
         clocks = clocks.annotate(month=TruncMonth("incident__received_at", tzinfo=local_tz()))
+    elif by_day:
+        clocks = clocks.annotate(month=ExtractDay("incident__received_at", tzinfo=local_tz()))
     for row in clocks.values(*clock_keys, "stage").annotate(n=Count("id")).order_by():
-        i = index[
-            (
-                _month_of(row["month"]) if by_month else None,
-                row["incident__station_id"],
-                row["incident__category"],
-            )
-        ]
+        i = index[(period_of(row.get("month")), row["incident__station_id"], row["incident__category"])]
         parts.counts[i, KEY[f"{row['stage']}__missing"]] += row["n"]
         parts.counts[i, KEY[f"{row['stage']}__pending"]] -= row["n"]
+
+    def owners(columns: dict) -> np.ndarray:
+        period = columns.get("month")
+        periods = [period_of(v) for v in period] if period is not None else [None] * len(columns["n"])
+        return np.array(
+            [index[k] for k in zip(periods, columns["station_id"], columns["category"], strict=True)],
+            np.int64,
+        )
+
     if arrivals:
-        rows = list(
+        columns = _columns(
             needed.filter(arrival_seconds__isnull=False)
             .values(*keys, "arrival_seconds")
             .annotate(n=Count("id"))
             .order_by()
         )
-        parts.arrival_owner = np.array([index[key_of(r)] for r in rows], np.int64)
-        parts.arrival_seconds = np.array([r["arrival_seconds"] for r in rows], np.int64)
-        parts.arrival_n = np.array([r["n"] for r in rows], np.int64)
+        parts.arrival_owner = owners(columns) if columns["n"] else np.zeros(0, np.int64)
+        parts.arrival_seconds = np.array(columns["arrival_seconds"], np.int64)
+        parts.arrival_n = np.array(columns["n"], np.int64)
     if buckets:
         for i, stage in enumerate(STAGES):
             field = f"{STAGE_FIELD[stage]}_seconds"
-            rows = (
+            columns = _columns(
                 needed.filter(**{f"{field}__isnull": False})
                 .annotate(bucket=Least(F(field) / BUCKET_SECONDS, LAST_BUCKET))
                 .values(*keys, "bucket")
                 .annotate(n=Count("id"))
                 .order_by()
             )
-            for row in rows:
-                parts.buckets[index[key_of(row)], i, max(0, int(row["bucket"]))] += row["n"]
+            if columns["n"]:
+                bucket = np.maximum(0, np.array(columns["bucket"], np.float64).astype(np.int64))
+                np.add.at(parts.buckets, (owners(columns), i, bucket), np.array(columns["n"], np.int64))
     return parts
+
+
+def _columns(qs) -> dict[str, list]:
+    """A grouped ``values()`` query as columns, straight from the cursor: the histogram queries
+    return a row per (group, second), and Django's per-row conversion cost more than the query."""
+    compiler = qs.query.get_compiler(using=qs.db)
+    sql, params = compiler.as_sql()
+    # the SELECT's own order (values() fields and annotations interleave as the query builds them)
+    names = [alias or expr.target.attname for expr, _sql, alias in compiler.select]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return {name: [] for name in names}
+    return {name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -447,17 +488,36 @@ def touch(received_at: datetime, now: datetime | None = None) -> None:
 
 
 def unseal_range(start: datetime, end: datetime) -> int:
-    """Unseal every day and month that overlaps [start, end) (after a bulk load)."""
+    """Unseal every day and month that overlaps [start, end) and bump its version, sealed or not
+    (a seal row is created where none exists yet). Call inside the writer's transaction: until it
+    commits, the rows stay locked and a concurrent ``seal`` of those units cannot succeed."""
     first = timezone.localtime(start, local_tz()).date()
-    last = timezone.localtime(end, local_tz()).date()
-    return (
-        IncidentStatSeal.objects.filter(
-            Q(unit=StatUnit.DAY, start__gte=first, start__lte=last)
-            | Q(unit=StatUnit.MONTH, start__gte=first.replace(day=1), start__lte=last)
+    last = timezone.localtime(end - timedelta(microseconds=1), local_tz()).date() if end > start else first
+    units = [(StatUnit.DAY, d) for d in _days(first, last)]
+    year, month = first.year, first.month
+    while date(year, month, 1) <= last:
+        units.append((StatUnit.MONTH, date(year, month, 1)))
+        year, month = add_months(year, month, 1)
+    table = IncidentStatSeal._meta.db_table
+    placeholders = ", ".join(["(%s, %s, 1, NULL)"] * len(units))
+    params = [v for unit, day in units for v in (str(unit), day)]
+    # one statement, in (unit, start) order, so two loaders lock the rows in the same order
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (unit, start, version, sealed_at) VALUES {placeholders} "  # noqa: S608
+            f"ON CONFLICT (unit, start) DO UPDATE SET version = {table}.version + 1, sealed_at = NULL",
+            params,
         )
-        .filter(sealed_at__isnull=False)
-        .update(sealed_at=None, version=F("version") + 1)
-    )
+    return len(units)
+
+
+def unseal_incidents(qs) -> int:
+    """Unseal the days and months of the incidents in ``qs`` (before deleting or rewriting them in
+    bulk, in the same transaction)."""
+    span = qs.order_by().aggregate(first=Min("received_at"), last=Max("received_at"))
+    if span["first"] is None:
+        return 0
+    return unseal_range(span["first"], span["last"] + timedelta(microseconds=1))
 
 
 def _month_from_days(start: date) -> Parts | None:
@@ -563,3 +623,132 @@ def refresh(now: datetime | None = None, limit: int | None = None) -> dict:
         else:
             sealed["skipped"] += 1
     return sealed
+
+
+# ---------------------------------------------------------------------------------------------------
+# Verifying seals against the raw rows
+
+
+def _canonical(parts: Parts, unit_of_row: np.ndarray, group_of_row: np.ndarray) -> dict:
+    """Per unit, its figures in one canonical form (sorted by group, then second): counts and stage
+    buckets summed per group, the arrival histogram summed per (group, second). Vectorised: a month of
+    a million-incident year is ~100k histogram entries."""
+    if not len(parts):
+        return {}
+    groups = int(group_of_row.max()) + 1
+    key = unit_of_row.astype(np.int64) * groups + group_of_row
+    keys, inverse = np.unique(key, return_inverse=True)
+    inverse = inverse.ravel()
+    counts = np.zeros((len(keys), parts.counts.shape[1]), np.int64)
+    np.add.at(counts, inverse, parts.counts)
+    buckets = None
+    if parts.buckets is not None:
+        buckets = np.zeros((len(keys), *parts.buckets.shape[1:]), np.int64)
+        np.add.at(buckets, inverse, parts.buckets)
+    owner = parts.arrival_owner
+    entries = (
+        np.stack([key[owner], parts.arrival_seconds], axis=1) if len(owner) else np.zeros((0, 2), np.int64)
+    )
+    merged, where = np.unique(entries, axis=0, return_inverse=True)
+    n = np.bincount(where.ravel(), weights=parts.arrival_n, minlength=len(merged)).astype(np.int64)
+    out = {}
+    unit_of_key = keys // groups
+    unit_of_entry = merged[:, 0] // groups if len(merged) else np.zeros(0, np.int64)
+    for unit in np.unique(unit_of_key).tolist():
+        rows = unit_of_key == unit
+        mine = unit_of_entry == unit
+        out[unit] = (
+            keys[rows] % groups,
+            counts[rows],
+            buckets[rows] if buckets is not None else None,
+            np.column_stack([merged[mine, 0] % groups, merged[mine, 1], n[mine]]),
+        )
+    return out
+
+
+def _same(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return all(
+        (x is None and y is None) or (x is not None and y is not None and np.array_equal(x, y))
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def _incidents_in(figures) -> int:
+    return int(figures[1][:, KEY["incidents"]].sum()) if figures is not None else 0
+
+
+def verify(
+    *, since: date | None = None, units: list[tuple[str, date]] | None = None, now: datetime | None = None
+) -> list[dict]:
+    """Recompute every sealed unit (from ``since``, or only ``units``) from its raw rows and return
+    those whose stored figures differ: ``[{"unit", "start", "sealed", "raw"}]`` (incident counts).
+
+    Month by month: one set of grouped queries per month gives every day of it (and the month as the
+    sum of its raw days), compared with the sealed rows decoded once."""
+    now = now or timezone.now()
+    seals = IncidentStatSeal.objects.filter(sealed_at__isnull=False)
+    if since is not None:
+        seals = seals.filter(start__gte=since.replace(day=1))
+    wanted = set(units) if units is not None else None
+    sealed_units = [
+        (unit, start)
+        for unit, start in seals.order_by("start", "unit").values_list("unit", "start")
+        if (since is None or unit == StatUnit.MONTH or start >= since)
+        and (wanted is None or (unit, start) in wanted)
+    ]
+    by_month: dict[tuple[int, int], list[tuple[str, date]]] = {}
+    for unit, start in sealed_units:
+        by_month.setdefault((start.year, start.month), []).append((unit, start))
+    mismatches = []
+    for (year, month), month_units in sorted(by_month.items()):
+        raw = raw_parts([local_month_range(year, month)], now=now, buckets=True, by_day=True)
+        stored_qs = IncidentStat.objects.filter(
+            Q(unit=StatUnit.MONTH, start=date(year, month, 1))
+            | Q(unit=StatUnit.DAY, start__in=[s for u, s in month_units if u == StatUnit.DAY])
+        ).order_by("pk")
+        stored = _sealed_parts(stored_qs, by_month=False, arrivals=True, buckets=True)
+        stored_unit = np.array(
+            [0 if u == StatUnit.MONTH else d.day for u, d in stored_qs.values_list("unit", "start")], np.int64
+        )
+        # one group numbering for both sides: (station, category) pairs
+        pairs = sorted(
+            {(int(a), str(b)) for a, b in zip(raw.station_id, raw.category, strict=True)}
+            | {(int(a), str(b)) for a, b in zip(stored.station_id, stored.category, strict=True)}
+        )
+        index = {pair: i for i, pair in enumerate(pairs)}
+
+        raw_groups, stored_groups = (
+            np.array(
+                [index[(int(a), str(b))] for a, b in zip(p.station_id, p.category, strict=True)], np.int64
+            )
+            for p in (raw, stored)
+        )
+        raw_days = _canonical(raw, raw.month, raw_groups)
+        raw_month = _canonical(raw, np.zeros(len(raw), np.int64), raw_groups)
+        sealed = _canonical(stored, stored_unit, stored_groups)
+        for unit, start in month_units:
+            at = 0 if unit == StatUnit.MONTH else start.day
+            expected = (raw_month if unit == StatUnit.MONTH else raw_days).get(at)
+            got = sealed.get(at)
+            if not _same(expected, got):
+                mismatches.append(
+                    {
+                        "unit": str(unit),
+                        "start": start,
+                        "sealed": _incidents_in(got),
+                        "raw": _incidents_in(expected),
+                    }
+                )
+    return mismatches
+
+
+def repair(mismatches: list[dict], now: datetime | None = None) -> int:
+    """Unseal and reseal the given units (days before their months, which merge from them)."""
+    now = now or timezone.now()
+    ordered = sorted(mismatches, key=lambda m: (m["unit"] == StatUnit.MONTH, m["start"]))
+    with transaction.atomic():
+        for m in ordered:
+            _invalidate(m["unit"], m["start"])
+    return sum(seal(m["unit"], m["start"], now) for m in ordered)

@@ -13,10 +13,11 @@ from qianwan.exchange.models import InboundEvent
 from qianwan.exchange.selectors import inbound_list, outbound_for
 from qianwan.kpi import (
     add_months,
-    count_change,
+    compare_counts,
     local_month_range,
     local_tz,
     rate,
+    span_days,
 )
 from qianwan.org.choices import Role
 from qianwan.org.models import Station
@@ -290,17 +291,37 @@ def monthly_counts(
     return {month: n for month, n in counts.items() if n}
 
 
+def stage_limits() -> dict[str, list[dict]]:
+    """Per stage, the limits in force and the categories each applies to (a category without its own
+    policy takes the default's): ``{stage: [{"limit_seconds", "categories": [labels]}]}``."""
+    from .models import SlaPolicy
+
+    policies = {p.category: p.limits() for p in SlaPolicy.objects.all()}
+    default = policies.get("") or dict(DEFAULT_LIMITS)
+    out = {}
+    for stage in STAGES:
+        groups: dict[int, list[str]] = {}
+        for value, label in Category.choices:
+            limit = (policies.get(value) or default)[str(stage)]
+            groups.setdefault(int(limit), []).append(str(label))
+        out[str(stage)] = [{"limit_seconds": k, "categories": v} for k, v in sorted(groups.items())]
+    return out
+
+
 def stage_distribution(*, date_from: date, date_to: date, station=None, now: datetime | None = None) -> dict:
     """Per stage, how many incidents (diverted excluded) took each 10-second bucket of time from receipt,
-    with the stage's default limit; the last bucket (1200 s) holds everything from 20 minutes on."""
+    with the limits in force (each category's own: ``limits``; ``limit_seconds`` is the default's);
+    the last bucket (1200 s) holds everything from 20 minutes on."""
     now = now or timezone.now()
     parts = rollup.parts_for(date_from, date_to, station=station, now=now, arrivals=False, buckets=True)
     total = rollup.sum_buckets(parts)
+    limits = stage_limits()
     out = {}
     for i, stage in enumerate(STAGES):
         used = [b for b in range(total.shape[1]) if total[i, b]]
         out[str(stage)] = {
             "limit_seconds": DEFAULT_LIMITS[stage],
+            "limits": limits[str(stage)],
             "bucket_seconds": rollup.BUCKET_SECONDS,
             "x": [b * rollup.BUCKET_SECONDS for b in used],
             "y": [int(total[i, b]) for b in used],
@@ -308,38 +329,90 @@ def stage_distribution(*, date_from: date, date_to: date, station=None, now: dat
     return out
 
 
-def _fraction(now: int, before: int | None) -> float | None:
-    return None if not before else (now - before) / before
+def same_span(month_start: datetime, until: datetime, months_back: int) -> tuple[datetime, datetime]:
+    """The span of the month ``months_back`` months before ``month_start``'s that matches the elapsed
+    part [month_start, until) of this one: from its first instant to the same local day and time,
+    clamped to the end of a shorter month (31 March 14:00 → the whole of February)."""
+    tz = local_tz()
+    local_until = timezone.localtime(until, tz)
+    y, m = add_months(month_start.year, month_start.month, -months_back)
+    start, end = local_month_range(y, m)
+    elapsed_days = local_until.day
+    last_day = (end - timedelta(days=1)).day
+    if elapsed_days > last_day:
+        return start, end
+    moment = datetime.combine(date(y, m, elapsed_days), local_until.timetz().replace(tzinfo=None), tzinfo=tz)
+    return start, min(moment, end)
+
+
+def _count_between(start: datetime, end: datetime, station=None) -> int:
+    qs = Incident.objects.filter(received_at__gte=start, received_at__lt=end)
+    if station is not None:
+        qs = qs.filter(station=station)
+    return qs.count()
 
 
 def incident_trend(*, months: int = 12, station=None, now: datetime | None = None) -> dict:
-    """`kpis/incident-trend`: incidents per local month for the last ``months`` months (the current
-    one last), with month-over-month and year-over-year changes as fractions (null on a zero base)
-    and, beside them, the Poisson test (``mom``/``yoy``: z, significant, change hidden below 5)."""
+    """`kpis/incident-trend`: incidents per local month for the last ``months`` months to ``now``
+    (exclusive; the month holding ``now`` last), each compared with the month before and the same
+    month a year before by ``qianwan.kpi.compare_counts`` (exposures: the months' real lengths).
+
+    A month not over at ``now`` is ``partial``: it counts up to ``now`` and is compared with the same
+    elapsed span of the month before and of a year before (same local day and time, clamped to the
+    end of a shorter month); the exposures are those spans' lengths. Changes are given on any base;
+    the small-number rule is the pages' business."""
     now = now or timezone.now()
-    local_now = timezone.localtime(now, local_tz())
-    last = (local_now.year, local_now.month)
+    tz = local_tz()
+    local_last = timezone.localtime(now - timedelta(microseconds=1), tz)
+    last = (local_last.year, local_last.month)
+    last_start, last_end = local_month_range(*last)
+    partial = now < last_end
     first = add_months(*last, -(months - 1))
     counts = monthly_counts(first=add_months(*first, -12), last=last, station=station, now=now)
-    has_history = bool(counts)
-    earliest = min(counts) if counts else None
+    if partial:  # only what was received before ``now`` (a custom period may end mid-month)
+        counts[last] = _count_between(last_start, now, station)
+    has_history = any(counts.values())
+    earliest = min((k for k, v in counts.items() if v), default=None)
+
+    def month_days(ym: tuple[int, int]) -> float:
+        return span_days(*local_month_range(*ym))
+
     out = []
     for i in range(months):
         year, month = add_months(*first, i)
         n = counts.get((year, month), 0)
-        prev = add_months(year, month, -1)
-        year_ago = add_months(year, month, -12)
-        before_m = counts.get(prev, 0) if has_history and prev >= earliest else None
-        before_y = counts.get(year_ago, 0) if has_history and year_ago >= earliest else None
+        row_partial = partial and (year, month) == last
+        comparisons = {}
+        for key, back in (("mom", 1), ("yoy", 12)):
+            base = add_months(year, month, -back)
+            if not has_history or base < earliest:
+                comparisons[key] = compare_counts(n, None)
+            elif row_partial:
+                start, end = same_span(last_start, now, back)
+                comparisons[key] = compare_counts(
+                    n,
+                    _count_between(start, end, station),
+                    exposure_now=span_days(last_start, now),
+                    exposure_before=span_days(start, end),
+                )
+                comparisons[key]["before_until"] = timezone.localtime(end, tz).isoformat()
+            else:
+                comparisons[key] = compare_counts(
+                    n,
+                    counts.get(base, 0),
+                    exposure_now=month_days((year, month)),
+                    exposure_before=month_days(base),
+                )
         out.append(
             {
                 "month": f"{year:04d}-{month:02d}",
                 "incidents": n,
-                "mom_change": _fraction(n, before_m),
-                "yoy_change": _fraction(n, before_y),
-                "partial": (year, month) == last,
-                "mom": count_change(n, before_m),
-                "yoy": count_change(n, before_y),
+                "partial": row_partial,
+                "until": timezone.localtime(now, tz).isoformat() if row_partial else None,
+                "mom_change": comparisons["mom"]["change"],
+                "yoy_change": comparisons["yoy"]["change"],
+                "mom": comparisons["mom"],
+                "yoy": comparisons["yoy"],
             }
         )
     return {"station": station.code if station is not None else None, "months": out}

@@ -3,7 +3,7 @@ events accepted as incidents, and the duty leader's acknowledgement."""
 
 import math
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -765,6 +765,61 @@ def stats_refresh(*, now: datetime | None = None, limit: int | None = 120) -> di
     return rollup.refresh(now, limit=limit)
 
 
+def stats_verify(
+    *, since: date | None = None, units: list | None = None, now: datetime | None = None
+) -> dict:
+    """Compare the rollup's sealed units (from ``since``, or only ``units``) with their raw rows:
+    ``{"checked": n, "mismatches": [{"unit", "start", "sealed", "raw"}]}``."""
+    checked = rollup.IncidentStatSeal.objects.filter(sealed_at__isnull=False)
+    if since is not None:
+        checked = checked.filter(start__gte=since.replace(day=1))
+    mismatches = rollup.verify(since=since, units=units, now=now)
+    return {"checked": len(units) if units is not None else checked.count(), "mismatches": mismatches}
+
+
+def stats_repair(*, mismatches: list[dict], now: datetime | None = None) -> int:
+    """Unseal and reseal units found stale by ``stats_verify``; returns how many were resealed."""
+    resealed = rollup.repair(mismatches, now=now)
+    with transaction.atomic():
+        for m in mismatches:
+            seal = rollup.IncidentStatSeal.objects.get(unit=m["unit"], start=m["start"])
+            audit_record(
+                actor=None,
+                action="incidents.stats.repair",
+                obj=seal,
+                before={"incidents": m["sealed"]},
+                after={"incidents": m["raw"], "sealed": seal.sealed_at is not None},
+            )
+    return resealed
+
+
+def stats_verify_sample(*, size: int = 60, now: datetime | None = None, seed: int | None = None) -> dict:
+    """Nightly: verify a random sample of sealed units; on a mismatch, notify the admins (once per
+    night and finding) — the fix is ``manage.py sealstats --verify --repair``."""
+    import random
+
+    now = now or timezone.now()
+    units = list(rollup.IncidentStatSeal.objects.filter(sealed_at__isnull=False).values_list("unit", "start"))
+    sample = random.Random(seed).sample(units, min(size, len(units)))
+    result = stats_verify(units=sample, now=now)
+    if result["mismatches"]:
+        admins = org_selectors.users_with_role(Role.ADMIN)
+        listed = "; ".join(
+            f"{m['unit']} {m['start']}: {m['sealed']} / {m['raw']}" for m in result["mismatches"][:20]
+        )
+        notification_send(
+            key=f"incidents:stats-verify:{timezone.localdate(now).isoformat()}",
+            kind="incidents.stats_mismatch",
+            level=Level.WARNING,
+            title=_("警情统计汇总与原始记录不一致（%(n)d 个封存单元）") % {"n": len(result["mismatches"])},
+            body=_("抽查 %(c)d 个封存单元，不一致：%(list)s。请运行 manage.py sealstats --verify --repair。")
+            % {"c": result["checked"], "list": listed},
+            recipients=admins,
+            payload={"mismatches": [[m["unit"], m["start"].isoformat()] for m in result["mismatches"]]},
+        )
+    return {"checked": result["checked"], "mismatches": len(result["mismatches"])}
+
+
 __all__ = [
     "STAGE_EVENT",
     "clock_fire",
@@ -775,6 +830,9 @@ __all__ = [
     "leader_acknowledged",
     "policy_for",
     "stats_refresh",
+    "stats_repair",
+    "stats_verify",
+    "stats_verify_sample",
 ]
 
 

@@ -22,3 +22,10 @@ def clocks_sweep() -> int:
 def stats_refresh() -> dict:
     """Beat, every 10 min: seal the rollup's settled days and months (a bounded batch per run)."""
     return services.stats_refresh()
+
+
+@shared_task
+def stats_verify_sample() -> dict:
+    """Beat, nightly: verify a random sample of the rollup's sealed units; admins are notified of a
+    mismatch."""
+    return services.stats_verify_sample()

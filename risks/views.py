@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from qianwan import xlsx
+from qianwan import presenter, xlsx
 from qianwan.audit.models import AuditEntry
 from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import outbound_for
@@ -247,8 +247,10 @@ def reconciliation(request):
     )
 
 
-def _pct(value):
-    return None if value is None else round(value, 4)
+def _rate(num, den):
+    """A rate for the export through the shared presenter: the fraction from 5 on, else nothing (the
+    counts are in the columns beside it)."""
+    return round(num / den, 4) if presenter.rate(num, den)["shown"] else None
 
 
 def _reconciliation_xlsx(data, date_from, date_to) -> HttpResponse:
@@ -269,8 +271,8 @@ def _reconciliation_xlsx(data, date_from, date_to) -> HttpResponse:
 
     def values(row):
         return [
-            row["found"], row["rectified"], row["closed"], row["overdue"], _pct(row["close_rate"]),
-            row["median_days_to_close"], row["independent"], _pct(row["independent_share"]),
+            row["found"], row["rectified"], row["closed"], row["overdue"], _rate(row["closed"], row["found"]),
+            row["median_days_to_close"], row["independent"], _rate(row["independent"], row["closed"]),
         ]  # fmt: skip
 
     ws = wb.active

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from enterprises.models import Enterprise
 from incidents.models import Incident
-from qianwan.kpi import count_change, local_day_range, local_tz
+from qianwan.kpi import compare_counts, local_day_range, local_tz
 from qianwan.org.choices import STAFF_ROLES, Role
 from qianwan.org.models import User
 from qianwan.org.scopes import scope_queryset
@@ -424,7 +424,7 @@ def _accident_totals(*, start: datetime, end: datetime, station=None) -> dict:
 
 
 def accidents_yoy(*, date_from: date, date_to: date, station=None, now: dict | None = None) -> dict:
-    """Accidents and deaths in the period vs the same dates a year earlier, with the Poisson flag.
+    """Accidents and deaths in the period vs the same dates a year earlier, with the exact test of ``qianwan.kpi.compare_counts``.
     ``now``: the period's :func:`accident_counts` when the caller has them already."""
     if now is None:
         start, end = local_day_range(date_from, date_to)
@@ -432,14 +432,15 @@ def accidents_yoy(*, date_from: date, date_to: date, station=None, now: dict | N
     b_from, b_to = _year_before(date_from), _year_before(date_to)
     start, end = local_day_range(b_from, b_to)
     before = _accident_totals(start=start, end=end, station=station)
+    days = {"exposure_now": (date_to - date_from).days + 1, "exposure_before": (b_to - b_from).days + 1}
     return {
         "from": date_from,
         "to": date_to,
         "before_from": b_from,
         "before_to": b_to,
-        "accidents": count_change(now["accidents"], before["accidents"]),
-        "deaths": count_change(now["deaths"], before["deaths"]),
-        "injured": count_change(now["injured"], before["injured"]),
+        "accidents": compare_counts(now["accidents"], before["accidents"], **days),
+        "deaths": compare_counts(now["deaths"], before["deaths"], **days),
+        "injured": compare_counts(now["injured"], before["injured"], **days),
     }
 
 
@@ -597,7 +598,7 @@ def asset_before_after(
         "window_days": days,
         "before_from": (installed_start - timedelta(days=days)).date(),
         "after_to": (after_end - timedelta(days=1)).date(),
-        "change": count_change(after, before),
+        "change": compare_counts(after, before, exposure_now=days, exposure_before=days),
     }
 
 

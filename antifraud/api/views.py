@@ -390,7 +390,7 @@ class VictimViewSet(_Create, mixins.ListModelMixin, mixins.RetrieveModelMixin, S
             STATION_PARAM,
         ],
         responses=OpenApiTypes.OBJECT,
-        description="Victims YoY (counts, Poisson flag), above-size vs the rest, and the enterprise ranking "
+        description="Victims YoY (counts, exact test: p and flag), above-size vs the rest, and the enterprise ranking "
         "by victims per 1,000 employees and by evaluation score.",
     )
     @action(detail=False, methods=["get"])

@@ -267,7 +267,7 @@ class CaseFileViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
 
 
 class DisputeKpiView(APIView):
-    """Disputes in the period with YoY and growth-rate change (counts + Poisson flag), pushes and follow-ups."""
+    """Disputes in the period with YoY and growth-rate change (counts + exact test: p and flag), pushes and follow-ups."""
 
     action_roles = {"get": STAFF}
 

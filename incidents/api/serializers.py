@@ -245,9 +245,14 @@ class DispatchKpiSerializer(DispatchFiguresSerializer):
 class CountChangeSerializer(serializers.Serializer):
     now = serializers.IntegerField()
     before = serializers.IntegerField(allow_null=True)
-    change = serializers.FloatField(allow_null=True)
-    z = serializers.FloatField(allow_null=True)
-    significant = serializers.BooleanField(allow_null=True)
+    change = serializers.FloatField(allow_null=True, help_text="(now − before) ÷ before; null on a zero base")
+    p = serializers.FloatField(
+        allow_null=True, help_text="exact two-sided p of the conditional binomial test, periods as exposure"
+    )
+    significant = serializers.BooleanField(allow_null=True, help_text="p < 0.05")
+    before_until = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="partial month: end of the same elapsed span compared"
+    )
 
 
 class TrendMonthSerializer(serializers.Serializer):
@@ -256,6 +261,7 @@ class TrendMonthSerializer(serializers.Serializer):
     mom_change = serializers.FloatField(allow_null=True)
     yoy_change = serializers.FloatField(allow_null=True)
     partial = serializers.BooleanField()
+    until = serializers.DateTimeField(allow_null=True, help_text="partial month: counted up to this moment")
     mom = CountChangeSerializer()
     yoy = CountChangeSerializer()
 

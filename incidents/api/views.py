@@ -104,7 +104,7 @@ class DispatchKpiView(APIView):
 
 
 class IncidentTrendView(APIView):
-    """Incidents per local month with month-over-month and year-over-year changes (+ Poisson test)."""
+    """Incidents per local month with month-over-month and year-over-year changes (exact conditional binomial test, periods' lengths as exposure; partial month against the same elapsed span)."""
 
     action_roles = {"get": STAFF}
 

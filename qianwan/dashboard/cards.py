@@ -1,9 +1,7 @@
 """How a figure is shown: one dict per card, the same for the page, the JSON endpoint and the workbook.
 
-Rules (architecture.md, "Measuring like the trade does"): every rate with its counts; "—" where the
-base is zero; counts only, no percentage, below ``MIN_EVENTS`` events; a change carries the Poisson
-flag (|Z| ≥ 2 = likely real, otherwise normal variation); a figure whose source is not available says
-so instead of showing a number.
+Every figure goes through ``qianwan.presenter`` (the small-number rule, the change's test and
+p-value); a figure whose source is not available says so instead of showing a number.
 """
 
 from urllib.parse import urlencode
@@ -11,9 +9,11 @@ from urllib.parse import urlencode
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 
-from qianwan.kpi import MIN_EVENTS
+from qianwan import presenter
 
-DASH = "—"
+DASH = presenter.DASH
+pct = presenter.percent
+seconds_text = presenter.seconds_text
 
 
 def link(url_name: str, **params) -> str | None:
@@ -26,41 +26,27 @@ def link(url_name: str, **params) -> str | None:
     return f"{url}?{urlencode(query)}" if query else url
 
 
-def pct(value: float | None, digits: int = 1) -> str:
-    """0.8294 → "82.9%"; "—" without a base. Pages use it as the ``pct`` filter (``{% load figures %}``)."""
-    return DASH if value is None else f"{value * 100:.{digits}f}%"
-
-
-def signed_pct(value: float | None) -> str:
-    """A change with its arrow and without its sign: -0.083 → "↓ 8.3%"; "—" without a base."""
-    if value is None:
-        return DASH
-    arrow = "↑" if value > 0 else ("↓" if value < 0 else "→")
-    return f"{arrow} {abs(value) * 100:.1f}%"
-
-
 def change_text(change: dict | None) -> tuple[str, str | None]:
-    """(display, flag) of a ``qianwan.kpi.count_change`` dict. flag: significant / normal / None."""
-    if not change or change.get("before") is None:
-        return DASH, None
-    flag = (
-        None if change.get("significant") is None else ("significant" if change["significant"] else "normal")
-    )
-    return signed_pct(change.get("change")), flag
+    """(display, flag) of a ``qianwan.kpi.compare_counts`` dict through the shared presenter
+    (counts only and no flag below a base of 5). flag: significant / normal / None."""
+    shown = presenter.change(change)
+    return shown["display"], shown["flag"]
 
 
 def _change_fields(change: dict | None, label: str) -> dict:
     if change is None:
         return {}
-    text, flag = change_text(change)
+    shown = presenter.change(change)
     return {
         "change": {
             "label": label,
-            "display": text,
-            "flag": flag,
+            "display": shown["display"],
+            "flag": shown["flag"],
+            "flag_text": shown["flag_text"],
+            "p_text": shown["p"],
             "now": change.get("now"),
             "before": change.get("before"),
-            "z": change.get("z"),
+            "p": change.get("p"),
             "value": change.get("change"),
         }
     }
@@ -69,37 +55,32 @@ def _change_fields(change: dict | None, label: str) -> dict:
 def rate_card(
     key: str, label: str, definition: str, num: int, den: int, url: str | None = None, note: str = ""
 ) -> dict:
-    """A rate: "—" on a zero base, counts only below MIN_EVENTS, otherwise the percentage and counts."""
-    if not den:
-        display, value = DASH, None
-    elif den < MIN_EVENTS:
-        display, value = f"{num} / {den}", None
-        note = note or _("不足%(n)d件，只列件数") % {"n": MIN_EVENTS}
-    else:
-        value = num / den
-        display = pct(value)
+    """A rate through the presenter: "—" on a zero base, counts only below MIN_EVENTS, otherwise the
+    percentage and counts."""
+    shown = presenter.rate(num, den)
     return {
         "key": key,
         "kind": "rate",
         "label": label,
         "definition": definition,
         "available": True,
-        "value": value,
-        "display": display,
+        "value": num / den if shown["shown"] else None,
+        "display": shown["value"],
         "num": num,
         "den": den,
-        "counts": f"{num} / {den}",
-        "note": note,
+        "counts": shown["counts"],
+        "note": note or shown["note"],
         "url": url,
     }
 
 
 def proportion_card(key: str, label: str, definition: str, prop: dict, url: str | None = None) -> dict:
-    """A proportion from ``qianwan.kpi.proportion`` with its 95% Wilson interval."""
+    """A proportion from ``qianwan.kpi.proportion`` with its 95% Wilson interval (from 5 on)."""
     card = rate_card(key, label, definition, prop["successes"], prop["n"], url)
-    if card["value"] is not None and prop.get("ci_low") is not None:
+    text = presenter.interval(prop.get("ci_low"), prop.get("ci_high"), prop["n"])
+    if text:
         card["interval"] = [prop["ci_low"], prop["ci_high"]]
-        card["note"] = _("95%%区间 %(lo)s–%(hi)s") % {"lo": pct(prop["ci_low"]), "hi": pct(prop["ci_high"])}
+        card["note"] = text
     return card
 
 
@@ -129,27 +110,28 @@ def count_card(
     }
 
 
-def seconds_text(seconds: int | None) -> str:
-    if seconds is None:
-        return DASH
-    minutes, sec = divmod(int(seconds), 60)
-    return f"{minutes}分{sec}秒" if minutes else f"{sec}秒"
-
-
 def duration_card(
-    key: str, label: str, definition: str, seconds: int | None, n: int, url: str | None = None
+    key: str,
+    label: str,
+    definition: str,
+    seconds: int | None,
+    n: int,
+    url: str | None = None,
+    missing: int | None = None,
 ) -> dict:
-    shown = seconds is not None and n >= MIN_EVENTS
+    """A fractile over the ``n`` incidents that recorded the step, with the number missing beside it."""
+    shown = presenter.fractile(seconds, n, missing)
     return {
         "key": key,
         "kind": "duration",
         "label": label,
         "definition": definition,
         "available": True,
-        "value": seconds if shown else None,
-        "display": seconds_text(seconds) if shown else DASH,
-        "counts": _("%(n)d 起") % {"n": n},
-        "note": "" if shown or not n else _("不足%(n)d件，不计分位数") % {"n": MIN_EVENTS},
+        "value": seconds if shown["shown"] else None,
+        "display": shown["value"],
+        "counts": shown["counts"],
+        "note": shown["note"],
+        "missing": missing,
         "url": url,
     }
 

@@ -56,13 +56,34 @@ def _cap(d: date, today: date) -> date:
     return min(d, today)
 
 
-def parse_period(params, today: date | None = None) -> Period:
+# which parameters each kind of period reads; any other period parameter given would be silently
+# ignored, so it is refused instead
+KIND_PARAMS = {"month": {"month"}, "quarter": {"quarter"}, "year": {"year"}, "custom": {"from", "to"}}
+PERIOD_PARAMS = {"period", "month", "quarter", "year", "from", "to"}
+QUERY_PARAMS = PERIOD_PARAMS | {"station"}
+
+
+def check_known(params, known=QUERY_PARAMS) -> None:
+    """Refuse a parameter the dashboard does not know (a typo would otherwise filter nothing)."""
+    unknown = sorted(k for k in params.keys() if k not in known)
+    if unknown:
+        raise PeriodError(unknown[0], _("未知的参数：%(names)s") % {"names": "、".join(unknown)})
+
+
+def parse_period(params, today: date | None = None, *, strict: bool = False) -> Period:
     """Read ``period`` (month|quarter|year|custom) and ``month=YYYY-MM`` / ``quarter=YYYY-Qn`` /
-    ``year=YYYY`` / ``from``+``to`` (YYYY-MM-DD). Defaults to the current month."""
+    ``year=YYYY`` / ``from``+``to`` (YYYY-MM-DD). Defaults to the current month. ``strict`` (the
+    API): a parameter of another kind of period (``from`` with ``period=month``…) is bad input, never
+    ignored (the page's form always sends every kind's field and names the kind it means)."""
     today = today or timezone.localdate()
     kind = (params.get("period") or "month").strip()
     if kind not in KINDS:
         raise PeriodError("period", _("统计周期只能是 月、季度、年 或 自定义。"))
+    for other in sorted(PERIOD_PARAMS - {"period"} - KIND_PARAMS[kind]) if strict else ():
+        if (params.get(other) or "").strip():
+            raise PeriodError(
+                other, _("参数 %(name)s 不适用于所选的统计周期，请删除或改选周期。") % {"name": other}
+            )
     if kind == "month":
         raw = params.get("month") or f"{today:%Y-%m}"
         m = re.fullmatch(r"(\d{4})-(\d{1,2})", raw.strip())

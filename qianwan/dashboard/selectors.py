@@ -12,6 +12,7 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qianwan import presenter
 from qianwan.kpi import local_day_range, local_tz, month_last_day
 
 from . import cards
@@ -35,9 +36,19 @@ def _code(station) -> str:
     return station.code if station is not None else ""
 
 
-def _end_of(day: date) -> datetime:
-    """The last instant of a local day (``now`` for selectors that look back from a moment)."""
-    return local_day_range(day, day)[1] - timedelta(microseconds=1)
+def _until(day: date, now: datetime | None = None) -> datetime:
+    """The end (exclusive) of a period ending on local ``day``: midnight after it, or ``now`` while the
+    day is not over — the moment a trend counts to (its month is unfinished before its last day)."""
+    return min(now or timezone.now(), local_day_range(day, day)[1])
+
+
+def until_label(until: str | datetime | None) -> str:
+    """ "至 12月5日" for a month counted to (the end of) that local day."""
+    if until is None:
+        return ""
+    moment = datetime.fromisoformat(until) if isinstance(until, str) else until
+    local = timezone.localtime(moment, local_tz()) - timedelta(microseconds=1)
+    return _("至 %(m)d月%(d)d日") % {"m": local.month, "d": local.day}
 
 
 def _section(key: str, title: str, cards_: list[dict], **extra) -> dict:
@@ -56,13 +67,19 @@ def _dispatch_defs() -> dict:
         "dispatch": _("1分钟内派警的警情 ÷ 需要派警的警情（分流不计）。"),
         "video": _("2分钟内启动可视化督导的警情 ÷ 需要督导的警情（分流不计）。"),
         "leader": _("3分钟内通报值班所领导的警情 ÷ 需要通报的警情（分流不计）。"),
-        "p50": _("已到场警情的到场用时中位数（最近秩法 percentile_disc，不取平均）。"),
-        "p90": _("已到场警情的到场用时第90百分位（最近秩法）：P90≤8分钟当且仅当到场率≥90%。"),
+        "p50": _(
+            "已记录到场的警情的到场用时中位数（最近秩法 percentile_disc，不取平均）；旁列未记录到场（缺失）的件数。"
+        ),
+        "p90": _(
+            "已记录到场的警情的到场用时第90百分位（最近秩法）；旁列未记录到场（缺失）的件数。缺失不计入分位数，"
+            "但在到场率中计为未达标，故两者可能不一致。"
+        ),
         "diverted": _("期间分流至12345等热线的非警务警情。"),
         "trend": _(
-            "周期内最后一个月的警情数与上月、去年同月比较；泊松检验 |Z|≥2 视为显著变化，否则为正常波动。"
+            "周期内最后一个月的警情数与上月、去年同月比较：精确条件二项检验，以两期实际时长为暴露量，"
+            "p<0.05 视为可能真实的变化，否则为正常波动；未结束的月份与上月、去年同月的相同时段比较。"
         ),
-        "decline": _("截至该月，警情数连续环比下降的月数。"),
+        "decline": _("截至最后一个已结束的月份，警情数连续环比下降的月数（未结束的月份不计）。"),
     }
 
 
@@ -112,6 +129,7 @@ def _dispatch_section(*, user, period: Period, station, now: datetime) -> dict:
             kpi["arrival_p50_seconds"],
             kpi["with_arrival"],
             link("incidents:list", **base),
+            missing=stages["arrival"]["missing"],
         ),
         duration_card(
             "p90",
@@ -120,6 +138,7 @@ def _dispatch_section(*, user, period: Period, station, now: datetime) -> dict:
             kpi["arrival_p90_seconds"],
             kpi["with_arrival"],
             link("incidents:list", **base),
+            missing=stages["arrival"]["missing"],
         ),
         count_card(
             "diverted",
@@ -134,9 +153,14 @@ def _dispatch_section(*, user, period: Period, station, now: datetime) -> dict:
         card["miss_url"] = breached
     trend = None
     if incident_trend is not None:
-        trend = incident_trend(months=12, station=station, now=_end_of(period.date_to))
+        trend = incident_trend(months=12, station=station, now=_until(period.date_to, now))
         months = trend["months"]
         last = months[-1]
+        partial_note = (
+            _("%(until)s，与上月、去年同月的相同时段比较") % {"until": until_label(last["until"])}
+            if last.get("partial")
+            else ""
+        )
         y, m = (int(x) for x in last["month"].split("-"))
         month_base = {
             "station": _code(station),
@@ -152,7 +176,7 @@ def _dispatch_section(*, user, period: Period, station, now: datetime) -> dict:
                 link("incidents:list", **month_base),
                 change=last["mom"],
                 change_label=_("环比"),
-                note=_("本月未结束") if last.get("partial") else "",
+                note=partial_note,
             )
         )
         items.append(
@@ -164,6 +188,7 @@ def _dispatch_section(*, user, period: Period, station, now: datetime) -> dict:
                 link("incidents:list", **month_base),
                 change=last["yoy"],
                 change_label=_("同比"),
+                note=partial_note,
             )
         )
         items.append(
@@ -182,9 +207,10 @@ def _dispatch_section(*, user, period: Period, station, now: datetime) -> dict:
 
 
 def _declining_months(months: list[dict]) -> int:
-    """How many months in a row, ending with the last one, had fewer incidents than the month before."""
+    """How many finished months in a row, ending with the last finished one, had fewer incidents than
+    the month before (an unfinished month is never counted as a month of decline)."""
     streak = 0
-    for row in reversed(months):
+    for row in reversed([m for m in months if not m.get("partial")]):
         before = row["mom"].get("before")
         if before is not None and row["incidents"] < before:
             streak += 1
@@ -200,46 +226,54 @@ def _exchange_section(*, user, period: Period, station, now: datetime) -> dict:
     from qianwan.exchange.selectors import exchange_kpis
 
     k = exchange_kpis(user=user, date_from=period.date_from, date_to=period.date_to, station=station)
-    inbound_url = link("exchange:inbound_list", station=_code(station))
+    dates = {"created_after": period.date_from.isoformat(), "created_before": period.date_to.isoformat()}
+    outbound_url = link("exchange:outbound_list", station=_code(station), **dates)
+    inbound_base = link("exchange:inbound_list", station=_code(station), **dates)
+
+    def inbound_url(status: str = "") -> str | None:
+        # an explicit (blank) status: the page shows every status, not just the pending queue
+        return f"{inbound_base}&status={status}" if inbound_base else None
+
     defs = {
-        "out": _("期间推送至网格平台/12345的事件（分流警情、隐患、纠纷推送关注）。"),
-        "in": _("期间网格平台/12345推送给公安的事件。"),
-        "out_rate": _("推送事件中对方回执为“已处置”的比例。"),
-        "in_rate": _("接收事件中已处置完毕（有处置结果）的比例。"),
+        "out": _(
+            "期间公安主动推送的事件：分流至12345的非警务警情、移交属地政府的隐患、推送关注的矛盾纠纷；"
+            "不含对来件办理结果的自动反馈。"
+        ),
+        "in": _("期间网格平台/12345推送给公安的事件（含退回的）。"),
+        "rejected": _("期间退回（不属公安办理）的来件，单列，不计入办结率的分母。"),
+        "out_rate": _("推送事件中对方回执为“已办结”的件数 ÷ 推送事件。"),
+        "in_rate": _(
+            "已办结的来件 ÷（来件 − 退回）；已办结 = 转成的警情已办结、纠纷已处置或结案，或经“办结”并填写说明。"
+        ),
     }
     return _section(
         "exchange",
         _("多跨联动（警网融合）"),
         [
+            count_card("outbound", _("推送网格事件"), defs["out"], k["outbound"], outbound_url),
+            count_card("inbound", _("接收网格事件"), defs["in"], k["inbound"], inbound_url()),
             count_card(
-                "outbound",
-                _("推送网格事件"),
-                defs["out"],
-                k["outbound"],
-                link(
-                    "incidents:list",
-                    status="diverted",
-                    station=_code(station),
-                    received_after=period.date_from.isoformat(),
-                    received_before=period.date_to.isoformat(),
-                ),
-                note=_("列表为其中的分流警情"),
+                "inbound_rejected",
+                _("退回来件"),
+                defs["rejected"],
+                k["inbound_rejected"],
+                inbound_url("rejected"),
             ),
-            count_card("inbound", _("接收网格事件"), defs["in"], k["inbound"], inbound_url),
             rate_card(
                 "outbound_handled",
                 _("推送事件办结率"),
                 defs["out_rate"],
                 k["outbound_handled"],
                 k["outbound"],
+                link("exchange:outbound_list", station=_code(station), status="handled", **dates),
             ),
             rate_card(
                 "inbound_handled",
                 _("接收事件办结率"),
                 defs["in_rate"],
                 k["inbound_handled"],
-                k["inbound"],
-                inbound_url,
+                k["inbound"] - k["inbound_rejected"],
+                inbound_url(),
             ),
         ],
     )
@@ -398,7 +432,7 @@ def _traffic_section(*, user, period: Period, station, now: datetime) -> dict:
     traffic_kpis = _selector("traffic", "traffic_kpis")
     defs = {
         "patrols": _("期间开始的交通巡逻（含飙车、逆行专项巡逻）。"),
-        "accidents": _("期间发生的交通事故，与去年同期比较（泊松检验）。"),
+        "accidents": _("期间发生的交通事故，与去年同期比较（精确条件二项检验，p<0.05 视为可能真实的变化）。"),
         "deaths": _("期间交通事故死亡人数，与去年同期比较。"),
         "major": _("一次死亡3人及以上的较大事故，目标为零。"),
         "joint": _("期间网格员、企业保安、志愿者参与的联合巡逻轮次。"),
@@ -477,7 +511,7 @@ def _antifraud_section(*, user, period: Period, station, now: datetime) -> dict:
     defs = {
         "letters": _("统计截止日有效的反诈责任书（规上企业已签 ÷ 规上企业）。"),
         "sessions": _("期间班组学习、晨会宣讲等反诈学习场次。"),
-        "victims": _("期间企业员工被骗人数，与去年同期比较（泊松检验）。"),
+        "victims": _("期间企业员工被骗人数，与去年同期比较（精确条件二项检验，p<0.05 视为可能真实的变化）。"),
         "victims_above": _("规上企业员工被骗人数同比。"),
     }
     title = _("反诈宣防")
@@ -574,7 +608,7 @@ def _disputes_section(*, user, period: Period, station, now: datetime) -> dict:
     followups_on_time = _selector("disputes", "followups_on_time")
     pushed_count = _selector("disputes", "pushed_count")
     defs = {
-        "yoy": _("期间纠纷类警情与去年同期比较（泊松检验）。"),
+        "yoy": _("期间纠纷类警情与去年同期比较（精确条件二项检验，p<0.05 视为可能真实的变化）。"),
         "growth": _("增速变化 = 今年同比增速 − 去年同比增速（百分点）；显著性以去年增速推算的预期值检验。"),
         "followups": _("上一个完整月内处于回访周期的已化解纠纷中，当月回访≥规定次数（每月2次）的比例。"),
         "pushed": _("期间推送平台关注的纠纷。"),
@@ -620,7 +654,9 @@ def _disputes_section(*, user, period: Period, station, now: datetime) -> dict:
                 "label": _("相对"),
                 "display": cards.pct(g["relative"]) if g["relative"] is not None else cards.DASH,
                 "flag": "significant" if g["significant"] else "normal",
-                "z": g["z"],
+                "flag_text": _("变化可能真实") if g["significant"] else _("正常波动范围内"),
+                "p": g["p"],
+                "p_text": presenter.p_text(g["p"]),
             }
         items.append(growth_card)
     else:
@@ -688,7 +724,7 @@ def trend_rows(*, period: Period, station=None) -> list[dict]:
     incident_trend = _selector("incidents", "incident_trend")
     if incident_trend is None:
         return []
-    return incident_trend(months=12, station=station, now=_end_of(period.date_to))["months"]
+    return incident_trend(months=12, station=station, now=_until(period.date_to))["months"]
 
 
 def figures(*, user, period: Period, station=None, now: datetime | None = None) -> dict:
@@ -736,12 +772,16 @@ def charts(
                 + 1,
             ),
         )
-        trend = incident_trend(months=months, station=station, now=_end_of(period.date_to))
+        trend = incident_trend(months=months, station=station, now=_until(period.date_to, now))
+        rows = trend["months"]
         out["trend"] = {
-            "months": [r["month"] for r in trend["months"]],
-            "incidents": [r["incidents"] for r in trend["months"]],
-            "yoy_base": [r["yoy"]["before"] for r in trend["months"]],
-            "significant": [bool(r["mom"]["significant"]) for r in trend["months"]],
+            "months": [r["month"] for r in rows],
+            "incidents": [r["incidents"] for r in rows],
+            "yoy_base": [r["yoy"]["before"] for r in rows],
+            # the flag is shown only on a base of 5 or more (the presenter's rule)
+            "significant": [presenter.change(r["mom"])["flag"] == presenter.SIGNIFICANT for r in rows],
+            "partial": [bool(r["partial"]) for r in rows],
+            "partial_label": until_label(rows[-1]["until"]) if rows and rows[-1]["partial"] else "",
         }
     if dispatch_kpis and station is None:
         by_station = dispatch_kpis(
@@ -751,12 +791,20 @@ def charts(
             "codes": [r["station"] for r in by_station],
             "names": [r["station_name"] for r in by_station],
             "incidents": [r["incidents"] for r in by_station],
-            "arrival_rate": [r["stages"]["arrival"]["rate"] for r in by_station],
+            # no rate below 5 eligible incidents (the presenter's rule): the chart shows counts only
+            "arrival_rate": [
+                r["stages"]["arrival"]["rate"]
+                if presenter.enough(r["stages"]["arrival"]["eligible"])
+                else None
+                for r in by_station
+            ],
             "arrival_counts": [
                 f"{r['stages']['arrival']['within']} / {r['stages']['arrival']['eligible']}"
                 for r in by_station
             ],
-            "arrival_p90": [r["arrival_p90_seconds"] for r in by_station],
+            "arrival_p90": [
+                r["arrival_p90_seconds"] if presenter.enough(r["with_arrival"]) else None for r in by_station
+            ],
         }
     out["stages"] = stage_histograms(period=period, station=station)
     return out

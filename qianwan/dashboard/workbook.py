@@ -6,7 +6,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from qianwan import xlsx
+from qianwan import presenter, xlsx
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 BOLD = Font(bold=True)
@@ -14,9 +14,9 @@ BOLD = Font(bold=True)
 
 def _flag_text(flag: str | None) -> str:
     if flag == "significant":
-        return _("显著变化")
+        return _("变化可能真实")
     if flag == "normal":
-        return _("正常波动")
+        return _("正常波动范围内")
     return ""
 
 
@@ -43,7 +43,8 @@ def _widths(ws, widths: list[int]) -> None:
 
 
 def card_row(card: dict) -> list:
-    """指标, 显示值, 数值, 分子, 分母, 变化, 变化基数, Z, 显著性, 说明, 定义."""
+    """指标, 显示值, 数值, 分子, 分母, 变化, 变化基数, p, 检验, 说明, 定义 — the card's own texts (the
+    presenter's, so the small-number rule holds here too: no value, p or flag below 5)."""
     change = card.get("change") or {}
     value = card.get("value")
     return [
@@ -54,7 +55,7 @@ def card_row(card: dict) -> list:
         card.get("den"),
         str(change.get("display") or ""),
         change.get("before"),
-        change.get("z"),
+        change.get("p") if change.get("flag") else None,
         _flag_text(change.get("flag")),
         str(card.get("note") or card.get("counts") or ""),
         str(card.get("definition") or ""),
@@ -69,8 +70,8 @@ COLUMNS = [
     "分母",
     "变化",
     "比较基数",
-    "Z",
-    "显著性",
+    "p",
+    "检验（p<0.05）",
     "说明",
     "口径定义",
 ]
@@ -89,7 +90,9 @@ def build(data: dict, *, title: str) -> bytes:
     summary["B3"] = str(data.get("station_name") or "")
     summary["A4"] = _("口径")
     summary["B4"] = _(
-        "比率附分子/分母；不足5件只列件数；基数为0记“—”；变化附泊松检验（|Z|≥2为显著）；满意率附95%威尔逊区间。"
+        "比率附分子/分母；不足5件只列件数（不计百分比、分位数、区间与检验）；基数为0记“—”；"
+        "变化附精确条件二项检验（以两期实际时长为暴露量，p<0.05 为可能真实的变化）；"
+        "未结束的月份与相同时段比较；满意率附95%威尔逊区间。"
     )
     summary["B4"].alignment = Alignment(wrap_text=True)
     _header(summary, 6, [_("机制"), _("指标"), _("显示值"), _("变化"), _("显著性")])
@@ -162,37 +165,30 @@ def build(data: dict, *, title: str) -> bytes:
                 _("月份"),
                 _("警情"),
                 _("环比"),
-                _("环比Z"),
-                _("环比显著"),
+                _("环比基数"),
+                _("环比p"),
+                _("环比检验"),
                 _("同比"),
-                _("同比Z"),
-                _("同比显著"),
+                _("同比基数"),
+                _("同比p"),
+                _("同比检验"),
+                _("说明"),
             ],
         )
         for r in trend:
-            mom, yoy = r.get("mom") or {}, r.get("yoy") or {}
-            ws.append(
-                [
-                    r["month"],
-                    r["incidents"],
-                    mom.get("change"),
-                    mom.get("z"),
-                    _flag_text(
-                        None
-                        if mom.get("significant") is None
-                        else ("significant" if mom["significant"] else "normal")
-                    ),
-                    yoy.get("change"),
-                    yoy.get("z"),
-                    _flag_text(
-                        None
-                        if yoy.get("significant") is None
-                        else ("significant" if yoy["significant"] else "normal")
-                    ),
+            row = [r["month"], r["incidents"]]
+            for c in (r.get("mom") or {}, r.get("yoy") or {}):
+                shown = presenter.change(c)
+                row += [
+                    c.get("change") if shown["flag"] else None,  # a percentage only on a base of 5+
+                    c.get("before"),
+                    c.get("p") if shown["flag"] else None,
+                    _flag_text(shown["flag"]),
                 ]
-            )
+            row.append(_("未结束，与相同时段比较") if r.get("partial") else "")
+            ws.append(row)
         for r in range(2, ws.max_row + 1):
-            for col in (3, 6):
+            for col in (3, 7):
                 ws.cell(row=r, column=col).number_format = "0.0%"
-        _widths(ws, [10, 10, 10, 8, 10, 10, 8, 10])
+        _widths(ws, [10, 10, 10, 10, 10, 14, 10, 10, 10, 14, 24])
     return xlsx.to_bytes(wb)

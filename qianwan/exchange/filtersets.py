@@ -1,4 +1,9 @@
+from datetime import date
+
 import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from qianwan.kpi import local_day_range
 
 from .choices import InboundStatus, OutboundKind, OutboundStatus, Source
 from .models import InboundEvent, OutboundEvent
@@ -8,10 +13,18 @@ class InboundEventFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=InboundStatus.choices)
     source = django_filters.ChoiceFilter(choices=Source.choices)
     station = django_filters.CharFilter(field_name="station__code")
+    created_after = django_filters.DateFilter(label=_("接收日期起"), method="_after")
+    created_before = django_filters.DateFilter(label=_("接收日期止"), method="_before")
 
     class Meta:
         model = InboundEvent
-        fields = ["status", "source", "station"]
+        fields = ["status", "source", "station", "created_after", "created_before"]
+
+    def _after(self, qs, name, value: date):
+        return qs.filter(created_at__gte=local_day_range(value, value)[0])
+
+    def _before(self, qs, name, value: date):
+        return qs.filter(created_at__lt=local_day_range(value, value)[1])
 
 
 class OutboundEventFilter(django_filters.FilterSet):
@@ -23,3 +36,30 @@ class OutboundEventFilter(django_filters.FilterSet):
     class Meta:
         model = OutboundEvent
         fields = ["status", "target", "kind", "station"]
+
+
+class ReferralFilter(django_filters.FilterSet):
+    """The page of the police's referrals (what the exchange KPI's ``outbound`` counts): kind, status,
+    station and the local dates they were created (inclusive)."""
+
+    kind = django_filters.ChoiceFilter(label=_("类型"), choices=[])
+    status = django_filters.ChoiceFilter(label=_("对方回执"), choices=OutboundStatus.choices)
+    station = django_filters.CharFilter(label=_("派出所"), field_name="station__code")
+    created_after = django_filters.DateFilter(label=_("推送日期起"), method="_after")
+    created_before = django_filters.DateFilter(label=_("推送日期止"), method="_before")
+
+    class Meta:
+        model = OutboundEvent
+        fields = ["kind", "status", "station", "created_after", "created_before"]
+
+    def __init__(self, *args, **kwargs):
+        from .selectors import REFERRAL_KINDS
+
+        super().__init__(*args, **kwargs)
+        self.filters["kind"].extra["choices"] = [(k.value, k.label) for k in REFERRAL_KINDS]
+
+    def _after(self, qs, name, value: date):
+        return qs.filter(created_at__gte=local_day_range(value, value)[0])
+
+    def _before(self, qs, name, value: date):
+        return qs.filter(created_at__lt=local_day_range(value, value)[1])

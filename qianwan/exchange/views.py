@@ -17,7 +17,7 @@ from qianwan.org.choices import STAFF_ROLES
 
 from . import selectors, services
 from .choices import InboundStatus
-from .filtersets import InboundEventFilter
+from .filtersets import InboundEventFilter, ReferralFilter
 
 
 class WorkForm(forms.Form):
@@ -41,6 +41,20 @@ def inbound_list(request):
         return render(request, "exchange/inbound_list.html", context, status=400)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "exchange/inbound_list.html", {"filter": filterset, "page": page})
+
+
+@role_required(*STAFF_ROLES)
+def outbound_list(request):
+    """The police's referrals to the grid platform and 12345 — exactly the set the exchange KPI's
+    ``outbound`` counts (never the automatic status feedback). Bad filter input is a 400 page."""
+    qs = selectors.counted_outbound(selectors.outbound_list(user=request.user)).order_by("-created_at")
+    filterset = ReferralFilter(request.GET or None, queryset=qs)
+    rows = filtered(filterset, user=request.user)
+    if rows is None:
+        context = {"filter": filterset, "page": empty_page(qs)}
+        return render(request, "exchange/outbound_list.html", context, status=400)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "exchange/outbound_list.html", {"filter": filterset, "page": page})
 
 
 @role_required(*STAFF_ROLES)

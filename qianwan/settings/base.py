@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from qianwan.env import env, env_bool, env_int, env_list
@@ -82,6 +83,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "qianwan.context_processors.platform",
             ],
+            # the one presenter of figures (qianwan is the project package, not an app)
+            "libraries": {"figures": "qianwan.templatetags.figures"},
         },
     },
 ]
@@ -284,6 +287,12 @@ CELERY_BEAT_SCHEDULE = {
     "incidents-clocks-sweep": {"task": "incidents.tasks.clocks_sweep", "schedule": 15.0},
     # seals settled days/months of the dispatch rollup; version-checked, so two runs at once are harmless
     "incidents-stats-refresh": {"task": "incidents.tasks.stats_refresh", "schedule": 600.0},
+    # nightly (03:30 local): a random sample of sealed units against their raw rows; admins hear of a
+    # mismatch (one notification key per night); read-only otherwise, so two runs are harmless
+    "incidents-stats-verify": {
+        "task": "incidents.tasks.stats_verify_sample",
+        "schedule": crontab(hour=3, minute=30),
+    },
     # new traffic incidents → the team on duty in their zone; exactly once per incident (unique alert row + key)
     "traffic-incident-alert-sweep": {"task": "traffic.tasks.incident_alert_sweep", "schedule": 15.0},
     # last month's sub-bureau report from the 1st on (idempotent: one row per month and scope), and

@@ -1,8 +1,6 @@
 from django import template
 from django.utils.translation import gettext_lazy as _
 
-from qianwan.dashboard.templatetags.figures import pct
-from qianwan.kpi import MIN_EVENTS
 from risks.choices import HazardStatus
 from risks.selectors import incident_category_label
 
@@ -21,16 +19,6 @@ ACTION_LABELS = {
     "risks.workplan.create": _("制定专项工作方案"),
     "risks.workplan.review": _("方案评估"),
 }
-
-
-@register.filter
-def pct_min(value, n):
-    """Like the shared ``pct`` filter but only from 5 events on (the house rule: below 5, counts only)."""
-    try:
-        enough = int(n) >= MIN_EVENTS
-    except (TypeError, ValueError):
-        enough = False
-    return pct(value) if enough else "—"
 
 
 @register.filter

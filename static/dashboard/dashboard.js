@@ -37,13 +37,33 @@
   function draw(charts) {
     if (charts.trend) {
       var t = charts.trend;
-      plot("chart-trend", [
-        { type: "scatter", mode: "lines+markers", name: "警情", x: t.months, y: t.incidents,
-          marker: { color: t.significant.map(function (s) { return s ? "#c92a2a" : "#1f5fa8"; }), size: 7 },
-          line: { color: "#1f5fa8" }, hovertemplate: "%{x}: %{y} 起<extra></extra>" },
-        { type: "scatter", mode: "lines", name: "去年同月", x: t.months, y: t.yoy_base,
-          line: { color: "#868e96", dash: "dot" }, hovertemplate: "%{x} 去年同月: %{y} 起<extra></extra>" }
-      ], { yaxis: { title: { text: "警情（起）" }, rangemode: "tozero" }, xaxis: { type: "category" } });
+      // an unfinished month is drawn apart (hollow point, dashed segment, "至 12月5日"): it counts
+      // fewer days than the whole months before it and must not read as a fall
+      var cut = (t.partial || []).indexOf(true);
+      var whole = cut < 0 ? t.months.length : cut;
+      var trendTraces = [
+        { type: "scatter", mode: "lines+markers", name: "警情", x: t.months.slice(0, whole), y: t.incidents.slice(0, whole),
+          marker: { color: t.significant.slice(0, whole).map(function (s) { return s ? "#c92a2a" : "#1f5fa8"; }), size: 7 },
+          line: { color: "#1f5fa8" }, hovertemplate: "%{x}: %{y} 起<extra></extra>" }
+      ];
+      if (cut >= 0) {
+        var from = Math.max(0, cut - 1);
+        trendTraces.push({ type: "scatter", mode: "lines+markers+text", name: "本月至今（未结束）",
+          x: t.months.slice(from, cut + 1), y: t.incidents.slice(from, cut + 1),
+          text: t.months.slice(from, cut + 1).map(function (m, i) { return from + i === cut ? t.partial_label : ""; }),
+          textposition: "top center", line: { color: "#1f5fa8", dash: "dash" },
+          marker: { symbol: t.months.slice(from, cut + 1).map(function (m, i) { return from + i === cut ? "circle-open" : "circle"; }),
+            size: 9, color: "#1f5fa8", line: { width: 2, color: "#1f5fa8" } },
+          hovertemplate: "%{x} " + t.partial_label + ": %{y} 起<extra></extra>" });
+      }
+      trendTraces.push({ type: "scatter", mode: "lines", name: "去年同月", x: t.months, y: t.yoy_base,
+        line: { color: "#868e96", dash: "dot" }, hovertemplate: "%{x} 去年同月: %{y} 起<extra></extra>" });
+      var trendEl = document.getElementById("chart-trend");
+      if (trendEl) {
+        trendEl.setAttribute("data-partial-label", cut >= 0 ? t.partial_label : "");
+        trendEl.setAttribute("data-partial-month", cut >= 0 ? t.months[cut] : "");
+      }
+      plot("chart-trend", trendTraces, { yaxis: { title: { text: "警情（起）" }, rangemode: "tozero" }, xaxis: { type: "category" } });
     }
 
     if (charts.stations) {
@@ -71,10 +91,15 @@
         traces.push({ type: "bar", name: names[stage] || stage, x: h.x.map(function (v) { return v / 60; }), y: h.y,
           width: h.bucket_seconds / 60, opacity: 0.6, marker: { color: colours[stage] },
           hovertemplate: (names[stage] || stage) + " %{x:.2f} 分钟: %{y} 起<extra></extra>" });
-        shapes.push({ type: "line", x0: h.limit_seconds / 60, x1: h.limit_seconds / 60, yref: "paper", y0: 0, y1: 1,
-          line: { color: colours[stage], dash: "dash", width: 2 } });
-        annotations.push({ x: h.limit_seconds / 60, yref: "paper", y: 1 - 0.08 * annotations.length, text: (names[stage] || stage) + "时限",
-          showarrow: false, font: { color: colours[stage], size: 11 }, yanchor: "bottom" });
+        // each category's own limit (one line per distinct limit, naming the categories when not all)
+        var limits = h.limits || [{ limit_seconds: h.limit_seconds, categories: [] }];
+        limits.forEach(function (l) {
+          shapes.push({ type: "line", x0: l.limit_seconds / 60, x1: l.limit_seconds / 60, yref: "paper", y0: 0, y1: 1,
+            line: { color: colours[stage], dash: "dash", width: 2 } });
+          var who = limits.length > 1 ? "（" + l.categories.join("、") + "）" : "";
+          annotations.push({ x: l.limit_seconds / 60, yref: "paper", y: 1 - 0.08 * annotations.length,
+            text: (names[stage] || stage) + "时限" + who, showarrow: false, font: { color: colours[stage], size: 11 }, yanchor: "bottom" });
+        });
       });
       plot("chart-stages", traces, { barmode: "overlay", shapes: shapes, annotations: annotations,
         xaxis: { title: { text: "自接警起（分钟）" }, range: [0, 15] }, yaxis: { title: { text: "警情（起）" } } });

@@ -7,8 +7,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from disputes.models import Dispute
+from qianwan.bulkload import PER_INCIDENT
 from qianwan.dashboard import selectors
-from qianwan.dashboard.gendata import PER_INCIDENT
 from qianwan.dashboard.periods import parse_period
 from risks.models import Hazard
 from traffic.models import Accident
@@ -50,7 +50,9 @@ def test_column_writer_gives_what_bulk_create_gives(station, use_copy):
     import numpy as np
     import pandas as pd
 
-    from qianwan.dashboard.gendata import _local_dates, _ts, _write
+    from qianwan.bulkload import local_dates as _local_dates
+    from qianwan.bulkload import timestamps as _ts
+    from qianwan.bulkload import write_rows as _write
 
     now = timezone.now()
     at = np.array([now.timestamp() - 86400 * 3, now.timestamp() - 3600])

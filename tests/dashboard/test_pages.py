@@ -131,13 +131,17 @@ def test_below_five_events_no_percentage():
     assert card["display"] == "3 / 4" and card["value"] is None and "不足5件" in card["note"]
     assert rate_card("x", "x", "d", 0, 0)["display"] == "—"
     assert rate_card("x", "x", "d", 9, 10)["display"] == "90.0%"
-    from qianwan.kpi import count_change
+    from qianwan.kpi import compare_counts
 
-    c = count_card("x", "x", "d", 3, change=count_change(3, 4))
-    assert c["change"]["display"] == "—" and c["change"]["flag"] == "normal"
-    c = count_card("x", "x", "d", 60, change=count_change(60, 100))
+    # a base below 5: the two counts, no percentage and no flag
+    c = count_card("x", "x", "d", 3, change=compare_counts(3, 4))
+    assert c["change"]["display"] == "3 / 4" and c["change"]["flag"] is None
+    c = count_card("x", "x", "d", 1, change=compare_counts(1, 0))
+    assert c["change"]["display"] == "—" and c["change"]["flag"] is None
+    c = count_card("x", "x", "d", 60, change=compare_counts(60, 100))
     assert c["change"]["display"] == "↓ 40.0%" and c["change"]["flag"] == "significant"
-    c = count_card("x", "x", "d", 5, change=count_change(5, 0))
+    assert c["change"]["p_text"].startswith("p ")
+    c = count_card("x", "x", "d", 5, change=compare_counts(5, 0))
     assert c["change"]["display"] == "—"
 
 

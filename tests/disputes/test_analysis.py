@@ -1,4 +1,4 @@
-"""综合研判: YoY and growth-rate change with counts and the Poisson flag, hot blocks, the heat table."""
+"""综合研判: YoY and growth-rate change with counts and the exact test, hot blocks, the heat table."""
 
 import math
 from datetime import date
@@ -7,6 +7,7 @@ import pytest
 
 from disputes import selectors
 from disputes.selectors import _shift_year
+from qianwan.kpi import binomial_two_sided_p
 from qianwan.org.choices import Role
 from tests.disputes.factories import POINT_A, POINT_B, local, make_block, make_incident, raw_dispute
 
@@ -29,22 +30,24 @@ def test_yoy_and_growth_change(officer, station):
     result = selectors.yoy(user=officer, **PERIOD, source="disputes")
     assert result["counts"] == {"this_year": 11, "last_year": 12, "two_years_ago": 10}
     assert result["change"]["change"] == pytest.approx(-1 / 12)
-    assert result["change"]["z"] == round(2 * (math.sqrt(11) - math.sqrt(12)), 2)
+    assert result["change"]["p"] == pytest.approx(binomial_two_sided_p(11, 23, 0.5))
     assert result["change"]["significant"] is False
     growth = result["growth"]
     assert growth["now"] == pytest.approx(-1 / 12) and growth["before"] == pytest.approx(0.2)
     assert growth["points"] == pytest.approx(-1 / 12 - 0.2)
     assert growth["relative"] == pytest.approx((-1 / 12 - 0.2) / 0.2)
     assert growth["expected"] == 14.4
-    assert growth["z"] == round(2 * (math.sqrt(11) - math.sqrt(14.4)), 2)
+    z = (math.log(11) + math.log(10) - 2 * math.log(12)) / math.sqrt(1 / 11 + 4 / 12 + 1 / 10)
+    assert growth["p"] == pytest.approx(math.erfc(abs(z) / math.sqrt(2))) and growth["significant"] is False
 
 
 def test_yoy_counts_only_below_five_and_dash_on_zero(officer, station):
     _spread(station, 2026, 7)
     _spread(station, 2025, 3)
     result = selectors.yoy(user=officer, **PERIOD, source="disputes")
-    assert result["change"]["change"] is None and result["change"]["before"] == 3
-    assert result["change"]["z"] is not None  # the test still runs on small counts
+    # the selector gives the change on any base; the pages show counts only below 5
+    assert result["change"]["change"] == pytest.approx(4 / 3) and result["change"]["before"] == 3
+    assert result["change"]["p"] is not None  # the test still runs on small counts
     assert result["growth"]["now"] is None and result["growth"]["points"] is None
     _spread(station, 2026, 1)
     empty = selectors.yoy(

@@ -81,3 +81,39 @@ def test_bureau_leader_dashboard_charts_period_and_report(
     page.screenshot(path=artifact("dashboard-report.png"), full_page=True)
     assert not page.external_requests
     assert not errors, errors
+
+
+def test_the_unfinished_month_is_drawn_apart_with_its_date(page, login, bureau, station):
+    """Clock frozen (ticking) at 2026-12-05 10:00: the trend's December point is hollow, on a dashed
+    segment, labelled "至 12月5日"; November's card is not "unfinished"."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from tests.incidents.factories import settled
+
+    sh = ZoneInfo("Asia/Shanghai")
+    with time_machine.travel(datetime(2026, 12, 5, 10, 0, tzinfo=sh), tick=True):
+        for month, n in ((9, 6), (10, 7), (11, 6), (12, 2)):
+            for i in range(n):
+                settled(
+                    station, received_at=datetime(2026, month, 1 + i, 9, tzinfo=sh), dispatch=30, arrival=300
+                )
+        login(page, "bureau")
+        page.goto("/dashboard/")
+        expect(page.locator("#chart-trend[data-rendered='1']")).to_be_attached(timeout=30000)
+        trend = page.locator("#chart-trend")
+        assert trend.get_attribute("data-partial-label") == "至 12月5日"
+        assert trend.get_attribute("data-partial-month") == "2026-12"
+        # plotly draws the label as text and the hollow point as an open-circle marker path
+        expect(trend.locator("svg.main-svg g.textpoint text", has_text="至 12月5日")).to_be_visible()
+        assert trend.locator("svg.main-svg g.scatterlayer .trace").count() >= 3  # whole, partial, a year ago
+        card = page.locator(".dash-card[data-key='trend_mom']")
+        expect(card).to_contain_text("至 12月5日")
+        page.screenshot(path=artifact("dashboard-partial-month.png"), full_page=True)
+
+        page.goto("/dashboard/?period=month&month=2026-11")
+        expect(page.locator("#chart-trend[data-rendered='1']")).to_be_attached(timeout=30000)
+        assert page.locator("#chart-trend").get_attribute("data-partial-label") == ""
+        expect(page.locator(".dash-card[data-key='trend_mom']")).not_to_contain_text("未结束")

@@ -198,11 +198,11 @@ def test_exchange_kpi(api_as, bureau, officer, grid, station, other_station):
     services.outbound_ack(actor=grid, event=e, status="handled")
     today = timezone.localdate().isoformat()
     body = api_as(bureau).get(f"/api/v1/kpis/exchange/?from={today}&to={today}").json()
-    # the inbound_work above also put a status event in the outbox
+    # the inbound_work above also put a status event in the outbox: feedback, not a referral
     assert body["inbound"] == 4 and body["inbound_handled"] == 1 and body["inbound_handled_rate"] == 0.25
-    assert body["outbound"] == 2 and body["outbound_handled_rate"] == 0.5
+    assert body["outbound"] == 1 and body["outbound_handled_rate"] == 1.0
     mine = api_as(officer).get(f"/api/v1/kpis/exchange/?from={today}&to={today}").json()
-    assert mine["outbound"] == 1
+    assert mine["outbound"] == 0  # the referral is the other station's; the feedback is not counted
     assert (
         api_as(officer).get(f"/api/v1/kpis/exchange/?from={today}&to={today}&station=CSS").status_code == 403
     )

@@ -6,7 +6,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from incidents import selectors
+from incidents.choices import Category
 from incidents.models import Incident
+from qianwan.kpi import binomial_two_sided_p
+from tests.errors import error_fields, error_message
 from tests.incidents.factories import make_incident, record, settled
 
 pytestmark = pytest.mark.django_db
@@ -172,32 +175,107 @@ def _bulk(station, month_counts):
             )
 
 
-def test_trend_local_months_changes_and_poisson(station, time_machine):
+def test_trend_local_months_changes_and_exact_test(station, time_machine):
     time_machine.move_to(datetime(2026, 6, 15, 10, 0, tzinfo=SH), tick=False)
     _bulk(station, {(2025, 5): 10, (2025, 6): 4, (2026, 4): 20, (2026, 5): 10, (2026, 6): 9})
     months = {m["month"]: m for m in selectors.incident_trend(months=3)["months"]}
     assert list(months) == ["2026-04", "2026-05", "2026-06"]
     may = months["2026-05"]
     # 2026-05-01 00:30 Shanghai is 2026-04-30 16:30 UTC: still May, locally
-    assert may["incidents"] == 10
+    assert may["incidents"] == 10 and may["partial"] is False
     assert may["mom_change"] == pytest.approx(-0.5) and may["yoy_change"] == pytest.approx(0.0)
-    assert (
-        may["mom"]["z"] == pytest.approx(round(2 * (10**0.5 - 20**0.5), 2))
-        and may["mom"]["significant"] is True
-    )
+    assert may["mom_change"] == may["mom"]["change"] and may["yoy_change"] == may["yoy"]["change"]
+    # 10 in May (31 days) against 20 in April (30 days): binomtest(10, 30, 31/61) p = 0.0987…
+    assert may["mom"]["p"] == pytest.approx(binomial_two_sided_p(10, 30, 31 / 61))
+    assert may["mom"]["significant"] is (may["mom"]["p"] < 0.05)
     june = months["2026-06"]
-    assert june["partial"] is True and june["yoy_change"] == pytest.approx(1.25)
-    assert june["yoy"]["change"] is None  # base below 5 events: no percentage shown
+    assert june["partial"] is True
+    # the API gives the change on any base (4 is below 5: the pages show counts only)
+    assert june["yoy"]["before"] == 4 and june["yoy_change"] == pytest.approx(1.25)
+    assert june["yoy_change"] == june["yoy"]["change"]
     april = months["2026-04"]
-    assert april["mom_change"] is None  # zero base
+    assert april["mom_change"] is None and april["mom"]["change"] is None  # zero base
     assert april["yoy_change"] is None
 
 
-def test_trend_api(api_as, officer, bureau, station):
-    assert api_as(officer).get("/api/v1/kpis/incident-trend/?months=12").json()["months"].__len__() == 12
+def test_partial_month_is_compared_with_the_same_elapsed_span(station, time_machine):
+    """Month-to-date on 5 December 10:00 against 1–5 November 10:00 and 1–5 December 10:00 a year
+    before, never against whole months; exposures are the spans' lengths."""
+    now = datetime(2026, 12, 5, 10, 0, tzinfo=SH)
+    at = [
+        datetime(2026, 11, 2, 9, 0, tzinfo=SH),
+        datetime(2026, 11, 5, 9, 59, tzinfo=SH),  # inside the span
+        datetime(2026, 11, 5, 10, 0, tzinfo=SH),  # the same moment: outside, like now
+        datetime(2026, 11, 20, 9, 0, tzinfo=SH),
+        datetime(2025, 12, 1, 0, 0, tzinfo=SH),
+        datetime(2025, 12, 28, 0, 0, tzinfo=SH),
+        datetime(2026, 12, 3, 8, 0, tzinfo=SH),
+    ]
+    for i, received in enumerate(at):
+        Incident.objects.create(number=f"S{i}", station=station, category="dispute", received_at=received)
+    time_machine.move_to(now, tick=False)
+    rows = selectors.incident_trend(months=2)["months"]
+    nov, dec = rows
+    assert nov["partial"] is False and nov["incidents"] == 4
+    assert dec["partial"] is True and dec["incidents"] == 1
+    assert dec["mom"]["before"] == 2 and dec["yoy"]["before"] == 1
+    span = 4 + 10 / 24
+    assert dec["mom"]["exposure_now"] == pytest.approx(span) and dec["mom"][
+        "exposure_before"
+    ] == pytest.approx(span)
+    assert dec["mom"]["p"] == pytest.approx(binomial_two_sided_p(1, 3, 0.5))
+    assert dec["mom_change"] == pytest.approx(-0.5)
+    assert dec["mom"]["before_until"].startswith("2026-11-05T10:00")
+
+
+def test_partial_span_is_clamped_to_the_end_of_a_shorter_month():
+    start = datetime(2026, 3, 1, tzinfo=SH)
+    assert selectors.same_span(start, datetime(2026, 3, 31, 14, 0, tzinfo=SH), 1) == (
+        datetime(2026, 2, 1, tzinfo=SH),
+        datetime(2026, 3, 1, tzinfo=SH),
+    )
+    assert selectors.same_span(start, datetime(2026, 3, 28, 14, 0, tzinfo=SH), 1)[1] == datetime(
+        2026, 2, 28, 14, 0, tzinfo=SH
+    )
+    leap = datetime(2028, 2, 1, tzinfo=SH)
+    assert selectors.same_span(leap, datetime(2028, 2, 29, 8, 0, tzinfo=SH), 12) == (
+        datetime(2027, 2, 1, tzinfo=SH),
+        datetime(2027, 3, 1, tzinfo=SH),
+    )
+
+
+def test_a_trend_ending_mid_month_counts_to_its_end_only(station, time_machine):
+    """A custom period ending on 15 March: the March row counts 1–15 March, not the whole month."""
+    time_machine.move_to(datetime(2026, 4, 20, 10, 0, tzinfo=SH), tick=False)
+    for i, day in enumerate([2, 10, 16, 30]):
+        Incident.objects.create(
+            number=f"M{i}",
+            station=station,
+            category="dispute",
+            received_at=datetime(2026, 3, day, 9, tzinfo=SH),
+        )
+    rows = selectors.incident_trend(months=1, now=datetime(2026, 3, 16, tzinfo=SH))["months"]
+    assert rows[0]["month"] == "2026-03" and rows[0]["incidents"] == 2 and rows[0]["partial"] is True
+    whole = selectors.incident_trend(months=1, now=datetime(2026, 4, 1, tzinfo=SH))["months"]
+    assert whole[0]["month"] == "2026-03" and whole[0]["incidents"] == 4 and whole[0]["partial"] is False
+
+
+def test_trend_api(api_as, officer, bureau, station, time_machine):
+    time_machine.move_to(datetime(2026, 6, 15, 10, 0, tzinfo=SH), tick=False)
+    _bulk(station, {(2026, 4): 20, (2026, 5): 10, (2026, 6): 9})
+    body = api_as(officer).get("/api/v1/kpis/incident-trend/?months=12").json()
+    assert len(body["months"]) == 12
+    last = body["months"][-1]
+    assert last["partial"] is True and all(not m["partial"] for m in body["months"][:-1])
+    assert set(last["mom"]) >= {"now", "before", "change", "p", "significant"} and "z" not in last["mom"]
+    assert last["mom"]["before"] == 10 and last["mom_change"] == last["mom"]["change"]
+    may = body["months"][-2]
+    assert may["mom"]["p"] == pytest.approx(binomial_two_sided_p(10, 30, 31 / 61))
     assert api_as(officer).get("/api/v1/kpis/incident-trend/?months=12&station=CSS").status_code == 403
-    assert api_as(bureau).get("/api/v1/kpis/incident-trend/?months=0").status_code == 400
-    assert api_as(bureau).get("/api/v1/kpis/incident-trend/?months=abc").status_code == 400
+    for bad in ("months=0", "months=abc", "months=61", "station=NOPE"):
+        resp = api_as(bureau).get(f"/api/v1/kpis/incident-trend/?{bad}")
+        assert resp.status_code == 400, bad
+        assert error_message(resp) or error_fields(resp), bad
 
 
 def test_kpi_query_count_is_constant(station, other_station, django_assert_max_num_queries):
@@ -208,3 +286,18 @@ def test_kpi_query_count_is_constant(station, other_station, django_assert_max_n
         full(other_station if i % 2 else station, 300 + i, i, category="traffic" if i % 3 else "help")
     with django_assert_max_num_queries(len(first.captured_queries)):
         kpis()
+
+
+def test_stage_histograms_carry_each_categorys_own_limit(station):
+    """A category with its own policy (traffic: arrival within 10 minutes) gets its own limit line."""
+    from incidents.models import SlaPolicy
+
+    SlaPolicy.objects.update_or_create(category="traffic", defaults={"arrival_seconds": 600})
+    full(station, 300, 0)
+    arrival = selectors.stage_distribution(date_from=date(2026, 5, 1), date_to=date(2026, 5, 31))["arrival"]
+    limits = {row["limit_seconds"]: row["categories"] for row in arrival["limits"]}
+    assert set(limits) == {480, 600}
+    assert limits[600] == [str(Category.TRAFFIC.label)]
+    assert str(Category.DISPUTE.label) in limits[480]
+    dispatch = selectors.stage_distribution(date_from=date(2026, 5, 1), date_to=date(2026, 5, 31))["dispatch"]
+    assert [row["limit_seconds"] for row in dispatch["limits"]] == [60]  # the traffic policy keeps 60 s

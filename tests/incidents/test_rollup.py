@@ -1,7 +1,10 @@
 """The sealed rollup: sealed days and months give exactly the figures of the raw rows; a write to a
 sealed unit unseals it in the same transaction; a write racing a seal wins; unsettled units stay raw."""
 
-from datetime import timedelta
+import io
+from collections import Counter
+from datetime import datetime, time, timedelta
+from unittest import mock
 
 import pytest
 from django.utils import timezone
@@ -10,7 +13,7 @@ from hypothesis import strategies as st
 
 from incidents import rollup, selectors
 from incidents.generate import generate
-from incidents.models import IncidentEvent, IncidentStat, IncidentStatSeal, SlaPolicy, StatUnit
+from incidents.models import Incident, IncidentEvent, IncidentStat, IncidentStatSeal, SlaPolicy, StatUnit
 from qianwan.kpi import local_tz, nearest_rank
 from tests.incidents.factories import make_incident, record, settled
 
@@ -234,3 +237,207 @@ def test_sealstats_command_seals_history_at_once(station):
     call_command("sealstats", stdout=out)
     assert "sealed" in out.getvalue()
     assert IncidentStatSeal.objects.filter(unit=StatUnit.DAY, sealed_at__isnull=False).count() >= 40
+
+
+# ---------------------------------------------------------------------------------------------------
+# A rollup that heals itself: bulk loads unseal per chunk, verify finds stale seals, repair reseals
+
+
+def _local_midnight(day):
+    return datetime.combine(day, time.min, tzinfo=local_tz())
+
+
+def _raw_month_counts(now, months=4):
+    """Incidents per local month straight from the rows (no rollup)."""
+    tz = local_tz()
+    return Counter(
+        (timezone.localtime(r, tz).year, timezone.localtime(r, tz).month)
+        for r in Incident.objects.values_list("received_at", flat=True)
+    )
+
+
+def _api_month_counts(now):
+    rows = selectors.incident_trend(months=4, now=now)["months"]
+    return {tuple(int(x) for x in r["month"].split("-")): r["incidents"] for r in rows}
+
+
+def _verify_exit(**kw):
+    from django.core.management import CommandError, call_command
+
+    out = io.StringIO()
+    try:
+        call_command("sealstats", "--verify", stdout=out, **kw)
+    except CommandError as exc:
+        return exc.returncode, out.getvalue()
+    return 0, out.getvalue()
+
+
+def test_interrupted_bulk_load_and_raw_insert_are_found_and_repaired(station, other_station):
+    now = timezone.now()
+    start = now - timedelta(days=100)
+    generate(n=600, start=start, end=now - timedelta(days=1), seed=3, chunk=300)
+    rollup.refresh(now)
+    assert _verify_exit() == (0, mock.ANY)
+
+    # a second load interrupted after its first chunk: that chunk is committed, its units unsealed
+    class Interrupted(Exception):
+        pass
+
+    def stop(done, total):
+        raise Interrupted
+
+    with pytest.raises(Interrupted):
+        generate(
+            n=600, start=start, end=now - timedelta(days=1), seed=4, chunk=200, prefix="X", progress=stop
+        )
+    later = now + timedelta(minutes=1)
+    assert _api_month_counts(later) == {
+        k: v for k, v in _raw_month_counts(later).items() if k in _api_month_counts(later)
+    }
+    code, _out = _verify_exit()
+    assert code == 0  # nothing sealed over the interrupted chunk: its units were unsealed with it
+    rollup.refresh(later)
+
+    # bypass the services: a raw SQL insert into a sealed day
+    day = timezone.localdate(now) - timedelta(days=20)
+    assert IncidentStatSeal.objects.get(unit=StatUnit.DAY, start=day).sealed_at is not None
+    from django.db import connection
+
+    received = _local_midnight(day)
+    columns = [
+        f.column for f in Incident._meta.concrete_fields if f.column not in ("id", "number", "received_at")
+    ]
+    listed = ", ".join(columns)
+    sql = (
+        f"INSERT INTO incidents_incident (number, received_at, {listed}) "  # noqa: S608 (our column names)
+        f"SELECT %s, %s, {listed} FROM incidents_incident ORDER BY id LIMIT 1"
+    )
+    with connection.cursor() as cursor:
+        for i in range(3):
+            cursor.execute(sql, [f"RAW{i}", received + timedelta(hours=10 + i)])
+    stale = _api_month_counts(later)
+    assert stale != {k: v for k, v in _raw_month_counts(later).items() if k in stale}
+
+    code, out = _verify_exit()
+    assert code == 1
+    assert f"MISMATCH day {day}" in out and f"MISMATCH month {day.replace(day=1)}" in out
+    assert "1 mismatches" not in out and "2 mismatches" in out
+
+    code, out = _verify_exit(since=(day + timedelta(days=1)).isoformat())
+    assert f"MISMATCH day {day}:" not in out  # --since leaves earlier days out (their month is checked)
+
+    code, out = _verify_exit(repair=True)
+    assert code == 0 and "repaired: resealed 2 of 2 units" in out
+    assert _verify_exit() == (0, mock.ANY)
+    fixed = _api_month_counts(later)
+    assert fixed == {k: v for k, v in _raw_month_counts(later).items() if k in fixed}
+    assert IncidentStatSeal.objects.get(unit=StatUnit.DAY, start=day).sealed_at is not None
+    raw_day = Incident.objects.filter(
+        received_at__gte=received, received_at__lt=received + timedelta(days=1)
+    ).count()
+    assert selectors.dispatch_kpis(date_from=day, date_to=day, now=later)["incidents"] == raw_day
+
+
+def test_unseal_range_bumps_every_unit_sealed_or_not(station):
+    now = timezone.now()
+    day = timezone.localdate(now) - timedelta(days=10)
+    settled(station, received_at=_local_midnight(day) + timedelta(hours=9), dispatch=30, arrival=300)
+    rollup.refresh(now)
+    sealed_day = IncidentStatSeal.objects.get(unit=StatUnit.DAY, start=day)
+    other = day - timedelta(days=400)  # never sealed, no row yet
+    start, end = rollup.local_day_range(other, day)
+    rollup.unseal_range(start, end)
+    sealed_day.refresh_from_db()
+    assert sealed_day.sealed_at is None and sealed_day.version >= 2
+    fresh = IncidentStatSeal.objects.get(unit=StatUnit.DAY, start=other)
+    assert fresh.sealed_at is None and fresh.version == 1
+    rollup.unseal_range(start, end)
+    fresh.refresh_from_db()
+    assert fresh.version == 2
+
+
+def test_a_seal_that_read_its_version_before_a_chunk_cannot_seal_without_it(station, monkeypatch):
+    """A builder computes a unit while a bulk chunk (same transaction as its unseal) commits: the
+    version it read is stale, so it does not seal."""
+    now = timezone.now()
+    day = timezone.localdate(now) - timedelta(days=5)
+    at = _local_midnight(day) + timedelta(hours=8)
+    settled(station, received_at=at, dispatch=30, arrival=300)
+    real_raw_parts = rollup.raw_parts
+
+    def raw_parts_then_bulk_load(*args, **kwargs):
+        parts = real_raw_parts(*args, **kwargs)
+        generate(n=5, start=at, end=at + timedelta(hours=1), seed=9, chunk=5, prefix="B")
+        return parts
+
+    monkeypatch.setattr(rollup, "raw_parts", raw_parts_then_bulk_load)
+    assert rollup.seal(StatUnit.DAY, day, now) is False
+    monkeypatch.setattr(rollup, "raw_parts", real_raw_parts)
+    assert rollup.seal(StatUnit.DAY, day, now) is True
+    assert selectors.dispatch_kpis(date_from=day, date_to=day, now=now)["incidents"] == 6
+
+
+def test_demo_reset_unseals_what_it_deletes(station):
+    from incidents import demo
+
+    now = timezone.now()
+    generate(
+        n=40, start=now - timedelta(days=30), end=now - timedelta(days=2), seed=5, prefix=demo.DEMO_PREFIX
+    )
+    rollup.refresh(now)
+    assert (
+        selectors.dispatch_kpis(
+            date_from=timezone.localdate(now) - timedelta(days=31), date_to=timezone.localdate(now), now=now
+        )["incidents"]
+        == 40
+    )
+    demo.reset()
+    assert (
+        selectors.dispatch_kpis(
+            date_from=timezone.localdate(now) - timedelta(days=31), date_to=timezone.localdate(now), now=now
+        )["incidents"]
+        == 0
+    )
+    assert _verify_exit()[0] == 0
+
+
+def test_bulk_load_analyzes_every_table_it_wrote(station):
+    from django.db import connection
+
+    from incidents.generate import WRITTEN_TABLES
+
+    now = timezone.now()
+    generate(n=30, start=now - timedelta(days=3), end=now - timedelta(days=1), seed=6)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_stat_user_tables WHERE relname = ANY(%s) "
+            "AND (last_analyze IS NOT NULL OR last_autoanalyze IS NOT NULL)",
+            [WRITTEN_TABLES],
+        )
+        analysed = {r[0] for r in cursor.fetchall()}
+    assert analysed == set(WRITTEN_TABLES)
+    assert {"incidents_incident", "incidents_slaclock", "incidents_incidentevent"} <= analysed
+
+
+def test_nightly_sample_notifies_admins_of_a_mismatch(station, make_user):
+    from django.db import connection
+
+    from incidents.services import stats_verify_sample
+    from qianwan.notify.models import Notification
+
+    admin = make_user("admin")
+    now = timezone.now()
+    generate(n=50, start=now - timedelta(days=6), end=now - timedelta(days=2), seed=8)
+    rollup.refresh(now)
+    assert stats_verify_sample(size=100, now=now)["mismatches"] == 0
+    assert not Notification.objects.filter(kind="incidents.stats_mismatch").exists()
+    victim = Incident.objects.order_by("id").values_list("id", flat=True).first()
+    with connection.cursor() as cursor:  # bypass the services (and the admin's refusal to delete)
+        for table in ("incidents_slaclock", "incidents_incidentevent"):
+            cursor.execute(f"DELETE FROM {table} WHERE incident_id = %s", [victim])  # noqa: S608
+        cursor.execute("DELETE FROM incidents_incident WHERE id = %s", [victim])
+    result = stats_verify_sample(size=100, now=now)
+    assert result["mismatches"] >= 1  # its day (and its month, when that is over and sealed)
+    note = Notification.objects.get(kind="incidents.stats_mismatch")
+    assert list(note.inbox_items.values_list("recipient", flat=True)) == [admin.pk]
+    assert "sealstats --verify --repair" in note.body

@@ -239,7 +239,7 @@ class AssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, _CreateMixi
     )
     @action(detail=True, methods=["get"], url_path="before-after")
     def before_after(self, request, pk=None):
-        """Accidents within a radius in equal windows before and after installation (Poisson flag)."""
+        """Accidents within a radius in equal windows before and after installation (exact test: p and flag)."""
         asset = self.get_object()
         params = BeforeAfterParams(data=request.query_params)
         params.is_valid(raise_exception=True)

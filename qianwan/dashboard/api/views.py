@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors, services
-from ..periods import DASHBOARD_ROLES, PeriodError, parse_period, resolve_station
+from ..periods import DASHBOARD_ROLES, PeriodError, check_known, parse_period, resolve_station
 from .serializers import ReportRequestSerializer, ReportSerializer
 
 PERIOD_PARAMS = [
@@ -26,8 +26,9 @@ PERIOD_PARAMS = [
 def period_scope(request):
     """(period, station) of a request: 400 on bad input, 403 for a station outside the caller's scope."""
     try:
+        check_known(request.query_params)
         station = resolve_station(request.user, request.query_params.get("station"))
-        period = parse_period(request.query_params)
+        period = parse_period(request.query_params, strict=True)
     except PeriodError as exc:
         raise exceptions.ValidationError({exc.field: [exc.message]}) from None
     except DjangoPermissionDenied as exc:

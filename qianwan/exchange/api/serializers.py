@@ -99,12 +99,17 @@ class AckSerializer(serializers.Serializer):
 
 
 class ExchangeKpiSerializer(serializers.Serializer):
-    outbound = serializers.IntegerField()
+    outbound = serializers.IntegerField(
+        help_text="referrals the police made (never automatic status feedback)"
+    )
     inbound = serializers.IntegerField()
-    outbound_handled = serializers.IntegerField()
-    inbound_handled = serializers.IntegerField()
+    inbound_rejected = serializers.IntegerField(help_text="inbound events rejected (counted apart)")
+    outbound_handled = serializers.IntegerField(help_text="referrals the partner acked handled")
+    inbound_handled = serializers.IntegerField(
+        help_text="not rejected, and the incident/dispute it became is closed, or worked through handle with a note"
+    )
     outbound_handled_rate = serializers.FloatField(allow_null=True)
-    inbound_handled_rate = serializers.FloatField(allow_null=True)
+    inbound_handled_rate = serializers.FloatField(allow_null=True, help_text="handled ÷ (inbound − rejected)")
 
 
 __all__ = ["InboundStatus"]

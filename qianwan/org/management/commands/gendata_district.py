@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from incidents.generate import ProgressBar, generate
 from incidents.services import stats_refresh
-from qianwan.dashboard.gendata import generate_district
+from qianwan.bulkload import generate_district
 
 
 class Command(BaseCommand):

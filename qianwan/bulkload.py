@@ -1,0 +1,217 @@
+"""Bulk loading of synthetic history for benchmarks: the shared plumbing every app's generator uses
+(column arrays → COPY on PostgreSQL, ``bulk_create`` elsewhere) and ``generate_district``, which asks
+each app for its records in proportion to the incidents (``manage.py gendata_district``). Each app's
+own generator lives with its data (``disputes.generate``, ``risks.generate``, ``traffic.generate``,
+``enterprises.generate``, ``antifraud.generate``); the incidents come from ``incidents.generate``.
+
+Proportions per incident, calibrated on the report's yearly figures at ~200,000 incidents a year:
+4,560 dispute cases (2.3%), 650 hazards, road accidents, patrols, enterprise services and fraud
+victims. Rows only, no services (no notifications, no audit, no timers — this is history, not
+activity), numbered with a run tag so that runs add up. Generation is vectorised with numpy (one
+array per column); on PostgreSQL the rows go in with COPY, elsewhere with ``bulk_create``. Columns a
+generator does not set get the model field's default, exactly as ``bulk_create`` would give them.
+"""
+
+import io
+import json
+import time
+from datetime import datetime
+
+import numpy as np
+import pandas as pd
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+PER_INCIDENT = {
+    "disputes": 0.0228,
+    "hazards": 0.0033,
+    "accidents": 0.02,
+    "patrols": 0.03,
+    "service_requests": 0.0015,
+    "visits": 0.0012,
+    "victims": 0.001,
+}
+
+BATCH = 5000  # rows per bulk_create statement (databases without COPY)
+DAY = 86400.0
+
+
+def seconds_in(rng, n: int, start: datetime, end: datetime, decline: float = 0.06) -> np.ndarray:
+    """``n`` sorted instants (epoch seconds) in [start, end), thinning by ``decline`` a year (so
+    year-over-year falls)."""
+    span = (end - start).total_seconds()
+    years = span / (365.25 * DAY)
+    # inverse-CDF sampling of an exponential density exp(-k t) on [0, years]
+    k = -np.log(1 - decline) if decline else 0.0
+    u = rng.random(n)
+    t = -np.log(1 - u * (1 - np.exp(-k * years))) / k if k else u * years
+    return start.timestamp() + np.sort(t * 365.25 * DAY)
+
+
+def timestamps(seconds: np.ndarray, mask: np.ndarray | None = None) -> pd.Series:
+    """Aware UTC timestamps; NaT where ``mask`` is False."""
+    out = pd.Series(pd.to_datetime(seconds, unit="s", utc=True))
+    return out.where(pd.Series(mask), pd.NaT) if mask is not None else out
+
+
+def local_dates(seconds: np.ndarray, mask: np.ndarray | None = None) -> pd.Series:
+    """Local (current time zone) calendar dates of instants; None where ``mask`` is False."""
+    tz = str(timezone.get_current_timezone())
+    days = pd.Series(pd.to_datetime(seconds, unit="s", utc=True)).dt.tz_convert(tz).dt.date
+    return days.where(pd.Series(mask), None) if mask is not None else days
+
+
+def pick(rng, values, n: int, p=None) -> np.ndarray:
+    """``n`` draws from ``values`` (uniform, or with probabilities ``p``), as an object array."""
+    values = np.array([str(v) if not isinstance(v, int | float) else v for v in values], dtype=object)
+    return values[rng.choice(len(values), size=n, p=p)]
+
+
+def users():
+    from qianwan.org.models import User
+
+    a, _ = User.objects.get_or_create(username="gendata-a", defaults={"role": "admin"})
+    b, _ = User.objects.get_or_create(username="gendata-b", defaults={"role": "admin"})
+    return a, b
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _defaults(model, columns: dict, now: datetime) -> dict:
+    """Every concrete column but the primary key: the generator's arrays, else the field's default
+    (``auto_now``/``auto_now_add`` fields: ``now``)."""
+    out = {}
+    for field in model._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        if field.attname in columns:
+            out[field.attname] = columns[field.attname]
+        elif getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            out[field.attname] = now
+        else:
+            value = field.get_default()
+            if isinstance(value, models.Choices):
+                value = value.value
+            out[field.attname] = value
+    return out
+
+
+def _frame(columns: dict, n: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {k: (v if isinstance(v, np.ndarray | pd.Series) else [v] * n) for k, v in columns.items()}
+    )
+
+
+def _copy_value(value):
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def write_rows(model, columns: dict, n: int, now: datetime, use_copy: bool | None = None) -> int:
+    """Insert ``n`` rows given as column arrays (attnames); COPY on PostgreSQL, else bulk_create."""
+    if n == 0:
+        return 0
+    columns = _defaults(model, columns, now)
+    if connection.vendor == "postgresql" if use_copy is None else use_copy:
+        frame = _frame({k: _copy_value(v) for k, v in columns.items()}, n)
+        for name in frame.columns:
+            if frame[name].dtype == bool:
+                frame[name] = frame[name].map({True: "t", False: "f"})
+        buffer = io.StringIO()
+        frame.to_csv(buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S.%f+00")
+        buffer.seek(0)
+        table = connection.ops.quote_name(model._meta.db_table)
+        attnames = {f.attname: f.column for f in model._meta.concrete_fields}
+        names = ", ".join(connection.ops.quote_name(attnames[c]) for c in frame.columns)
+        with connection.cursor() as cursor:
+            raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+            # '' stays '' (an empty string), \N is NULL
+            raw.copy_expert(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv, NULL '\\N')", buffer)
+        return n
+    frame = _frame(columns, n).astype(object)
+    frame = frame.where(frame.notna(), None)
+    objs = []
+    for record in frame.to_dict("records"):
+        for key, value in record.items():
+            if isinstance(value, pd.Timestamp):
+                record[key] = value.floor("us").to_pydatetime()
+            elif isinstance(value, np.generic):
+                record[key] = value.item()
+        objs.append(model(**record))
+    for i in range(0, len(objs), BATCH):
+        model.objects.bulk_create(objs[i : i + BATCH], batch_size=BATCH)
+    return n
+
+
+def load_rows(model, columns: dict, n: int, progress, label: str) -> int:
+    from incidents.generate import _skip_fk_triggers
+
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                _skip_fk_triggers(cursor)  # every foreign key here was read from the database
+        write_rows(model, columns, n, timezone.now())
+    if progress:
+        progress(label, n)
+    return n
+
+
+def numbers(tag: str, letter: str, n: int) -> np.ndarray:
+    return np.array([f"{tag}{letter}{i:07d}" for i in range(n)], dtype=object)
+
+
+def generate_district(
+    *, incidents: int, start: datetime, end: datetime, seed: int = 2026, progress=None
+) -> dict[str, int]:
+    """The other apps' records in proportion to ``incidents`` over [start, end)."""
+    from antifraud import generate as antifraud_generate
+    from disputes import generate as disputes_generate
+    from enterprises import generate as enterprises_generate
+    from qianwan.org.models import Station
+    from risks import generate as risks_generate
+    from traffic import generate as traffic_generate
+
+    rng = np.random.default_rng(seed + 1)
+    stations = list(Station.objects.filter(is_active=True).values_list("id", flat=True))
+    if not stations:
+        raise RuntimeError("no active stations: run manage.py loaddemo first")
+    tag = f"G{int(time.time()) % 100000:05d}"
+    n = {k: max(1, round(v * incidents)) for k, v in PER_INCIDENT.items()}
+    counts = {
+        "disputes": disputes_generate.disputes(rng, n["disputes"], start, end, stations, tag, progress),
+        "hazards": risks_generate.hazards(rng, n["hazards"], start, end, stations, tag, progress),
+        "accidents": traffic_generate.accidents(rng, n["accidents"], start, end, stations, tag, progress),
+        "patrols": traffic_generate.patrols(rng, n["patrols"], start, end, tag, progress),
+        "services": enterprises_generate.services(
+            rng, n["service_requests"], n["visits"], start, end, tag, progress
+        ),
+        "victims": antifraud_generate.victims(rng, n["victims"], start, end, tag, progress),
+    }
+    if connection.vendor == "postgresql":
+        from antifraud.models import Victim
+        from disputes.models import Dispute, Followup
+        from enterprises.models import ServiceRequest, ServiceVisit
+        from incidents.models import Incident
+        from risks.models import Hazard
+        from traffic.models import Accident, Patrol
+
+        # VACUUM sets the visibility map after the bulk load, so that covering indexes give index-only
+        # scans straight away (autovacuum would get there later); it cannot run inside a transaction
+        models_ = (
+            Incident,
+            Dispute,
+            Followup,
+            Hazard,
+            Accident,
+            Patrol,
+            ServiceRequest,
+            ServiceVisit,
+            Victim,
+        )
+        with connection.cursor() as cursor:
+            for model in models_:
+                verb = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
+                cursor.execute(f"{verb} {model._meta.db_table}")
+    return counts
