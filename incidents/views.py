@@ -17,6 +17,7 @@ from qianwan.exchange.selectors import inbound_list
 from qianwan.filtering import empty_page, filtered, station_error
 from qianwan.forms import add_errors
 from qianwan.masking import mask_phone
+from qianwan.notify.heartbeat import worker_status
 from qianwan.org import selectors as org_selectors
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES, STATION_ROLES
@@ -65,6 +66,7 @@ def board(request):
             "stations": org_selectors.station_list(user=request.user).filter(is_active=True),
             "stages": Stage.choices,
             "station_error": error,
+            "reminders_stale": worker_status() == "stale",
         },
         status=400 if error else 200,
     )
@@ -85,6 +87,8 @@ def board_data(request):
     return JsonResponse(
         {
             "now": _iso(data["now"]),
+            # "stale" while the reminders' beat sweep has not run for 60 s: the board shows a banner
+            "reminders": worker_status(),
             "incidents": [
                 {
                     **row,
@@ -301,6 +305,7 @@ def kpi(request):
             "stage_labels": dict(Stage.choices),
             "can_pick_station": request.user.role not in STATION_ROLES,
             "station_error": error,
+            "reminders_stale": worker_status() == "stale",
         },
         status=400 if error else 200,
     )

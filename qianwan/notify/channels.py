@@ -7,7 +7,8 @@ import json
 import time
 import urllib.parse
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.utils.translation import gettext as _
 
 from qianwan.webhooks import SendResult, post_json
 
@@ -29,16 +30,28 @@ def signed_dingtalk_url(url: str, secret: str, timestamp_ms: int | None = None) 
     return f"{url}{separator}timestamp={timestamp_ms}&sign={dingtalk_sign(secret, timestamp_ms)}"
 
 
-def message_text(notification) -> str:
+DELIVERY_HEADER = "X-Qianwan-Delivery"
+
+
+def message_text(notification, delivery_id: str = "") -> str:
+    """The text of a message; with ``delivery_id`` its last line names the delivery, so that a person
+    (or a receiver that only sees the text) can tell a resend from a new message."""
     text = f"【{notification.title}】\n{notification.body}".strip()
     if notification.link:
         text += f"\n{notification.link}"
+    if delivery_id:
+        text += "\n" + _("投递编号：%(id)s") % {"id": delivery_id}
     return text
 
 
-def _post_robot(url: str, notification) -> SendResult:
-    """DingTalk and WeCom robots answer HTTP 200 with ``{"errcode": 0}`` on success."""
-    result = post_json(url, {"msgtype": "text", "text": {"content": message_text(notification)}})
+def _post_robot(url: str, notification, delivery_id: str) -> SendResult:
+    """DingTalk and WeCom robots answer HTTP 200 with ``{"errcode": 0}`` on success. The delivery id
+    goes in the ``X-Qianwan-Delivery`` header and in the text."""
+    result = post_json(
+        url,
+        {"msgtype": "text", "text": {"content": message_text(notification, delivery_id)}},
+        headers={DELIVERY_HEADER: delivery_id} if delivery_id else None,
+    )
     if not result.ok:
         return result
     try:
@@ -54,15 +67,19 @@ def _post_robot(url: str, notification) -> SendResult:
     return result
 
 
-def send(channel, notification) -> SendResult:
+def send(channel, notification, delivery_id: str = "") -> SendResult:
+    """Send ``notification`` on ``channel``; ``delivery_id`` (the Delivery's uid) travels with it."""
     if channel.kind == ChannelKind.DINGTALK:
-        return _post_robot(signed_dingtalk_url(channel.url, channel.secret), notification)
+        return _post_robot(signed_dingtalk_url(channel.url, channel.secret), notification, delivery_id)
     if channel.kind == ChannelKind.WECOM:
-        return _post_robot(channel.url, notification)
+        return _post_robot(channel.url, notification, delivery_id)
     if channel.kind == ChannelKind.EMAIL:
         recipients = [a.strip() for a in channel.email_to.split(",") if a.strip()]
+        headers = {DELIVERY_HEADER: delivery_id} if delivery_id else {}
         try:
-            send_mail(notification.title, message_text(notification), None, recipients, fail_silently=False)
+            EmailMessage(
+                notification.title, message_text(notification, delivery_id), None, recipients, headers=headers
+            ).send(fail_silently=False)
         except Exception as exc:  # SMTP and socket errors of every kind
             return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:1000])
         return SendResult(ok=True)

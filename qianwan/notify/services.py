@@ -17,7 +17,7 @@ from qianwan.webhooks import backoff_seconds
 
 from . import acks, channels
 from .choices import DeliveryStatus, Level
-from .models import Channel, Delivery, DeliveryAttempt, InboxItem, Notification
+from .models import Channel, Delivery, DeliveryAttempt, Heartbeat, InboxItem, Notification
 
 CLAIM_SECONDS = 120
 
@@ -49,6 +49,7 @@ def notification_send(
     channels: Iterable[Channel] | None = None,
     ack_action: str = "",
     new_key: bool = False,
+    due_at=None,
 ) -> tuple[Notification, bool]:
     """Create the notification for ``key`` unless it exists; returns (notification, created).
 
@@ -58,6 +59,9 @@ def notification_send(
     ``new_key=True``: the caller guarantees that no notification can have ``key`` yet (it names a row
     the caller inserted in its open transaction), so the look-up and the savepoints are skipped; a
     duplicate would then raise IntegrityError in the caller's transaction.
+
+    ``due_at``: when the message was planned to go out (a clock's step); each recipient's inbox item
+    and each delivery then store their lateness against it.
     """
     with transaction.atomic(savepoint=not new_key):
         return _send(
@@ -74,6 +78,7 @@ def notification_send(
                 "station": station,
                 "payload": payload or {},
                 "ack_action": ack_action,
+                "due_at": due_at,
             },
         )
 
@@ -92,8 +97,12 @@ def _send(*, key, new_key, recipients, channels, fields) -> tuple[Notification, 
         except IntegrityError:
             return Notification.objects.get(key=key), False
     unique_recipients = {u.pk: u for u in recipients if u is not None}
+    lateness_ms = _lateness_ms(notification.due_at, timezone.now())
     InboxItem.objects.bulk_create(
-        [InboxItem(notification=notification, recipient=u) for u in unique_recipients.values()]
+        [
+            InboxItem(notification=notification, recipient=u, lateness_ms=lateness_ms)
+            for u in unique_recipients.values()
+        ]
     )
     targets = (
         list(channels) if channels is not None else _default_channels(kind, station.pk if station else None)
@@ -107,6 +116,27 @@ def _send(*, key, new_key, recipients, channels, fields) -> tuple[Notification, 
     for delivery in deliveries:
         publish_on_commit(deliver, delivery.pk)
     return notification, True
+
+
+def _lateness_ms(due_at, at) -> int | None:
+    """``at`` − ``due_at`` in whole milliseconds (negative when early), None without a planned time."""
+    if due_at is None:
+        return None
+    return round((at - due_at).total_seconds() * 1000)
+
+
+def heartbeat_record(*, name: str, at=None) -> None:
+    """Stamp the periodic job ``name`` as having run now (one row per name, upserted: two workers
+    sweeping at once both succeed). No audit row: this is the machine's pulse, every 15 s."""
+    import os
+    import socket
+
+    Heartbeat.objects.bulk_create(
+        [Heartbeat(name=name, at=at or timezone.now(), host=f"{socket.gethostname()}:{os.getpid()}")],
+        update_conflicts=True,
+        unique_fields=["name"],
+        update_fields=["at", "host"],
+    )
 
 
 def inbox_for(*, user):
@@ -163,7 +193,7 @@ def delivery_attempt(delivery_id: int) -> int | None:
         return None
     delivery = Delivery.objects.select_related("channel", "notification").get(pk=delivery_id)
     started = time.monotonic()
-    result = channels.send(delivery.channel, delivery.notification)
+    result = channels.send(delivery.channel, delivery.notification, str(delivery.uid))
     duration_ms = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
         delivery.attempts += 1
@@ -180,6 +210,7 @@ def delivery_attempt(delivery_id: int) -> int | None:
         if result.ok:
             delivery.status = DeliveryStatus.DELIVERED
             delivery.delivered_at = timezone.now()
+            delivery.lateness_ms = _lateness_ms(delivery.notification.due_at, delivery.delivered_at)
             delivery.next_attempt_at = None
             delivery.last_error = ""
         elif delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
@@ -197,6 +228,7 @@ def delivery_attempt(delivery_id: int) -> int | None:
                 "attempts",
                 "status",
                 "delivered_at",
+                "lateness_ms",
                 "next_attempt_at",
                 "last_error",
                 "claimed_until",
