@@ -19,7 +19,10 @@ from . import acks, channels
 from .choices import DeliveryStatus, Level
 from .models import Channel, Delivery, DeliveryAttempt, Heartbeat, InboxItem, Notification
 
-CLAIM_SECONDS = 120
+# A claimed send (status "sending") that has not finished within this many seconds — its worker was
+# killed mid-send — is tried again by the sweep (the receiver may then see that delivery id twice).
+# Far above NOTIFY_HTTP_TIMEOUT_SECONDS, so a slow send is never claimed twice.
+CLAIM_SECONDS = settings.NOTIFY_CLAIM_SECONDS
 
 
 @refcache.cached

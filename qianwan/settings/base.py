@@ -266,7 +266,10 @@ WATCHDOG_STALE_SECONDS = env_int("QIANWAN_WATCHDOG_STALE_SECONDS", 180)
 WATCHDOG_INTERVAL_SECONDS = env_int("QIANWAN_WATCHDOG_INTERVAL_SECONDS", 15)
 # Each app adds its periodic jobs here; a job must be safe when two workers run it at once.
 CELERY_BEAT_SCHEDULE = {
-    "notify-deliveries-sweep": {"task": "qianwan.notify.tasks.deliveries_sweep", "schedule": 15.0},
+    "notify-deliveries-sweep": {
+        "task": "qianwan.notify.tasks.deliveries_sweep",
+        "schedule": float(env_int("DELIVERIES_SWEEP_SECONDS", 15)),
+    },
     "exchange-push-sweep": {"task": "qianwan.exchange.tasks.outbound_push_sweep", "schedule": 30.0},
     # hazard rectification deadlines are days away: a due_at sweep, never ETA tasks
     "risks-hazard-reminders-sweep": {"task": "risks.tasks.hazard_reminders_sweep", "schedule": 300.0},
@@ -300,6 +303,7 @@ NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6)
 NOTIFY_BACKOFF_BASE_SECONDS = env_int("NOTIFY_BACKOFF_BASE_SECONDS", 10)
 NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)
 NOTIFY_HTTP_TIMEOUT_SECONDS = env_int("NOTIFY_HTTP_TIMEOUT_SECONDS", 5)
+NOTIFY_CLAIM_SECONDS = env_int("NOTIFY_CLAIM_SECONDS", 120)
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

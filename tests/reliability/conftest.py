@@ -84,7 +84,9 @@ def worker_factory(transactional_db, tmp_path):
         pytest.skip("worker processes need PostgreSQL")
     workers = []
 
-    def make(redis_url: str, *, beat: bool = False, **env) -> CeleryWorker:
+    def make(
+        redis_url: str, *, beat: bool = False, pool: str = "solo", concurrency: int | None = None, **env
+    ) -> CeleryWorker:
         var = tmp_path / f"var{len(workers)}"
         var.mkdir()
         worker = CeleryWorker(
@@ -92,6 +94,8 @@ def worker_factory(transactional_db, tmp_path):
             tmp_path / f"worker{len(workers)}.log",
             name="reliab",
             beat=beat,
+            pool=pool,
+            concurrency=concurrency,
         )
         workers.append(worker)
         return worker
@@ -265,3 +269,96 @@ def real_publishing(settings):
     app.conf.task_always_eager = False
     yield redis_url
     app.conf.task_always_eager = old
+
+
+@pytest.fixture
+def publish_to():
+    """``publish_to(url)``: this test process publishes its tasks to the broker at ``url`` (a throw-away
+    redis-server) instead of running them eagerly; restored afterwards."""
+    from qianwan.celery import app
+
+    conf = app.conf
+    keys = ("broker_url", "broker_write_url", "task_always_eager")
+    # the settings were read with namespace CELERY: the prefixed key wins over the plain one
+    names = [name for key in keys for name in (key, f"CELERY_{key.upper()}")]
+    old = {name: conf.get(name) for name in names}
+
+    def redirect(url: str):
+        for key, value in (("broker_url", url), ("broker_write_url", url), ("task_always_eager", False)):
+            conf[key] = conf[f"CELERY_{key.upper()}"] = value
+        app._after_fork()  # drop the connection and producer pools bound to the old URL
+
+    yield redirect
+    for name, value in old.items():
+        conf[name] = value
+    app._after_fork()
+
+
+class Supervisor:
+    """What Docker's ``restart: unless-stopped`` does, in a thread: start a process, and start it again
+    ``delay`` seconds after it exits, for as long as the test runs. ``exits`` records each exit code."""
+
+    def __init__(self, start, delay: float = 1.0):
+        self.start_process, self.delay = start, delay
+        self.exits: list[int] = []
+        self.starts = 0
+        self.current = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self.current = self.start_process()
+        self.starts = 1
+        self._thread.start()
+        return self
+
+    def _run(self):
+        while not self._stop.is_set():
+            proc = self.current.proc
+            if proc.poll() is not None:
+                self.exits.append(proc.returncode)
+                if self._stop.wait(self.delay):
+                    return
+                self.current = self.start_process()
+                self.starts += 1
+            self._stop.wait(0.2)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+class CeleryBeat:
+    """A standalone ``celery beat`` process (the beat container), logging to ``logfile``."""
+
+    def __init__(self, env: dict, logfile: Path, schedule: Path):
+        self.env, self.logfile, self.schedule = env, logfile, schedule
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "qianwan", "beat", "--loglevel=INFO", "-s", str(self.schedule)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.logfile.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def log(self) -> str:
+        return self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
+
+    def stop(self):
+        if self.proc:
+            stop_process(self.proc)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The lateness table of the fault scenarios that ran (numbers printed, not asserted as time)."""
+    from tests.reliability.scenes import REPORT, format_row
+
+    if not REPORT:
+        return
+    terminalreporter.section("reminder lateness under faults (fired − due; seconds)")
+    for row in REPORT:
+        terminalreporter.write_line(format_row(row))
