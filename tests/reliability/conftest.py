@@ -337,7 +337,17 @@ class CeleryBeat:
 
     def start(self):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "qianwan", "beat", "--loglevel=INFO", "-s", str(self.schedule)],
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "qianwan",
+                "beat",
+                "--loglevel=INFO",
+                "-s",
+                str(self.schedule),
+            ],
             cwd=ROOT,
             env=self.env,
             stdout=self.logfile.open("ab"),

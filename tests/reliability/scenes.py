@@ -115,7 +115,9 @@ def record(scenario: str, receiver, *, back_at=None, **extra) -> dict:
     result = tally(receiver)
     inbox = [
         ms / 1000
-        for ms in InboxItem.objects.filter(notification__due_at__isnull=False).values_list("lateness_ms", flat=True)
+        for ms in InboxItem.objects.filter(notification__due_at__isnull=False).values_list(
+            "lateness_ms", flat=True
+        )
     ]
     deliveries = list(
         Delivery.objects.filter(notification__due_at__isnull=False).values_list(
