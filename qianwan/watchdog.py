@@ -18,7 +18,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 
 logger = logging.getLogger("qianwan.watchdog")
 
@@ -43,7 +43,6 @@ def verdict(*, started_monotonic: float, max_age: float) -> str | None:
     if up < max_age:
         return None
     try:
-        close_old_connections()
         age = heartbeat_age()
     except Exception:
         return None
@@ -68,7 +67,10 @@ def _exit(reason: str, role: str) -> None:
 def _loop(role: str, started: float, max_age: float, interval: float) -> None:
     while True:
         time.sleep(interval)
-        reason = verdict(started_monotonic=started, max_age=max_age)
+        try:
+            reason = verdict(started_monotonic=started, max_age=max_age)
+        finally:
+            connections.close_all()  # this thread's own connection: a fresh one each time
         if reason:
             _exit(reason, role)
             return
