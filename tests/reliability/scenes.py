@@ -108,10 +108,29 @@ def tally(receiver) -> Tally:
     return Tally(expected=expected, received=Counter(receiver.delivery_ids()))
 
 
-def record(scenario: str, receiver, *, back_at=None, **extra) -> dict:
+def note(text: str) -> None:
+    """A line of its own in the session's table (e.g. how many Redis restarts a worker survived)."""
+    REPORT.append({"text": text})
+    print(text)
+
+
+def _after_outage(due, delivered, outages) -> float:
+    """Lateness counted from the broker's return when the step fell due during an outage (or before
+    it and was still undelivered when it began): max(due, last return at or after due) … delivered."""
+    start = due
+    for down, up in outages:
+        if down <= delivered and up >= due:
+            start = max(start, up)
+    return max(0.0, (delivered - start).total_seconds())
+
+
+def record(scenario: str, receiver, *, back_at=None, outages=(), **extra) -> dict:
     """Lateness (fired − due) of the clock steps per recipient in the app and per delivery on the
     channel, p50/p99/max in seconds, with lost and duplicate counts; kept for the session's table.
-    ``back_at`` (the broker's return): also the lateness counted from max(due, back_at)."""
+    ``outages`` ((down, up) pairs; ``back_at`` for one ending then): also the lateness counted from
+    the broker's return for the steps that fell due while it was away."""
+    if back_at is not None:
+        outages = [(back_at, back_at), *outages]
     result = tally(receiver)
     inbox = [
         ms / 1000
@@ -139,12 +158,8 @@ def record(scenario: str, receiver, *, back_at=None, **extra) -> dict:
         "channel_max": max(channel, default=None),
         **extra,
     }
-    if back_at is not None:
-        after = [
-            max(0.0, (delivered - max(due, back_at)).total_seconds())
-            for _, due, delivered in deliveries
-            if delivered is not None
-        ]
+    if outages:
+        after = [_after_outage(due, delivered, outages) for _, due, delivered in deliveries if delivered]
         row["after_back_p99"] = nearest_rank(after, 0.99)
         row["after_back_max"] = max(after, default=None)
     REPORT.append(row)
@@ -157,6 +172,8 @@ def _s(value) -> str:
 
 
 def format_row(row: dict) -> str:
+    if "text" in row:
+        return row["text"]
     text = (
         f"{row['scenario']:<34} steps={row['steps']:<5} deliveries={row['deliveries']:<5} "
         f"lost={row['lost']} dup={row['duplicates']} | inbox p50/p99/max {_s(row['inbox_p50'])}/"

@@ -83,6 +83,7 @@ def test_prefork_worker_holding_eta_clock_tasks_survives_redis_restart_and_deliv
     # the worker holds the incidents' timers as ETA messages (taken, not acknowledged)
     wait_until(lambda: held_eta_tasks(redis_server.url) >= 3, 20, message="ETA tasks held by the worker")
 
+    down_at = scenes.timezone.now()
     redis_server.stop()
     time.sleep(5)  # the short outage; steps fall due meanwhile
     assert_alive(worker, pid)
@@ -104,4 +105,4 @@ def test_prefork_worker_holding_eta_clock_tasks_survives_redis_restart_and_deliv
     assert not result.duplicated, result.duplicated
     assert not result.unknown, result.unknown
     assert len(result.expected) >= 3 * 9  # warn (or skipped), breach, escalate × 4 stages, leader notice
-    scenes.record("redis restart (5 s), worker up", http_receiver, back_at=back_at, alive="1/1")
+    scenes.record("redis restart (5 s), worker up", http_receiver, outages=[(down_at, back_at)], alive="1/1")
