@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Channel, Delivery, DeliveryAttempt, Notification
+from .models import Channel, Delivery, DeliveryAttempt, Heartbeat, Notification
 
 
 @admin.register(Channel)
@@ -18,8 +18,18 @@ class DeliveryAttemptInline(admin.TabularInline):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["notification", "channel", "status", "attempts", "next_attempt_at", "delivered_at"]
+    list_display = [
+        "uid",
+        "notification",
+        "channel",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "delivered_at",
+        "lateness_ms",
+    ]
     list_filter = ["status", "channel"]
+    search_fields = ["uid"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
     inlines = [DeliveryAttemptInline]
 
@@ -30,3 +40,14 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "level"]
     search_fields = ["key", "title"]
     readonly_fields = [f.name for f in Notification._meta.fields]
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(admin.ModelAdmin):
+    """When the periodic jobs last ran (the reminders' sweep); written by the worker only."""
+
+    list_display = ["name", "at", "host"]
+    readonly_fields = ["name", "at", "host"]
+
+    def has_add_permission(self, request):
+        return False
