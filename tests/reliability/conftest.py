@@ -255,23 +255,6 @@ def db_proxy(transactional_db):
 
 
 @pytest.fixture
-def real_publishing(settings):
-    """This test process publishes to the real broker (REDIS_URL) instead of running tasks eagerly."""
-    from qianwan.celery import app
-
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        pytest.skip("REDIS_URL not set")
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
-    old = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    yield redis_url
-    app.conf.task_always_eager = old
-
-
-@pytest.fixture
 def publish_to():
     """``publish_to(url)``: this test process publishes its tasks to the broker at ``url`` (a throw-away
     redis-server) instead of running them eagerly; restored afterwards."""
