@@ -5,7 +5,6 @@ Everything binds to 127.0.0.1 on spare ports from 56400 up and is stopped by the
 started it (by its own process id).
 """
 
-import os
 import shutil
 import socket
 import subprocess
