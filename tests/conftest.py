@@ -220,6 +220,18 @@ class CeleryWorker:
                 pass
 
 
+def celery_conf(app, **values) -> dict:
+    """Set Celery settings in this process; returns the old values (to pass back). The app reads
+    Django's settings with namespace CELERY, and on celery 5.6 a ``CELERY_``-prefixed key wins over
+    the plain one, so both are set (setting ``app.conf.task_always_eager`` alone does nothing)."""
+    conf = app.conf
+    old = {key: conf.get(f"CELERY_{key.upper()}", conf.get(key)) for key in values}
+    for key, value in values.items():
+        conf[key] = conf[f"CELERY_{key.upper()}"] = value
+    app._after_fork()  # connection and producer pools bound to an old broker URL
+    return old
+
+
 @pytest.fixture
 def celery_worker_proc(transactional_db, tmp_path):
     """A real Celery worker process on real Redis, reading the test database.
@@ -242,12 +254,11 @@ def celery_worker_proc(transactional_db, tmp_path):
 
     redis.Redis.from_url(redis_url).flushdb()  # no stale messages from an earlier run
     worker = CeleryWorker(child_env(connection, REDIS_URL=redis_url), tmp_path / "worker.log")
-    old_eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
+    old = celery_conf(celery_app, task_always_eager=False)
     try:
         yield worker.start()
     finally:
-        celery_app.conf.task_always_eager = old_eager
+        celery_conf(celery_app, **old)
         worker.stop()
 
 

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from qianwan.loopback import free_port, stop_process, wait_until
-from tests.conftest import ROOT, CeleryWorker, child_env, database_url
+from tests.conftest import ROOT, CeleryWorker, celery_conf, child_env, database_url
 
 
 class RedisServer:
@@ -259,21 +259,14 @@ def publish_to():
     redis-server) instead of running them eagerly; restored afterwards."""
     from qianwan.celery import app
 
-    conf = app.conf
-    keys = ("broker_url", "broker_write_url", "task_always_eager")
-    # the settings were read with namespace CELERY: the prefixed key wins over the plain one
-    names = [name for key in keys for name in (key, f"CELERY_{key.upper()}")]
-    old = {name: conf.get(name) for name in names}
+    old = {}
 
     def redirect(url: str):
-        for key, value in (("broker_url", url), ("broker_write_url", url), ("task_always_eager", False)):
-            conf[key] = conf[f"CELERY_{key.upper()}"] = value
-        app._after_fork()  # drop the connection and producer pools bound to the old URL
+        old.update(celery_conf(app, broker_url=url, broker_write_url=url, task_always_eager=False))
 
     yield redirect
-    for name, value in old.items():
-        conf[name] = value
-    app._after_fork()
+    if old:
+        celery_conf(app, **old)
 
 
 class Supervisor:
