@@ -75,7 +75,8 @@ audit-deps: $(VENV)/.installed
 # connected prefork worker holding ETA clock tasks, a stuck worker restarted by its watchdog, database
 # cut, failing webhooks, replays). The short ones are part of `make test` too (marked integration);
 # this runs them with the long scenarios (marker faults_long: 10 Redis restarts, 5 outages of 30 s, a
-# 200-incident burst) and prints the lateness table (p50/p99/max, lost, duplicates) at the end.
+# 200-incident burst, the watchdog/supervisor restarts) and prints the lateness table (p50/p99/max,
+# lost, duplicates) at the end.
 faults: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
 	  $(PY) -m pytest tests/reliability -m "integration or faults_long" $(PYTEST_ARGS)

@@ -58,7 +58,8 @@ def test_idle_prefork_worker_holding_eta_clock_tasks_survives_redis_restarts(
     redis_server, worker_factory, publish_to, make_user, station
 ):
     """The bisected case: a worker (``-c 2``) holding incidents' timers, nothing else to do, its Redis
-    stopped and started twice. On celery 5.7.0 + kombu 5.7.0 it exits at the first stop."""
+    stopped and started. On celery 5.7.0 + kombu 5.7.0 it exits at the first stop (the 10-restart
+    run is in test_faults_long.py)."""
     worker = worker_factory(redis_server.url, pool="prefork", concurrency=2).start()
     pid = worker.pid
     publish_to(redis_server.url)
@@ -66,7 +67,7 @@ def test_idle_prefork_worker_holding_eta_clock_tasks_survives_redis_restarts(
     wait_until(lambda: held_eta_tasks(redis_server.url) == 3, 20, message="ETA tasks held by the worker")
     wait_until(lambda: worker.log().count("clock_fire") >= 3, 10, message="the worker reserving them")
     time.sleep(1)  # idle, waiting on Redis
-    rounds = 2
+    rounds = 1
     survived = redis_restarts(redis_server, worker, rounds)
     assert survived == rounds, f"alive after {survived} of {rounds} Redis restarts:\n{worker.log()[-3000:]}"
     assert_alive(worker, pid)

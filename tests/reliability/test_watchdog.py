@@ -16,7 +16,8 @@ from qianwan.notify.heartbeat import heartbeat_age
 from tests.conftest import child_env
 from tests.reliability.conftest import CeleryBeat, Supervisor
 
-pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+# about 50 s of real processes: run by `make faults` (with the long scenarios), not by `make test`
+pytestmark = [pytest.mark.faults_long, pytest.mark.django_db(transaction=True)]
 
 WATCHDOG = {
     "QIANWAN_WATCHDOG_STALE_SECONDS": "8",
