@@ -80,11 +80,15 @@ bandit: $(VENV)/.installed
 audit-deps: $(VENV)/.installed
 	$(VENV)/bin/pip-audit --skip-editable --progress-spinner off $(if $(filter 1,$(PIP_AUDIT_STRICT)),--strict,)
 
-# Fault injection with real processes on loopback (worker SIGKILL, Redis stop/start, database cut,
-# failing webhooks, replays). Part of `make test` too (marked integration); this runs them alone.
+# Fault injection with real processes on loopback (worker SIGKILL mid-send, Redis stop/start under a
+# connected prefork worker holding ETA clock tasks, a stuck worker restarted by its watchdog, database
+# cut, failing webhooks, replays). The short ones are part of `make test` too (marked integration);
+# this runs them with the long scenarios (marker faults_long: 10 Redis restarts, 5 outages of 30 s, a
+# 200-incident burst, the watchdog/supervisor restarts) and prints the lateness table (p50/p99/max,
+# lost, duplicates) at the end.
 faults: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} \
-	  $(PY) -m pytest tests/reliability -m integration $(PYTEST_ARGS)
+	  $(PY) -m pytest tests/reliability -m "integration or faults_long" $(PYTEST_ARGS)
 
 # Load test (loopback only, bounded): gunicorn with 2 workers + PostgreSQL, 50 locust users for 60 s
 # mixing officer, leader and grid-client traffic; prints p50/p95 per endpoint, fails on any error.

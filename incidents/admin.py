@@ -44,6 +44,8 @@ class ClockInline(admin.TabularInline):
         "warned_at",
         "breached_at",
         "escalated_at",
+        "warn_skipped_at",
+        "warn_skip_reason",
         "next_fire_at",
         "task_id",
     ]

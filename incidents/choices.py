@@ -41,6 +41,10 @@ class TimerStep(models.TextChoices):
     ESCALATE = "escalate", _("升级指挥中心")
 
 
+class SkipReason(models.TextChoices):
+    DEADLINE_PASSED = "deadline_passed", _("提醒到期时该环节时限已过，直接通报超时")
+
+
 # Which event closes which clock, in the order the stages are shown.
 STAGE_EVENT = {
     Stage.DISPATCH: EventKind.DISPATCHED,

@@ -302,13 +302,14 @@ def _write_copy(cursor, incidents, clocks, events, *, policy_id, snap_json, crea
                     "warned_at": _ts(c["warned_at"]),
                     "breached_at": _ts(c["breached_at"]),
                     "escalated_at": _ts(c["escalated_at"]),
+                    "warn_skip_reason": np.full(len(c["incident_id"]), ""),
                     "task_id": np.full(len(c["incident_id"]), ""),
                     "chain": np.full(len(c["incident_id"]), "[]"),  # the built-in escalation chain
                     "chain_next": np.zeros(len(c["incident_id"]), dtype=int),
                 }
             )
         )
-    _copy(cursor, "incidents_slaclock", pd.concat(frames, ignore_index=True), ("task_id",))
+    _copy(cursor, "incidents_slaclock", pd.concat(frames, ignore_index=True), ("warn_skip_reason", "task_id"))
     frames = []
     for e in events:
         frames.append(

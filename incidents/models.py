@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Category, ChainTarget, EventKind, Stage, Status
+from .choices import Category, ChainTarget, EventKind, SkipReason, Stage, Status
 
 
 class Incident(models.Model):
@@ -209,6 +209,12 @@ class SlaClock(models.Model):
     warned_at = models.DateTimeField(_("已提醒"), null=True, blank=True)
     breached_at = models.DateTimeField(_("已通报超时"), null=True, blank=True)
     escalated_at = models.DateTimeField(_("已升级"), null=True, blank=True)
+    # a warning that could not be sent as planned (its deadline had passed when it came due): when that
+    # was decided and why; a breach or an escalation is never skipped
+    warn_skipped_at = models.DateTimeField(_("提醒未发出"), null=True, blank=True)
+    warn_skip_reason = models.CharField(
+        _("未发出原因"), max_length=30, choices=SkipReason.choices, blank=True
+    )
     next_fire_at = models.DateTimeField(null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     # The escalation chain frozen at receipt, expanded into entries [offset from the deadline in

@@ -105,16 +105,25 @@ def sla_block(incident: Incident, now: datetime | None = None) -> list[dict]:
                 "warned_at": clock.warned_at,
                 "breached_at": clock.breached_at,
                 "escalated_at": clock.escalated_at,
+                "warn_skipped_at": clock.warn_skipped_at,
+                "warn_skip_reason": clock.warn_skip_reason,
             }
         )
     return rows
 
 
 def timeline(incident: Incident) -> list[dict]:
-    """The (prefetched) events in order, each marked superseded or not."""
+    """The (prefetched) events in order, each marked superseded or not, with the timer's skipped
+    warnings (``{"skip": clock}``, at the time the skip was decided) among them."""
     events = list(incident.events.all())
     superseded = {e.supersedes_id for e in events if e.supersedes_id}
-    return [{"event": e, "superseded": e.pk in superseded} for e in events]
+    rows = [{"at": e.at, "event": e, "superseded": e.pk in superseded} for e in events]
+    rows += [
+        {"at": c.warn_skipped_at, "skip": c, "stage_label": Stage(c.stage).label}
+        for c in incident.clocks.all()
+        if c.warn_skipped_at is not None
+    ]
+    return sorted(rows, key=lambda row: row["at"])
 
 
 def incident_outbound(incident: Incident):

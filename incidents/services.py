@@ -18,7 +18,8 @@ from qianwan.exchange import services as exchange_services
 from qianwan.exchange.choices import InboundStatus, OutboundKind
 from qianwan.exchange.models import Partner
 from qianwan.notify.choices import Level
-from qianwan.notify.services import notification_send
+from qianwan.notify.heartbeat import CLOCKS_SWEEP_HEARTBEAT
+from qianwan.notify.services import heartbeat_record, notification_send
 from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import DutyPost, Role
 from qianwan.org.models import User
@@ -36,6 +37,7 @@ from .choices import (
     Category,
     ChainTarget,
     EventKind,
+    SkipReason,
     Stage,
     Status,
     TimerStep,
@@ -160,7 +162,9 @@ def _clock_link(incident: Incident) -> str:
     return f"/incidents/{incident.pk}/"
 
 
-def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) -> None:
+def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime, due_at: datetime) -> None:
+    """Send one timer step's notification; ``due_at`` is when the step was planned (its lateness,
+    fired − due, is stored per recipient and per delivery)."""
     stage = Stage(clock.stage).label
     number = incident.number
     payload = {"incident": incident.pk, "clock": clock.pk, "stage": clock.stage, "step": step}
@@ -177,6 +181,7 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) 
             link=_clock_link(incident),
             thread=f"incident:{incident.pk}",
             payload=payload,
+            due_at=due_at,
         )
     elif step == TimerStep.BREACH:
         if clock.chain:
@@ -199,6 +204,7 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) 
             link=_clock_link(incident),
             thread=f"incident:{incident.pk}",
             payload=payload,
+            due_at=due_at,
             ack_action=LEADER_ACK_ACTION,
         )
     else:
@@ -214,6 +220,7 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime) 
             link=_clock_link(incident),
             thread=f"incident:{incident.pk}",
             payload=payload,
+            due_at=due_at,
         )
 
 
@@ -235,7 +242,7 @@ def _chain_recipients(target: str, person_id: int | None, station, now: datetime
 
 def _notify_chain_entry(clock: SlaClock, incident: Incident, index: int, entry: list, now: datetime) -> None:
     """One entry of a configured escalation chain: one notification (key clock:<id>:chain:<index>)."""
-    _offset, target, person_id, number, repeat = entry[:5]
+    offset, target, person_id, number, repeat = entry[:5]
     stage = Stage(clock.stage).label
     title = _("已超时：%(number)s %(stage)s") % {"number": incident.number, "stage": stage}
     if repeat:
@@ -270,6 +277,7 @@ def _notify_chain_entry(clock: SlaClock, incident: Incident, index: int, entry: 
             "chain_step": number,
             "repeat": repeat,
         },
+        due_at=clock.deadline + timedelta(seconds=offset),
         ack_action=LEADER_ACK_ACTION,
     )
 
@@ -281,14 +289,19 @@ def _run_due_steps(clock: SlaClock, incident: Incident, now: datetime) -> list[s
         if at is None or at > now or getattr(clock, marker) is not None:
             continue
         if step == TimerStep.WARN and now >= clock.deadline:
-            continue  # too late to warn: the breach step is what is due
+            # too late to warn: the breach step is what is due. Never silently: the clock records it
+            # with its reason and the incident's timeline shows it (a breach is never skipped)
+            if clock.warn_skipped_at is None:
+                clock.warn_skipped_at = now
+                clock.warn_skip_reason = SkipReason.DEADLINE_PASSED
+            continue
         setattr(clock, marker, now)
         if step == TimerStep.BREACH:
             # the miss is certain now: record it where the KPIs and filters read it
             clock.met = False
             Incident.objects.filter(pk=incident.pk).update(**{f"{STAGE_FIELD[clock.stage]}_met": False})
             rollup.touch(incident.received_at, now)
-        _notify_step(clock, incident, step, now)
+        _notify_step(clock, incident, step, now, at)
         fired.append(step)
     if clock.chain and clock.breached_at is not None:
         while clock.chain_next < len(clock.chain):
@@ -316,7 +329,18 @@ def _fire(incident: Incident, clocks: list[SlaClock], now: datetime) -> tuple[li
     _publish(_arm(clocks, now))
     SlaClock.objects.bulk_update(
         clocks,
-        ["warned_at", "breached_at", "escalated_at", "met", "next_fire_at", "task_id", "chain", "chain_next"],
+        [
+            "warned_at",
+            "breached_at",
+            "escalated_at",
+            "warn_skipped_at",
+            "warn_skip_reason",
+            "met",
+            "next_fire_at",
+            "task_id",
+            "chain",
+            "chain_next",
+        ],
     )
     return fired, clocks_fired
 
@@ -371,6 +395,8 @@ def clocks_sweep(*, now: datetime | None = None, grace_seconds: float = 2.0, lim
             clocks = list(SlaClock.objects.filter(incident=incident).order_by("deadline", "pk"))
             if any(c.next_fire_at is not None and c.next_fire_at <= cutoff for c in clocks):
                 fired += _fire(incident, clocks, now)[1]
+    # the reminders' pulse: /healthz, the duty board's banner and the processes' watchdog read it
+    heartbeat_record(name=CLOCKS_SWEEP_HEARTBEAT)
     return fired
 
 

@@ -17,6 +17,7 @@ from qianwan.exchange.selectors import inbound_list
 from qianwan.filtering import empty_page, filtered, station_error
 from qianwan.forms import add_errors
 from qianwan.masking import mask_phone
+from qianwan.notify.heartbeat import worker_status
 from qianwan.org import selectors as org_selectors
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, STATION_ROLES, Role
@@ -69,6 +70,7 @@ def board(request):
             "stages": Stage.choices,
             "station_error": error,
             "duty_rows": [] if error else org_selectors.duty_now_panel(user=request.user, station=station),
+            "reminders_stale": worker_status() == "stale",
         },
         status=400 if error else 200,
     )
@@ -89,6 +91,8 @@ def board_data(request):
     return JsonResponse(
         {
             "now": _iso(data["now"]),
+            # "stale" while the reminders' beat sweep has not run for 60 s: the board shows a banner
+            "reminders": worker_status(),
             "incidents": [
                 {
                     **row,
@@ -297,6 +301,7 @@ def kpi(request):
             "can_pick_station": request.user.role not in STATION_ROLES,
             "station_error": error,
             "duty_rows": [] if error else org_selectors.duty_now_panel(user=request.user, station=station),
+            "reminders_stale": worker_status() == "stale",
         },
         status=400 if error else 200,
     )

@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from qianwan.notify import services as notify_services
+from qianwan.notify.heartbeat import worker_status
 from qianwan.org import selectors as org_selectors
 
 DOMAIN_APPS = ["incidents", "risks", "enterprises", "traffic", "antifraud", "disputes"]
@@ -41,7 +42,8 @@ def _broker_ok() -> bool:
 @never_cache
 @require_GET
 def healthz(request):
-    """200 with database/broker status; 503 only when the database is unreachable."""
+    """200 with database/broker/worker status; 503 only when the database is unreachable. ``worker`` is
+    "stale" when the reminders' beat sweep has not run for WORKER_STALE_SECONDS (60 s)."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -49,7 +51,15 @@ def healthz(request):
     except Exception:
         database = "down"
     broker = "ok" if _broker_ok() else "down"
-    return JsonResponse({"database": database, "broker": broker}, status=200 if database == "ok" else 503)
+    worker = "stale"
+    if database == "ok":
+        try:
+            worker = worker_status()
+        except Exception:  # the row cannot be read: nothing says the reminders run
+            worker = "stale"
+    return JsonResponse(
+        {"database": database, "broker": broker, "worker": worker}, status=200 if database == "ok" else 503
+    )
 
 
 def _workbench_panels(user) -> list[dict]:

@@ -148,22 +148,52 @@ def child_env(connection, **extra) -> dict:
 
 
 class CeleryWorker:
-    """A real Celery worker process (solo pool: one process, so SIGKILL kills exactly the one sending),
-    logging to ``logfile``; ``start()`` returns once it is ready."""
+    """A real Celery worker process, logging to ``logfile``; ``start()`` returns once it is ready.
 
-    def __init__(self, env: dict, logfile: Path, *, name: str = "test", beat: bool = False):
+    Solo pool by default (one process, so SIGKILL kills exactly the one sending); ``pool="prefork"``
+    with ``concurrency`` is the deployed shape (a main process and its pool children). The worker runs
+    in a session of its own, so ``stop()`` also ends pool children orphaned by a SIGKILL of the main
+    process (by that process group's id)."""
+
+    def __init__(
+        self,
+        env: dict,
+        logfile: Path,
+        *,
+        name: str = "test",
+        beat: bool = False,
+        pool: str = "solo",
+        concurrency: int | None = None,
+    ):
         self.env, self.logfile, self.name, self.beat = env, logfile, name, beat
+        self.pool, self.concurrency = pool, concurrency
         self.proc = None
+        self.groups: list[int] = []
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc else None
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
 
     def start(self, timeout: float = 40):
         command = celery_worker_command(
             f"{self.name}-{os.getpid()}-{time.monotonic_ns()}@%h",
+            pool=self.pool,
+            concurrency=self.concurrency,
             beat_schedule=str(self.logfile.parent / "celerybeat-schedule") if self.beat else None,
         )
         start_at = len(self.log())
         self.proc = subprocess.Popen(
-            command, cwd=ROOT, env=self.env, stdout=self.logfile.open("ab"), stderr=subprocess.STDOUT
+            command,
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.logfile.open("ab"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
+        self.groups.append(self.proc.pid)
         try:
             wait_until(
                 lambda: "ready." in self.log()[start_at:] or self.proc.poll() is not None,
@@ -181,13 +211,31 @@ class CeleryWorker:
         return self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
 
     def kill(self):
-        """SIGKILL: no shutdown, no ack, nothing written after this instant."""
+        """SIGKILL of the main process: no shutdown, no ack, nothing written by it after this instant
+        (prefork pool children are not signalled; ``stop()`` ends them)."""
         os.kill(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
 
     def stop(self):
         if self.proc:
             stop_process(self.proc)
+        for group in self.groups:  # pool children left behind by a SIGKILL of their main process
+            try:
+                os.killpg(group, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+
+def celery_conf(app, **values) -> dict:
+    """Set Celery settings in this process; returns the old values (to pass back). The app reads
+    Django's settings with namespace CELERY, and on celery 5.6 a ``CELERY_``-prefixed key wins over
+    the plain one, so both are set (setting ``app.conf.task_always_eager`` alone does nothing)."""
+    conf = app.conf
+    old = {key: conf.get(f"CELERY_{key.upper()}", conf.get(key)) for key in values}
+    for key, value in values.items():
+        conf[key] = conf[f"CELERY_{key.upper()}"] = value
+    app._after_fork()  # connection and producer pools bound to an old broker URL
+    return old
 
 
 @pytest.fixture
@@ -212,17 +260,11 @@ def celery_worker_proc(transactional_db, tmp_path):
 
     redis.Redis.from_url(redis_url).flushdb()  # no stale messages from an earlier run
     worker = CeleryWorker(child_env(connection, REDIS_URL=redis_url), tmp_path / "worker.log")
-    # The app reads Django settings under the CELERY_ namespace: on celery 5.6 the prefixed key wins
-    # over the plain one, so both are switched (setting only task_always_eager left .delay() eager).
-    keys = ("task_always_eager", "CELERY_TASK_ALWAYS_EAGER")
-    old = {key: celery_app.conf.get(key) for key in keys}
-    for key in keys:
-        celery_app.conf[key] = False
+    old = celery_conf(celery_app, task_always_eager=False)
     try:
         yield worker.start()
     finally:
-        for key, value in old.items():
-            celery_app.conf[key] = value
+        celery_conf(celery_app, **old)
         worker.stop()
 
 
@@ -247,7 +289,8 @@ class HttpReceiver:
     """A real HTTP server on 127.0.0.1 standing in for a webhook receiver (DingTalk, WeCom, a partner).
 
     ``responses`` is a list of (status, body) served in order (the last one repeats); every request is
-    recorded in ``requests`` as dicts with path, query, headers and json body. ``delay`` makes it slow.
+    recorded in ``requests`` as dicts with path, query, headers, json body and ``answered`` (False
+    while its answer is being held: a send in flight). ``delay`` makes it slow.
     """
 
     def __init__(self):
@@ -272,14 +315,14 @@ class HttpReceiver:
                     body = json.loads(raw or b"null")
                 except ValueError:
                     body = raw.decode(errors="replace")
-                receiver.requests.append(
-                    {
-                        "path": parts.path,
-                        "query": parse_qs(parts.query),
-                        "headers": dict(self.headers),
-                        "json": body,
-                    }
-                )
+                record = {
+                    "path": parts.path,
+                    "query": parse_qs(parts.query),
+                    "headers": dict(self.headers),
+                    "json": body,
+                    "answered": False,
+                }
+                receiver.requests.append(record)
                 if receiver.delay:
                     time.sleep(receiver.delay)
                 index = min(len(receiver.requests) - 1, len(receiver.responses) - 1)
@@ -290,6 +333,7 @@ class HttpReceiver:
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
                 self.wfile.write(payload)
+                record["answered"] = True
 
             def log_message(self, *args):
                 pass
@@ -301,6 +345,14 @@ class HttpReceiver:
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def delivery_ids(self) -> list[str]:
+        """The ``X-Qianwan-Delivery`` header of every request received, in order (repeats kept)."""
+        return [r["headers"].get("X-Qianwan-Delivery", "") for r in list(self.requests)]
+
+    def in_flight(self) -> list[str]:
+        """Delivery ids of the requests received and not answered yet."""
+        return [r["headers"].get("X-Qianwan-Delivery", "") for r in list(self.requests) if not r["answered"]]
 
     def close(self):
         self.server.shutdown()

@@ -32,6 +32,10 @@ class SlaSerializer(serializers.Serializer):
     warned_at = serializers.DateTimeField(allow_null=True)
     breached_at = serializers.DateTimeField(allow_null=True)
     escalated_at = serializers.DateTimeField(allow_null=True)
+    warn_skipped_at = serializers.DateTimeField(
+        allow_null=True, help_text="when the warning was not sent because the deadline had passed"
+    )
+    warn_skip_reason = serializers.CharField(allow_blank=True, help_text="why (deadline_passed), or empty")
 
     @staticmethod
     def rows(block: list[dict]) -> list[dict]:
@@ -50,6 +54,8 @@ class SlaSerializer(serializers.Serializer):
                 "warned_at": _moment(row["warned_at"]),
                 "breached_at": _moment(row["breached_at"]),
                 "escalated_at": _moment(row["escalated_at"]),
+                "warn_skipped_at": _moment(row["warn_skipped_at"]),
+                "warn_skip_reason": row["warn_skip_reason"],
             }
             for row in block
         ]

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import AckLink, Channel, ContactMethod, Delivery, DeliveryAttempt, Notification
+from .models import AckLink, Channel, ContactMethod, Delivery, DeliveryAttempt, Heartbeat, Notification
 
 
 @admin.register(Channel)
@@ -19,6 +19,7 @@ class DeliveryAttemptInline(admin.TabularInline):
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
     list_display = [
+        "uid",
         "notification",
         "channel",
         "contact",
@@ -26,8 +27,10 @@ class DeliveryAdmin(admin.ModelAdmin):
         "attempts",
         "next_attempt_at",
         "delivered_at",
+        "lateness_ms",
     ]
     list_filter = ["status", "channel"]
+    search_fields = ["uid"]
     readonly_fields = [f.name for f in Delivery._meta.fields]
     inlines = [DeliveryAttemptInline]
 
@@ -53,6 +56,14 @@ class AckLinkAdmin(admin.ModelAdmin):
 
     list_display = ["inbox_item", "created_at", "expires_at", "used_at"]
     readonly_fields = ["inbox_item", "nonce", "created_at", "expires_at", "used_at"]
+
+
+@admin.register(Heartbeat)
+class HeartbeatAdmin(admin.ModelAdmin):
+    """When the periodic jobs last ran (the reminders' sweep); written by the worker only."""
+
+    list_display = ["name", "at", "host"]
+    readonly_fields = ["name", "at", "host"]
 
     def has_add_permission(self, request):
         return False

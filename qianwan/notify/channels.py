@@ -10,7 +10,7 @@ import urllib.parse
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils.translation import gettext as _
 
 from qianwan.webhooks import SendResult, get_json, post_json
@@ -36,17 +36,33 @@ def signed_dingtalk_url(url: str, secret: str, timestamp_ms: int | None = None) 
     return f"{url}{separator}timestamp={timestamp_ms}&sign={dingtalk_sign(secret, timestamp_ms)}"
 
 
-def message_text(notification) -> str:
+DELIVERY_HEADER = "X-Qianwan-Delivery"
+
+
+def delivery_line(delivery_id: str) -> str:
+    return _("投递编号：%(id)s") % {"id": delivery_id}
+
+
+def message_text(notification, delivery_id: str = "") -> str:
+    """The text of a message; with ``delivery_id`` its last line names the delivery, so that a person
+    (or a receiver that only sees the text) can tell a resend from a new message."""
     text = f"【{notification.title}】\n{notification.body}".strip()
     if notification.link:
         # a group message carries only the absolute link, which needs a login to open
         text += f"\n{absolute_url(notification.link)}"
+    if delivery_id:
+        text += "\n" + delivery_line(delivery_id)
     return text
 
 
-def _post_robot(url: str, notification) -> SendResult:
-    """DingTalk and WeCom robots answer HTTP 200 with ``{"errcode": 0}`` on success."""
-    result = post_json(url, {"msgtype": "text", "text": {"content": message_text(notification)}})
+def _post_robot(url: str, notification, delivery_id: str) -> SendResult:
+    """DingTalk and WeCom robots answer HTTP 200 with ``{"errcode": 0}`` on success. The delivery id
+    goes in the ``X-Qianwan-Delivery`` header and in the text."""
+    result = post_json(
+        url,
+        {"msgtype": "text", "text": {"content": message_text(notification, delivery_id)}},
+        headers={DELIVERY_HEADER: delivery_id} if delivery_id else None,
+    )
     if not result.ok:
         return result
     try:
@@ -62,15 +78,19 @@ def _post_robot(url: str, notification) -> SendResult:
     return result
 
 
-def send(channel, notification) -> SendResult:
+def send(channel, notification, delivery_id: str = "") -> SendResult:
+    """Send ``notification`` on ``channel``; ``delivery_id`` (the Delivery's uid) travels with it."""
     if channel.kind == ChannelKind.DINGTALK:
-        return _post_robot(signed_dingtalk_url(channel.url, channel.secret), notification)
+        return _post_robot(signed_dingtalk_url(channel.url, channel.secret), notification, delivery_id)
     if channel.kind == ChannelKind.WECOM:
-        return _post_robot(channel.url, notification)
+        return _post_robot(channel.url, notification, delivery_id)
     if channel.kind == ChannelKind.EMAIL:
         recipients = [a.strip() for a in channel.email_to.split(",") if a.strip()]
+        headers = {DELIVERY_HEADER: delivery_id} if delivery_id else {}
         try:
-            send_mail(notification.title, message_text(notification), None, recipients, fail_silently=False)
+            EmailMessage(
+                notification.title, message_text(notification, delivery_id), None, recipients, headers=headers
+            ).send(fail_silently=False)
         except Exception as exc:  # SMTP and socket errors of every kind
             return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:1000])
         return SendResult(ok=True)
@@ -100,7 +120,7 @@ def personal_text(delivery) -> str:
     text = message_text(delivery.notification)
     if delivery.notification.ack_action and delivery.inbox_item_id:
         text += "\n" + _("确认收到（免登录，仅一次有效）：") + ack_link_create(item=delivery.inbox_item)
-    return text
+    return text + "\n" + delivery_line(str(delivery.uid))
 
 
 def _json(result: SendResult) -> dict | None:
@@ -190,6 +210,7 @@ def send_personal(delivery) -> SendResult:
     """One message to one person by one of their contact methods."""
     contact = delivery.contact
     text = personal_text(delivery)
+    delivery_header = {DELIVERY_HEADER: str(delivery.uid)}
     if contact.kind in (ContactKind.DINGTALK, ContactKind.WECOM):
         token, failure = access_token(contact.kind)
         if failure is not None:
@@ -209,19 +230,21 @@ def send_personal(delivery) -> SendResult:
                 "agentid": _agent(settings.WECOM_AGENT_ID),
                 "text": {"content": text},
             }
-        return _errcode_result(contact.kind, post_json(url, body))
+        return _errcode_result(contact.kind, post_json(url, body, headers=delivery_header))
     if contact.kind == ContactKind.SMS:
         if not settings.SMS_GATEWAY_URL:
             return SendResult(ok=False, error="SMS_GATEWAY_URL is not set")
-        headers = (
-            {"Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}"} if settings.SMS_GATEWAY_TOKEN else {}
-        )
+        headers = dict(delivery_header)
+        if settings.SMS_GATEWAY_TOKEN:
+            headers["Authorization"] = f"Bearer {settings.SMS_GATEWAY_TOKEN}"
         return post_json(
             settings.SMS_GATEWAY_URL, {"mobile": contact.address, "content": text}, headers=headers
         )
     if contact.kind == ContactKind.EMAIL:
         try:
-            send_mail(delivery.notification.title, text, None, [contact.address], fail_silently=False)
+            EmailMessage(
+                delivery.notification.title, text, None, [contact.address], headers=delivery_header
+            ).send(fail_silently=False)
         except Exception as exc:  # SMTP and socket errors of every kind
             return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:1000])
         return SendResult(ok=True)

@@ -1,5 +1,7 @@
 """Notifications: created once per idempotency key, read in the in-app inbox, delivered on channels."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -33,6 +35,12 @@ class Notification(models.Model):
         blank=True,
         help_text=_("收件人确认时调用的已注册动作，如 incidents.leader_ack"),
     )
+    due_at = models.DateTimeField(
+        _("计划时间"),
+        null=True,
+        blank=True,
+        help_text=_("按计划应发出的时间（如时钟的提醒/超时时刻），用于计算迟到"),
+    )
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True, db_index=True)
 
     class Meta:
@@ -53,6 +61,8 @@ class InboxItem(models.Model):
     )
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("确认时间"), null=True, blank=True)
+    # fired − due for this recipient in the app (null when the notification has no planned time)
+    lateness_ms = models.IntegerField(_("迟到(毫秒)"), null=True, blank=True)
 
     class Meta:
         ordering = ["-notification__created_at", "-id"]
@@ -140,8 +150,12 @@ class ContactMethod(models.Model):
 
 class Delivery(models.Model):
     """One notification on one group channel, or to one person by one of their contact methods;
-    retried with exponential back-off until delivered or failed."""
+    retried with exponential back-off until delivered or failed.
 
+    ``uid`` is the delivery id sent with every try (header ``X-Qianwan-Delivery`` and in the text):
+    a resend after a lost answer carries the same id, so a receiver can drop it."""
+
+    uid = models.UUIDField(_("投递编号"), default=uuid.uuid4, unique=True, editable=False)
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.ForeignKey(
         Channel, null=True, blank=True, on_delete=models.CASCADE, related_name="deliveries"
@@ -159,6 +173,8 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(_("下次尝试"), null=True, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(_("送达时间"), null=True, blank=True)
+    # delivered − the notification's planned time (null when it has none or is not delivered yet)
+    lateness_ms = models.IntegerField(_("迟到(毫秒)"), null=True, blank=True)
     last_error = models.TextField(_("最近错误"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -222,3 +238,19 @@ class AckLink(models.Model):
 
     def __str__(self):
         return f"{self.inbox_item_id} {self.nonce[:6]}…"
+
+
+class Heartbeat(models.Model):
+    """The last time a periodic job ran (the beat sweep of the reminders): kept in the database, not
+    the cache, because the cache is Redis — the broker whose outage it must survive."""
+
+    name = models.CharField(_("名称"), max_length=60, unique=True)
+    at = models.DateTimeField(_("最近运行"))
+    host = models.CharField(_("进程"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("心跳")
+        verbose_name_plural = _("心跳")
+
+    def __str__(self):
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -25,9 +25,21 @@ from qianwan.webhooks import backoff_seconds
 from . import acks, channels
 from .choices import ContactKind, DeliveryStatus, Level
 from .links import absolute_url
-from .models import AckLink, Channel, ContactMethod, Delivery, DeliveryAttempt, InboxItem, Notification
+from .models import (
+    AckLink,
+    Channel,
+    ContactMethod,
+    Delivery,
+    DeliveryAttempt,
+    Heartbeat,
+    InboxItem,
+    Notification,
+)
 
-CLAIM_SECONDS = 120
+# A claimed send (status "sending") that has not finished within this many seconds — its worker was
+# killed mid-send — is tried again by the sweep (the receiver may then see that delivery id twice).
+# Far above NOTIFY_HTTP_TIMEOUT_SECONDS, so a slow send is never claimed twice.
+CLAIM_SECONDS = settings.NOTIFY_CLAIM_SECONDS
 
 
 @refcache.cached
@@ -64,6 +76,7 @@ def notification_send(
     ack_action: str = "",
     new_key: bool = False,
     thread: str = "",
+    due_at=None,
 ) -> tuple[Notification, bool]:
     """Create the notification for ``key`` unless it exists; returns (notification, created).
 
@@ -75,6 +88,8 @@ def notification_send(
     duplicate would then raise IntegrityError in the caller's transaction.
 
     ``thread``: notifications about one thing (``incident:<id>``) show as one thread in the inbox.
+    ``due_at``: when the message was planned to go out (a clock's step); each recipient's inbox item
+    and each delivery then store their lateness against it.
     """
     with transaction.atomic(savepoint=not new_key):
         return _send(
@@ -92,6 +107,7 @@ def notification_send(
                 "payload": payload or {},
                 "ack_action": ack_action,
                 "thread": thread,
+                "due_at": due_at,
             },
         )
 
@@ -110,8 +126,12 @@ def _send(*, key, new_key, recipients, channels, fields) -> tuple[Notification, 
         except IntegrityError:
             return Notification.objects.get(key=key), False
     unique_recipients = {u.pk: u for u in recipients if u is not None}
+    lateness_ms = _lateness_ms(notification.due_at, timezone.now())
     items = InboxItem.objects.bulk_create(
-        [InboxItem(notification=notification, recipient=u) for u in unique_recipients.values()]
+        [
+            InboxItem(notification=notification, recipient=u, lateness_ms=lateness_ms)
+            for u in unique_recipients.values()
+        ]
     )
     targets = (
         list(channels) if channels is not None else _default_channels(kind, station.pk if station else None)
@@ -140,6 +160,27 @@ def _send(*, key, new_key, recipients, channels, fields) -> tuple[Notification, 
     for delivery in deliveries:
         publish_on_commit(deliver, delivery.pk)
     return notification, True
+
+
+def _lateness_ms(due_at, at) -> int | None:
+    """``at`` − ``due_at`` in whole milliseconds (negative when early), None without a planned time."""
+    if due_at is None:
+        return None
+    return round((at - due_at).total_seconds() * 1000)
+
+
+def heartbeat_record(*, name: str, at=None) -> None:
+    """Stamp the periodic job ``name`` as having run now (one row per name, upserted: two workers
+    sweeping at once both succeed). No audit row: this is the machine's pulse, every 15 s."""
+    import os
+    import socket
+
+    Heartbeat.objects.bulk_create(
+        [Heartbeat(name=name, at=at or timezone.now(), host=f"{socket.gethostname()}:{os.getpid()}")],
+        update_conflicts=True,
+        unique_fields=["name"],
+        update_fields=["at", "host"],
+    )
 
 
 def inbox_for(*, user):
@@ -293,7 +334,7 @@ def delivery_attempt(delivery_id: int) -> int | None:
     if delivery.contact_id:
         result = channels.send_personal(delivery)
     else:
-        result = channels.send(delivery.channel, delivery.notification)
+        result = channels.send(delivery.channel, delivery.notification, str(delivery.uid))
     duration_ms = int((time.monotonic() - started) * 1000)
     with transaction.atomic():
         delivery.attempts += 1
@@ -310,6 +351,7 @@ def delivery_attempt(delivery_id: int) -> int | None:
         if result.ok:
             delivery.status = DeliveryStatus.DELIVERED
             delivery.delivered_at = timezone.now()
+            delivery.lateness_ms = _lateness_ms(delivery.notification.due_at, delivery.delivered_at)
             delivery.next_attempt_at = None
             delivery.last_error = ""
         elif delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
@@ -327,6 +369,7 @@ def delivery_attempt(delivery_id: int) -> int | None:
                 "attempts",
                 "status",
                 "delivered_at",
+                "lateness_ms",
                 "next_attempt_at",
                 "last_error",
                 "claimed_until",

@@ -274,9 +274,21 @@ CELERY_TASK_ROUTES = {
     "qianwan.exchange.tasks.*": {"queue": "default"},
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# The incident clocks' sweep (and so the reminders' heartbeat) runs every this many seconds.
+CLOCKS_SWEEP_SECONDS = env_int("CLOCKS_SWEEP_SECONDS", 15)
+# /healthz "worker" and the duty board's banner: stale when the sweep has not run for this long.
+WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 60)
+# A worker or beat process whose heartbeat is older than this while the database and the broker
+# answer (and that has itself been up this long) exits, so that its supervisor (Docker's restart
+# policy) starts it again; 0 turns the watchdog off. Checked every WATCHDOG_INTERVAL_SECONDS.
+WATCHDOG_STALE_SECONDS = env_int("QIANWAN_WATCHDOG_STALE_SECONDS", 180)
+WATCHDOG_INTERVAL_SECONDS = env_int("QIANWAN_WATCHDOG_INTERVAL_SECONDS", 15)
 # Each app adds its periodic jobs here; a job must be safe when two workers run it at once.
 CELERY_BEAT_SCHEDULE = {
-    "notify-deliveries-sweep": {"task": "qianwan.notify.tasks.deliveries_sweep", "schedule": 15.0},
+    "notify-deliveries-sweep": {
+        "task": "qianwan.notify.tasks.deliveries_sweep",
+        "schedule": float(env_int("DELIVERIES_SWEEP_SECONDS", 15)),
+    },
     "exchange-push-sweep": {"task": "qianwan.exchange.tasks.outbound_push_sweep", "schedule": 30.0},
     # hazard rectification deadlines are days away: a due_at sweep, never ETA tasks
     "risks-hazard-reminders-sweep": {"task": "risks.tasks.hazard_reminders_sweep", "schedule": 300.0},
@@ -284,7 +296,11 @@ CELERY_BEAT_SCHEDULE = {
     "risks-hotspots-weekly": {"task": "risks.tasks.hotspots_weekly", "schedule": timedelta(days=7)},
     # hourly, idempotent per day by notification key; reminders only from DISPUTES_SWEEP_HOUR (08:00)
     "disputes-followup-sweep": {"task": "disputes.tasks.followup_sweep", "schedule": 3600.0},
-    "incidents-clocks-sweep": {"task": "incidents.tasks.clocks_sweep", "schedule": 15.0},
+    # its run is the reminders' heartbeat (qianwan/notify/heartbeat.py)
+    "incidents-clocks-sweep": {
+        "task": "incidents.tasks.clocks_sweep",
+        "schedule": float(CLOCKS_SWEEP_SECONDS),
+    },
     # seals settled days/months of the dispatch rollup; version-checked, so two runs at once are harmless
     "incidents-stats-refresh": {"task": "incidents.tasks.stats_refresh", "schedule": 600.0},
     # nightly (03:30 local): a random sample of sealed units against their raw rows; admins hear of a
@@ -312,6 +328,7 @@ NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6)
 NOTIFY_BACKOFF_BASE_SECONDS = env_int("NOTIFY_BACKOFF_BASE_SECONDS", 10)
 NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)
 NOTIFY_HTTP_TIMEOUT_SECONDS = env_int("NOTIFY_HTTP_TIMEOUT_SECONDS", 5)
+NOTIFY_CLAIM_SECONDS = env_int("NOTIFY_CLAIM_SECONDS", 120)
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -1,6 +1,6 @@
 """Test settings: eager Celery (integration tests start real workers), fast hashing, no outside network."""
 
-from qianwan.env import env_bool
+from qianwan.env import env_bool, env_int
 
 from .base import *  # noqa: F403
 
@@ -16,3 +16,5 @@ WHITENOISE_AUTOREFRESH = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 NOTIFY_BACKOFF_BASE_SECONDS = 1
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# The worker/beat watchdog is off in test processes unless a test turns it on for its own worker.
+WATCHDOG_STALE_SECONDS = env_int("QIANWAN_WATCHDOG_STALE_SECONDS", 0)

@@ -8,6 +8,7 @@
   var rows = root.querySelector("[data-board-rows]");
   var inbound = document.querySelector("[data-board-inbound]");
   var status = document.querySelector("[data-board-status]");
+  var banner = document.querySelector("[data-reminders-banner]");
   var t = root.dataset;
   var offsetMs = 0; // server time − client time
   var data = null;
@@ -133,6 +134,8 @@
         offsetMs = Date.parse(json.now) - Date.now();
         data = json;
         if (status) status.textContent = "";
+        // red banner while the reminders are not running (the beat sweep's heartbeat is stale)
+        if (banner) banner.hidden = json.reminders !== "stale";
         render();
         renderInbound();
       })

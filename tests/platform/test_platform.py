@@ -22,7 +22,51 @@ def test_healthz_ok(client):
 def test_healthz_reports_broker_down_but_stays_200(client, settings):
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     response = client.get("/healthz")
-    assert response.status_code == 200 and response.json() == {"database": "ok", "broker": "down"}
+    assert response.status_code == 200
+    assert response.json() == {"database": "ok", "broker": "down", "worker": "stale"}
+
+
+def test_healthz_worker_is_ok_while_the_sweep_runs_and_stale_after_60_s(client):
+    """``worker`` reads the beat sweep's heartbeat row: ok within 60 s of a sweep, stale after, and
+    still 200 (the web keeps working without the worker)."""
+    import time_machine
+    from django.utils import timezone
+
+    from incidents.services import clocks_sweep
+
+    assert client.get("/healthz").json()["worker"] == "stale"  # never swept
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        clocks_sweep()
+        assert client.get("/healthz").json()["worker"] == "ok"
+        clock.shift(60)
+        assert client.get("/healthz").json()["worker"] == "ok"
+        clock.shift(1)
+        response = client.get("/healthz")
+        assert response.status_code == 200 and response.json()["worker"] == "stale"
+        clocks_sweep()
+        assert client.get("/healthz").json()["worker"] == "ok"
+
+
+def test_workerhealth_command_exits_1_when_stale_and_0_when_fresh():
+    import time_machine
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from incidents.services import clocks_sweep
+
+    with pytest.raises(SystemExit) as exited:
+        call_command("workerhealth")
+    assert exited.value.code == 1
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        clocks_sweep()
+        call_command("workerhealth")  # fresh: returns normally (exit 0)
+        clock.shift(61)
+        with pytest.raises(SystemExit) as exited:
+            call_command("workerhealth")
+        assert exited.value.code == 1
+        call_command("workerhealth", "--max-age", "120")
 
 
 def test_healthz_with_redis_broker_up(client, settings):
@@ -86,6 +130,10 @@ def test_docker_compose_is_valid():
     assert "gunicorn qianwan.wsgi:application" in " ".join(services["web"]["command"])
     assert services["worker"]["command"][:3] == ["celery", "-A", "qianwan"]
     assert services["beat"]["command"][3] == "beat"
+    # the worker's and beat's healthchecks read the reminders' heartbeat, not a file or a ping
+    for name in ("worker", "beat"):
+        assert services[name]["healthcheck"]["test"] == ["CMD", "python", "manage.py", "workerhealth"], name
+        assert services[name]["restart"] == "unless-stopped", name
     assert set(compose["volumes"]) >= {"pgdata", "redisdata"}
     # the modules the commands name exist in the project
     assert (ROOT / "qianwan" / "wsgi.py").exists() and (ROOT / "qianwan" / "celery.py").exists()

@@ -5,7 +5,6 @@ Everything binds to 127.0.0.1 on spare ports from 56400 up and is stopped by the
 started it (by its own process id).
 """
 
-import os
 import shutil
 import socket
 import subprocess
@@ -17,7 +16,7 @@ import pytest
 import requests
 
 from qianwan.loopback import free_port, stop_process, wait_until
-from tests.conftest import ROOT, CeleryWorker, child_env, database_url
+from tests.conftest import ROOT, CeleryWorker, celery_conf, child_env, database_url
 
 
 class RedisServer:
@@ -84,7 +83,9 @@ def worker_factory(transactional_db, tmp_path):
         pytest.skip("worker processes need PostgreSQL")
     workers = []
 
-    def make(redis_url: str, *, beat: bool = False, **env) -> CeleryWorker:
+    def make(
+        redis_url: str, *, beat: bool = False, pool: str = "solo", concurrency: int | None = None, **env
+    ) -> CeleryWorker:
         var = tmp_path / f"var{len(workers)}"
         var.mkdir()
         worker = CeleryWorker(
@@ -92,6 +93,8 @@ def worker_factory(transactional_db, tmp_path):
             tmp_path / f"worker{len(workers)}.log",
             name="reliab",
             beat=beat,
+            pool=pool,
+            concurrency=concurrency,
         )
         workers.append(worker)
         return worker
@@ -251,17 +254,96 @@ def db_proxy(transactional_db):
 
 
 @pytest.fixture
-def real_publishing(settings):
-    """This test process publishes to the real broker (REDIS_URL) instead of running tasks eagerly."""
+def publish_to():
+    """``publish_to(url)``: this test process publishes its tasks to the broker at ``url`` (a throw-away
+    redis-server) instead of running them eagerly; restored afterwards."""
     from qianwan.celery import app
 
-    redis_url = os.environ.get("REDIS_URL")
-    if not redis_url:
-        pytest.skip("REDIS_URL not set")
-    import redis
+    old = {}
 
-    redis.Redis.from_url(redis_url).flushdb()
-    old = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    yield redis_url
-    app.conf.task_always_eager = old
+    def redirect(url: str):
+        old.update(celery_conf(app, broker_url=url, broker_write_url=url, task_always_eager=False))
+
+    yield redirect
+    if old:
+        celery_conf(app, **old)
+
+
+class Supervisor:
+    """What Docker's ``restart: unless-stopped`` does, in a thread: start a process, and start it again
+    ``delay`` seconds after it exits, for as long as the test runs. ``exits`` records each exit code."""
+
+    def __init__(self, start, delay: float = 1.0):
+        self.start_process, self.delay = start, delay
+        self.exits: list[int] = []
+        self.starts = 0
+        self.current = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self):
+        self.current = self.start_process()
+        self.starts = 1
+        self._thread.start()
+        return self
+
+    def _run(self):
+        while not self._stop.is_set():
+            proc = self.current.proc
+            if proc.poll() is not None:
+                self.exits.append(proc.returncode)
+                if self._stop.wait(self.delay):
+                    return
+                self.current = self.start_process()
+                self.starts += 1
+            self._stop.wait(0.2)
+
+    def stop(self):
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
+class CeleryBeat:
+    """A standalone ``celery beat`` process (the beat container), logging to ``logfile``."""
+
+    def __init__(self, env: dict, logfile: Path, schedule: Path):
+        self.env, self.logfile, self.schedule = env, logfile, schedule
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "qianwan",
+                "beat",
+                "--loglevel=INFO",
+                "-s",
+                str(self.schedule),
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.logfile.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
+        return self
+
+    def log(self) -> str:
+        return self.logfile.read_text(errors="replace") if self.logfile.exists() else ""
+
+    def stop(self):
+        if self.proc:
+            stop_process(self.proc)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """The lateness table of the fault scenarios that ran (numbers printed, not asserted as time)."""
+    from tests.reliability.scenes import REPORT, format_row
+
+    if not REPORT:
+        return
+    terminalreporter.section("reminder lateness under faults (fired − due; seconds)")
+    for row in REPORT:
+        terminalreporter.write_line(format_row(row))

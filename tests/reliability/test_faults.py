@@ -17,6 +17,7 @@ import time_machine
 from django.db import connection
 from django.utils import timezone
 
+from incidents.models import SlaClock
 from qianwan.exchange.models import InboundEvent, OutboundAck, OutboundEvent
 from qianwan.loopback import wait_until
 from qianwan.notify import services as notify_services
@@ -24,6 +25,7 @@ from qianwan.notify.choices import ChannelKind, DeliveryStatus
 from qianwan.notify.models import Channel, Delivery, DeliveryAttempt, Notification
 from qianwan.org import services as org_services
 from qianwan.org.choices import Role
+from tests.reliability import scenes
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -51,91 +53,84 @@ def _inbound(external_id: str) -> dict:
     }
 
 
-# --- 1. SIGKILL the worker while it delivers -------------------------------------------------
+# --- 1. SIGKILL the worker while it sends --------------------------------------------------------
 
 
-def test_sigkilled_worker_loses_nothing_and_duplicates_at_most_the_send_in_flight(
-    real_publishing, worker_factory, http_receiver, make_user
+def test_sigkilled_prefork_worker_mid_send_loses_nothing_and_resends_at_most_the_send_in_flight(
+    redis_server, worker_factory, publish_to, http_receiver, make_user, station
 ):
-    officer = make_user(Role.OFFICER, username="kill-officer")
-    http_receiver.delay = 0.25  # each send takes a while, so the kill lands mid-flight
-    channel = Channel.objects.create(name="wecom", kind=ChannelKind.WECOM, url=f"{http_receiver.url}/hook")
-    worker = worker_factory(real_publishing).start()
-    total = 20
-    for i in range(total):
-        notify_services.notification_send(
-            key=f"kill-{i}", kind="t", title=f"N{i:02d}", recipients=[officer], channels=[channel]
-        )
-    wait_until(lambda: len(http_receiver.requests) >= 6, 30, message="some deliveries")
-    worker.kill()
-    killed_at = timezone.now()
-    in_flight = list(Delivery.objects.filter(status=DeliveryStatus.SENDING).values_list("pk", flat=True))
-    sent_before_kill = Counter(_marker(r) for r in http_receiver.requests)
-    assert len(in_flight) <= 1  # solo pool, prefetch 1: one send at a time
-    assert Delivery.objects.filter(status=DeliveryStatus.DELIVERED).count() < total
-
-    # a new worker takes the queued messages
-    second = worker_factory(real_publishing).start()
-    try:
-        wait_until(
-            lambda: (
-                Delivery.objects.filter(status=DeliveryStatus.DELIVERED).count() >= total - len(in_flight)
-            ),
-            120,  # generous: CI machines may be busy
-            message="queued deliveries after restart",
-        )
-    except AssertionError:
-        import redis
-
-        statuses = Counter(Delivery.objects.values_list("status", flat=True))
-        queue = redis.Redis.from_url(real_publishing).llen("default")
-        raise AssertionError(
-            f"{statuses} queue={queue} in_flight={in_flight}\n{second.log()[-3000:]}"
-        ) from None
-    # the delivery that was in flight is claimed until its claim expires; the beat sweep then retries it
-    with time_machine.travel(killed_at + timedelta(seconds=notify_services.CLAIM_SECONDS + 1)):
-        from qianwan.notify.tasks import deliveries_sweep
-
-        deliveries_sweep()
-    assert Delivery.objects.filter(status=DeliveryStatus.DELIVERED).count() == total
-    # the broker would redeliver the killed message after its visibility timeout: a no-op now
-    from qianwan.notify.tasks import deliver
-
-    before = len(http_receiver.requests)
-    for pk in in_flight:
-        deliver(pk)
-    assert len(http_receiver.requests) == before
-
-    assert Notification.objects.filter(key__startswith="kill-").count() == total
-    for delivery in Delivery.objects.all():
-        assert DeliveryAttempt.objects.filter(delivery=delivery, ok=True).count() == 1
-    received = Counter(_marker(r) for r in http_receiver.requests)
-    assert set(received) == {f"N{i:02d}" for i in range(total)}  # every reminder arrived
-    twice = {m for m, n in received.items() if n > 1}
-    # at-least-once over HTTP: only the send the kill interrupted may arrive twice (the receiver had
-    # it, our record of it died with the worker); nothing else is ever sent twice
-    in_flight_titles = set(
-        Notification.objects.filter(deliveries__pk__in=in_flight).values_list("title", flat=True)
+    """The deployed worker (prefork, beat) SIGKILLed mid-clock while a send is in flight (a slow
+    receiver holds its answer), started again 5 s later: every due (clock, step, recipient) arrives,
+    counted as distinct delivery ids at the receiver; only a send that was in flight at the kill may
+    arrive twice, at most once more."""
+    scenes.set_scene(make_user, station, http_receiver.url)
+    http_receiver.delay = 1.0  # each send takes a second, so the kill lands mid-send
+    env = {"CLOCKS_SWEEP_SECONDS": "3", "DELIVERIES_SWEEP_SECONDS": "3", "NOTIFY_CLAIM_SECONDS": "8"}
+    worker = worker_factory(redis_server.url, beat=True, pool="prefork", concurrency=2, **env).start()
+    publish_to(redis_server.url)
+    incidents = scenes.take_calls(station, 2)
+    wait_until(
+        lambda: len(http_receiver.requests) >= 3 and http_receiver.in_flight(), 40, message="a send in flight"
     )
-    assert twice <= in_flight_titles & set(sent_before_kill), (twice, in_flight_titles)
-    assert all(n <= 2 for n in received.values())
+    worker.kill()
+    in_flight = set(http_receiver.in_flight())
+    assert in_flight, "the kill did not land mid-send"
+    armed = SlaClock.objects.filter(incident_id__in=incidents, next_fire_at__isnull=False).count()
+    assert armed, "the kill did not land mid-clock"
+    sent_before = len(http_receiver.requests)
+
+    time.sleep(5)  # the supervisor's restart delay
+    second = worker_factory(redis_server.url, beat=True, pool="prefork", concurrency=2, **env).start()
+    try:
+        wait_until(lambda: not scenes.unfinished(incidents), 120, interval=0.5, message="every reminder")
+    except AssertionError:
+        raise AssertionError(f"{scenes.unfinished(incidents)}\n{second.log()[-3000:]}") from None
+    time.sleep(4)  # one more sweep of each kind: nothing is sent again
+
+    result = scenes.tally(http_receiver)
+    assert not result.lost, result.lost  # every due step reached the receiver
+    assert not result.unknown, result.unknown
+    # at-least-once over HTTP: only a send the kill interrupted may arrive twice (the receiver had it,
+    # our record of it died with the worker), at most once more; nothing else is ever sent twice
+    assert set(result.duplicated) <= in_flight, (result.duplicated, in_flight)
+    assert all(n == 2 for n in result.duplicated.values()), result.duplicated
+    for delivery in Delivery.objects.all():
+        assert DeliveryAttempt.objects.filter(delivery=delivery, ok=True).count() == 1, delivery.uid
+    assert len(http_receiver.requests) > sent_before  # the second worker did the rest
+    scenes.record(
+        "worker SIGKILL mid-send, restart 5 s",
+        http_receiver,
+        resent=sum(n - 1 for n in result.duplicated.values()),
+        in_flight=len(in_flight),
+    )
 
 
-# --- 2. Redis stops: the web keeps working, nothing is lost, the sweep catches up ----------------
+# --- 2. Redis stops under a connected worker: the web keeps working, nothing is lost -------------
 
 
-def test_redis_outage_web_keeps_serving_and_sweeps_catch_up(
+def test_redis_outage_web_keeps_serving_and_the_same_worker_catches_up(
     redis_server, web_factory, worker_factory, http_receiver, make_user, station, grid
 ):
     make_user(Role.OFFICER, username="outage-officer")
     Channel.objects.create(name="all", kind=ChannelKind.WECOM, url=f"{http_receiver.url}/all")
     web = web_factory(redis_url=redis_server.url)
+    # the deployed worker, with beat, connected before the outage and never restarted
+    env = {"CLOCKS_SWEEP_SECONDS": "3", "DELIVERIES_SWEEP_SECONDS": "3"}
+    worker = worker_factory(redis_server.url, beat=True, pool="prefork", concurrency=2, **env).start()
+    pid = worker.pid
     headers = _token(grid)
-    assert requests.get(f"{web.url}/healthz", timeout=5).json() == {"database": "ok", "broker": "ok"}
+    wait_until(
+        lambda: requests.get(f"{web.url}/healthz", timeout=5).json()["worker"] == "ok", 20, message="sweep"
+    )
+    assert requests.get(f"{web.url}/healthz", timeout=5).json() == {
+        "database": "ok",
+        "broker": "ok",
+        "worker": "ok",
+    }
 
     redis_server.stop()
     health = requests.get(f"{web.url}/healthz", timeout=10)
-    assert health.status_code == 200 and health.json() == {"database": "ok", "broker": "down"}
+    assert health.status_code == 200 and health.json()["broker"] == "down"
     started = time.monotonic()
     created = []
     for i in range(3):
@@ -151,25 +146,32 @@ def test_redis_outage_web_keeps_serving_and_sweeps_catch_up(
     assert pending.count() == 3 and set(pending.values_list("status", flat=True)) == {DeliveryStatus.PENDING}
     assert http_receiver.requests == []
 
-    # Redis returns; a worker with beat (as deployed) delivers within one sweep interval (15 s)
+    # Redis returns; the same worker (and its beat) delivers within a sweep interval
     redis_server.start()
     assert requests.get(f"{web.url}/healthz", timeout=5).json()["broker"] == "ok"
-    worker_factory(redis_server.url, beat=True).start()
     wait_until(lambda: pending.filter(status=DeliveryStatus.DELIVERED).count() == 3, 30, message="sweep")
+    assert worker.alive() and worker.pid == pid, worker.log()[-3000:]
+    ids = Counter(http_receiver.delivery_ids())
+    assert set(ids) == {str(u) for u in pending.values_list("uid", flat=True)} and set(ids.values()) == {1}
     assert sorted(r["path"] for r in http_receiver.requests) == ["/all"] * 3
 
 
-def test_incident_reminders_due_during_an_outage_fire_within_one_sweep(
+def test_incident_reminders_due_during_an_outage_fire_from_the_same_worker(
     redis_server, web_factory, worker_factory, http_receiver, make_user, station
 ):
     """Intake while the broker is down (the clocks' timers cannot be queued): the incident and its
-    clocks are stored and the caller gets a 201; when Redis returns, the incidents app's clock sweep
-    (beat, 15 s) fires the reminders that fell due, each exactly once, and they are delivered."""
+    clocks are stored and the caller gets a 201; when Redis returns, the worker that stayed up through
+    the outage fires (clock sweep) every step that fell due and delivers each exactly once — counted as
+    distinct delivery ids at the receiver. The warnings whose deadline had already passed are recorded
+    on their clocks as skipped, with the reason; no breach is skipped."""
     from incidents.models import Incident
 
     officer = make_user(Role.OFFICER, username="outage-intake")
     Channel.objects.create(name="all", kind=ChannelKind.WECOM, url=f"{http_receiver.url}/all")
     web = web_factory(redis_url=redis_server.url)
+    env = {"CLOCKS_SWEEP_SECONDS": "3", "DELIVERIES_SWEEP_SECONDS": "3"}
+    worker = worker_factory(redis_server.url, beat=True, pool="prefork", concurrency=2, **env).start()
+    pid = worker.pid
     redis_server.stop()
     body = {
         "received_at": (timezone.now() - timedelta(seconds=150)).isoformat(),
@@ -187,24 +189,28 @@ def test_incident_reminders_due_during_an_outage_fire_within_one_sweep(
     clocks = list(incident.clocks.all())
     assert len(clocks) >= 4
     assert not Notification.objects.filter(key__startswith="clock:").exists()
+    time.sleep(3)
 
     redis_server.start()
-    worker_factory(redis_server.url, beat=True).start()
     dispatch = [c for c in clocks if c.stage == "dispatch"][0]
-    keys = {f"clock:{dispatch.pk}:breach"}  # (a warning whose deadline already passed is skipped)
     wait_until(
-        lambda: set(Notification.objects.filter(key__in=keys).values_list("key", flat=True)) == keys,
+        lambda: Notification.objects.filter(key=f"clock:{dispatch.pk}:breach").exists(),
         30,
         message="the clock sweep's reminders",
     )
     wait_until(
         lambda: not Delivery.objects.exclude(status=DeliveryStatus.DELIVERED).exists(), 30, message="delivery"
     )
-    time.sleep(16)  # one more sweep: nothing fires twice
-    counts = Counter(Notification.objects.filter(key__startswith="clock:").values_list("key", flat=True))
-    assert counts and set(counts.values()) == {1}
-    titles = Counter(_marker(r) for r in http_receiver.requests)
-    assert set(titles.values()) == {1}, titles
+    time.sleep(4)  # one more sweep: nothing fires twice
+    assert worker.alive() and worker.pid == pid, worker.log()[-3000:]
+    dispatch.refresh_from_db()
+    assert dispatch.breached_at is not None and dispatch.warned_at is None
+    assert dispatch.warn_skipped_at is not None and dispatch.warn_skip_reason == "deadline_passed"
+    # the receiver got every delivery, each id once (not a count of rows under a unique key)
+    ids = Counter(http_receiver.delivery_ids())
+    expected = {str(u) for u in Delivery.objects.values_list("uid", flat=True)}
+    assert set(ids) == expected and set(ids.values()) == {1}, ids
+    assert Delivery.objects.filter(notification__key=f"clock:{dispatch.pk}:breach").exists()
 
 
 # --- 3. The database goes away ----------------------------------------------------------------
