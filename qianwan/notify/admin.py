@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Channel, Delivery, DeliveryAttempt, Notification
+from .models import Channel, Delivery, DeliveryAttempt, EgressAllow, Notification
 
 
 @admin.register(Channel)
@@ -30,3 +30,10 @@ class NotificationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "level"]
     search_fields = ["key", "title"]
     readonly_fields = [f.name for f in Notification._meta.fields]
+
+
+@admin.register(EgressAllow)
+class EgressAllowAdmin(admin.ModelAdmin):
+    list_display = ["entry", "note", "enabled", "created_at"]
+    list_filter = ["enabled"]
+    search_fields = ["entry", "note"]

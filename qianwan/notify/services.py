@@ -182,7 +182,7 @@ def delivery_attempt(delivery_id: int) -> int | None:
             delivery.delivered_at = timezone.now()
             delivery.next_attempt_at = None
             delivery.last_error = ""
-        elif delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        elif delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS or not result.retryable:
             delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
             delivery.last_error = result.error

@@ -287,6 +287,13 @@ NOTIFY_MAX_ATTEMPTS = env_int("NOTIFY_MAX_ATTEMPTS", 6)
 NOTIFY_BACKOFF_BASE_SECONDS = env_int("NOTIFY_BACKOFF_BASE_SECONDS", 10)
 NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)
 NOTIFY_HTTP_TIMEOUT_SECONDS = env_int("NOTIFY_HTTP_TIMEOUT_SECONDS", 5)
+# Outbound HTTP (qianwan/egress.py): hosts, wildcards (*.example.com) or networks (10.20.0.0/16) the
+# server may POST to, in addition to the admin's "出站白名单" entries. Private networks (government
+# partner systems) only when named here or by the admin as an address or network.
+QIANWAN_EGRESS_ALLOWED = env_list("QIANWAN_EGRESS_ALLOWED", "oapi.dingtalk.com,qyapi.weixin.qq.com")
+# plain http:// (never in production) and loopback receivers (tests only)
+QIANWAN_EGRESS_ALLOW_HTTP = env_bool("QIANWAN_EGRESS_ALLOW_HTTP", False)
+QIANWAN_EGRESS_ALLOW_LOOPBACK = False
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = env("EMAIL_HOST", "localhost")
