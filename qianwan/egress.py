@@ -81,8 +81,10 @@ def parse_entry(entry: str):
         pass
     name = entry[2:] if entry.startswith("*.") else entry
     labels = name.split(".")
-    if not name or any(not label or len(label) > 63 for label in labels) or not all(
-        c.isalnum() or c in "-." for c in name
+    if (
+        not name
+        or any(not label or len(label) > 63 for label in labels)
+        or not all(c.isalnum() or c in "-." for c in name)
     ):
         raise ValueError(f"not a host name or network: {entry}")
     return entry
@@ -156,7 +158,9 @@ def check_url(url: str, *, resolve: bool = True) -> Target:
     except ValueError as exc:
         raise EgressRefused(_("地址格式不正确。")) from exc
     scheme = parts.scheme.lower()
-    allowed_schemes = ("https", "http") if getattr(settings, "QIANWAN_EGRESS_ALLOW_HTTP", False) else ("https",)
+    allowed_schemes = (
+        ("https", "http") if getattr(settings, "QIANWAN_EGRESS_ALLOW_HTTP", False) else ("https",)
+    )
     if scheme not in allowed_schemes:
         raise EgressRefused(_("只能使用 https:// 开头的地址。"))
     host = (parts.hostname or "").rstrip(".").lower()

@@ -44,7 +44,8 @@ def _pool(target: Target, timeout: float):
             timeout=timeout,
             retries=False,
             cert_reqs="CERT_REQUIRED",
-            ca_certs=certifi.where(),
+            # a government network's own CA when its partners use one; else the public roots
+            ca_certs=getattr(settings, "QIANWAN_EGRESS_CA_BUNDLE", "") or certifi.where(),
             server_hostname=target.host,  # SNI with the name, not the address
             assert_hostname=target.host,  # the certificate must be the name's
         )

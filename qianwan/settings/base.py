@@ -294,6 +294,8 @@ QIANWAN_EGRESS_ALLOWED = env_list("QIANWAN_EGRESS_ALLOWED", "oapi.dingtalk.com,q
 # plain http:// (never in production) and loopback receivers (tests only)
 QIANWAN_EGRESS_ALLOW_HTTP = env_bool("QIANWAN_EGRESS_ALLOW_HTTP", False)
 QIANWAN_EGRESS_ALLOW_LOOPBACK = False
+# PEM bundle to verify https receivers with (a private network's own CA); empty = certifi's roots
+QIANWAN_EGRESS_CA_BUNDLE = env("QIANWAN_EGRESS_CA_BUNDLE", "")
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -114,7 +114,11 @@ def test_names_resolving_to_internal_addresses(strict, fake_dns):
     assert check_url("https://grid.gov.internal/push").address == "10.20.8.9"
     answers["hook.partner.example"] = ["93.184.216.34"]
     target = check_url("https://hook.partner.example:8443/p?q=1")
-    assert (target.address, target.host_header, target.path) == ("93.184.216.34", "hook.partner.example:8443", "/p?q=1")
+    assert (target.address, target.host_header, target.path) == (
+        "93.184.216.34",
+        "hook.partner.example:8443",
+        "/p?q=1",
+    )
 
 
 def test_admin_allow_list(strict):
@@ -357,3 +361,50 @@ def test_allow_list_entries_parse():
     assert egress.parse_entry("*.DingTalk.com") == "*.dingtalk.com"
     with pytest.raises(ValueError):
         egress.parse_entry("a..b")
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """An https server on 127.0.0.1 whose certificate (self-signed, our CA bundle) is for
+    ``partner.example``; records the SNI name each connection asked for."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("openssl is needed to make a test certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+         "/CN=partner.example", "-addext", "subjectAltName=DNS:partner.example",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    server = _Server()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.sni = []
+    context.sni_callback = lambda sock, name, ctx: server.sni.append(name)
+    server.httpd.daemon_threads = True
+    server.httpd.block_on_close = False
+    server.httpd.socket = context.wrap_socket(
+        server.httpd.socket, server_side=True, do_handshake_on_connect=False
+    )
+    server.ca = str(cert)
+    yield server
+    server.close()
+
+
+def test_https_keeps_the_name_for_sni_and_the_certificate(settings, fake_dns, tls_receiver):
+    settings.QIANWAN_EGRESS_ALLOWED = ["partner.example", "wrong.example"]
+    settings.QIANWAN_EGRESS_CA_BUNDLE = tls_receiver.ca
+    answers, _calls = fake_dns
+    answers["partner.example"] = ["127.0.0.1"]
+    answers["wrong.example"] = ["127.0.0.1"]
+    result = post_json(f"https://partner.example:{tls_receiver.port}/push", {"a": 1})
+    assert result.ok, result
+    assert tls_receiver.sni == ["partner.example"]
+    assert tls_receiver.requests[0]["host"] == f"partner.example:{tls_receiver.port}"
+    # the same address under a name the certificate is not for: refused by TLS, generic message
+    result = post_json(f"https://wrong.example:{tls_receiver.port}/push", {"a": 1})
+    assert not result.ok and result.error == CONNECT_FAILED and len(tls_receiver.requests) == 1
