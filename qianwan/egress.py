@@ -17,13 +17,17 @@ redirects are never followed.
 """
 
 import ipaddress
+import logging
 import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import DatabaseError
 from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
 
 # Cloud metadata endpoints (AWS/GCP/Azure/OpenStack, Alibaba Cloud, Tencent Cloud, AWS IPv6, ECS task)
 METADATA = {
@@ -92,12 +96,12 @@ def parse_entry(entry: str):
 
 def allow_list() -> _Allow:
     entries = list(getattr(settings, "QIANWAN_EGRESS_ALLOWED", []))
-    try:
-        from qianwan.notify.models import EgressAllow
+    from qianwan.notify.models import EgressAllow
 
+    try:
         entries += list(EgressAllow.objects.filter(enabled=True).values_list("entry", flat=True))
-    except Exception:  # noqa: BLE001 — before the table exists (migrations) only the settings count
-        pass
+    except DatabaseError:  # fails closed: only the settings' entries count
+        log.warning("egress allow-list table unreadable; using the settings' entries only", exc_info=True)
     names, suffixes, networks = [], [], []
     for entry in entries:
         try:
