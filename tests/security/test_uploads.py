@@ -291,7 +291,7 @@ def test_lecture_materials_stored_under_a_random_name_and_served_safely(
 
     response = api_as(officer).post(
         "/api/v1/lectures/",
-        {**_lecture_payload(station), "materials": SimpleUploadedFile("<b>课件</b>.pdf", PDF, "text/html")},
+        {**_lecture_payload(station), "materials": SimpleUploadedFile("宣讲课件.html", PDF, "text/html")},
         format="multipart",
     )
     assert response.status_code == 201, response.content
