@@ -26,6 +26,13 @@
   var font = { family: "'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif", size: 12 };
   var margin = { l: 48, r: 48, t: 16, b: 48 };
 
+  // plotly renders a subset of HTML in labels (<a href>, <b>, <br>, <span style>): names from the
+  // data go in escaped, so they show as typed and never become links or markup
+  function esc(value) {
+    return String(value == null ? "" : value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+  function escAll(values) { return (values || []).map(esc); }
+
   function plot(id, traces, layout) {
     var el = document.getElementById(id);
     if (!el || typeof Plotly === "undefined") { return; }
@@ -38,10 +45,10 @@
     if (charts.trend) {
       var t = charts.trend;
       plot("chart-trend", [
-        { type: "scatter", mode: "lines+markers", name: "警情", x: t.months, y: t.incidents,
+        { type: "scatter", mode: "lines+markers", name: "警情", x: escAll(t.months), y: t.incidents,
           marker: { color: t.significant.map(function (s) { return s ? "#c92a2a" : "#1f5fa8"; }), size: 7 },
           line: { color: "#1f5fa8" }, hovertemplate: "%{x}: %{y} 起<extra></extra>" },
-        { type: "scatter", mode: "lines", name: "去年同月", x: t.months, y: t.yoy_base,
+        { type: "scatter", mode: "lines", name: "去年同月", x: escAll(t.months), y: t.yoy_base,
           line: { color: "#868e96", dash: "dot" }, hovertemplate: "%{x} 去年同月: %{y} 起<extra></extra>" }
       ], { yaxis: { title: { text: "警情（起）" }, rangemode: "tozero" }, xaxis: { type: "category" } });
     }
@@ -49,11 +56,11 @@
     if (charts.stations) {
       var s = charts.stations;
       plot("chart-stations", [
-        { type: "bar", name: "警情（起）", x: s.names, y: s.incidents, marker: { color: "#a5c0e0" },
+        { type: "bar", name: "警情（起）", x: escAll(s.names), y: s.incidents, marker: { color: "#a5c0e0" },
           hovertemplate: "%{x}: %{y} 起<extra></extra>" },
-        { type: "scatter", mode: "markers+text", name: "8分钟到场率", x: s.names, yaxis: "y2",
+        { type: "scatter", mode: "markers+text", name: "8分钟到场率", x: escAll(s.names), yaxis: "y2",
           y: s.arrival_rate.map(function (r) { return r === null ? null : r * 100; }),
-          text: s.arrival_counts, textposition: "top center", marker: { color: "#2b8a3e", size: 10 },
+          text: escAll(s.arrival_counts), textposition: "top center", marker: { color: "#2b8a3e", size: 10 },
           hovertemplate: "%{x}: %{y:.1f}% (%{text})<extra></extra>" }
       ], {
         yaxis: { title: { text: "警情（起）" }, rangemode: "tozero" },
