@@ -3,6 +3,8 @@ from rest_framework import serializers
 
 from qianwan.exchange.choices import InboundStatus, OutboundStatus, Source
 from qianwan.exchange.models import InboundEvent, OutboundEvent
+from qianwan.masking import mask_personal
+from qianwan.org.choices import Role
 
 
 class CoordinatesMixin:
@@ -70,6 +72,17 @@ class OutboundEventSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance):
+        """The payload goes to its partner as it is (what a partner receives is the exchange
+        catalogue's rule); everyone else reading the outbox (bureau leaders, admins) sees personal
+        data masked, like on every other path."""
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and getattr(user, "role", None) != Role.GRID_CLIENT:
+            data["payload"] = mask_personal(data["payload"])
+        return data
 
 
 class AckSerializer(serializers.Serializer):
