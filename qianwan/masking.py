@@ -95,13 +95,13 @@ def mask(value: Any, kind: str) -> str:
 # ---------------------------------------------------------------- API
 
 
-try:
-    from rest_framework import serializers as _drf
-except ImportError:  # pragma: no cover - DRF is a dependency
-    _drf = None
+from drf_spectacular.types import OpenApiTypes  # noqa: E402
+from drf_spectacular.utils import extend_schema_field  # noqa: E402
+from rest_framework import serializers as _drf  # noqa: E402
 
 
-class MaskedField(_drf.Field if _drf else object):
+@extend_schema_field(OpenApiTypes.STR)
+class MaskedField(_drf.Field):
     """A read-only personal value: clear for ``may_see(user)`` (or after an audited reveal, context
     ``reveal=True``), else masked. ``MaskedField(kind="phone", may_see=can_see_phone, source=…)``."""
 
