@@ -206,12 +206,17 @@ def celery_worker_proc(transactional_db, tmp_path):
 
     redis.Redis.from_url(redis_url).flushdb()  # no stale messages from an earlier run
     worker = CeleryWorker(child_env(connection, REDIS_URL=redis_url), tmp_path / "worker.log")
-    old_eager = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = False
+    # The app reads Django settings under the CELERY_ namespace: on celery 5.6 the prefixed key wins
+    # over the plain one, so both are switched (setting only task_always_eager left .delay() eager).
+    keys = ("task_always_eager", "CELERY_TASK_ALWAYS_EAGER")
+    old = {key: celery_app.conf.get(key) for key in keys}
+    for key in keys:
+        celery_app.conf[key] = False
     try:
         yield worker.start()
     finally:
-        celery_app.conf.task_always_eager = old_eager
+        for key, value in old.items():
+            celery_app.conf[key] = value
         worker.stop()
 
 
