@@ -49,6 +49,7 @@ admin_db "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)"
 admin_db "CREATE DATABASE $DB_NAME"
 "$PY" manage.py migrate --noinput -v0
 "$PY" manage.py loaddemo >/dev/null
+"$PY" manage.py collectstatic --noinput -v0  # DEBUG=0 serves the hashed files (whitenoise manifest)
 TOKEN=$("$PY" manage.py apitoken scan-officer --role officer --station ADS | tail -n 1)
 
 echo "== gunicorn on $BASE"
