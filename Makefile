@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test test-fast lint fmt check bench messages clean security bandit audit-deps faults load fuzz
+.PHONY: install browser run test test-fast lint fmt check bench messages clean security bandit audit-deps faults load fuzz scan
 
 install: $(VENV)/.installed browser
 
@@ -102,6 +102,18 @@ $(LOCUST_VENV)/bin/locust:
 
 load: $(VENV)/.installed $(LOCUST_VENV)/bin/locust
 	LOCUST=$(CURDIR)/$(LOCUST_VENV)/bin/locust loadtest/run.sh
+
+# Vulnerability scan (loopback only, bounded): wapiti over the pages (logged in) and over the API from
+# /api/schema/, against gunicorn with the demo data; in its own virtualenv like locust. Not in `make test`.
+SCAN_VENV := var/scan-venv
+WAPITI_VERSION := 3.2.3
+
+$(SCAN_VENV)/bin/wapiti:
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install -q 'wapiti3==$(WAPITI_VERSION)'
+
+scan: $(VENV)/.installed $(SCAN_VENV)/bin/wapiti
+	WAPITI=$(CURDIR)/$(SCAN_VENV)/bin/wapiti scan/run.sh
 
 # Schemathesis over /api/schema/: every operation, positive and negative examples, a token of every
 # role; no 5xx. `make test` runs a bounded version (3 examples, admin + officer); this is the long one.

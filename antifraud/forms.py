@@ -4,6 +4,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.egress import validate_url
 from qianwan.forms import ScopedStationMixin
 from qianwan.notify.choices import ChannelKind
 from qianwan.org.models import Station
@@ -157,7 +158,9 @@ class LiaisonGroupForm(forms.Form):
             (ChannelKind.WECOM.value, ChannelKind.WECOM.label),
         ],
     )
-    url = forms.URLField(label=_("机器人 Webhook 地址"), max_length=500, assume_scheme="https")
+    url = forms.URLField(
+        label=_("机器人 Webhook 地址"), max_length=500, assume_scheme="https", validators=[validate_url]
+    )
     secret = forms.CharField(label=_("加签密钥（钉钉）"), max_length=200, required=False)
     station = forms.ModelChoiceField(label=_("派出所"), queryset=None)
 

@@ -21,6 +21,7 @@ from qianwan.notify.models import Channel
 from qianwan.notify.services import notification_send
 from qianwan.org.choices import Role
 from qianwan.org.scopes import can_act_for_enterprise, can_act_for_station
+from qianwan.security.uploads import store_upload
 from qianwan.tasking import publish_on_commit
 from qianwan.validators import validate_mobile
 
@@ -212,16 +213,9 @@ def roster_import_create(*, actor, enterprise, file) -> RosterImport:
     """Store an uploaded roster (.xlsx) and queue its import; the page polls the row for progress."""
     _require_enterprise(actor, enterprise)
     name = getattr(file, "name", "") or ""
-    if not name.lower().endswith(".xlsx"):
-        raise ValidationError({"file": [_("请上传 Excel 文件（.xlsx）。")]})
-    if file.size > ROSTER_MAX_BYTES:
-        raise ValidationError({"file": [_("文件不能超过 5 MB。")]})
-    head = file.read(4)
-    file.seek(0)
-    if head != b"PK\x03\x04":
-        raise ValidationError({"file": [_("文件不是有效的 Excel（.xlsx）文件。")]})
+    stored = store_upload(file, folder="antifraud/rosters", kinds=("xlsx",), max_bytes=ROSTER_MAX_BYTES)
     job = RosterImport.objects.create(
-        enterprise=enterprise, file=file, original_name=name[:200], created_by=actor
+        enterprise=enterprise, file=stored.name, original_name=name[:200], created_by=actor
     )
     audit_record(actor=actor, action="antifraud.roster_import.create", obj=job, after=snapshot(job))
     from .tasks import roster_import_run
@@ -788,21 +782,6 @@ def rounds_sweep(*, now=None) -> dict:
 # ---------------------------------------------------------------- responsibility letters
 
 
-def _check_letter_file(file) -> None:
-    name = (getattr(file, "name", "") or "").lower()
-    ext = name[name.rfind(".") :] if "." in name else ""
-    if ext not in LETTER_TYPES:
-        raise ValidationError({"file": [_("扫描件须为 PDF、JPG 或 PNG 文件。")]})
-    if file.size > LETTER_MAX_BYTES:
-        raise ValidationError({"file": [_("扫描件不能超过 10 MB。")]})
-    if file.size == 0:
-        raise ValidationError({"file": [_("扫描件是空文件。")]})
-    head = file.read(8)
-    file.seek(0)
-    if not any(head.startswith(magic) for magic in LETTER_TYPES[ext]):
-        raise ValidationError({"file": [_("文件内容与扩展名不符，请上传真实的 PDF/JPG/PNG 扫描件。")]})
-
-
 @transaction.atomic
 def letter_upload(
     *, actor, enterprise, signatory: str, signed_on: date, valid_until: date, file, signatory_title: str = ""
@@ -818,14 +797,16 @@ def letter_upload(
         errors["valid_until"] = [_("有效期不能早于签署日期。")]
     if errors:
         raise ValidationError(errors)
-    _check_letter_file(file)
+    stored = store_upload(
+        file, folder="antifraud/letters", kinds=("pdf", "jpeg", "png"), max_bytes=LETTER_MAX_BYTES
+    )
     letter = ResponsibilityLetter.objects.create(
         enterprise=enterprise,
         signatory=signatory.strip(),
         signatory_title=(signatory_title or "").strip(),
         signed_on=signed_on,
         valid_until=valid_until,
-        file=file,
+        file=stored.name,
         created_by=actor,
     )
     audit_record(actor=actor, action="antifraud.letter.upload", obj=letter, after=snapshot(letter))

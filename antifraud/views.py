@@ -19,6 +19,7 @@ from qianwan.org.access import role_required
 from qianwan.org.choices import Role
 from qianwan.org.scopes import scope_queryset
 from qianwan.org.selectors import station_list, stations_in_scope
+from qianwan.security import uploads
 
 from . import forms as f
 from . import selectors, services
@@ -404,16 +405,10 @@ def letters(request, pk):
 
 @role_required(*READ)
 def letter_file(request, pk, letter_pk):
-    from django.http import FileResponse
-
     letter = get_object_or_404(
         selectors.letter_list(user=request.user).filter(enterprise_id=pk), pk=letter_pk
     )
-    try:
-        handle = letter.file.open("rb")
-    except (FileNotFoundError, ValueError) as exc:  # the stored file is gone (restored DB, demo row)
-        raise Http404 from exc
-    return FileResponse(handle, as_attachment=False, filename=letter.file.name.rsplit("/", 1)[-1])
+    return uploads.serve_file(letter.file, stem=f"letter-{letter.pk}")
 
 
 @role_required(*STAFF)

@@ -5,6 +5,8 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.masking import MaskedAdminMixin
+
 from . import geo, services
 from .models import Block, BlockCell, CaseFile, ChannelContact, Dispute
 
@@ -72,7 +74,8 @@ class BlockAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChannelContact)
-class ChannelContactAdmin(admin.ModelAdmin):
+class ChannelContactAdmin(MaskedAdminMixin, admin.ModelAdmin):
+    masked_fields = {"contact_phone": "phone"}
     list_display = ["station", "channel", "organisation", "contact_name", "contact_phone"]
     list_filter = ["station", "channel"]
 

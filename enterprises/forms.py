@@ -172,7 +172,12 @@ class LectureForm(forms.Form):
     topic = forms.CharField(label=_("主题"), max_length=200)
     audience_count = forms.IntegerField(label=_("受众人数"), min_value=1, max_value=1_000_000)
     venue = forms.CharField(label=_("地点"), max_length=200, required=False)
-    materials = forms.FileField(label=_("宣讲材料"), required=False)
+    materials = forms.FileField(
+        label=_("宣讲材料"),
+        required=False,
+        help_text=_("PDF、JPG 或 PNG，不超过 10 MB（课件请另存为 PDF）"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
     materials_note = forms.CharField(label=_("材料说明"), max_length=2000, required=False)
 
     def __init__(self, *args, user, **kwargs):

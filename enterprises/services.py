@@ -19,6 +19,7 @@ from qianwan.notify.choices import Level
 from qianwan.notify.services import notification_send
 from qianwan.org.choices import LEADER_ROLES, STATION_ROLES, Role
 from qianwan.org.scopes import can_act_for_enterprise, can_act_for_station
+from qianwan.security.uploads import store_upload
 from qianwan.tasking import publish_on_commit
 from qianwan.validators import validate_mobile
 
@@ -136,8 +137,6 @@ MAX_IMPORT_BYTES = 5 * 1024 * 1024
 @transaction.atomic
 def import_job_create(*, actor, file, station=None) -> ImportJob:
     """Accept an .xlsx upload and queue its validation/import (progress is stored on the job)."""
-    import zipfile
-
     if actor.role not in (Role.OFFICER, Role.STATION_LEADER, Role.BUREAU_LEADER, Role.ADMIN):
         raise PermissionDenied(_("您的角色不能导入企业。"))
     if actor.role in STATION_ROLES:
@@ -145,17 +144,8 @@ def import_job_create(*, actor, file, station=None) -> ImportJob:
             raise PermissionDenied(_("只能导入本所辖区的企业。"))
         station = actor.station
     name = getattr(file, "name", "") or ""
-    if not name.lower().endswith(".xlsx"):
-        raise ValidationError({"file": [_("请上传 Excel 文件（.xlsx）。")]})
-    if file.size > MAX_IMPORT_BYTES:
-        raise ValidationError({"file": [_("文件不能超过 5 MB。")]})
-    position = file.tell()
-    is_zip = zipfile.is_zipfile(file)
-    file.seek(position)
-    if not is_zip:
-        raise ValidationError({"file": [_("文件不是有效的 .xlsx 工作簿，请用 Excel 另存为 .xlsx 后重试。")]})
-    job = ImportJob(created_by=actor, station=station, original_name=name[:200])
-    job.file.save(name.rsplit("/", 1)[-1], file, save=False)
+    stored = store_upload(file, folder="enterprises/imports", kinds=("xlsx",), max_bytes=MAX_IMPORT_BYTES)
+    job = ImportJob(created_by=actor, station=station, original_name=name[:200], file=stored.name)
     job.save()
     audit_record(
         actor=actor,
@@ -537,7 +527,8 @@ def lecture_create(
         created_by=actor,
     )
     if materials:
-        lecture.materials.save(materials.name.rsplit("/", 1)[-1], materials, save=False)
+        # lecture slides and handouts as PDF or pictures (a PPT/Word file is saved as PDF first)
+        lecture.materials = store_upload(materials, folder="enterprises/lectures", field="materials").name
     lecture.save()
     lecture.enterprises.set(enterprises)
     audit_record(actor=actor, action="lecture.create", obj=lecture, after=snapshot(lecture))

@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,6 +22,7 @@ from qianwan.filtering import empty_page, filtered
 from qianwan.forms import add_errors
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES, STATION_ROLES, Role
+from qianwan.security import uploads
 
 from . import forms, importer, selectors, services
 from .choices import RequestStatus, ResponseStatus
@@ -482,11 +483,7 @@ def lecture_new(request):
 def lecture_materials(request, pk: int):
     """Materials are served only through this scoped view (media is not public)."""
     lecture = get_object_or_404(selectors.lecture_list(user=request.user), pk=pk)
-    if not lecture.materials:
-        raise Http404
-    return FileResponse(
-        lecture.materials.open("rb"), as_attachment=True, filename=lecture.materials.name.rsplit("/", 1)[-1]
-    )
+    return uploads.serve_file(lecture.materials, stem=f"lecture-{lecture.pk}")
 
 
 # --- neighbourhood watch ------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from qianwan.masking import MaskedAdminMixin
+
 from .models import EscalationChain, EscalationStep, Incident, IncidentEvent, SlaClock, SlaPolicy
 
 
@@ -55,7 +57,8 @@ class ClockInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(admin.ModelAdmin):
+class IncidentAdmin(MaskedAdminMixin, admin.ModelAdmin):
+    masked_fields = {"caller_phone": "phone"}
     """Read-only: incidents change only through the service (timeline rules, clocks, audit)."""
 
     list_display = ["number", "station", "category", "status", "received_at"]
@@ -64,8 +67,7 @@ class IncidentAdmin(admin.ModelAdmin):
     date_hierarchy = "received_at"
     inlines = [ClockInline, EventInline]
 
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Incident._meta.fields]
+    readonly_fields = [f.name for f in Incident._meta.fields]
 
     def has_add_permission(self, request):
         return False

@@ -25,9 +25,9 @@ from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
 from qianwan.org.models import Station
 from qianwan.org.scopes import can_act_for_station
+from qianwan.security.uploads import max_upload_bytes, validate_upload
 from qianwan.validators import earlier_to_the_second, field_errors, validate_phone
 
-from . import evidence as evidence_checks
 from . import hotspots
 from .choices import (
     HazardLevel,
@@ -343,11 +343,16 @@ def hazard_hand_over(*, actor, hazard: Hazard, target: str = "grid", note: str =
     return event
 
 
+def evidence_max_bytes() -> int:
+    """Evidence files: ``RISKS_EVIDENCE_MAX_BYTES``, else the platform's upload limit (10 MB)."""
+    return int(getattr(settings, "RISKS_EVIDENCE_MAX_BYTES", 0) or max_upload_bytes())
+
+
 @transaction.atomic
 def evidence_add(*, actor, hazard: Hazard, upload, note: str = "") -> HazardEvidence:
     """Attach a photo (JPEG/PNG) or PDF to a hazard, after checking its size and its real type."""
     _require_station_actor(actor, hazard.station)
-    kind = evidence_checks.check_upload(upload)
+    kind = validate_upload(upload, kinds=("jpeg", "png", "pdf"), max_bytes=evidence_max_bytes())
     digest = hashlib.sha256()
     for chunk in upload.chunks():
         digest.update(chunk)

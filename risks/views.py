@@ -26,7 +26,6 @@ from qianwan.org.scopes import can_act_for_station
 from . import selectors, services
 from .api.views import evidence_response
 from .choices import HazardLevel, HazardStatus, RiskPointStatus
-from .evidence import max_bytes
 from .filtersets import HazardFilter, RiskPointFilter
 from .forms import (
     CampaignForm,
@@ -196,7 +195,7 @@ def hazard_detail(request, pk):
             "outbound": outbound_for(hazard),
             "overdue": hazard.is_open and hazard.rectify_by < timezone.now(),
             "can_close": hazard.status == HazardStatus.RECTIFIED and hazard.recorded_by_id != request.user.pk,
-            "max_mb": max_bytes() // 1048576,
+            "max_mb": services.evidence_max_bytes() // 1048576,
         },
         status=400 if request.method == "POST" else 200,
     )

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from enterprises.models import Enterprise
 from incidents.models import Incident
 from qianwan.api.fields import ScopedPrimaryKeyRelatedField
-from qianwan.masking import mask_phone, mask_url
+from qianwan.masking import MaskedField, mask_url
 from qianwan.notify.choices import ChannelKind
 from qianwan.notify.models import Channel, Delivery
 from qianwan.org.models import Station
@@ -40,15 +40,12 @@ def _incidents(*, user):
 class AdminStaffSerializer(serializers.ModelSerializer):
     enterprise = ScopedPrimaryKeyRelatedField(scope=selectors.enterprise_list)
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
-    phone_masked = serializers.SerializerMethodField()
+    phone_masked = MaskedField(kind="phone", source="phone")
 
     class Meta:
         model = AdminStaff
         fields = ["id", "enterprise", "name", "position", "phone", "phone_masked", "is_active"]
         read_only_fields = ["is_active"]
-
-    def get_phone_masked(self, obj) -> str:
-        return mask_phone(obj.phone)
 
 
 class WorkClassSerializer(serializers.ModelSerializer):
@@ -89,7 +86,7 @@ class EmployeeSerializer(serializers.ModelSerializer):
     work_class = ScopedPrimaryKeyRelatedField(scope=selectors.class_list, required=False, allow_null=True)
     work_class_name = serializers.CharField(source="work_class.name", read_only=True, default=None)
     phone = serializers.CharField(write_only=True, required=False, allow_blank=True, max_length=20)
-    phone_masked = serializers.SerializerMethodField()
+    phone_masked = MaskedField(kind="phone", source="phone")
 
     class Meta:
         model = Employee
@@ -108,9 +105,6 @@ class EmployeeSerializer(serializers.ModelSerializer):
         read_only_fields = ["is_active"]
         # uniqueness is checked by the service with a message a liaison can act on
         validators: list = []
-
-    def get_phone_masked(self, obj) -> str:
-        return mask_phone(obj.phone)
 
 
 class RosterImportSerializer(serializers.ModelSerializer):

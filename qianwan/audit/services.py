@@ -7,7 +7,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.forms.models import model_to_dict
 
-from qianwan.masking import mask_secrets
+from qianwan.masking import mask_personal, mask_secrets
 
 from . import context
 from .models import AuditEntry
@@ -44,6 +44,11 @@ def audit_record(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record must be called inside the service's transaction")
     ctx = context.current()
+    # snapshots are stored masked (phones, ID numbers, private persons' names): the audit log is read
+    # by more people than may see them, and a reveal is itself an audited action
+    label = obj._meta.label_lower
+    before = mask_personal(before, model_label=label) if before is not None else None
+    after = mask_personal(after, model_label=label) if after is not None else None
     is_user = actor is not None and getattr(actor, "is_authenticated", False)
     return AuditEntry.objects.create(
         actor=actor if is_user else None,

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from qianwan.masking import MaskedAdminMixin
+
 from .models import InboundEvent, OutboundEvent, Partner, PartnerAccount
 
 
@@ -16,7 +18,8 @@ class PartnerAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundEvent)
-class InboundEventAdmin(admin.ModelAdmin):
+class InboundEventAdmin(MaskedAdminMixin, admin.ModelAdmin):
+    masked_fields = {"payload": "json"}
     list_display = ["external_id", "source", "title", "station", "status", "created_at"]
     list_filter = ["source", "status", "station"]
     search_fields = ["external_id", "title"]
@@ -24,7 +27,8 @@ class InboundEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(OutboundEvent)
-class OutboundEventAdmin(admin.ModelAdmin):
+class OutboundEventAdmin(MaskedAdminMixin, admin.ModelAdmin):
+    masked_fields = {"payload": "json"}
     list_display = ["id", "target", "kind", "title", "station", "status", "push_status", "created_at"]
     list_filter = ["target", "kind", "status", "push_status"]
     readonly_fields = [f.name for f in OutboundEvent._meta.fields]

@@ -8,6 +8,8 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.egress import validate_url
+
 from .choices import InboundStatus, OutboundKind, OutboundStatus, PushStatus, Source
 
 
@@ -98,7 +100,7 @@ class Partner(models.Model):
         _("代码"), max_length=20, unique=True, validators=[RegexValidator(r"^[a-z0-9_-]{2,20}$")]
     )
     name = models.CharField(_("名称"), max_length=100)
-    push_url = models.URLField(_("推送地址"), max_length=500, blank=True)
+    push_url = models.URLField(_("推送地址"), max_length=500, blank=True, validators=[validate_url])
     push_token = models.CharField(_("推送令牌"), max_length=200, blank=True)
     enabled = models.BooleanField(_("启用"), default=True)
     is_hotline = models.BooleanField(_("是热线"), default=False, help_text=_("可作为非警务警情分流的去向"))

@@ -264,7 +264,7 @@ def outbound_push_attempt(event_id: int) -> int | None:
             push_status=PushStatus.PUSHED, push_attempts=attempts, push_next_at=None, push_error=""
         )
         return None
-    if attempts >= PUSH_MAX_ATTEMPTS:
+    if attempts >= PUSH_MAX_ATTEMPTS or not result.retryable:
         OutboundEvent.objects.filter(pk=event_id).update(
             push_status=PushStatus.FAILED, push_attempts=attempts, push_next_at=None, push_error=result.error
         )

@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import AckLink, Channel, ContactMethod, Delivery, DeliveryAttempt, Heartbeat, Notification
+from .models import (
+    AckLink,
+    Channel,
+    ContactMethod,
+    Delivery,
+    DeliveryAttempt,
+    EgressAllow,
+    Heartbeat,
+    Notification,
+)
 
 
 @admin.register(Channel)
@@ -67,3 +76,10 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(EgressAllow)
+class EgressAllowAdmin(admin.ModelAdmin):
+    list_display = ["entry", "note", "enabled", "created_at"]
+    list_filter = ["enabled"]
+    search_fields = ["entry", "note"]

@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.egress import validate_url
+
 from .choices import ChannelKind, ContactKind, DeliveryStatus, Level
 
 
@@ -89,7 +91,7 @@ class Channel(models.Model):
 
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=20, choices=ChannelKind.choices)
-    url = models.URLField(_("Webhook 地址"), max_length=500, blank=True)
+    url = models.URLField(_("Webhook 地址"), max_length=500, blank=True, validators=[validate_url])
     secret = models.CharField(_("加签密钥"), max_length=200, blank=True, help_text=_("钉钉机器人“加签”密钥"))
     email_to = models.CharField(_("收件邮箱"), max_length=500, blank=True, help_text=_("多个地址用逗号分隔"))
     station = models.ForeignKey(
@@ -254,3 +256,40 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class EgressAllow(models.Model):
+    """An admin's entry of the outbound allow-list (qianwan/egress.py), besides the settings' list:
+    a host (``oapi.dingtalk.com``), a wildcard (``*.gov.cn``), an address or a CIDR network — the
+    only way to let robots and partner pushes reach a private network."""
+
+    entry = models.CharField(
+        _("主机、通配或网段"),
+        max_length=255,
+        unique=True,
+        help_text=_("例：oapi.dingtalk.com、*.example.gov.cn、10.20.0.0/16"),
+    )
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    enabled = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["entry"]
+        verbose_name = _("出站白名单")
+        verbose_name_plural = _("出站白名单")
+
+    def __str__(self):
+        return self.entry
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from qianwan.egress import parse_entry
+
+        try:
+            parsed = parse_entry(self.entry)
+        except ValueError:
+            raise ValidationError({"entry": _("请填写主机名、*.域名、IP 地址或 CIDR 网段。")}) from None
+        if not isinstance(parsed, str) and parsed.prefixlen < (8 if parsed.version == 4 else 16):
+            raise ValidationError({"entry": _("网段过大：IPv4 至少 /8，IPv6 至少 /16。")})
+        self.entry = str(parsed)

@@ -354,7 +354,7 @@ def delivery_attempt(delivery_id: int) -> int | None:
             delivery.lateness_ms = _lateness_ms(delivery.notification.due_at, delivery.delivered_at)
             delivery.next_attempt_at = None
             delivery.last_error = ""
-        elif delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+        elif delivery.attempts >= settings.NOTIFY_MAX_ATTEMPTS or not result.retryable:
             delivery.status = DeliveryStatus.FAILED
             delivery.next_attempt_at = None
             delivery.last_error = result.error

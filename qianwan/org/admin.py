@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.masking import MaskedAdminMixin
+
 from .models import ApiToken, DutyRoster, DutyRotation, DutyRotationMember, Station, User
 
 
@@ -12,7 +14,8 @@ class StationAdmin(admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(MaskedAdminMixin, BaseUserAdmin):
+    masked_fields = {"phone": "phone"}
     list_display = ["username", "full_name", "role", "station", "enterprise", "is_active"]
     list_filter = ["role", "station", "is_active"]
     search_fields = ["username", "full_name"]

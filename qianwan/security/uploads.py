@@ -1,9 +1,10 @@
 """Uploads for every app: size and type limits by content sniffing, safe stored names under
 MEDIA_ROOT (outside the web root), and serving a stored file only to a caller whose scope covers it.
 
-Usage in a service::
+Every file field of the platform goes through here (rosters, imports, letters, evidence, lecture
+materials; the field-records photos next). Usage in a service::
 
-    stored = store_upload(upload, folder="antifraud/letters", allowed=(Kind.PDF, Kind.JPEG))
+    stored = store_upload(upload, folder="antifraud/letters", kinds=("pdf", "jpeg", "png"))
     Letter.objects.create(..., file=stored.name, content_type=stored.content_type, size=stored.size)
 
 and in a view (the queryset is already the caller's scope, so out-of-scope is a 404)::
@@ -28,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_PIXELS = 40_000_000  # 40 megapixels (api-contract.md, attachments)
 
 
 class Kind:
@@ -43,10 +45,21 @@ EXTENSIONS = {Kind.JPEG: "jpg", Kind.PNG: "png", Kind.PDF: "pdf", Kind.XLSX: "xl
 LABELS = {Kind.JPEG: "JPEG", Kind.PNG: "PNG", Kind.PDF: "PDF", Kind.XLSX: "Excel (.xlsx)"}
 ALL_KINDS = tuple(EXTENSIONS)
 IMAGES_AND_PDF = (Kind.JPEG, Kind.PNG, Kind.PDF)
+IMAGES = (Kind.JPEG, Kind.PNG)
+SHORT_NAMES = {"jpeg": Kind.JPEG, "jpg": Kind.JPEG, "png": Kind.PNG, "pdf": Kind.PDF, "xlsx": Kind.XLSX}
 
 
 def max_upload_bytes() -> int:
     return int(getattr(settings, "QIANWAN_UPLOAD_MAX_BYTES", DEFAULT_MAX_BYTES))
+
+
+def max_image_pixels() -> int:
+    return int(getattr(settings, "QIANWAN_UPLOAD_MAX_PIXELS", DEFAULT_MAX_PIXELS))
+
+
+def as_kinds(kinds) -> tuple[str, ...]:
+    """Kinds given as short names ("jpeg", "png", "pdf", "xlsx") or MIME types, as MIME types."""
+    return tuple(SHORT_NAMES.get(k, k) for k in kinds)
 
 
 def _is_xlsx(fileobj) -> bool:
@@ -84,9 +97,46 @@ def sniff(fileobj) -> str | None:
     return None
 
 
-def validate_upload(upload, *, allowed=ALL_KINDS, max_bytes: int | None = None, field: str = "file") -> str:
-    """Check an UploadedFile's size and sniffed type; returns the content type or raises
-    ``ValidationError({field: [message]})`` with a message a person can act on."""
+def _image_problem(upload, limit: int) -> str | None:
+    """Why an upload that starts like a JPEG/PNG is not an acceptable image, or None: it must parse
+    (header and, for PNG, every chunk's checksum) and stay within ``limit`` pixels. Pillow reads the
+    dimensions from the header without decoding, so an image bomb costs nothing here."""
+    from PIL import Image
+
+    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            width, height = image.size
+            if width * height > limit:
+                return _("图片像素过大（%(w)d×%(h)d），不能超过 %(mp)d 百万像素。") % {
+                    "w": width,
+                    "h": height,
+                    "mp": limit // 1_000_000,
+                }
+            image.verify()
+    except Image.DecompressionBombError:
+        return _("图片像素过大，不能超过 %(mp)d 百万像素。") % {"mp": limit // 1_000_000}
+    except (OSError, SyntaxError, ValueError, EOFError):
+        return _("图片文件已损坏或不完整，无法识别。")
+    finally:
+        upload.seek(0)
+    return None
+
+
+def validate_upload(
+    upload,
+    *,
+    kinds=None,
+    allowed=None,
+    max_bytes: int | None = None,
+    max_pixels: int | None = None,
+    field: str = "file",
+) -> str:
+    """Check an UploadedFile's size, its type sniffed from the content (never the name or the
+    browser's Content-Type) and, for images, its pixel count; returns the content type (a
+    :class:`Kind`) or raises ``ValidationError({field: [message]})`` with a message a person can act
+    on. ``kinds``: short names or MIME types, JPEG/PNG/PDF by default (``allowed`` is the same)."""
+    allowed = as_kinds(kinds or allowed or IMAGES_AND_PDF)
     if upload is None:
         raise ValidationError({field: [_("请选择要上传的文件。")]})
     limit = max_bytes or max_upload_bytes()
@@ -101,8 +151,8 @@ def validate_upload(upload, *, allowed=ALL_KINDS, max_bytes: int | None = None, 
         raise ValidationError(
             {
                 field: [
-                    _("文件过大（%(size).1f MB），单个文件不能超过 %(limit).1f MB。")
-                    % {"size": size / 1048576, "limit": limit / 1048576}
+                    _("文件过大（%(size).1f MB），单个文件不能超过 %(limit)s MB。")
+                    % {"size": size / 1048576, "limit": f"{limit / 1048576:.1f}".removesuffix(".0")}
                 ]
             }
         )
@@ -110,6 +160,10 @@ def validate_upload(upload, *, allowed=ALL_KINDS, max_bytes: int | None = None, 
     if kind is None or kind not in allowed:
         names = "、".join(LABELS[k] for k in allowed)
         raise ValidationError({field: [_("只能上传 %(kinds)s 文件（按文件内容识别）。") % {"kinds": names}]})
+    if kind in IMAGES:
+        problem = _image_problem(upload, max_pixels or max_image_pixels())
+        if problem:
+            raise ValidationError({field: [problem]})
     return kind
 
 
@@ -129,10 +183,22 @@ class StoredFile:
     original_name: str  # for display only, never for a path
 
 
-def store_upload(upload, *, folder: str, allowed=ALL_KINDS, max_bytes: int | None = None) -> StoredFile:
+def store_upload(
+    upload,
+    *,
+    folder: str,
+    kinds=None,
+    allowed=None,
+    max_bytes: int | None = None,
+    max_pixels: int | None = None,
+    field: str = "file",
+) -> StoredFile:
     """Validate and save an upload under MEDIA_ROOT with a random name. Call it inside the service
-    transaction; if the transaction rolls back, delete ``stored.name`` (``default_storage.delete``)."""
-    kind = validate_upload(upload, allowed=allowed, max_bytes=max_bytes)
+    transaction; a rollback leaves an unreferenced file under MEDIA_ROOT (never served: files are
+    served only through a record)."""
+    kind = validate_upload(
+        upload, kinds=kinds, allowed=allowed, max_bytes=max_bytes, max_pixels=max_pixels, field=field
+    )
     digest = hashlib.sha256()
     size = 0
     upload.seek(0)
@@ -172,9 +238,29 @@ def file_response(fieldfile, *, content_type: str, download_name: str) -> FileRe
     response["Content-Disposition"] = f'{disposition}; filename="{download_name}"'
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
-    # a stored PDF or image opened inline gets no script and cannot be framed
-    response["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'; sandbox"
+    # a stored file opened in the browser runs no script, loads nothing and cannot be framed
+    response["Content-Security-Policy"] = FILE_CSP
     return response
+
+
+FILE_CSP = "default-src 'none'; img-src 'self'; frame-ancestors 'none'; sandbox"
+
+
+def stored_kind(name: str) -> str:
+    """The content type of a file stored by :func:`store_upload`, from the extension it gave it;
+    anything else (a file stored before the validator) is served as an opaque download."""
+    ext = (name or "").rsplit(".", 1)[-1].lower() if "." in (name or "") else ""
+    return next((kind for kind, e in EXTENSIONS.items() if e == ext), "application/octet-stream")
+
+
+def serve_file(fieldfile, *, stem: str) -> FileResponse:
+    """Serve a stored file of a record the caller may already see; the type comes from the stored
+    name (our random name and sniffed extension), the download name from ``stem``."""
+    if not fieldfile:
+        raise Http404
+    content_type = stored_kind(fieldfile.name)
+    ext = EXTENSIONS.get(content_type, "bin")
+    return file_response(fieldfile, content_type=content_type, download_name=f"{stem}.{ext}")
 
 
 def serve_scoped(
@@ -189,7 +275,7 @@ def serve_scoped(
     fieldfile = getattr(obj, file_field)
     if not fieldfile:
         raise Http404
-    content_type = getattr(obj, content_type_field, "") or ""
+    content_type = getattr(obj, content_type_field, "") or stored_kind(fieldfile.name)
     if content_type not in EXTENSIONS:
         content_type = "application/octet-stream"
     ext = EXTENSIONS.get(content_type, "bin")

@@ -155,6 +155,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_IDLE_TIMEOUT = env_int("SESSION_IDLE_MINUTES", 120) * 60
 SESSION_ABSOLUTE_LIFETIME = env_int("SESSION_ABSOLUTE_MINUTES", 12 * 60) * 60
 SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
+# no script reads the CSRF cookie (forms and board.js carry the token): keep it from scripts too
+# (wapiti cookieflags finding, make scan)
+CSRF_COOKIE_HTTPONLY = True
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -329,6 +332,15 @@ NOTIFY_BACKOFF_BASE_SECONDS = env_int("NOTIFY_BACKOFF_BASE_SECONDS", 10)
 NOTIFY_BACKOFF_MAX_SECONDS = env_int("NOTIFY_BACKOFF_MAX_SECONDS", 3600)
 NOTIFY_HTTP_TIMEOUT_SECONDS = env_int("NOTIFY_HTTP_TIMEOUT_SECONDS", 5)
 NOTIFY_CLAIM_SECONDS = env_int("NOTIFY_CLAIM_SECONDS", 120)
+# Outbound HTTP (qianwan/egress.py): hosts, wildcards (*.example.com) or networks (10.20.0.0/16) the
+# server may POST to, in addition to the admin's "出站白名单" entries. Private networks (government
+# partner systems) only when named here or by the admin as an address or network.
+QIANWAN_EGRESS_ALLOWED = env_list("QIANWAN_EGRESS_ALLOWED", "oapi.dingtalk.com,qyapi.weixin.qq.com")
+# plain http:// (never in production) and loopback receivers (tests only)
+QIANWAN_EGRESS_ALLOW_HTTP = env_bool("QIANWAN_EGRESS_ALLOW_HTTP", False)
+QIANWAN_EGRESS_ALLOW_LOOPBACK = False
+# PEM bundle to verify https receivers with (a private network's own CA); empty = certifi's roots
+QIANWAN_EGRESS_CA_BUNDLE = env("QIANWAN_EGRESS_CA_BUNDLE", "")
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = env("EMAIL_HOST", "localhost")

@@ -15,6 +15,9 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 NOTIFY_BACKOFF_BASE_SECONDS = 1
+# the test receivers are plain-http servers on 127.0.0.1; the SSRF tests turn both off again
+QIANWAN_EGRESS_ALLOW_HTTP = True
+QIANWAN_EGRESS_ALLOW_LOOPBACK = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # The worker/beat watchdog is off in test processes unless a test turns it on for its own worker.
 WATCHDOG_STALE_SECONDS = env_int("QIANWAN_WATCHDOG_STALE_SECONDS", 0)

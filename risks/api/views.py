@@ -14,6 +14,7 @@ from qianwan.api.params import period_and_station
 from qianwan.api.viewsets import ScopedViewSet
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
 from qianwan.org.scopes import can_act_for_station
+from qianwan.security import uploads
 from risks import selectors, services
 from risks.choices import HazardLevel
 from risks.filtersets import HazardFilter, RiskPointFilter
@@ -52,14 +53,12 @@ BUREAU = {Role.BUREAU_LEADER, Role.ADMIN}
 
 
 def evidence_response(item) -> FileResponse:
-    """Stream an evidence file with its sniffed type; never let the browser guess another type."""
-    response = FileResponse(item.file.open("rb"), content_type=item.content_type)
-    disposition = "inline" if item.content_type.startswith("image/") else "attachment"
-    ext = item.file.name.rsplit(".", 1)[-1]
-    response["Content-Disposition"] = f'{disposition}; filename="evidence-{item.pk}.{ext}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    """Stream an evidence file with its sniffed type (images inline, PDFs as downloads; nosniff and a
+    sandboxing CSP), through the platform's one file responder."""
+    ext = uploads.EXTENSIONS.get(item.content_type, "bin")
+    return uploads.file_response(
+        item.file, content_type=item.content_type, download_name=f"evidence-{item.pk}.{ext}"
+    )
 
 
 class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewSet):

@@ -26,6 +26,13 @@
   var font = { family: "'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif", size: 12 };
   var margin = { l: 48, r: 48, t: 16, b: 48 };
 
+  // plotly renders a subset of HTML in labels (<a href>, <b>, <br>, <span style>): names from the
+  // data go in escaped, so they show as typed and never become links or markup
+  function esc(value) {
+    return String(value == null ? "" : value).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+  function escAll(values) { return (values || []).map(esc); }
+
   function plot(id, traces, layout) {
     var el = document.getElementById(id);
     if (!el || typeof Plotly === "undefined") { return; }
@@ -42,21 +49,21 @@
       var cut = (t.partial || []).indexOf(true);
       var whole = cut < 0 ? t.months.length : cut;
       var trendTraces = [
-        { type: "scatter", mode: "lines+markers", name: "警情", x: t.months.slice(0, whole), y: t.incidents.slice(0, whole),
+        { type: "scatter", mode: "lines+markers", name: "警情", x: escAll(t.months.slice(0, whole)), y: t.incidents.slice(0, whole),
           marker: { color: t.significant.slice(0, whole).map(function (s) { return s ? "#c92a2a" : "#1f5fa8"; }), size: 7 },
           line: { color: "#1f5fa8" }, hovertemplate: "%{x}: %{y} 起<extra></extra>" }
       ];
       if (cut >= 0) {
         var from = Math.max(0, cut - 1);
         trendTraces.push({ type: "scatter", mode: "lines+markers+text", name: "本月至今（未结束）",
-          x: t.months.slice(from, cut + 1), y: t.incidents.slice(from, cut + 1),
+          x: escAll(t.months.slice(from, cut + 1)), y: t.incidents.slice(from, cut + 1),
           text: t.months.slice(from, cut + 1).map(function (m, i) { return from + i === cut ? t.partial_label : ""; }),
           textposition: "top center", line: { color: "#1f5fa8", dash: "dash" },
           marker: { symbol: t.months.slice(from, cut + 1).map(function (m, i) { return from + i === cut ? "circle-open" : "circle"; }),
             size: 9, color: "#1f5fa8", line: { width: 2, color: "#1f5fa8" } },
           hovertemplate: "%{x} " + t.partial_label + ": %{y} 起<extra></extra>" });
       }
-      trendTraces.push({ type: "scatter", mode: "lines", name: "去年同月", x: t.months, y: t.yoy_base,
+      trendTraces.push({ type: "scatter", mode: "lines", name: "去年同月", x: escAll(t.months), y: t.yoy_base,
         line: { color: "#868e96", dash: "dot" }, hovertemplate: "%{x} 去年同月: %{y} 起<extra></extra>" });
       var trendEl = document.getElementById("chart-trend");
       if (trendEl) {
@@ -69,11 +76,11 @@
     if (charts.stations) {
       var s = charts.stations;
       plot("chart-stations", [
-        { type: "bar", name: "警情（起）", x: s.names, y: s.incidents, marker: { color: "#a5c0e0" },
+        { type: "bar", name: "警情（起）", x: escAll(s.names), y: s.incidents, marker: { color: "#a5c0e0" },
           hovertemplate: "%{x}: %{y} 起<extra></extra>" },
-        { type: "scatter", mode: "markers+text", name: "8分钟到场率", x: s.names, yaxis: "y2",
+        { type: "scatter", mode: "markers+text", name: "8分钟到场率", x: escAll(s.names), yaxis: "y2",
           y: s.arrival_rate.map(function (r) { return r === null ? null : r * 100; }),
-          text: s.arrival_counts, textposition: "top center", marker: { color: "#2b8a3e", size: 10 },
+          text: escAll(s.arrival_counts), textposition: "top center", marker: { color: "#2b8a3e", size: 10 },
           hovertemplate: "%{x}: %{y:.1f}% (%{text})<extra></extra>" }
       ], {
         yaxis: { title: { text: "警情（起）" }, rangemode: "tozero" },

@@ -21,6 +21,14 @@
     return node;
   }
 
+  // Leaflet puts a string tooltip, popup or layer-control name in as HTML: data (hazard titles, asset
+  // and zone names) only ever goes in as a text node, or escaped where Leaflet takes a string only.
+  function escapeHtml(value) {
+    return String(value == null ? "" : value).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
   function popupFor(props, labels) {
     var box = document.createElement("div");
     box.className = "qw-popup";
@@ -115,7 +123,7 @@
         onEachFeature: function (feature, layer) {
           var p = feature.properties || {};
           if (p.layer !== "district") { layer.bindPopup(popupFor(p, labels)); }
-          if (p.label && layer.bindTooltip && p.layer !== "district") { layer.bindTooltip(p.label); }
+          if (p.label && layer.bindTooltip && p.layer !== "district") { layer.bindTooltip(text("span", p.label)); }
           group(p.layer || "other").addLayer(layer);
           state.count += 1;
         }
@@ -132,7 +140,7 @@
         if (id === "district") { return; }
         var n = state.groups[id].getLayers().length;
         state.control.removeLayer(state.groups[id]);
-        state.control.addOverlay(state.groups[id], (state.labels[id] || id) + " (" + n + ")");
+        state.control.addOverlay(state.groups[id], escapeHtml((state.labels[id] || id) + " (" + n + ")"));
       });
     }
 

@@ -87,7 +87,12 @@ def test_letter_upload_and_file_checks(api_as, liaison, ent, settings):
         response = letter(client, ent)
         assert response.status_code == 201, response.content
         assert response.json()["is_valid"] is True
-        assert letter(client, ent, name="letter.exe").status_code == 400
+        # the content decides, never the name: a PDF called letter.exe is a PDF, stored as one
+        renamed = letter(client, ent, name="letter.exe")
+        assert renamed.status_code == 201, renamed.content
+        stored = ResponsibilityLetter.objects.get(pk=renamed.json()["id"]).file.name
+        assert stored.endswith(".pdf") and ".exe" not in stored
+        ResponsibilityLetter.objects.filter(pk=renamed.json()["id"]).delete()
         assert letter(client, ent, name="fake.pdf", content=b"MZ\x90\x00 not a pdf").status_code == 400
         assert letter(client, ent, name="empty.png", content=b"").status_code == 400
         bad_dates = letter(client, ent, valid_until="2025-01-01")

@@ -7,10 +7,11 @@ from django.utils import timezone
 
 from risks import services
 from risks.models import Campaign, HotspotRun, RiskPoint
+from tests import images
 
-# smallest valid file heads for each accepted type
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64 + b"\xff\xd9"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 32
+# small valid files of each accepted type
+JPEG = images.JPEG  # real images: the upload validator parses what it accepts
+PNG = images.PNG
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 

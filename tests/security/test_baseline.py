@@ -278,3 +278,11 @@ def test_logout_requires_post_and_csrf(officer):
     assert client.get("/accounts/logout/").status_code == 405
     assert client.post("/accounts/logout/").status_code == 403  # no CSRF token
     assert client.get("/").status_code == 200  # still logged in
+
+
+@pytest.mark.django_db
+def test_csrf_cookie_is_http_only(client):
+    """The `make scan` (wapiti cookieflags) finding: the CSRF cookie is not readable by scripts."""
+    response = client.get("/accounts/login/")
+    cookie = response.cookies["csrftoken"]
+    assert cookie["httponly"] is True

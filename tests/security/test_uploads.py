@@ -12,11 +12,13 @@ from django.test import RequestFactory
 
 from qianwan.security import uploads
 from qianwan.security.uploads import Kind
+from tests import images
+from tests.errors import error_fields
 
 pytestmark = pytest.mark.django_db
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+PNG = images.PNG
+JPEG = images.JPEG
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n"
 
 
@@ -56,7 +58,8 @@ def media(settings, tmp_path):
 )
 def test_accepts_by_content(content, name, kind):
     content = content if content is not None else _xlsx()
-    assert uploads.validate_upload(SimpleUploadedFile(name, content, content_type="text/html")) == kind
+    upload = SimpleUploadedFile(name, content, content_type="text/html")
+    assert uploads.validate_upload(upload, kinds=uploads.ALL_KINDS) == kind
 
 
 @pytest.mark.parametrize(
@@ -73,7 +76,7 @@ def test_accepts_by_content(content, name, kind):
 )
 def test_refuses_other_content_with_a_message(content, name):
     with pytest.raises(ValidationError) as excinfo:
-        uploads.validate_upload(SimpleUploadedFile(name, content))
+        uploads.validate_upload(SimpleUploadedFile(name, content), kinds=uploads.ALL_KINDS)
     assert "按文件内容识别" in str(excinfo.value.message_dict["file"])
 
 
@@ -174,3 +177,209 @@ def test_anonymous_never_gets_a_file(officer):
     request.user = AnonymousUser()
     with pytest.raises(Http404):
         uploads.serve_scoped(request, queryset=Notification.objects.all(), pk=1)
+
+
+# ---------------------------------------------------------------- images: parsed, pixel cap
+
+
+def test_short_kind_names_and_the_default_kinds():
+    assert uploads.validate_upload(SimpleUploadedFile("a", PDF), kinds=("pdf",)) == Kind.PDF
+    with pytest.raises(ValidationError, match="PDF"):
+        uploads.validate_upload(SimpleUploadedFile("a.png", PNG), kinds=("pdf",))
+    # JPEG, PNG and PDF unless a call says otherwise: a spreadsheet is not an attachment
+    with pytest.raises(ValidationError, match="按文件内容识别"):
+        uploads.validate_upload(SimpleUploadedFile("a.xlsx", _xlsx()))
+
+
+def test_image_pixel_cap(settings):
+    # a header claiming 10000×5000 (50 MP) in a 60-byte file: refused without decoding anything
+    bomb = images.png_claiming(10_000, 5_000)
+    assert len(bomb) < 100
+    with pytest.raises(ValidationError, match="像素过大"):
+        uploads.validate_upload(SimpleUploadedFile("a.png", bomb))
+    # Pillow's own bomb guard (far above our cap) answers the same way
+    with pytest.raises(ValidationError, match="像素过大"):
+        uploads.validate_upload(SimpleUploadedFile("a.png", images.png_claiming(60_000, 60_000)))
+    settings.QIANWAN_UPLOAD_MAX_PIXELS = 100
+    big = images.image_bytes("JPEG", size=(20, 10))
+    with pytest.raises(ValidationError, match="20×10"):
+        uploads.validate_upload(SimpleUploadedFile("a.jpg", big))
+    assert uploads.validate_upload(SimpleUploadedFile("a.jpg", big), max_pixels=200) == Kind.JPEG
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        PNG[:40],  # truncated
+        PNG[:-8] + b"\x00" * 8,  # IEND checksum broken
+        b"\xff\xd8\xff\xe0" + b"\x00" * 64,  # a JPEG marker and nothing else
+        b"\x89PNG\r\n\x1a\n<script>alert(1)</script>",  # a PNG signature in front of HTML
+    ],
+)
+def test_broken_images_are_refused(content):
+    with pytest.raises(ValidationError, match="损坏"):
+        uploads.validate_upload(SimpleUploadedFile("a.png", content))
+
+
+def test_serving_by_stored_name(media):
+    png = uploads.store_upload(SimpleUploadedFile("x.png", PNG), folder="t")
+    pdf = uploads.store_upload(SimpleUploadedFile("x.pdf", PDF), folder="t")
+    from django.core.files.storage import default_storage
+
+    legacy = default_storage.save("t/report.html", io.BytesIO(b"<script>alert(1)</script>"))
+
+    class Field:  # a FieldFile stand-in: name and path, as file_response reads them
+        def __init__(self, name):
+            self.name, self.path = name, default_storage.path(name)
+
+        def __bool__(self):
+            return True
+
+    image = uploads.serve_file(Field(png.name), stem="lecture-1")
+    assert image["Content-Type"] == Kind.PNG and image["Content-Disposition"].startswith("inline")
+    assert image["X-Content-Type-Options"] == "nosniff" and "sandbox" in image["Content-Security-Policy"]
+    document = uploads.serve_file(Field(pdf.name), stem="lecture-1")
+    assert document["Content-Disposition"] == 'attachment; filename="lecture-1.pdf"'
+    old = uploads.serve_file(Field(legacy), stem="lecture-2")
+    assert old["Content-Type"] == "application/octet-stream"
+    assert old["Content-Disposition"] == 'attachment; filename="lecture-2.bin"'
+
+
+# ---------------------------------------------------------------- the reproduction (issue 16, item 7)
+
+
+def _lecture_payload(station):
+    from django.utils import timezone
+
+    from tests.enterprises.factories import EnterpriseFactory, LecturerTeamFactory
+
+    LecturerTeamFactory(code="legal-aid")
+    return {
+        "team": "legal-aid",
+        "enterprises": [EnterpriseFactory(station=station).pk],
+        "held_on": timezone.localdate().isoformat(),
+        "topic": "反诈宣讲",
+        "audience_count": 50,
+    }
+
+
+def test_a_30_mb_html_lecture_upload_is_refused(api_as, officer, station, media):
+    from enterprises.models import Lecture
+
+    html = b"<html><script>alert(document.cookie)</script>" + b" " * (30 * 1024 * 1024)
+    response = api_as(officer).post(
+        "/api/v1/lectures/",
+        {**_lecture_payload(station), "materials": SimpleUploadedFile("report.html", html, "text/html")},
+        format="multipart",
+    )
+    assert response.status_code == 400, response.content
+    assert "过大" in " ".join(error_fields(response)["materials"])
+    small = SimpleUploadedFile("report.html", b"<html><script>alert(1)</script></html>", "text/html")
+    response = api_as(officer).post(
+        "/api/v1/lectures/", {**_lecture_payload(station), "materials": small}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "按文件内容识别" in " ".join(error_fields(response)["materials"])
+    assert not Lecture.objects.exists()
+    assert not any(p.is_file() for p in Path(media).rglob("*"))
+
+
+def test_lecture_materials_stored_under_a_random_name_and_served_safely(
+    api_as, client, officer, station, media
+):
+    from enterprises.models import Lecture
+
+    response = api_as(officer).post(
+        "/api/v1/lectures/",
+        {**_lecture_payload(station), "materials": SimpleUploadedFile("宣讲课件.html", PDF, "text/html")},
+        format="multipart",
+    )
+    assert response.status_code == 201, response.content
+    lecture = Lecture.objects.get()
+    assert lecture.materials.name.startswith("enterprises/lectures/") and lecture.materials.name.endswith(
+        ".pdf"
+    )
+    assert "课件" not in lecture.materials.name
+    client.force_login(officer)
+    served = client.get(response.json()["materials"])
+    assert served.status_code == 200 and served["Content-Type"] == Kind.PDF
+    assert served["Content-Disposition"] == f'attachment; filename="lecture-{lecture.pk}.pdf"'
+    assert served["X-Content-Type-Options"] == "nosniff" and "sandbox" in served["Content-Security-Policy"]
+
+
+def test_lecture_page_form_refuses_html(client, officer, station, media):
+    from enterprises.models import Lecture
+
+    payload = _lecture_payload(station)
+    from enterprises.models import LecturerTeam
+
+    payload["team"] = LecturerTeam.objects.get(code="legal-aid").pk
+    client.force_login(officer)
+    response = client.post(
+        "/enterprises/lectures/new/",
+        {**payload, "materials": SimpleUploadedFile("report.html", b"<html></html>", "text/html")},
+    )
+    assert response.status_code == 400 and "按文件内容识别" in response.content.decode()
+    assert not Lecture.objects.exists()
+
+
+# ---------------------------------------------------------------- every file field goes through it
+
+# model file field → the upload endpoint that fills it (None: written by the server, never uploaded)
+FILE_FIELDS = {
+    "antifraud.RosterImport.file": ("/api/v1/antifraud/roster-imports/", "file"),
+    "antifraud.ResponsibilityLetter.file": ("/api/v1/antifraud/letters/", "file"),
+    "enterprises.ImportJob.file": ("/api/v1/enterprise-imports/", "file"),
+    "enterprises.Lecture.materials": ("/api/v1/lectures/", "materials"),
+    "risks.HazardEvidence.file": ("/api/v1/hazards/{hazard}/evidence/", "file"),
+    "dashboard.MonthlyReport.file": None,  # the monthly report the server renders
+}
+
+
+def test_every_file_field_is_in_the_table():
+    from django.apps import apps
+    from django.db import models
+
+    found = {
+        f"{m._meta.app_label}.{m.__name__}.{f.name}"
+        for m in apps.get_models()
+        if not m.__module__.startswith("django.")
+        for f in m._meta.get_fields()
+        if isinstance(f, models.FileField)
+    }
+    assert found == set(FILE_FIELDS), "a new file field needs a row here and a test below"
+
+
+@pytest.mark.parametrize("field", [k for k, v in FILE_FIELDS.items() if v])
+def test_every_upload_endpoint_refuses_html_by_content(field, api_as, make_user, station, media):
+    """HTML under each endpoint's expected name is refused with the validator's message."""
+    from qianwan.org.choices import Role
+    from tests.factories import enterprise_for
+    from tests.risks.factories import make_hazard
+
+    path, file_field = FILE_FIELDS[field]
+    officer = make_user(Role.OFFICER)
+    enterprise = enterprise_for(station)
+    liaison = make_user(Role.LIAISON, enterprise=enterprise)
+    data, actor = {}, officer
+    if field.startswith("antifraud.RosterImport"):
+        data, actor, name = {"enterprise": enterprise.pk}, liaison, "roster.xlsx"
+    elif field.startswith("antifraud.ResponsibilityLetter"):
+        data = {
+            "enterprise": enterprise.pk,
+            "signatory": "甲",
+            "signed_on": "2026-01-01",
+            "valid_until": "2026-12-31",
+        }
+        actor, name = liaison, "letter.pdf"
+    elif field.startswith("enterprises.ImportJob"):
+        name = "registry.xlsx"
+    elif field.startswith("enterprises.Lecture"):
+        data, name = _lecture_payload(station), "slides.pdf"
+    else:
+        path, name = path.format(hazard=make_hazard(station, officer).pk), "photo.jpg"
+    html = SimpleUploadedFile(name, b"<html><script>alert(1)</script></html>", "image/jpeg")
+    response = api_as(actor).post(path, {**data, file_field: html}, format="multipart")
+    assert response.status_code == 400, response.content
+    assert "按文件内容识别" in " ".join(error_fields(response)[file_field])
+    assert not any(p.is_file() for p in Path(media).rglob("*"))

@@ -4,7 +4,8 @@ from rest_framework import serializers
 from qianwan.api.serializers import ContractDateTimeField
 from qianwan.exchange.choices import InboundStatus, OutboundStatus, Source
 from qianwan.exchange.models import InboundEvent, OutboundEvent
-from qianwan.masking import mask_phone
+from qianwan.masking import mask_personal, mask_phone
+from qianwan.org.choices import Role
 
 
 class CoordinatesMixin:
@@ -63,9 +64,16 @@ class OutboundEventSerializer(serializers.ModelSerializer):
     station = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     def to_representation(self, event):
+        """Everyone but a partner reading the outbox (bureau leaders, admins, officers) sees personal
+        data masked, like on every other path; a partner sees the caller's phone in full only on an
+        event addressed to it and only when it declares the need (``receives_caller_phone``)."""
         data = super().to_representation(event)
         payload = data.get("payload")
-        if isinstance(payload, dict) and payload.get("caller_phone"):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        if user is not None and getattr(user, "role", None) != Role.GRID_CLIENT:
+            data["payload"] = mask_personal(payload)
+        elif isinstance(payload, dict) and payload.get("caller_phone"):
             partner = self.context.get("partner")
             if not (partner is not None and partner.code == event.target and partner.receives_caller_phone):
                 data["payload"] = {**payload, "caller_phone": mask_phone(str(payload["caller_phone"]))}
