@@ -54,7 +54,7 @@ def _outbound(station, target, payload=None):
     return services.outbound_create(
         actor=None,
         target=target,
-        kind=OutboundKind.OTHER,
+        kind=OutboundKind.HAZARD,  # a referral: what kpis/exchange counts as outbound
         title=f"给 {target}",
         station=station,
         payload=payload,

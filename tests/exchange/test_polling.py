@@ -132,7 +132,7 @@ def test_unknown_parameters_on_every_exchange_endpoint(api_as, grid, admin_user,
         format="json",
     )
     calls = [
-        client.get("/api/v1/exchange/inbound/?created_after=2030-01-01"),
+        client.get("/api/v1/exchange/inbound/?received_since=2030-01-01"),
         client.get(f"/api/v1/exchange/inbound/{inbound.json()['id']}/?x=1"),
         client.get(f"{OUT}{event.pk}/?x=1"),
         client.post(f"{OUT}{event.pk}/ack/?x=1", {"status": "accepted"}, format="json"),
@@ -141,7 +141,7 @@ def test_unknown_parameters_on_every_exchange_endpoint(api_as, grid, admin_user,
     ]
     for response in calls:
         assert response.status_code == 400 and error_code(response) == "unknown_parameter", response.json()
-        assert "x" in error_fields(response) or "created_after" in error_fields(response)
+        assert "x" in error_fields(response) or "received_since" in error_fields(response)
     event.refresh_from_db()
     assert event.status == "pending"
     # documented parameters and filters pass; another partner's record is 404 before the 400
