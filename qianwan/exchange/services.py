@@ -234,6 +234,15 @@ def outbound_ack(*, actor, event: OutboundEvent, status: str, note: str = "", at
         before=before,
         after=snapshot(event, fields=["status", "ack_note", "acked_at"]),
     )
+    if (
+        status == OutboundStatus.REJECTED
+        and event.kind == OutboundKind.DIVERSION
+        and event.source_type == "incidents.incident"
+    ):
+        # the hotline sends the call back: the incident returns to its station's queue
+        from incidents.services import incident_diversion_rejected
+
+        incident_diversion_rejected(actor=actor, incident_id=int(event.source_id), note=note, at=at)
     return event
 
 

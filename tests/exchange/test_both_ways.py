@@ -1,0 +1,180 @@
+"""Issue 18, "both ways, to the end": a 12345 rejection of a diversion sends the incident back to its
+station with restarted clocks; inbound events report their outcome; the sign-for deadline; triage."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from incidents import services as incident_services
+from incidents.models import Incident, IncidentEvent, SlaClock
+from qianwan.exchange.models import OutboundEvent
+from qianwan.notify.models import InboxItem
+from qianwan.org.choices import Role
+from qianwan.org.models import DutyRoster
+from tests.conftest import token_client
+from tests.errors import error_code, error_fields
+from tests.incidents.factories import make_incident, record
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 6, 1, 8, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture
+def on_duty(db, leader, bureau, station):
+    DutyRoster.objects.create(
+        station=station, leader=leader, starts_at=T0 - timedelta(hours=2), ends_at=T0 + timedelta(hours=22)
+    )
+    DutyRoster.objects.create(
+        station=None, leader=bureau, starts_at=T0 - timedelta(hours=2), ends_at=T0 + timedelta(hours=22)
+    )
+    return leader, bureau
+
+
+@pytest.fixture
+def hotline(make_user):
+    return token_client(make_user(Role.GRID_CLIENT, username="client-12345", partner="12345"))
+
+
+def recipients(key_prefix):
+    items = InboxItem.objects.filter(notification__key__startswith=key_prefix)
+    return set(items.values_list("recipient__username", flat=True))
+
+
+def _diverted(officer, station):
+    incident = make_incident(station, officer, received_at=T0)
+    record(incident, "dispatched", actor=officer, after=20)
+    record(incident, "diverted", actor=officer, after=30, target="12345", note="属于市政设施报修")
+    outbound = OutboundEvent.objects.get(source_type="incidents.incident", source_id=str(incident.pk))
+    return incident, outbound
+
+
+def _reject(hotline, outbound, at, note="属于警务事项，退回110"):
+    return hotline.post(
+        f"/api/v1/exchange/outbound/{outbound.pk}/ack/",
+        {"status": "rejected", "note": note, "at": at.isoformat()},
+        format="json",
+    )
+
+
+# ------------------------------------------------------------------------- diversion rejected
+
+
+def test_rejected_diversion_returns_to_the_queue_with_restarted_clocks(
+    time_machine, hotline, api_as, officer, leader, on_duty, station
+):
+    time_machine.move_to(T0 + timedelta(seconds=30), tick=False)
+    incident, outbound = _diverted(officer, station)
+    kpi_url = "/api/v1/kpis/dispatch/?from=2026-06-01&to=2026-06-01"
+    assert api_as(leader).get(kpi_url).json()["diverted"] == 1
+
+    time_machine.move_to(T0 + timedelta(seconds=100), tick=False)
+    rejected_at = T0 + timedelta(seconds=90)
+    response = _reject(hotline, outbound, rejected_at)
+    assert response.status_code == 200 and response.json()["status"] == "rejected"
+
+    # the timeline carries the rejection with the partner's note
+    detail = api_as(officer).get(f"/api/v1/incidents/{incident.pk}/").json()
+    last = IncidentEvent.objects.filter(incident=incident).order_by("-id").first()
+    assert last.kind == "diversion_rejected" and last.note == "属于警务事项，退回110" and last.at == rejected_at
+    assert detail["status"] == "open"
+    # back in the station's queue, no longer counted as diverted
+    incident.refresh_from_db()
+    assert incident.status == "open" and incident.diverted_to == "" and incident.closed_at is None
+    assert api_as(leader).get(kpi_url).json()["diverted"] == 0
+    listed = api_as(officer).get("/api/v1/incidents/?status=open").json()
+    assert incident.pk in [row["id"] for row in listed["results"]]
+    # the stages not done restart from the rejection time; the one done keeps its time
+    rows = {row["stage"]: row for row in detail["sla"]}
+    assert rows["dispatch"]["restarted_at"] is None and rows["dispatch"]["met"] is True
+    for stage, limit in (("video_supervision", 120), ("leader_notified", 180), ("arrival", 480)):
+        row = rows[stage]
+        assert row["restarted_at"] is not None, stage
+        assert datetime.fromisoformat(row["restarted_at"]) == rejected_at
+        assert datetime.fromisoformat(row["deadline"]) == rejected_at + timedelta(seconds=limit)
+        assert row["not_needed"] is False and row["met"] is None and row["overdue"] is False
+    # the station's duty leader is told (and only they)
+    assert recipients(f"incident:{incident.pk}:diversion_rejected:") == {"leader"}
+
+    # the restarted clock's own timer: it breaches 120 s after the rejection, as a new message
+    video = SlaClock.objects.get(incident=incident, stage="video_supervision")
+    assert video.next_fire_at == rejected_at + timedelta(seconds=105)  # warned 15 s early
+    time_machine.move_to(rejected_at + timedelta(seconds=120), tick=False)
+    fired = incident_services.clock_fire(clock_id=video.pk)
+    assert "breach" in fired
+    assert recipients(f"clock:{video.pk}:restart:") == {"leader"}
+
+    # arriving measures from the restart: 200 s after the rejection is within the 480 s limit
+    time_machine.move_to(rejected_at + timedelta(seconds=200), tick=False)
+    arrived = api_as(officer).post(
+        f"/api/v1/incidents/{incident.pk}/events/",
+        {"kind": "arrived", "at": (rejected_at + timedelta(seconds=200)).isoformat()},
+        format="json",
+    )
+    assert arrived.status_code == 201, arrived.json()
+    arrival = {r["stage"]: r for r in api_as(officer).get(f"/api/v1/incidents/{incident.pk}/").json()["sla"]}
+    assert arrival["arrival"]["elapsed_seconds"] == 200 and arrival["arrival"]["met"] is True
+    assert Incident.objects.get(pk=incident.pk).arrival_met is True
+
+
+def test_after_a_rejection_the_incident_may_be_diverted_again(
+    time_machine, hotline, api_as, officer, leader, on_duty, station
+):
+    time_machine.move_to(T0 + timedelta(seconds=30), tick=False)
+    incident, outbound = _diverted(officer, station)
+    url = f"/api/v1/incidents/{incident.pk}/events/"
+    # nothing after `diverted` while it stands
+    time_machine.move_to(T0 + timedelta(seconds=60), tick=False)
+    blocked = api_as(officer).post(url, {"kind": "arrived", "at": T0.isoformat()}, format="json")
+    assert blocked.status_code == 409
+    again = {"kind": "diverted", "at": (T0 + timedelta(seconds=60)).isoformat(), "target": "12345"}
+    assert api_as(officer).post(url, again, format="json").status_code == 409
+
+    assert _reject(hotline, outbound, T0 + timedelta(seconds=50)).status_code == 200
+    second = api_as(officer).post(url, again, format="json")
+    assert second.status_code == 201, second.json()
+    incident.refresh_from_db()
+    assert incident.status == "diverted" and incident.diverted_to == "12345"
+    outbounds = OutboundEvent.objects.filter(source_type="incidents.incident", source_id=str(incident.pk))
+    assert outbounds.count() == 2
+    new = outbounds.exclude(pk=outbound.pk).get()
+    # the second diversion, rejected too, brings it back again
+    time_machine.move_to(T0 + timedelta(seconds=80), tick=False)
+    assert _reject(hotline, new, T0 + timedelta(seconds=70)).status_code == 200
+    incident.refresh_from_db()
+    assert incident.status == "open"
+    kinds = list(IncidentEvent.objects.filter(incident=incident).order_by("id").values_list("kind", flat=True))
+    assert kinds == ["dispatched", "diverted", "diversion_rejected", "diverted", "diversion_rejected"]
+    # the leader hears of each rejection
+    assert InboxItem.objects.filter(
+        notification__key__startswith=f"incident:{incident.pk}:diversion_rejected:", recipient=leader
+    ).count() == 2
+
+
+def test_diversion_rejected_is_not_recorded_by_hand(time_machine, api_as, officer, station):
+    time_machine.move_to(T0 + timedelta(seconds=30), tick=False)
+    incident = make_incident(station, officer, received_at=T0)
+    response = api_as(officer).post(
+        f"/api/v1/incidents/{incident.pk}/events/",
+        {"kind": "diversion_rejected", "at": T0.isoformat()},
+        format="json",
+    )
+    assert response.status_code == 400 and error_code(response) == "invalid"
+    assert "kind" in error_fields(response)
+    assert not IncidentEvent.objects.filter(incident=incident).exists()
+
+
+def test_accepting_or_handling_a_diversion_changes_nothing(time_machine, hotline, officer, on_duty, station):
+    time_machine.move_to(T0 + timedelta(seconds=30), tick=False)
+    incident, outbound = _diverted(officer, station)
+    ack = hotline.post(f"/api/v1/exchange/outbound/{outbound.pk}/ack/", {"status": "handled"}, format="json")
+    assert ack.status_code == 200
+    incident.refresh_from_db()
+    assert incident.status == "diverted"
+    # a final ack cannot turn into a rejection later
+    late = _reject(hotline, outbound, T0 + timedelta(seconds=40))
+    assert late.status_code == 409 and error_code(late) == "ack_conflict"
+    incident.refresh_from_db()
+    assert incident.status == "diverted"
+    assert not IncidentEvent.objects.filter(incident=incident, kind="diversion_rejected").exists()
