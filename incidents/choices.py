@@ -71,7 +71,9 @@ DEFAULT_LIMITS = {
 }
 FINAL_KINDS = (EventKind.CLOSED, EventKind.DIVERTED)
 # the kinds a person records on the timeline (the API and the forms offer these)
-RECORDABLE_KINDS = [(value, label) for value, label in EventKind.choices if value != EventKind.DIVERSION_REJECTED]
+RECORDABLE_KINDS = [
+    (value, label) for value, label in EventKind.choices if value != EventKind.DIVERSION_REJECTED
+]
 # kinds that may recur on a timeline: a diversion the hotline rejected may be followed by another
 REPEATABLE_KINDS = (EventKind.DIVERTED, EventKind.DIVERSION_REJECTED)
 

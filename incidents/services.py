@@ -711,6 +711,14 @@ def incident_record_event(
             "event": {"id": event.pk, "kind": kind, "at": at.isoformat(), "supersedes": supersedes},
         },
     )
+    if kind == EventKind.CLOSED and corrected is None and incident.source_inbound_id:
+        # the grid/12345 event this incident came from is done: its partner hears `handled`
+        exchange_services.inbound_result_closed(
+            actor=actor,
+            event_id=incident.source_inbound_id,
+            note=note or _("警情 %(number)s 已办结") % {"number": incident.number},
+            at=at,
+        )
     if kind == EventKind.DIVERTED:
         exchange_services.outbound_create(
             actor=actor,
@@ -859,7 +867,9 @@ def incident_diversion_rejected(*, actor, incident_id: int, note: str = "", at: 
         level=Level.WARNING,
         title=_("分流被退回：%(number)s %(category)s")
         % {"number": incident.number, "category": incident.get_category_display()},
-        body=_("%(partner)s 退回了分流的警情（%(address)s）：%(note)s。警情已回到本所待处置，未完成环节已重新计时。")
+        body=_(
+            "%(partner)s 退回了分流的警情（%(address)s）：%(note)s。警情已回到本所待处置，未完成环节已重新计时。"
+        )
         % {"partner": partner, "address": incident.address or "—", "note": note or "—"},
         recipients=org_selectors.duty_leaders(station=incident.station, at=now),
         station=incident.station,

@@ -161,6 +161,19 @@ def inbound_work(
     return event
 
 
+@transaction.atomic
+def inbound_result_closed(*, actor, event_id: int | None, note: str = "", at=None) -> InboundEvent | None:
+    """The incident or dispute an inbound event became was closed: the event is ``handled`` and its
+    partner hears it (an ``inbound_status`` event in its outbox). Nothing when there is no event or it
+    is not ``accepted`` (already reported, or worked another way)."""
+    if event_id is None:
+        return None
+    event = InboundEvent.objects.select_for_update().filter(pk=event_id).first()
+    if event is None or event.status != InboundStatus.ACCEPTED:
+        return None
+    return inbound_work(actor=actor, event=event, status=InboundStatus.HANDLED, note=note, at=at)
+
+
 def _local_times(value):
     """Datetimes in a payload as ISO 8601 in Asia/Shanghai (+08:00), like every time the API shows."""
     if isinstance(value, datetime):

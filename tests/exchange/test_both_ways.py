@@ -77,7 +77,9 @@ def test_rejected_diversion_returns_to_the_queue_with_restarted_clocks(
     # the timeline carries the rejection with the partner's note
     detail = api_as(officer).get(f"/api/v1/incidents/{incident.pk}/").json()
     last = IncidentEvent.objects.filter(incident=incident).order_by("-id").first()
-    assert last.kind == "diversion_rejected" and last.note == "属于警务事项，退回110" and last.at == rejected_at
+    assert (
+        last.kind == "diversion_rejected" and last.note == "属于警务事项，退回110" and last.at == rejected_at
+    )
     assert detail["status"] == "open"
     # back in the station's queue, no longer counted as diverted
     incident.refresh_from_db()
@@ -144,12 +146,17 @@ def test_after_a_rejection_the_incident_may_be_diverted_again(
     assert _reject(hotline, new, T0 + timedelta(seconds=70)).status_code == 200
     incident.refresh_from_db()
     assert incident.status == "open"
-    kinds = list(IncidentEvent.objects.filter(incident=incident).order_by("id").values_list("kind", flat=True))
+    kinds = list(
+        IncidentEvent.objects.filter(incident=incident).order_by("id").values_list("kind", flat=True)
+    )
     assert kinds == ["dispatched", "diverted", "diversion_rejected", "diverted", "diversion_rejected"]
     # the leader hears of each rejection
-    assert InboxItem.objects.filter(
-        notification__key__startswith=f"incident:{incident.pk}:diversion_rejected:", recipient=leader
-    ).count() == 2
+    assert (
+        InboxItem.objects.filter(
+            notification__key__startswith=f"incident:{incident.pk}:diversion_rejected:", recipient=leader
+        ).count()
+        == 2
+    )
 
 
 def test_diversion_rejected_is_not_recorded_by_hand(time_machine, api_as, officer, station):
@@ -178,3 +185,101 @@ def test_accepting_or_handling_a_diversion_changes_nothing(time_machine, hotline
     incident.refresh_from_db()
     assert incident.status == "diverted"
     assert not IncidentEvent.objects.filter(incident=incident, kind="diversion_rejected").exists()
+
+
+# ------------------------------------------------------------------- inbound outcomes flow back
+
+
+def _post_inbound(client, source, external_id, **kw):
+    body = {
+        "external_id": external_id,
+        "source": source,
+        "category": "dispute",
+        "title": "楼道堆物引发纠纷",
+        "lat": 30.283,
+        "lon": 121.187,
+        **kw,
+    }
+    response = client.post("/api/v1/exchange/inbound/", body, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def _status_feedback(client, external_id):
+    """What the partner polls: the inbound_status events about ``external_id``, oldest first."""
+    rows = client.get("/api/v1/exchange/outbound/?since=0").json()["results"]
+    return [
+        (row["payload"]["status"], row["payload"]["note"])
+        for row in rows
+        if row["kind"] == "inbound_status" and row["payload"]["external_id"] == external_id
+    ]
+
+
+@pytest.mark.parametrize("code", ["grid", "12345"])
+def test_incident_closed_reports_handled_to_the_partner(make_user, api_as, officer, station, code):
+    from django.test import Client
+
+    partner = token_client(make_user(Role.GRID_CLIENT, username=f"client-{code}", partner=code))
+    posted = _post_inbound(partner, code, f"{code}-H1")
+    browser = Client()
+    browser.force_login(officer)
+    accepted = browser.post(f"/incidents/from-inbound/{posted['id']}/", {"category": "dispute"})
+    assert accepted.status_code == 302
+    incident = Incident.objects.get(source_inbound_id=posted["id"])
+    assert _status_feedback(partner, f"{code}-H1") == [("accepted", f"已受理为警情 {incident.number}")]
+
+    closed = api_as(officer).post(
+        f"/api/v1/incidents/{incident.pk}/events/",
+        {"kind": "closed", "at": incident.received_at.isoformat(), "note": "已调解"},
+        format="json",
+    )
+    assert closed.status_code == 201, closed.json()
+    assert _status_feedback(partner, f"{code}-H1") == [
+        ("accepted", f"已受理为警情 {incident.number}"),
+        ("handled", "已调解"),
+    ]
+    mine = partner.get(f"/api/v1/exchange/inbound/{posted['id']}/").json()
+    assert mine["status"] == "handled"
+
+
+def test_dispute_closed_reports_handled_to_the_partner(make_user, api_as, officer, station, settings):
+    from disputes import services as dispute_services
+    from qianwan.exchange.models import InboundEvent
+
+    settings.DISPUTE_CLOSE_MIN_FOLLOWUPS = 0
+    partner = token_client(make_user(Role.GRID_CLIENT, username="client-grid", partner="grid"))
+    posted = _post_inbound(partner, "grid", "GRID-D1")
+    event = InboundEvent.objects.get(pk=posted["id"])
+    dispute = dispute_services.dispute_accept_inbound(
+        actor=officer,
+        event=event,
+        station=station,
+        category="neighbour",
+        risk_level="low",
+        summary="楼道堆物",
+        address="兴业路18号",
+        lat=30.283,
+        lon=121.187,
+        parties=[{"name": "张三", "phone": "13800001111"}],
+    )
+    dispute_services.dispute_resolve(actor=officer, dispute=dispute)
+    assert [s for s, _n in _status_feedback(partner, "GRID-D1")] == ["accepted"]
+    closed = api_as(officer).post(
+        f"/api/v1/disputes/{dispute.pk}/close/", {"note": "双方和解"}, format="json"
+    )
+    assert closed.status_code == 200, closed.json()
+    assert _status_feedback(partner, "GRID-D1")[-1] == ("handled", "双方和解")
+    assert partner.get(f"/api/v1/exchange/inbound/{posted['id']}/").json()["status"] == "handled"
+
+
+def test_police_rejection_reports_rejected_with_the_reason(make_user, api_as, officer, station):
+    partner = token_client(make_user(Role.GRID_CLIENT, username="client-grid", partner="grid"))
+    posted = _post_inbound(partner, "grid", "GRID-R1")
+    url = f"/api/v1/exchange/inbound/{posted['id']}/reject/"
+    no_reason = api_as(officer).post(url, {"note": " "}, format="json")
+    assert no_reason.status_code == 400 and "note" in error_fields(no_reason)
+    assert _status_feedback(partner, "GRID-R1") == []
+    rejected = api_as(officer).post(url, {"note": "不属于公安管辖，请转城管"}, format="json")
+    assert rejected.status_code == 200, rejected.json()
+    assert _status_feedback(partner, "GRID-R1") == [("rejected", "不属于公安管辖，请转城管")]
+    assert partner.get(f"/api/v1/exchange/inbound/{posted['id']}/").json()["status"] == "rejected"
