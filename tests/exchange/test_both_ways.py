@@ -283,3 +283,28 @@ def test_police_rejection_reports_rejected_with_the_reason(make_user, api_as, of
     assert rejected.status_code == 200, rejected.json()
     assert _status_feedback(partner, "GRID-R1") == [("rejected", "不属于公安管辖，请转城管")]
     assert partner.get(f"/api/v1/exchange/inbound/{posted['id']}/").json()["status"] == "rejected"
+
+
+def test_a_restarted_clock_warns_again_though_it_had_warned_before(
+    time_machine, hotline, officer, leader, on_duty, station
+):
+    from qianwan.notify.models import Notification
+
+    time_machine.move_to(T0 + timedelta(seconds=20), tick=False)
+    incident = make_incident(station, officer, received_at=T0)
+    record(incident, "dispatched", actor=officer, after=20)
+    video = SlaClock.objects.get(incident=incident, stage="video_supervision")
+    time_machine.move_to(T0 + timedelta(seconds=105), tick=False)
+    assert incident_services.clock_fire(clock_id=video.pk) == ["warn"]
+    time_machine.move_to(T0 + timedelta(seconds=110), tick=False)
+    record(incident, "diverted", actor=officer, after=110, target="12345")
+    outbound = OutboundEvent.objects.get(source_type="incidents.incident", source_id=str(incident.pk))
+    time_machine.move_to(T0 + timedelta(seconds=170), tick=False)
+    assert _reject(hotline, outbound, T0 + timedelta(seconds=170)).status_code == 200
+    video.refresh_from_db()
+    assert video.warned_at is None and video.next_fire_at == T0 + timedelta(seconds=170 + 105)
+    time_machine.move_to(T0 + timedelta(seconds=170 + 105), tick=False)
+    assert incident_services.clock_fire(clock_id=video.pk, task_id=video.task_id) == ["warn"]
+    warnings = Notification.objects.filter(key__startswith=f"clock:{video.pk}:", key__endswith=":warn")
+    assert warnings.count() == 2
+    assert recipients(f"clock:{video.pk}:restart:") == {"officer"}
