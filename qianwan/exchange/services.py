@@ -3,6 +3,7 @@
 import re
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -90,7 +91,10 @@ def inbound_receive(*, actor, data: dict) -> tuple[InboundEvent, bool]:
         return existing, False
     station = org_selectors.nearest_station(lat=data.get("lat"), lon=data.get("lon"))
     event = InboundEvent(
-        station=station, raw=data.get("raw") or {}, **{k: v for k, v in data.items() if k != "raw"}
+        station=station,
+        raw=data.get("raw") or {},
+        sign_for_due_at=timezone.now() + timedelta(minutes=sign_for_minutes()),
+        **{k: v for k, v in data.items() if k != "raw"},
     )
     event.full_clean(exclude=["external_id"])
     try:
@@ -106,6 +110,58 @@ def inbound_receive(*, actor, data: dict) -> tuple[InboundEvent, bool]:
     )
     _notify_station_of_inbound(event)
     return event, True
+
+
+def sign_for_minutes() -> int:
+    return int(getattr(settings, "EXCHANGE_SIGN_FOR_MINUTES", 30))
+
+
+def inbound_sign_for_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Beat: remind the duty leaders of the station (the command centre's for an event without one)
+    of every inbound event still pending at its sign-for deadline — once per event (the notification
+    key and ``sign_for_reminded_at``). Returns how many events were reminded of."""
+    from qianwan.notify.choices import Level
+    from qianwan.notify.services import notification_send
+
+    now = now or timezone.now()
+    due = InboundEvent.objects.filter(
+        status=InboundStatus.PENDING, sign_for_reminded_at__isnull=True, sign_for_due_at__lte=now
+    )
+    ids = list(due.order_by("sign_for_due_at").values_list("pk", flat=True)[:limit])
+    reminded = 0
+    for event_id in ids:
+        with transaction.atomic():
+            event = (
+                InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("station")
+                .filter(pk=event_id, status=InboundStatus.PENDING, sign_for_reminded_at__isnull=True)
+                .first()
+            )
+            if event is None:
+                continue
+            minutes = max(1, round((now - event.created_at).total_seconds() / 60))
+            notification_send(
+                key=f"exchange.inbound:{event.pk}:sign_for",
+                kind="exchange.inbound_sign_for",
+                level=Level.WARNING,
+                title=_("来件超时未签收：%(title)s") % {"title": event.title},
+                body=_("%(source)s 事件 %(id)s（%(address)s）已到达 %(minutes)d 分钟，仍未签收（受理或退回）。")
+                % {
+                    "source": event.get_source_display(),
+                    "id": event.external_id,
+                    "address": event.address or "—",
+                    "minutes": minutes,
+                },
+                recipients=org_selectors.duty_leaders(station=event.station, at=now),
+                station=event.station,
+                link=f"/exchange/inbound/{event.pk}/",
+                payload={"inbound": event.pk},
+                due_at=event.sign_for_due_at,
+            )
+            # bookkeeping, not a change the partner polls for: no new change number
+            InboundEvent.objects.filter(pk=event.pk).update(sign_for_reminded_at=now)
+            reminded += 1
+    return reminded
 
 
 _INBOUND_MOVES = {

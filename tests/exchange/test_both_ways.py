@@ -308,3 +308,69 @@ def test_a_restarted_clock_warns_again_though_it_had_warned_before(
     warnings = Notification.objects.filter(key__startswith=f"clock:{video.pk}:", key__endswith=":warn")
     assert warnings.count() == 2
     assert recipients(f"clock:{video.pk}:restart:") == {"officer"}
+
+
+# -------------------------------------------------------------------------- sign-for deadline
+
+
+def test_sign_for_deadline_reminds_the_duty_leaders_once(
+    time_machine, make_user, api_as, officer, on_duty, station
+):
+    from qianwan.exchange import services as exchange_services
+    from qianwan.exchange.models import InboundEvent
+    from qianwan.notify.models import Notification
+
+    partner = token_client(make_user(Role.GRID_CLIENT, username="client-grid", partner="grid"))
+    time_machine.move_to(T0, tick=False)
+    late = _post_inbound(partner, "grid", "GRID-S1")
+    signed = _post_inbound(partner, "grid", "GRID-S2")
+    nowhere = _post_inbound(partner, "grid", "GRID-S3", lat=None, lon=None)
+    assert InboundEvent.objects.get(pk=late["id"]).sign_for_due_at == T0 + timedelta(minutes=30)
+    seq = InboundEvent.objects.get(pk=late["id"]).change_seq
+
+    time_machine.move_to(T0 + timedelta(minutes=10), tick=False)
+    accepted = api_as(officer).post(
+        f"/api/v1/exchange/inbound/{signed['id']}/reject/", {"note": "重复来件"}, format="json"
+    )
+    assert accepted.status_code == 200
+
+    time_machine.move_to(T0 + timedelta(minutes=29, seconds=59), tick=False)
+    assert exchange_services.inbound_sign_for_sweep() == 0
+    time_machine.move_to(T0 + timedelta(minutes=30), tick=False)
+    assert exchange_services.inbound_sign_for_sweep() == 2
+    # the station's duty leader for the located event; the command centre's for the one without a station
+    assert recipients(f"exchange.inbound:{late['id']}:sign_for") == {"leader"}
+    assert recipients(f"exchange.inbound:{nowhere['id']}:sign_for") == {"bureau"}
+    assert not Notification.objects.filter(key=f"exchange.inbound:{signed['id']}:sign_for").exists()
+    # once: later sweeps remind nobody again
+    time_machine.move_to(T0 + timedelta(minutes=45), tick=False)
+    assert exchange_services.inbound_sign_for_sweep() == 0
+    assert Notification.objects.filter(key__endswith=":sign_for").count() == 2
+    # a reminder is bookkeeping, not a change the partner polls for
+    reminded = InboundEvent.objects.get(pk=late["id"])
+    assert reminded.sign_for_reminded_at == T0 + timedelta(minutes=30) and reminded.change_seq == seq
+
+
+def test_sign_for_minutes_is_a_setting(time_machine, make_user, station, settings):
+    from qianwan.exchange import services as exchange_services
+    from qianwan.exchange.models import InboundEvent
+
+    settings.EXCHANGE_SIGN_FOR_MINUTES = 5
+    partner = token_client(make_user(Role.GRID_CLIENT, username="client-12345", partner="12345"))
+    time_machine.move_to(T0, tick=False)
+    posted = _post_inbound(partner, "12345", "H-S1")
+    assert InboundEvent.objects.get(pk=posted["id"]).sign_for_due_at == T0 + timedelta(minutes=5)
+    time_machine.move_to(T0 + timedelta(minutes=5), tick=False)
+    assert exchange_services.inbound_sign_for_sweep() == 1
+
+
+def test_sign_for_sweep_is_on_the_beat():
+    from django.conf import settings
+
+    from qianwan.exchange import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["exchange-sign-for-sweep"]
+    assert (
+        entry["task"] == tasks.inbound_sign_for_sweep.name == "qianwan.exchange.tasks.inbound_sign_for_sweep"
+    )
+    assert settings.EXCHANGE_SIGN_FOR_MINUTES == 30
