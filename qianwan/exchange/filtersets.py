@@ -15,10 +15,15 @@ class InboundEventFilter(django_filters.FilterSet):
     station = django_filters.CharFilter(field_name="station__code")
     created_after = django_filters.DateFilter(label=_("接收日期起"), method="_after")
     created_before = django_filters.DateFilter(label=_("接收日期止"), method="_before")
+    # the bureau's triage queue: events without a station (no location), waiting to be assigned
+    triage = django_filters.BooleanFilter(label=_("待分派（无所属派出所）"), method="_triage")
 
     class Meta:
         model = InboundEvent
-        fields = ["status", "source", "station", "created_after", "created_before"]
+        fields = ["status", "source", "station", "created_after", "created_before", "triage"]
+
+    def _triage(self, qs, name, value: bool):
+        return qs.filter(station__isnull=value)
 
     def _after(self, qs, name, value: date):
         return qs.filter(created_at__gte=local_day_range(value, value)[0])

@@ -145,7 +145,9 @@ def inbound_sign_for_sweep(*, now: datetime | None = None, limit: int = 500) -> 
                 kind="exchange.inbound_sign_for",
                 level=Level.WARNING,
                 title=_("来件超时未签收：%(title)s") % {"title": event.title},
-                body=_("%(source)s 事件 %(id)s（%(address)s）已到达 %(minutes)d 分钟，仍未签收（受理或退回）。")
+                body=_(
+                    "%(source)s 事件 %(id)s（%(address)s）已到达 %(minutes)d 分钟，仍未签收（受理或退回）。"
+                )
                 % {
                     "source": event.get_source_display(),
                     "id": event.external_id,
@@ -162,6 +164,51 @@ def inbound_sign_for_sweep(*, now: datetime | None = None, limit: int = 500) -> 
             InboundEvent.objects.filter(pk=event.pk).update(sign_for_reminded_at=now)
             reminded += 1
     return reminded
+
+
+TRIAGE_ROLES = (Role.BUREAU_LEADER, Role.ADMIN)
+
+
+@transaction.atomic
+def inbound_assign_station(*, actor, event: InboundEvent, station) -> InboundEvent:
+    """The bureau's triage: give a pending inbound event (one without a location has no station) to
+    ``station``, whose officers can then work it; audited, and the station is told."""
+    from django.core.exceptions import PermissionDenied
+
+    from qianwan.notify.services import notification_send
+
+    if getattr(actor, "role", None) not in TRIAGE_ROLES:
+        raise PermissionDenied(_("只有分局领导可以分派来件。"))
+    if station is None or not getattr(station, "is_active", True):
+        raise ValidationError({"station": [_("请选择一个有效的派出所。")]})
+    event = InboundEvent.objects.select_for_update().get(pk=event.pk)
+    if event.status != InboundStatus.PENDING:
+        raise StateConflict(
+            _("事件当前状态为“%(current)s”，只有待研判的事件可以分派。")
+            % {"current": event.get_status_display()}
+        )
+    if event.station_id == station.pk:
+        return event
+    before = snapshot(event, fields=["station"])
+    event.station = station
+    event.save(update_fields=["station"])
+    audit_record(
+        actor=actor,
+        action="exchange.inbound.assign",
+        obj=event,
+        before=before,
+        after=snapshot(event, fields=["station"]),
+    )
+    notification_send(
+        key=f"exchange.inbound:{event.pk}:assigned:{station.pk}",
+        kind="exchange.inbound",
+        title=_("分局分派来件：%(title)s") % {"title": event.title},
+        body=f"{event.get_source_display()} {event.external_id} {event.address}",
+        link=f"/exchange/inbound/{event.pk}/",
+        station=station,
+        recipients=org_selectors.station_users(station=station, roles=(Role.OFFICER, Role.STATION_LEADER)),
+    )
+    return event
 
 
 _INBOUND_MOVES = {

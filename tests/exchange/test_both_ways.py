@@ -374,3 +374,75 @@ def test_sign_for_sweep_is_on_the_beat():
         entry["task"] == tasks.inbound_sign_for_sweep.name == "qianwan.exchange.tasks.inbound_sign_for_sweep"
     )
     assert settings.EXCHANGE_SIGN_FOR_MINUTES == 30
+
+
+# ------------------------------------------------------------------------ bureau triage queue
+
+
+def test_event_without_location_waits_in_the_bureau_triage_queue(
+    make_user, api_as, officer, leader, bureau, station
+):
+    from qianwan.audit.models import AuditEntry
+
+    partner = token_client(make_user(Role.GRID_CLIENT, username="client-grid", partner="grid"))
+    posted = _post_inbound(partner, "grid", "GRID-T1", lat=None, lon=None)
+    located = _post_inbound(partner, "grid", "GRID-T2")
+    assert posted["station"] is None and located["station"] == "ADS"
+    url = f"/api/v1/exchange/inbound/{posted['id']}/"
+    # officers never see an unassigned event
+    hidden = api_as(officer).get(url)
+    assert hidden.status_code == 404 and error_code(hidden) == "not_found"
+    assert posted["id"] not in [
+        e["id"] for e in api_as(officer).get("/api/v1/exchange/inbound/").json()["results"]
+    ]
+    assert api_as(officer).post(f"{url}reject/", {"note": "x"}, format="json").status_code == 404
+    # the bureau's queue: events without a station only
+    queue = api_as(bureau).get("/api/v1/exchange/inbound/?triage=true").json()["results"]
+    assert [e["id"] for e in queue] == [posted["id"]]
+
+    # only the bureau assigns; a station that does not exist is a 400 on the field
+    denied = api_as(leader).post(f"{url}assign/", {"station": "ADS"}, format="json")
+    assert denied.status_code in (403, 404)
+    unknown = api_as(bureau).post(f"{url}assign/", {"station": "NOPE"}, format="json")
+    assert unknown.status_code == 400 and "station" in error_fields(unknown)
+    assigned = api_as(bureau).post(f"{url}assign/", {"station": "ADS"}, format="json")
+    assert assigned.status_code == 200 and assigned.json()["station"] == "ADS"
+    entry = AuditEntry.objects.get(action="exchange.inbound.assign")
+    assert entry.actor_id == bureau.pk
+    assert recipients(f"exchange.inbound:{posted['id']}:assigned:") == {"officer", "leader"}
+    assert api_as(bureau).get("/api/v1/exchange/inbound/?triage=true").json()["results"] == []
+
+    # now the station works it, and the outcome flows back to the partner
+    assert api_as(officer).get(url).status_code == 200
+    rejected = api_as(officer).post(f"{url}reject/", {"note": "非本所辖区事务"}, format="json")
+    assert rejected.status_code == 200
+    assert _status_feedback(partner, "GRID-T1") == [("rejected", "非本所辖区事务")]
+    # once worked, it is no longer the triage's to move
+    late = api_as(bureau).post(f"{url}assign/", {"station": "ADS"}, format="json")
+    assert late.status_code == 409
+
+
+def test_triage_page_assigns_a_station(make_user, officer, bureau, station, other_station):
+    from django.test import Client
+
+    from qianwan.exchange.models import InboundEvent
+
+    partner = token_client(make_user(Role.GRID_CLIENT, username="client-12345", partner="12345"))
+    posted = _post_inbound(partner, "12345", "H-T1", lat=None, lon=None, title="无位置的求助")
+    chief, constable = Client(), Client()
+    chief.force_login(bureau)
+    constable.force_login(officer)
+    detail = f"/exchange/inbound/{posted['id']}/"
+    assert constable.get(detail).status_code == 404
+    page = chief.get("/exchange/inbound/?triage=true")
+    assert page.status_code == 200 and "无位置的求助" in page.content.decode()
+    form = chief.get(detail)
+    assert form.status_code == 200 and "分派派出所" in form.content.decode()
+    # the officer cannot post the triage form
+    assert constable.post(f"{detail}assign/", {"station": station.pk}).status_code in (403, 404)
+    bad = chief.post(f"{detail}assign/", {"station": ""})
+    assert bad.status_code == 400
+    done = chief.post(f"{detail}assign/", {"station": station.pk})
+    assert done.status_code == 302
+    assert InboundEvent.objects.get(pk=posted["id"]).station_id == station.pk
+    assert constable.get(detail).status_code == 200

@@ -5,6 +5,7 @@ from qianwan.api.serializers import ContractDateTimeField
 from qianwan.exchange.choices import InboundStatus, OutboundStatus, Source
 from qianwan.exchange.models import InboundEvent, OutboundEvent
 from qianwan.masking import mask_phone
+from qianwan.org.models import Station
 
 
 class CoordinatesMixin:
@@ -113,3 +114,9 @@ class ExchangeKpiSerializer(serializers.Serializer):
 
 
 __all__ = ["InboundStatus"]
+
+
+class InboundAssignSerializer(serializers.Serializer):
+    """The bureau's triage: the station (code) that is to work the event."""
+
+    station = serializers.SlugRelatedField(slug_field="code", queryset=Station.objects.filter(is_active=True))
