@@ -380,7 +380,7 @@ def test_sign_for_sweep_is_on_the_beat():
 
 
 def test_event_without_location_waits_in_the_bureau_triage_queue(
-    make_user, api_as, officer, leader, bureau, station
+    make_user, api_as, officer, leader, bureau, station, other_station
 ):
     from qianwan.audit.models import AuditEntry
 
@@ -412,8 +412,12 @@ def test_event_without_location_waits_in_the_bureau_triage_queue(
     assert recipients(f"exchange.inbound:{posted['id']}:assigned:") == {"officer", "leader"}
     assert api_as(bureau).get("/api/v1/exchange/inbound/?triage=true").json()["results"] == []
 
-    # now the station works it, and the outcome flows back to the partner
+    # now the station works it, and the outcome flows back to the partner; it cannot move it on
     assert api_as(officer).get(url).status_code == 200
+    for user in (officer, leader):
+        moved = api_as(user).post(f"{url}assign/", {"station": other_station.code}, format="json")
+        assert moved.status_code == 403 and error_code(moved) == "forbidden", user.role
+    assert api_as(officer).get(url).json()["station"] == "ADS"
     rejected = api_as(officer).post(f"{url}reject/", {"note": "非本所辖区事务"}, format="json")
     assert rejected.status_code == 200
     assert _status_feedback(partner, "GRID-T1") == [("rejected", "非本所辖区事务")]
