@@ -494,7 +494,7 @@ def dispute_close(*, actor, dispute: Dispute, note: str = "", approval_reason: s
                     code="followups_required",
                 )
             _approve_close(actor=actor, dispute=locked, reason=approval_reason)
-    return _move(
+    closed = _move(
         actor=actor,
         dispute=locked,
         allowed_from={Status.HANDLED},
@@ -504,6 +504,17 @@ def dispute_close(*, actor, dispute: Dispute, note: str = "", approval_reason: s
         action="disputes.dispute.close",
         extra={"closed_at": timezone.now()},
     )
+    if closed.inbound_event_id:
+        # the grid/12345 event this dispute came from is done: its partner hears `handled`
+        from qianwan.exchange.services import inbound_result_closed
+
+        inbound_result_closed(
+            actor=actor,
+            event_id=closed.inbound_event_id,
+            note=note or _("纠纷 %(number)s 已结案") % {"number": closed.number},
+            at=closed.closed_at,
+        )
+    return closed
 
 
 @transaction.atomic

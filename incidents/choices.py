@@ -26,6 +26,8 @@ class EventKind(models.TextChoices):
     ARRIVED = "arrived", _("到场")
     CLOSED = "closed", _("办结")
     DIVERTED = "diverted", _("分流")
+    # written only when the hotline rejects a diversion (its ack on the outbound event), never by hand
+    DIVERSION_REJECTED = "diversion_rejected", _("分流被退回")
 
 
 class Stage(models.TextChoices):
@@ -68,6 +70,12 @@ DEFAULT_LIMITS = {
     Stage.ARRIVAL: 480,
 }
 FINAL_KINDS = (EventKind.CLOSED, EventKind.DIVERTED)
+# the kinds a person records on the timeline (the API and the forms offer these)
+RECORDABLE_KINDS = [
+    (value, label) for value, label in EventKind.choices if value != EventKind.DIVERSION_REJECTED
+]
+# kinds that may recur on a timeline: a diversion the hotline rejected may be followed by another
+REPEATABLE_KINDS = (EventKind.DIVERTED, EventKind.DIVERSION_REJECTED)
 
 
 class ChainTarget(models.TextChoices):

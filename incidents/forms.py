@@ -7,7 +7,7 @@ from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station, User
 from qianwan.validators import validate_phone
 
-from .choices import Category, ChainTarget, EventKind
+from .choices import RECORDABLE_KINDS, Category, ChainTarget
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -82,7 +82,7 @@ class CallForm(forms.Form):
 class EventForm(forms.Form):
     """Record a step (the board's one-click buttons and the detail page)."""
 
-    kind = forms.ChoiceField(label=_("环节"), choices=EventKind.choices)
+    kind = forms.ChoiceField(label=_("环节"), choices=RECORDABLE_KINDS)
     at = forms.DateTimeField(
         label=_("时间"),
         required=False,

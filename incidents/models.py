@@ -178,9 +178,12 @@ class IncidentEvent(models.Model):
         verbose_name = _("处警环节")
         verbose_name_plural = _("处警环节")
         constraints = [
-            # each kind once per incident; corrections (supersedes set) are the only further rows
+            # each kind once per incident; corrections (supersedes set) are the only further rows —
+            # except a diversion and its rejection, which may recur (a rejected diversion, then another)
             models.UniqueConstraint(
-                fields=["incident", "kind"], condition=Q(supersedes__isnull=True), name="incident_event_once"
+                fields=["incident", "kind"],
+                condition=Q(supersedes__isnull=True) & ~Q(kind__in=["diverted", "diversion_rejected"]),
+                name="incident_event_once",
             ),
         ]
 
@@ -215,6 +218,9 @@ class SlaClock(models.Model):
     warn_skip_reason = models.CharField(
         _("未发出原因"), max_length=30, choices=SkipReason.choices, blank=True
     )
+    # set when the clock was restarted from this time (the hotline rejected the incident's diversion):
+    # the deadline and the elapsed time count from here, not from receipt
+    restarted_at = models.DateTimeField(_("重新计时"), null=True, blank=True)
     next_fire_at = models.DateTimeField(null=True, blank=True)
     task_id = models.CharField(max_length=64, blank=True)
     # The escalation chain frozen at receipt, expanded into entries [offset from the deadline in

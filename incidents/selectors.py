@@ -81,9 +81,9 @@ def sla_block(incident: Incident, now: datetime | None = None) -> list[dict]:
     for clock in sorted(incident.clocks.all(), key=lambda c: STAGES.index(c.stage)):
         elapsed = None
         if clock.done_at is not None:
-            from .services import elapsed_seconds
+            from .services import clock_start, elapsed_seconds
 
-            elapsed = elapsed_seconds(incident.received_at, clock.done_at)
+            elapsed = elapsed_seconds(clock_start(incident, clock), clock.done_at)
             met, overdue = elapsed <= clock.limit_seconds, False
         elif clock.not_needed:
             met, overdue = None, False
@@ -107,6 +107,7 @@ def sla_block(incident: Incident, now: datetime | None = None) -> list[dict]:
                 "escalated_at": clock.escalated_at,
                 "warn_skipped_at": clock.warn_skipped_at,
                 "warn_skip_reason": clock.warn_skip_reason,
+                "restarted_at": clock.restarted_at,
             }
         )
     return rows

@@ -30,7 +30,6 @@ from qianwan.validators import earlier_to_the_second, field_errors, validate_pho
 from . import rollup, selectors
 from .choices import (
     EVENT_STAGE,
-    FINAL_KINDS,
     STAGE_EVENT,
     STAGE_FIELD,
     STAGES,
@@ -158,6 +157,13 @@ def _disarm(clock: SlaClock) -> None:
     clock.task_id = ""
 
 
+def _clock_key(clock: SlaClock) -> str:
+    """The notification key prefix of a clock's steps; a restarted clock's steps are new messages."""
+    if clock.restarted_at is None:
+        return f"clock:{clock.pk}"
+    return f"clock:{clock.pk}:restart:{clock.restarted_at.timestamp():.0f}"
+
+
 def _clock_link(incident: Incident) -> str:
     return f"/incidents/{incident.pk}/"
 
@@ -170,7 +176,7 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime, 
     payload = {"incident": incident.pk, "clock": clock.pk, "stage": clock.stage, "step": step}
     if step == TimerStep.WARN:
         notification_send(
-            key=f"clock:{clock.pk}:warn",
+            key=f"{_clock_key(clock)}:warn",
             kind="incidents.sla_warning",
             level=Level.WARNING,
             title=_("即将超时：%(number)s %(stage)s") % {"number": number, "stage": stage},
@@ -187,7 +193,7 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime, 
         if clock.chain:
             return  # a configured chain: its first entries, due at the breach, notify
         notification_send(
-            key=f"clock:{clock.pk}:breach",
+            key=f"{_clock_key(clock)}:breach",
             kind="incidents.sla_breach",
             level=Level.BREACH,
             title=_("已超时：%(number)s %(stage)s") % {"number": number, "stage": stage},
@@ -209,7 +215,7 @@ def _notify_step(clock: SlaClock, incident: Incident, step: str, now: datetime, 
         )
     else:
         notification_send(
-            key=f"clock:{clock.pk}:escalate",
+            key=f"{_clock_key(clock)}:escalate",
             kind="incidents.sla_escalation",
             level=Level.ESCALATION,
             title=_("超时未处置，升级指挥中心：%(number)s %(stage)s") % {"number": number, "stage": stage},
@@ -248,7 +254,7 @@ def _notify_chain_entry(clock: SlaClock, incident: Incident, index: int, entry: 
     if repeat:
         title += _("（第%(n)d次重复提醒）") % {"n": repeat}
     notification_send(
-        key=f"clock:{clock.pk}:chain:{index}",
+        key=f"{_clock_key(clock)}:chain:{index}",
         kind="incidents.sla_breach" if number == 0 else "incidents.sla_escalation",
         level=Level.BREACH if number == 0 else Level.ESCALATION,
         title=title,
@@ -563,9 +569,29 @@ def _effective_events(incident: Incident) -> dict[str, IncidentEvent]:
     return {e.kind: e for e in events if e.pk not in superseded}
 
 
+def _diversion_active(effective: dict[str, IncidentEvent]) -> bool:
+    """Whether the incident is diverted now: its latest `diverted` is not followed by the hotline's
+    `diversion_rejected`."""
+    diverted = effective.get(EventKind.DIVERTED)
+    rejected = effective.get(EventKind.DIVERSION_REJECTED)
+    return diverted is not None and (rejected is None or rejected.pk < diverted.pk)
+
+
+def _final_kind(effective: dict[str, IncidentEvent]) -> str | None:
+    """The event that ended the incident for the police (`closed`, or a diversion not rejected)."""
+    if EventKind.CLOSED in effective:
+        return EventKind.CLOSED
+    return EventKind.DIVERTED if _diversion_active(effective) else None
+
+
+def clock_start(incident: Incident, clock: SlaClock) -> datetime:
+    """Where a clock counts from: receipt, or the time it was restarted."""
+    return clock.restarted_at or incident.received_at
+
+
 def _apply_stage(incident: Incident, stage: str, at: datetime) -> None:
     clock = SlaClock.objects.select_for_update().get(incident=incident, stage=stage)
-    elapsed = elapsed_seconds(incident.received_at, at)
+    elapsed = elapsed_seconds(clock_start(incident, clock), at)
     clock.done_at = at
     clock.met = elapsed <= clock.limit_seconds
     clock.not_needed = False
@@ -618,6 +644,8 @@ def incident_record_event(
             errors["supersedes"] = [_("更正必须与原环节类型相同。")]
         elif kind == EventKind.DIVERTED:
             errors["supersedes"] = [_("分流不能更正，请联系热线平台。")]
+    if kind == EventKind.DIVERSION_REJECTED:
+        errors["kind"] = [_("“分流被退回”只能由热线平台退回分流时记录。")]
     if kind == EventKind.DIVERTED and supersedes is None:
         if not target:
             errors["target"] = [_("分流必须指定去向，如 12345。")]
@@ -631,12 +659,12 @@ def incident_record_event(
         if IncidentEvent.objects.filter(supersedes=corrected).exists():
             raise StateConflict(_("该环节已被更正过，请更正最新的记录。"))
     else:
-        if kind in effective:
+        if kind in effective and not (kind == EventKind.DIVERTED and not _diversion_active(effective)):
             raise StateConflict(
                 _("“%(kind)s”已记录，每个环节只能记录一次（如需修改请提交更正）。")
                 % {"kind": EventKind(kind).label}
             )
-        final = next((k for k in FINAL_KINDS if k in effective), None)
+        final = _final_kind(effective)
         if final is not None:
             raise StateConflict(
                 _("警情已%(final)s，不能再记录其他环节。") % {"final": EventKind(final).label}
@@ -683,6 +711,14 @@ def incident_record_event(
             "event": {"id": event.pk, "kind": kind, "at": at.isoformat(), "supersedes": supersedes},
         },
     )
+    if kind == EventKind.CLOSED and corrected is None and incident.source_inbound_id:
+        # the grid/12345 event this incident came from is done: its partner hears `handled`
+        exchange_services.inbound_result_closed(
+            actor=actor,
+            event_id=incident.source_inbound_id,
+            note=note or _("警情 %(number)s 已办结") % {"number": incident.number},
+            at=at,
+        )
     if kind == EventKind.DIVERTED:
         exchange_services.outbound_create(
             actor=actor,
@@ -725,6 +761,126 @@ def _end_clocks(incident: Incident, now: datetime, *, diverted: bool) -> list[st
     return fields
 
 
+def _restart_clocks(incident: Incident, start: datetime, now: datetime) -> list[SlaClock]:
+    """The stages not done get new clocks from ``start``: the frozen limit, a fresh deadline and
+    warning/escalation times, the timer markers cleared, ``restarted_at`` set. Returns all of the
+    incident's clocks (for arming)."""
+    snap = incident.sla_snapshot or {}
+    warn_before = snap.get("warn_before_seconds", 0)
+    escalate_after = snap.get("escalate_after_seconds")
+    clocks = list(SlaClock.objects.select_for_update().filter(incident=incident).order_by("deadline", "pk"))
+    for clock in clocks:
+        if clock.done_at is not None:
+            continue
+        deadline = start + timedelta(seconds=clock.limit_seconds)
+        clock.restarted_at = start
+        clock.deadline = deadline
+        clock.warn_at = deadline - timedelta(seconds=warn_before) if warn_before else None
+        clock.escalate_at = (
+            None if clock.chain or escalate_after is None else deadline + timedelta(seconds=escalate_after)
+        )
+        clock.met = None
+        clock.not_needed = False
+        clock.stopped_at = None
+        clock.warned_at = clock.breached_at = clock.escalated_at = None
+        clock.warn_skipped_at = None
+        clock.warn_skip_reason = ""
+        clock.acknowledged_at = None
+        clock.chain = [entry[:5] + [None] for entry in clock.chain]
+        clock.chain_next = 0
+        setattr(incident, f"{STAGE_FIELD[clock.stage]}_met", None)
+    return clocks
+
+
+@transaction.atomic
+def incident_diversion_rejected(*, actor, incident_id: int, note: str = "", at: datetime | None = None):
+    """The hotline rejected the incident's diversion (its ack ``rejected`` on the outbound event):
+    `diversion_rejected` on the timeline with the partner's note, the incident back in the station's
+    queue as open and not diverted, the stages not done restarted from the rejection time, and the
+    station's duty leader told. Called by ``exchange.services.outbound_ack``; an incident that is not
+    diverted (any more) is left alone and None returned."""
+    incident = _locking().filter(pk=incident_id).first()
+    if incident is None:
+        return None
+    effective = _effective_events(incident)
+    if not _diversion_active(effective) or EventKind.CLOSED in effective:
+        return None
+    now = timezone.now()
+    diverted = effective[EventKind.DIVERTED]
+    # the rejection as the partner dates it, never before the diversion it answers nor in the future
+    at = min(max(at or now, diverted.at), now)
+    before = snapshot(incident, ["status", "closed_at", "diverted_to"])
+    partner = incident.diverted_to
+    event = IncidentEvent.objects.create(
+        incident=incident,
+        kind=EventKind.DIVERSION_REJECTED,
+        at=at,
+        note=note,
+        target=partner,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    incident.status = Status.OPEN
+    incident.closed_at = None
+    incident.diverted_to = ""
+    clocks = _restart_clocks(incident, at, now)
+    lead = _arm(clocks, now)
+    SlaClock.objects.bulk_update(
+        clocks,
+        [
+            "restarted_at",
+            "deadline",
+            "warn_at",
+            "escalate_at",
+            "met",
+            "not_needed",
+            "stopped_at",
+            "warned_at",
+            "breached_at",
+            "escalated_at",
+            "warn_skipped_at",
+            "warn_skip_reason",
+            "acknowledged_at",
+            "chain",
+            "chain_next",
+            "next_fire_at",
+            "task_id",
+        ],
+    )
+    _publish(lead)
+    incident.save(
+        update_fields=["status", "closed_at", "diverted_to"] + [f"{p}_met" for p in STAGE_FIELD.values()]
+    )
+    rollup.touch(incident.received_at, now)
+    audit_record(
+        actor=actor,
+        action="incident.diversion_rejected",
+        obj=incident,
+        before=before,
+        after={
+            **snapshot(incident, ["status", "closed_at", "diverted_to"]),
+            "event": {"id": event.pk, "kind": event.kind, "at": at.isoformat(), "partner": partner},
+        },
+    )
+    notification_send(
+        key=f"incident:{incident.pk}:diversion_rejected:{event.pk}",
+        kind="incidents.diversion_rejected",
+        level=Level.WARNING,
+        title=_("分流被退回：%(number)s %(category)s")
+        % {"number": incident.number, "category": incident.get_category_display()},
+        body=_(
+            "%(partner)s 退回了分流的警情（%(address)s）：%(note)s。警情已回到本所待处置，未完成环节已重新计时。"
+        )
+        % {"partner": partner, "address": incident.address or "—", "note": note or "—"},
+        recipients=org_selectors.duty_leaders(station=incident.station, at=now),
+        station=incident.station,
+        link=_clock_link(incident),
+        thread=f"incident:{incident.pk}",
+        payload={"incident": incident.pk},
+        ack_action=LEADER_ACK_ACTION,
+    )
+    return event
+
+
 def leader_acknowledged(*, notification, user, at) -> None:
     """Ack handler (``incidents.leader_ack``): the duty leader acknowledged a notification about an
     incident, which records its `leader_notified` step at the acknowledgement time if not recorded yet.
@@ -741,7 +897,7 @@ def leader_acknowledged(*, notification, user, at) -> None:
         Q(acknowledged_at__isnull=True) | Q(acknowledged_at__lt=at)
     ).update(acknowledged_at=at)
     effective = _effective_events(incident)
-    if EventKind.LEADER_NOTIFIED in effective or any(k in effective for k in FINAL_KINDS):
+    if EventKind.LEADER_NOTIFIED in effective or _final_kind(effective) is not None:
         return
     if not can_act_for_station(user, incident.station):
         return
@@ -852,6 +1008,7 @@ __all__ = [
     "clocks_sweep",
     "incident_accept_inbound",
     "incident_create",
+    "incident_diversion_rejected",
     "incident_record_event",
     "leader_acknowledged",
     "policy_for",

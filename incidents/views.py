@@ -24,7 +24,7 @@ from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, STATION_ROLES, Role
 from qianwan.security.redirects import local_next
 
 from . import selectors, services
-from .choices import EventKind, Stage
+from .choices import RECORDABLE_KINDS, EventKind, Stage
 from .filtersets import IncidentFilter
 from .forms import AcceptInboundForm, CallForm, ChainStepFormSet, EventForm
 from .models import EscalationChain
@@ -170,7 +170,7 @@ def _render_detail(request, incident, form, status=200):
             "phone": incident.caller_phone
             if selectors.can_see_phone(request.user)
             else mask_phone(incident.caller_phone),
-            "kinds": EventKind.choices,
+            "kinds": RECORDABLE_KINDS,
         },
         status=status,
     )

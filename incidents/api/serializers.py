@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents import selectors
-from incidents.choices import Category, EventKind
+from incidents.choices import RECORDABLE_KINDS, Category
 from incidents.models import Incident, IncidentEvent
 from qianwan.api.serializers import ModelFieldsOnce
 from qianwan.masking import mask_phone
@@ -36,6 +36,11 @@ class SlaSerializer(serializers.Serializer):
         allow_null=True, help_text="when the warning was not sent because the deadline had passed"
     )
     warn_skip_reason = serializers.CharField(allow_blank=True, help_text="why (deadline_passed), or empty")
+    restarted_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="when the clock was restarted (the hotline rejected the diversion); deadline and "
+        "elapsed_seconds count from here",
+    )
 
     @staticmethod
     def rows(block: list[dict]) -> list[dict]:
@@ -56,6 +61,7 @@ class SlaSerializer(serializers.Serializer):
                 "escalated_at": _moment(row["escalated_at"]),
                 "warn_skipped_at": _moment(row["warn_skipped_at"]),
                 "warn_skip_reason": row["warn_skip_reason"],
+                "restarted_at": _moment(row.get("restarted_at")),
             }
             for row in block
         ]
@@ -200,7 +206,7 @@ class IncidentCreateSerializer(serializers.Serializer):
 
 
 class EventCreateSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=EventKind.choices)
+    kind = serializers.ChoiceField(choices=RECORDABLE_KINDS)
     at = serializers.DateTimeField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     target = serializers.CharField(required=False, allow_blank=True, default="", max_length=20)

@@ -3,6 +3,7 @@ from datetime import date
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.filtering import YesNoSelect
 from qianwan.kpi import local_day_range
 
 from .choices import InboundStatus, OutboundKind, OutboundStatus, Source
@@ -15,10 +16,17 @@ class InboundEventFilter(django_filters.FilterSet):
     station = django_filters.CharFilter(field_name="station__code")
     created_after = django_filters.DateFilter(label=_("接收日期起"), method="_after")
     created_before = django_filters.DateFilter(label=_("接收日期止"), method="_before")
+    # the bureau's triage queue: events without a station (no location), waiting to be assigned
+    triage = django_filters.BooleanFilter(
+        widget=YesNoSelect, label=_("待分派（无所属派出所）"), method="_triage"
+    )
 
     class Meta:
         model = InboundEvent
-        fields = ["status", "source", "station", "created_after", "created_before"]
+        fields = ["status", "source", "station", "created_after", "created_before", "triage"]
+
+    def _triage(self, qs, name, value: bool):
+        return qs.filter(station__isnull=value)
 
     def _after(self, qs, name, value: date):
         return qs.filter(created_at__gte=local_day_range(value, value)[0])

@@ -184,6 +184,10 @@ class InboundEvent(ChangeStamped):
     result_type = models.CharField(max_length=80, blank=True)
     result_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("接收时间"), auto_now_add=True, db_index=True)
+    # the sign-for deadline (settings.EXCHANGE_SIGN_FOR_MINUTES after arrival) and when the beat sweep
+    # reminded the duty leaders of an event still pending at it (once)
+    sign_for_due_at = models.DateTimeField(_("签收时限"), null=True, blank=True)
+    sign_for_reminded_at = models.DateTimeField(_("签收催办时间"), null=True, blank=True)
     raw = models.JSONField(_("原始报文"), default=dict, blank=True)
     change_seq = models.BigIntegerField(
         _("变更序号"), default=next_inbound_change, unique=True, editable=False
@@ -198,6 +202,12 @@ class InboundEvent(ChangeStamped):
         indexes = [
             models.Index(fields=["station", "status"]),
             models.Index(fields=["source", "change_seq"], name="inbound_source_change_idx"),
+            # the sign-for sweep's work list: pending events not reminded yet
+            models.Index(
+                fields=["sign_for_due_at"],
+                condition=Q(status="pending", sign_for_reminded_at__isnull=True),
+                name="inbound_sign_for_due_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["source", "external_id"], name="inbound_external_id_per_source")

@@ -3,6 +3,7 @@
 import re
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -90,7 +91,10 @@ def inbound_receive(*, actor, data: dict) -> tuple[InboundEvent, bool]:
         return existing, False
     station = org_selectors.nearest_station(lat=data.get("lat"), lon=data.get("lon"))
     event = InboundEvent(
-        station=station, raw=data.get("raw") or {}, **{k: v for k, v in data.items() if k != "raw"}
+        station=station,
+        raw=data.get("raw") or {},
+        sign_for_due_at=timezone.now() + timedelta(minutes=sign_for_minutes()),
+        **{k: v for k, v in data.items() if k != "raw"},
     )
     event.full_clean(exclude=["external_id"])
     try:
@@ -106,6 +110,105 @@ def inbound_receive(*, actor, data: dict) -> tuple[InboundEvent, bool]:
     )
     _notify_station_of_inbound(event)
     return event, True
+
+
+def sign_for_minutes() -> int:
+    return int(getattr(settings, "EXCHANGE_SIGN_FOR_MINUTES", 30))
+
+
+def inbound_sign_for_sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Beat: remind the duty leaders of the station (the command centre's for an event without one)
+    of every inbound event still pending at its sign-for deadline — once per event (the notification
+    key and ``sign_for_reminded_at``). Returns how many events were reminded of."""
+    from qianwan.notify.choices import Level
+    from qianwan.notify.services import notification_send
+
+    now = now or timezone.now()
+    due = InboundEvent.objects.filter(
+        status=InboundStatus.PENDING, sign_for_reminded_at__isnull=True, sign_for_due_at__lte=now
+    )
+    ids = list(due.order_by("sign_for_due_at").values_list("pk", flat=True)[:limit])
+    reminded = 0
+    for event_id in ids:
+        with transaction.atomic():
+            event = (
+                InboundEvent.objects.select_for_update(skip_locked=True, of=("self",))
+                .select_related("station")
+                .filter(pk=event_id, status=InboundStatus.PENDING, sign_for_reminded_at__isnull=True)
+                .first()
+            )
+            if event is None:
+                continue
+            minutes = max(1, round((now - event.created_at).total_seconds() / 60))
+            notification_send(
+                key=f"exchange.inbound:{event.pk}:sign_for",
+                kind="exchange.inbound_sign_for",
+                level=Level.WARNING,
+                title=_("来件超时未签收：%(title)s") % {"title": event.title},
+                body=_(
+                    "%(source)s 事件 %(id)s（%(address)s）已到达 %(minutes)d 分钟，仍未签收（受理或退回）。"
+                )
+                % {
+                    "source": event.get_source_display(),
+                    "id": event.external_id,
+                    "address": event.address or "—",
+                    "minutes": minutes,
+                },
+                recipients=org_selectors.duty_leaders(station=event.station, at=now),
+                station=event.station,
+                link=f"/exchange/inbound/{event.pk}/",
+                payload={"inbound": event.pk},
+                due_at=event.sign_for_due_at,
+            )
+            # bookkeeping, not a change the partner polls for: no new change number
+            InboundEvent.objects.filter(pk=event.pk).update(sign_for_reminded_at=now)
+            reminded += 1
+    return reminded
+
+
+TRIAGE_ROLES = (Role.BUREAU_LEADER, Role.ADMIN)
+
+
+@transaction.atomic
+def inbound_assign_station(*, actor, event: InboundEvent, station) -> InboundEvent:
+    """The bureau's triage: give a pending inbound event (one without a location has no station) to
+    ``station``, whose officers can then work it; audited, and the station is told."""
+    from django.core.exceptions import PermissionDenied
+
+    from qianwan.notify.services import notification_send
+
+    if getattr(actor, "role", None) not in TRIAGE_ROLES:
+        raise PermissionDenied(_("只有分局领导可以分派来件。"))
+    if station is None or not getattr(station, "is_active", True):
+        raise ValidationError({"station": [_("请选择一个有效的派出所。")]})
+    event = InboundEvent.objects.select_for_update().get(pk=event.pk)
+    if event.status != InboundStatus.PENDING:
+        raise StateConflict(
+            _("事件当前状态为“%(current)s”，只有待研判的事件可以分派。")
+            % {"current": event.get_status_display()}
+        )
+    if event.station_id == station.pk:
+        return event
+    before = snapshot(event, fields=["station"])
+    event.station = station
+    event.save(update_fields=["station"])
+    audit_record(
+        actor=actor,
+        action="exchange.inbound.assign",
+        obj=event,
+        before=before,
+        after=snapshot(event, fields=["station"]),
+    )
+    notification_send(
+        key=f"exchange.inbound:{event.pk}:assigned:{station.pk}",
+        kind="exchange.inbound",
+        title=_("分局分派来件：%(title)s") % {"title": event.title},
+        body=f"{event.get_source_display()} {event.external_id} {event.address}",
+        link=f"/exchange/inbound/{event.pk}/",
+        station=station,
+        recipients=org_selectors.station_users(station=station, roles=(Role.OFFICER, Role.STATION_LEADER)),
+    )
+    return event
 
 
 _INBOUND_MOVES = {
@@ -159,6 +262,19 @@ def inbound_work(
         source=event,
     )
     return event
+
+
+@transaction.atomic
+def inbound_result_closed(*, actor, event_id: int | None, note: str = "", at=None) -> InboundEvent | None:
+    """The incident or dispute an inbound event became was closed: the event is ``handled`` and its
+    partner hears it (an ``inbound_status`` event in its outbox). Nothing when there is no event or it
+    is not ``accepted`` (already reported, or worked another way)."""
+    if event_id is None:
+        return None
+    event = InboundEvent.objects.select_for_update().filter(pk=event_id).first()
+    if event is None or event.status != InboundStatus.ACCEPTED:
+        return None
+    return inbound_work(actor=actor, event=event, status=InboundStatus.HANDLED, note=note, at=at)
 
 
 def _local_times(value):
@@ -234,6 +350,15 @@ def outbound_ack(*, actor, event: OutboundEvent, status: str, note: str = "", at
         before=before,
         after=snapshot(event, fields=["status", "ack_note", "acked_at"]),
     )
+    if (
+        status == OutboundStatus.REJECTED
+        and event.kind == OutboundKind.DIVERSION
+        and event.source_type == "incidents.incident"
+    ):
+        # the hotline sends the call back: the incident returns to its station's queue
+        from incidents.services import incident_diversion_rejected
+
+        incident_diversion_rejected(actor=actor, incident_id=int(event.source_id), note=note, at=at)
     return event
 
 

@@ -20,3 +20,9 @@ def outbound_push_sweep() -> int:
     for event_id in ids:
         services.outbound_push_attempt(event_id)
     return len(ids)
+
+
+@shared_task
+def inbound_sign_for_sweep() -> int:
+    """Beat: remind the duty leaders of inbound events not signed for by their deadline (once each)."""
+    return services.inbound_sign_for_sweep()

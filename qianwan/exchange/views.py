@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from qianwan.errors import StateConflict
 from qianwan.filtering import empty_page, filtered
+from qianwan.forms import ScopedStationMixin, add_errors
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES
 
@@ -24,6 +25,23 @@ class WorkForm(forms.Form):
     note = forms.CharField(
         label=_lazy("说明"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class AssignForm(ScopedStationMixin, forms.Form):
+    station = forms.ModelChoiceField(label=_lazy("分派给派出所"), queryset=None)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["station"].queryset = self.fields["station"].queryset.filter(is_active=True)
+        self.fields["station"].empty_label = _("请选择")
+
+
+def _detail_context(request, event, **extra) -> dict:
+    context = {"event": event, "outbound": selectors.outbound_for(event), "form": WorkForm()}
+    if request.user.role in services.TRIAGE_ROLES and event.status == InboundStatus.PENDING:
+        context["assign_form"] = AssignForm(user=request.user, initial={"station": event.station_id})
+    context.update(extra)
+    return context
 
 
 @role_required(*STAFF_ROLES)
@@ -60,9 +78,32 @@ def outbound_list(request):
 @role_required(*STAFF_ROLES)
 def inbound_detail(request, pk: int):
     event = get_object_or_404(selectors.inbound_list(user=request.user), pk=pk)
-    outbound = selectors.outbound_for(event)
+    return render(request, "exchange/inbound_detail.html", _detail_context(request, event))
+
+
+@require_POST
+@role_required(*services.TRIAGE_ROLES)
+def inbound_assign(request, pk: int):
+    """The bureau's triage: assign the event to a station (audited; the station is told)."""
+    event = get_object_or_404(selectors.inbound_list(user=request.user), pk=pk)
+    form = AssignForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            services.inbound_assign_station(
+                actor=request.user, event=event, station=form.cleaned_data["station"]
+            )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        except StateConflict as exc:
+            messages.error(request, exc.message)
+            return redirect("exchange:inbound_detail", pk=pk)
+        else:
+            messages.success(
+                request, _("已分派给 %(station)s。") % {"station": form.cleaned_data["station"].name}
+            )
+            return redirect("exchange:inbound_detail", pk=pk)
     return render(
-        request, "exchange/inbound_detail.html", {"event": event, "outbound": outbound, "form": WorkForm()}
+        request, "exchange/inbound_detail.html", _detail_context(request, event, assign_form=form), status=400
     )
 
 
@@ -88,10 +129,6 @@ def inbound_work(request, pk: int, outcome: str):
         else:
             messages.success(request, _("已处理，结果已回传来源平台。"))
             return redirect("exchange:inbound_detail", pk=pk)
-    outbound = selectors.outbound_for(event)
     return render(
-        request,
-        "exchange/inbound_detail.html",
-        {"event": event, "outbound": outbound, "form": form},
-        status=400,
+        request, "exchange/inbound_detail.html", _detail_context(request, event, form=form), status=400
     )

@@ -287,12 +287,17 @@ WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 60)
 WATCHDOG_STALE_SECONDS = env_int("QIANWAN_WATCHDOG_STALE_SECONDS", 180)
 WATCHDOG_INTERVAL_SECONDS = env_int("QIANWAN_WATCHDOG_INTERVAL_SECONDS", 15)
 # Each app adds its periodic jobs here; a job must be safe when two workers run it at once.
+# An inbound grid/12345 event should be signed for (accepted, handled or sent back) within this many
+# minutes of its arrival; the beat sweep reminds the station's duty leaders once when it is not.
+EXCHANGE_SIGN_FOR_MINUTES = env_int("EXCHANGE_SIGN_FOR_MINUTES", 30)
 CELERY_BEAT_SCHEDULE = {
     "notify-deliveries-sweep": {
         "task": "qianwan.notify.tasks.deliveries_sweep",
         "schedule": float(env_int("DELIVERIES_SWEEP_SECONDS", 15)),
     },
     "exchange-push-sweep": {"task": "qianwan.exchange.tasks.outbound_push_sweep", "schedule": 30.0},
+    # inbound grid/12345 events not signed for (accepted or sent back) by their deadline: one reminder
+    "exchange-sign-for-sweep": {"task": "qianwan.exchange.tasks.inbound_sign_for_sweep", "schedule": 60.0},
     # hazard rectification deadlines are days away: a due_at sweep, never ETA tasks
     "risks-hazard-reminders-sweep": {"task": "risks.tasks.hazard_reminders_sweep", "schedule": 300.0},
     # weekly early warning; idempotent per (category, period), so a restart or a second beat is harmless

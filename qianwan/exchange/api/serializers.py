@@ -6,6 +6,7 @@ from qianwan.exchange.choices import InboundStatus, OutboundStatus, Source
 from qianwan.exchange.models import InboundEvent, OutboundEvent
 from qianwan.masking import mask_personal, mask_phone
 from qianwan.org.choices import Role
+from qianwan.org.models import Station
 
 
 class CoordinatesMixin:
@@ -121,3 +122,9 @@ class ExchangeKpiSerializer(serializers.Serializer):
 
 
 __all__ = ["InboundStatus"]
+
+
+class InboundAssignSerializer(serializers.Serializer):
+    """The bureau's triage: the station (code) that is to work the event."""
+
+    station = serializers.SlugRelatedField(slug_field="code", queryset=Station.objects.filter(is_active=True))

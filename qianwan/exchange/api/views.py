@@ -24,6 +24,7 @@ from .polling import (
 from .serializers import (
     AckSerializer,
     ExchangeKpiSerializer,
+    InboundAssignSerializer,
     InboundEventSerializer,
     InboundWorkSerializer,
     OutboundEventSerializer,
@@ -98,6 +99,7 @@ class InboundEventViewSet(
         "create": PARTNERS,
         "reject": STAFF,
         "handle": STAFF,
+        "assign": {Role.BUREAU_LEADER, Role.ADMIN},
     }
 
     def scoped_queryset(self, user):
@@ -147,6 +149,19 @@ class InboundEventViewSet(
     def reject(self, request, pk=None):
         """Send the event back to its source with a reason (an outcome)."""
         return self._work(request, InboundStatus.REJECTED)
+
+    @extend_schema(request=InboundAssignSerializer, responses=InboundEventSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        """The bureau's triage: give a pending event (one without a location has no station) to a
+        station, whose officers can then work it. Bureau leaders and admins only."""
+        event = self.get_object()
+        body = InboundAssignSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        event = services.inbound_assign_station(
+            actor=request.user, event=event, station=body.validated_data["station"]
+        )
+        return Response(self.get_serializer(event).data)
 
     @extend_schema(request=InboundWorkSerializer, responses=InboundEventSerializer)
     @action(detail=True, methods=["post"])
