@@ -8,6 +8,8 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.org.choices import RoutedBy
+
 from .choices import InboundStatus, OutboundKind, OutboundStatus, PushStatus, Source
 
 
@@ -172,6 +174,9 @@ class InboundEvent(ChangeStamped):
     )
     status = models.CharField(
         _("状态"), max_length=20, choices=InboundStatus.choices, default=InboundStatus.PENDING
+    )
+    routed_by = models.CharField(
+        _("分派依据"), max_length=10, choices=RoutedBy.choices, blank=True, default=""
     )
     outcome_note = models.TextField(_("办理说明"), blank=True)
     outcome_at = models.DateTimeField(_("办结时间"), null=True, blank=True)

@@ -4,10 +4,10 @@ trail in words, the workbench's overdue rows in red, durations as 分秒."""
 import pytest
 from django.template.loader import render_to_string
 from django.test import Client
+from qianwan.dashboard.templatetags.figures import duration, score_change, thousands
 
 from disputes.models import Dispute
 from qianwan.audit.models import AuditEntry
-from qianwan.dashboard.templatetags.figures import duration, score_change, thousands
 from qianwan.org.choices import Role
 from tests.conftest import token_client
 from tests.disputes.factories import handled_dispute, make_dispute

@@ -40,6 +40,7 @@ class InboundEventSerializer(CoordinatesMixin, serializers.ModelSerializer):
             "lon",
             "occurred_at",
             "station",
+            "routed_by",
             "status",
             "outcome_note",
             "outcome_at",
@@ -47,7 +48,15 @@ class InboundEventSerializer(CoordinatesMixin, serializers.ModelSerializer):
             "result_id",
             "created_at",
         ]
-        read_only_fields = ["status", "outcome_note", "outcome_at", "result_type", "result_id", "created_at"]
+        read_only_fields = [
+            "routed_by",
+            "status",
+            "outcome_note",
+            "outcome_at",
+            "result_type",
+            "result_id",
+            "created_at",
+        ]
 
 
 class InboundWorkSerializer(serializers.Serializer):
