@@ -5,6 +5,7 @@ and the routing table kept per process (qianwan/refcache.py)."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from shapely.geometry import Point, shape
 
 from incidents.models import Incident
@@ -303,3 +304,29 @@ def test_loaddemo_sets_the_boundaries_and_routes_by_them():
     refcache.reset()
     for code, _name, _address, lat, lon in demo.STATIONS:
         assert selectors.route_point(lat=lat + 0.001, lon=lon) == (stations[code], "boundary")
+
+
+def test_the_call_form_of_the_command_centre_may_leave_the_station_to_the_boundaries(
+    client, bureau, station, other_station
+):
+    set_boundary(other_station, CSS_AREA)
+    client.force_login(bureau)
+    form = {
+        "caller_phone": "13800001234",
+        "category": "dispute",
+        "address": "庵东镇",
+        "description": "吵架",
+        "received_at": timezone.localtime().replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S"),
+        "station": "",
+        "lat": NEAR_ADS[0],
+        "lon": NEAR_ADS[1],
+    }
+    response = client.post("/incidents/new/", form)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    incident = Incident.objects.get()
+    assert (incident.station, incident.routed_by) == (other_station, "boundary")
+    # no point and no station: the form again, the error on the station
+    response = client.post("/incidents/new/", {**form, "lat": "", "lon": ""})
+    assert response.status_code == 400
+    assert "请指定派出所" in response.content.decode()
+    assert Incident.objects.count() == 1
