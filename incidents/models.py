@@ -24,7 +24,7 @@ class Incident(models.Model):
         "org.Station", verbose_name=_("派出所"), on_delete=models.PROTECT, related_name="incidents"
     )
     routed_by = models.CharField(
-        _("分派依据"), max_length=10, choices=RoutedBy.choices, blank=True, default=""
+        _("分派依据"), max_length=10, choices=RoutedBy.choices, blank=True, default="", db_default=""
     )
     category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)

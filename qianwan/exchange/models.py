@@ -176,7 +176,7 @@ class InboundEvent(ChangeStamped):
         _("状态"), max_length=20, choices=InboundStatus.choices, default=InboundStatus.PENDING
     )
     routed_by = models.CharField(
-        _("分派依据"), max_length=10, choices=RoutedBy.choices, blank=True, default=""
+        _("分派依据"), max_length=10, choices=RoutedBy.choices, blank=True, default="", db_default=""
     )
     outcome_note = models.TextField(_("办理说明"), blank=True)
     outcome_at = models.DateTimeField(_("办结时间"), null=True, blank=True)

@@ -22,6 +22,7 @@ class StationSerializer(serializers.ModelSerializer):
 
 class StationBoundarySerializer(serializers.Serializer):
     boundary = serializers.JSONField(
+        required=False,
         allow_null=True,
         help_text="A GeoJSON Polygon or MultiPolygon in WGS84 ([lon, lat]), or null to clear it.",
     )

@@ -40,7 +40,8 @@ class StationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         station = self.get_object()
         body = StationBoundarySerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        station = services.station_set_boundary(
-            actor=request.user, station=station, boundary=body.validated_data["boundary"]
-        )
+        if "boundary" in body.validated_data:  # a PATCH without it changes nothing
+            station = services.station_set_boundary(
+                actor=request.user, station=station, boundary=body.validated_data["boundary"]
+            )
         return Response(self.get_serializer(station).data)
