@@ -77,6 +77,9 @@ class CallForm(forms.Form):
             self.fields["station"].queryset = Station.objects.filter(pk=user.station_id)
             self.fields["station"].initial = user.station_id
             self.fields["station"].widget = forms.HiddenInput()
+        else:  # the command centre may leave it to the jurisdictions: the point decides
+            self.fields["station"].required = False
+            self.fields["station"].empty_label = _("按坐标自动分派（辖区，区外为最近派出所）")
 
 
 class EventForm(forms.Form):

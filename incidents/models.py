@@ -7,6 +7,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.org.choices import RoutedBy
+
 from .choices import Category, ChainTarget, EventKind, SkipReason, Stage, Status
 
 
@@ -20,6 +22,9 @@ class Incident(models.Model):
     number = models.CharField(_("警情编号"), max_length=32, unique=True)
     station = models.ForeignKey(
         "org.Station", verbose_name=_("派出所"), on_delete=models.PROTECT, related_name="incidents"
+    )
+    routed_by = models.CharField(
+        _("分派依据"), max_length=10, choices=RoutedBy.choices, blank=True, default="", db_default=""
     )
     category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)

@@ -21,7 +21,7 @@ from qianwan.notify.choices import Level
 from qianwan.notify.heartbeat import CLOCKS_SWEEP_HEARTBEAT
 from qianwan.notify.services import heartbeat_record, notification_send
 from qianwan.org import selectors as org_selectors
-from qianwan.org.choices import DutyPost, Role
+from qianwan.org.choices import DutyPost, Role, RoutedBy
 from qianwan.org.models import User
 from qianwan.org.scopes import can_act_for_station
 from qianwan.tasking import publish_on_commit
@@ -45,7 +45,17 @@ from .models import EscalationChain, EscalationStep, Incident, IncidentEvent, Sl
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 LEADER_ACK_ACTION = "incidents.leader_ack"
-INCIDENT_FIELDS = ["number", "station", "category", "status", "received_at", "address", "lat", "lon"]
+INCIDENT_FIELDS = [
+    "number",
+    "station",
+    "routed_by",
+    "category",
+    "status",
+    "received_at",
+    "address",
+    "lat",
+    "lon",
+]
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -465,7 +475,7 @@ def _set_prefetched(instance, name: str, rows: list) -> None:
 def incident_create(
     *,
     actor,
-    station,
+    station=None,
     category: str,
     received_at: datetime,
     address: str = "",
@@ -474,13 +484,25 @@ def incident_create(
     description: str = "",
     caller_phone: str = "",
     source_inbound=None,
+    routed_by: str | None = None,
 ) -> Incident:
     """Take a call: write the incident, freeze the SLA policy in force, open one clock per stage, tell
-    the duty leader (acknowledging records `leader_notified`) and arm the clocks' timers on commit."""
-    if not can_act_for_station(actor, station):
-        raise PermissionDenied(_("只能为本所登记警情。"))
+    the duty leader (acknowledging records `leader_notified`) and arm the clocks' timers on commit.
+
+    Without ``station`` the call goes to the station whose boundary contains its point, else to the
+    nearest station's headquarters; ``routed_by`` records which (``given`` when a station was named)."""
     now = timezone.now()
     errors = _validate_common(received_at=received_at, lat=lat, lon=lon, caller_phone=caller_phone, now=now)
+    if station is None and "lat" not in errors and "lon" not in errors:
+        station, routed_by = org_selectors.route_point(lat=lat, lon=lon)
+        if station is None:
+            raise ValidationError({"station": [_("请指定派出所，或填写坐标以按辖区自动分派。")]})
+    elif routed_by is None:
+        routed_by = RoutedBy.GIVEN
+    if station is None:
+        raise ValidationError(errors)
+    if not can_act_for_station(actor, station):
+        raise PermissionDenied(_("只能为本所登记警情。"))
     if category not in Category.values:
         errors["category"] = [_("未知的警情类别：%(c)s") % {"c": category}]
     if errors:
@@ -492,6 +514,7 @@ def incident_create(
         id=pk,
         number=_incident_number(received_at, pk) if pk else f"TMP-{uuid.uuid4().hex[:24]}",
         station=station,
+        routed_by=routed_by,
         category=category,
         received_at=received_at,
         address=address,
@@ -915,6 +938,7 @@ def incident_accept_inbound(*, actor, event, category: str, note: str = "") -> I
     """Accept an inbound grid/12345 event as an incident: the incident is received now, in the event's
     station (or the officer's), and the event's status flows back to its source as `accepted`."""
     station = event.station or getattr(actor, "station", None)
+    routed_by = (event.routed_by or RoutedBy.GIVEN) if event.station else RoutedBy.GIVEN
     if station is None:
         raise ValidationError({"station": [_("该来件没有所属派出所，请由派出所民警受理。")]})
     if event.status != InboundStatus.PENDING:
@@ -931,6 +955,7 @@ def incident_accept_inbound(*, actor, event, category: str, note: str = "") -> I
         lon=event.lon,
         description=f"[{event.external_id}] {event.title}\n{event.description}".strip(),
         source_inbound=event,
+        routed_by=routed_by,
     )
     exchange_services.inbound_work(
         actor=actor,

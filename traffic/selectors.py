@@ -77,13 +77,8 @@ def zone_for_point(*, lat: float | None, lon: float | None) -> PatrolZone | None
 
 def zones_overlapping(geometry, *, exclude_pk=None) -> list[PatrolZone]:
     """Active zones whose area meaningfully overlaps ``geometry`` (shared borders are fine)."""
-    hits = []
-    for zone, other in _active_zone_geometries():
-        if zone.pk == exclude_pk:
-            continue
-        if geometry.intersection(other).area > 1e-9:  # ≈ 10 m²: shared edges are not overlaps
-            hits.append(zone)
-    return hits
+    others = ((zone, other) for zone, other in _active_zone_geometries() if zone.pk != exclude_pk)
+    return geo.overlapping(geometry, others)
 
 
 # ---------------------------------------------------------------- teams and the roster

@@ -99,6 +99,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "id",
             "number",
             "station",
+            "routed_by",
             "category",
             "status",
             "received_at",
@@ -138,6 +139,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "id": incident.pk,
             "number": incident.number,
             "station": incident.station.code,
+            "routed_by": incident.routed_by,
             "category": incident.category,
             "status": incident.status,
             "received_at": _moment(incident.received_at),
@@ -194,7 +196,12 @@ class IncidentDetailSerializer(IncidentSerializer):
 
 class IncidentCreateSerializer(serializers.Serializer):
     received_at = serializers.DateTimeField()
-    station = serializers.CharField(max_length=16)
+    station = serializers.CharField(
+        max_length=16,
+        required=False,
+        help_text="Station code; omitted, the call goes to the station whose boundary contains lat/lon "
+        "(outside every boundary: the nearest station's headquarters).",
+    )
     category = serializers.ChoiceField(choices=Category.choices)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
     lat = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)

@@ -58,11 +58,11 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         body = IncidentCreateSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        if station is None:
+        if station is None and data.get("station"):
             raise exceptions.ValidationError(
                 {"station": [_("未知的派出所代码：%(code)s") % {"code": data["station"]}]}
             )
-        data["station"] = station
+        data["station"] = station  # None: routed by the point (boundary, else nearest headquarters)
         incident = services.incident_create(actor=request.user, **data)
         # the service hands back the incident with its clocks and (empty) timeline attached, and a new
         # incident has no exchange events: answer without reading back what was just written

@@ -9,6 +9,7 @@ from django.db.models import Max, Q
 from django.utils.translation import gettext_lazy as _
 
 from qianwan.egress import validate_url
+from qianwan.org.choices import RoutedBy
 
 from .choices import InboundStatus, OutboundKind, OutboundStatus, PushStatus, Source
 
@@ -174,6 +175,9 @@ class InboundEvent(ChangeStamped):
     )
     status = models.CharField(
         _("状态"), max_length=20, choices=InboundStatus.choices, default=InboundStatus.PENDING
+    )
+    routed_by = models.CharField(
+        _("分派依据"), max_length=10, choices=RoutedBy.choices, blank=True, default="", db_default=""
     )
     outcome_note = models.TextField(_("办理说明"), blank=True)
     outcome_at = models.DateTimeField(_("办结时间"), null=True, blank=True)

@@ -82,16 +82,18 @@ def _notify_station_of_inbound(event: InboundEvent) -> None:
 def inbound_receive(*, actor, data: dict) -> tuple[InboundEvent, bool]:
     """Store an inbound event once per ``(source, external_id)``; a replay returns the stored record.
 
-    The event lands in the triage queue of the station whose area it falls in (the nearest station
-    to its point; the command centre's queue when it has none).
+    The event lands in the triage queue of the station whose boundary contains its point (outside
+    every boundary the station with the nearest headquarters; the command centre's queue when it has
+    no point); ``routed_by`` records which.
     """
     same = {"source": data["source"], "external_id": data["external_id"]}
     existing = InboundEvent.objects.filter(**same).first()
     if existing:
         return existing, False
-    station = org_selectors.nearest_station(lat=data.get("lat"), lon=data.get("lon"))
+    station, routed_by = org_selectors.route_point(lat=data.get("lat"), lon=data.get("lon"))
     event = InboundEvent(
         station=station,
+        routed_by=routed_by,
         raw=data.get("raw") or {},
         sign_for_due_at=timezone.now() + timedelta(minutes=sign_for_minutes()),
         **{k: v for k, v in data.items() if k != "raw"},

@@ -1,16 +1,47 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from qianwan.masking import MaskedAdminMixin
 
+from . import services
 from .models import ApiToken, DutyRoster, DutyRotation, DutyRotationMember, Station, User
+
+
+class StationAdminForm(forms.ModelForm):
+    """The boundary is checked as the API checks it: valid GeoJSON, no overlap with another active
+    station's boundary (qianwan.org.services.check_boundary)."""
+
+    class Meta:
+        model = Station
+        fields = ["code", "name", "address", "lat", "lon", "boundary", "is_active"]
+
+    def clean(self):
+        cleaned = super().clean()
+        station = Station(
+            pk=self.instance.pk,
+            boundary=cleaned.get("boundary"),
+            is_active=cleaned.get("is_active", True),
+        )
+        try:
+            services.check_boundary(station)
+        except ValidationError as exc:
+            for message in exc.message_dict.get("boundary", []):
+                self.add_error("boundary", message)
+        return cleaned
 
 
 @admin.register(Station)
 class StationAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "address", "lat", "lon", "is_active"]
+    form = StationAdminForm
+    list_display = ["code", "name", "address", "lat", "lon", "has_boundary", "is_active"]
     search_fields = ["code", "name"]
+
+    @admin.display(boolean=True, description=_("已划辖区"))
+    def has_boundary(self, obj):
+        return obj.boundary is not None
 
 
 @admin.register(User)

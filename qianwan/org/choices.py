@@ -30,3 +30,13 @@ class RotationPeriod(models.TextChoices):
 
 
 ROTATION_PERIOD_DAYS = {RotationPeriod.DAILY: 1, RotationPeriod.WEEKLY: 7}
+
+
+class RoutedBy(models.TextChoices):
+    """How a record got its station: the station named by whoever created it, the station whose
+    boundary contains its point, or (outside every boundary) the station with the nearest headquarters.
+    Blank: no station (no point and none given)."""
+
+    GIVEN = "given", _("指定")
+    BOUNDARY = "boundary", _("辖区范围")
+    NEAREST = "nearest", _("最近派出所")

@@ -11,6 +11,7 @@ from qianwan.kpi import local_tz
 
 from .choices import Role
 from .models import DutyRoster, Station, User
+from .services import check_boundary
 
 DEMO_PASSWORD = "Qianwan@2026"  # noqa: S105  (documented demo login, never a real account)
 
@@ -22,6 +23,29 @@ STATIONS = [
     ("BHS", "滨海派出所", "前湾新区滨海四路8号", 30.3547, 121.2055),
     ("XPS", "新浦派出所", "前湾新区新浦镇新浦路20号", 30.2712, 121.3035),
 ]
+
+# the district's rectangle (as the traffic zones tile it): the stations' jurisdictions split it
+DISTRICT = (121.10, 30.23, 121.35, 30.38)  # min lon, min lat, max lon, max lat
+
+
+def boundaries() -> dict[str, dict]:
+    """Realistic jurisdictions for the demo stations: the Voronoi cells of their headquarters clipped
+    to the district rectangle — every point of the district is nearer its own station's HQ, the cells
+    tile the rectangle without overlap. Rounded to 6 decimals (≈ 0.1 m); neighbouring cells share the
+    very same vertices, so rounding keeps the shared edges shared."""
+    from shapely.geometry import MultiPoint, Point, box, mapping
+    from shapely.ops import voronoi_diagram
+
+    rect = box(*DISTRICT)
+    sites = {code: Point(lon, lat) for code, _n, _a, lat, lon in STATIONS}
+    cells = list(voronoi_diagram(MultiPoint(list(sites.values())), envelope=rect).geoms)
+    out = {}
+    for code, site in sites.items():
+        cell = next(c for c in cells if c.covers(site)).intersection(rect)
+        ring = [[round(x, 6), round(y, 6)] for x, y in mapping(cell)["coordinates"][0]]
+        out[code] = {"type": "Polygon", "coordinates": [ring]}
+    return out
+
 
 # username, full name, role, station code
 USERS = [
@@ -50,10 +74,14 @@ def _user(username, full_name, role, station=None, enterprise=None) -> User:
 
 def load() -> str:
     stations = {}
+    areas = boundaries()
     for code, name, address, lat, lon in STATIONS:
         stations[code], _ = Station.objects.update_or_create(
-            code=code, defaults={"name": name, "address": address, "lat": lat, "lon": lon}
+            code=code,
+            defaults={"name": name, "address": address, "lat": lat, "lon": lon, "boundary": areas[code]},
         )
+    for station in stations.values():  # the same validation and no-overlap check as the API's
+        check_boundary(station)
     for username, full_name, role, code in USERS:
         _user(username, full_name, role, station=stations.get(code))
     # Duty rosters: the station leaders in 24-hour shifts from 08:00 for the last 7 and next 30 days.

@@ -29,6 +29,16 @@ class Station(models.Model):
     lon = models.FloatField(
         _("经度"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
+    # the jurisdiction (辖区): a GeoJSON Polygon/MultiPolygon in WGS84; active stations' boundaries do
+    # not overlap (qianwan.org.services.station_set_boundary checks), so a point has at most one station
+    boundary = models.JSONField(
+        _("辖区范围（GeoJSON）"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "GeoJSON Polygon 或 MultiPolygon，坐标顺序 [经度, 纬度]；与其他启用派出所的辖区不能重叠。"
+        ),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
@@ -38,6 +48,15 @@ class Station(models.Model):
 
     def __str__(self):
         return f"{self.name}（{self.code}）"
+
+    def clean(self):
+        from qianwan.geo import validate_polygon
+
+        if self.boundary is not None:
+            try:
+                self.boundary = validate_polygon(self.boundary)
+            except ValidationError as exc:
+                raise ValidationError({"boundary": exc.messages}) from exc
 
 
 class User(AbstractUser):

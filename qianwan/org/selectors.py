@@ -3,14 +3,15 @@
 import math
 from datetime import datetime, timedelta
 
+import shapely
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from qianwan import refcache
+from qianwan import geo, refcache
 from qianwan.kpi import local_tz
 
-from .choices import DutyPost, Role
+from .choices import DutyPost, Role, RoutedBy
 from .models import DutyRoster, DutyRotation, DutyRotationMember, Station, User
 from .scopes import scope_queryset
 
@@ -150,12 +151,60 @@ def _haversine_km(lat1, lon1, lat2, lon2) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
+@refcache.cached
+def _routing_table() -> tuple:
+    """Every active station with its boundary as a prepared shapely geometry (None without one) and
+    that geometry's bounds: read and prepared once per process, dropped with the reference data
+    whenever a station is saved (qianwan/refcache.py watches Station)."""
+    rows = []
+    for station in Station.objects.filter(is_active=True).order_by("code"):
+        geometry, bounds = None, None
+        if station.boundary:
+            geometry = geo.geometry_of(station.boundary)
+            shapely.prepare(geometry)
+            bounds = geometry.bounds
+        rows.append((station, geometry, bounds))
+    return tuple(rows)
+
+
+def _nearest(rows, lat: float, lon: float) -> Station | None:
+    located = [station for station, _g, _b in rows if station.lat is not None and station.lon is not None]
+    return min(located, key=lambda s: _haversine_km(lat, lon, s.lat, s.lon), default=None)
+
+
+def route_point(*, lat: float | None, lon: float | None) -> tuple[Station | None, str]:
+    """The station a WGS84 point belongs to and why: the active station whose boundary contains it
+    (``boundary``; a point on a shared border goes to the lower code), else — outside every boundary —
+    the station with the nearest headquarters (``nearest``); ``(None, "")`` without a point or a
+    located station. No query once the process's reference data is warm."""
+    if lat is None or lon is None:
+        return None, ""
+    rows = _routing_table()
+    for station, geometry, bounds in rows:
+        if geometry is None or not (bounds[0] <= lon <= bounds[2] and bounds[1] <= lat <= bounds[3]):
+            continue
+        if geo.contains(geometry, lat, lon):
+            return station, RoutedBy.BOUNDARY
+    station = _nearest(rows, lat, lon)
+    return station, (RoutedBy.NEAREST if station else "")
+
+
 def nearest_station(*, lat: float | None, lon: float | None) -> Station | None:
     """The active station closest to a WGS84 point (None when there is no point or no located station)."""
     if lat is None or lon is None:
         return None
-    stations = Station.objects.filter(is_active=True, lat__isnull=False, lon__isnull=False)
-    return min(stations, key=lambda s: _haversine_km(lat, lon, s.lat, s.lon), default=None)
+    return _nearest(_routing_table(), lat, lon)
+
+
+def boundary_clashes(geometry, *, exclude_pk=None) -> list[Station]:
+    """Active stations whose boundary meaningfully overlaps ``geometry`` (shared borders are fine) —
+    the same check as between patrol zones (qianwan/geo.py)."""
+    others = (
+        (station, geo.geometry_of(station.boundary))
+        for station in Station.objects.filter(is_active=True, boundary__isnull=False).order_by("code")
+        if station.pk != exclude_pk
+    )
+    return geo.overlapping(geometry, others)
 
 
 # ---------------------------------------------------------------------------------------------------

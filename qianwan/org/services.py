@@ -9,22 +9,80 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qianwan import geo
 from qianwan.audit.services import audit_record, snapshot
 from qianwan.errors import StateConflict
 
+from . import selectors
 from .choices import STATION_ROLES, Role
 from .models import ApiToken, DutyRoster, DutyRotation, DutyRotationMember, Station, User, hash_token
 
 
+def check_boundary(station: Station) -> None:
+    """Validate ``station.boundary`` in place (GeoJSON Polygon/MultiPolygon in WGS84) and refuse an
+    overlap with another active station's boundary: ``ValidationError`` naming ``boundary``."""
+    if station.boundary is None:
+        return
+    try:
+        station.boundary = geo.validate_polygon(station.boundary)
+    except ValidationError as exc:
+        raise ValidationError({"boundary": exc.messages}) from exc
+    if not station.is_active:
+        return
+    clashes = selectors.boundary_clashes(geo.geometry_of(station.boundary), exclude_pk=station.pk)
+    if clashes:
+        raise ValidationError(
+            {
+                "boundary": [
+                    _("辖区范围与其他派出所的辖区重叠：%(codes)s。辖区之间不能重叠。")
+                    % {"codes": "、".join(s.code for s in clashes)}
+                ]
+            }
+        )
+
+
+def _lock_boundaries() -> None:
+    """Serialise boundary writes: two concurrent edits cannot each miss the other's overlap."""
+    list(Station.objects.select_for_update().filter(is_active=True).values_list("pk", flat=True))
+
+
 @transaction.atomic
-def station_create(*, actor, code: str, name: str, address: str = "", lat=None, lon=None) -> Station:
-    """Create a station; codes are unique."""
+def station_create(
+    *, actor, code: str, name: str, address: str = "", lat=None, lon=None, boundary=None
+) -> Station:
+    """Create a station; codes are unique, a boundary is validated and may not overlap another's."""
     if Station.objects.filter(code=code).exists():
         raise ValidationError({"code": [_("派出所代码 %(code)s 已存在。") % {"code": code}]})
-    station = Station(code=code, name=name, address=address, lat=lat, lon=lon)
+    station = Station(code=code, name=name, address=address, lat=lat, lon=lon, boundary=boundary)
+    if boundary is not None:
+        _lock_boundaries()
+        check_boundary(station)
     station.full_clean()
     station.save()
     audit_record(actor=actor, action="station.create", obj=station, after=snapshot(station))
+    return station
+
+
+@transaction.atomic
+def station_set_boundary(*, actor, station: Station, boundary) -> Station:
+    """Set (or, with None, clear) a station's jurisdiction. Only admins; the polygon must be valid
+    GeoJSON in WGS84 and may not overlap another active station's boundary. The routing table kept per
+    process (qianwan.org.selectors.route_point) is dropped by the save."""
+    if getattr(actor, "role", None) != Role.ADMIN:
+        raise PermissionDenied(_("只有系统管理员可以设置派出所辖区。"))
+    _lock_boundaries()
+    station = Station.objects.select_for_update().get(pk=station.pk)
+    before = snapshot(station, fields=["boundary"])
+    station.boundary = boundary
+    check_boundary(station)
+    station.save(update_fields=["boundary"])
+    audit_record(
+        actor=actor,
+        action="station.boundary",
+        obj=station,
+        before=before,
+        after=snapshot(station, fields=["boundary"]),
+    )
     return station
 
 

@@ -3,7 +3,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from traffic.geo import validate_polygon
+from qianwan.geo import validate_polygon
 
 zone_code_validator = RegexValidator(
     r"^[A-Z][A-Z0-9-]{1,15}$", _("巡区代码须为2–16位大写字母、数字或连字符，以字母开头。")

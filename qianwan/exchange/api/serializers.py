@@ -42,6 +42,7 @@ class InboundEventSerializer(CoordinatesMixin, serializers.ModelSerializer):
             "lon",
             "occurred_at",
             "station",
+            "routed_by",
             "status",
             "outcome_note",
             "outcome_at",
@@ -49,7 +50,15 @@ class InboundEventSerializer(CoordinatesMixin, serializers.ModelSerializer):
             "result_id",
             "created_at",
         ]
-        read_only_fields = ["status", "outcome_note", "outcome_at", "result_type", "result_id", "created_at"]
+        read_only_fields = [
+            "routed_by",
+            "status",
+            "outcome_note",
+            "outcome_at",
+            "result_type",
+            "result_id",
+            "created_at",
+        ]
 
 
 class InboundWorkSerializer(serializers.Serializer):
