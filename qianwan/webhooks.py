@@ -30,6 +30,33 @@ def post_json(url: str, body: dict, *, headers: dict | None = None) -> SendResul
     return SendResult(ok=True, status_code=resp.status_code, response=text)
 
 
+def post_bytes(
+    url: str,
+    body: bytes,
+    *,
+    headers: dict | None = None,
+    content_type: str = "application/json; charset=utf-8",
+) -> SendResult:
+    """POST ``body`` exactly as given (a signed body must reach the receiver byte for byte, so the
+    caller serialises it once and signs those bytes); any 2xx is success. Never raises for the
+    receiver's fault. The same outbound rules as ``post_json``."""
+    try:
+        resp = requests.post(
+            url,
+            data=body,
+            headers={**(headers or {}), "Content-Type": content_type},
+            timeout=settings.NOTIFY_HTTP_TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as exc:
+        return SendResult(ok=False, error=f"{type(exc).__name__}: {exc}"[:1000])
+    text = resp.text[:1000]
+    if not 200 <= resp.status_code < 300:
+        return SendResult(
+            ok=False, status_code=resp.status_code, response=text, error=f"HTTP {resp.status_code}"
+        )
+    return SendResult(ok=True, status_code=resp.status_code, response=text)
+
+
 def backoff_seconds(attempts: int) -> int:
     """Delay before try number ``attempts + 1``: base·2^(attempts−1), capped."""
     delay = settings.NOTIFY_BACKOFF_BASE_SECONDS * (2 ** max(attempts - 1, 0))
