@@ -129,7 +129,9 @@ def _drop_naming_titles(node) -> None:
     so the name comes from the operation and parameter or property names: ASCII and stable."""
     if isinstance(node, dict):
         title = node.get("title")
-        if isinstance(title, str) and ("enum" in node or "properties" in node or node.get("type") == "object"):
+        if isinstance(title, str) and (
+            "enum" in node or "properties" in node or node.get("type") == "object"
+        ):
             del node["title"]
             if not node.get("description"):
                 node["description"] = title
