@@ -124,7 +124,12 @@ def test_partner_journey_through_a_generated_client(
         "exchange_outbound_retrieve",
     ):
         importlib.import_module(f"{ex.__name__}.{name}")
-    for name in ("incidents_create", "incidents_events_create", "incidents_retrieve"):
+    for name in (
+        "incidents_create",
+        "incidents_events_create",
+        "incidents_retrieve",
+        "incidents_from_inbound_create",
+    ):
         importlib.import_module(f"{inc.__name__}.{name}")
 
     def as_partner(key):
@@ -157,10 +162,14 @@ def test_partner_journey_through_a_generated_client(
     assert InboundEvent.objects.count() == 2
 
     # ---- the police accept the grid's event as an incident and close it
-    grid_event = InboundEvent.objects.get(pk=sent["grid"].id)
-    incident = incident_services.incident_accept_inbound(actor=officer, event=grid_event, category="dispute")
+    accepted = inc.incidents_from_inbound_create.sync_detailed(
+        client=police,
+        body=m.AcceptInboundRequest(inbound=sent["grid"].id, category=m.IncidentCategoryEnum.DISPUTE),
+    )
+    assert accepted.status_code == 201, accepted.content
+    assert InboundEvent.objects.get(pk=sent["grid"].id).result_id == str(accepted.parsed.id)
     closed = inc.incidents_events_create.sync_detailed(
-        incident.pk,
+        accepted.parsed.id,
         client=police,
         body=m.EventCreateRequest(kind=m.IncidentEventKindEnum.CLOSED, at=timezone.now()),
     )
