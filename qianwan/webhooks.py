@@ -99,6 +99,19 @@ def _send(method: str, url: str, data: bytes | None, headers: dict) -> SendResul
     return SendResult(ok=True, status_code=resp.status, response=text)
 
 
+def post_bytes(
+    url: str,
+    body: bytes,
+    *,
+    headers: dict | None = None,
+    content_type: str = "application/json; charset=utf-8",
+) -> SendResult:
+    """POST ``body`` exactly as given (a signed body must reach the receiver byte for byte, so the
+    caller serialises it once and signs those bytes) under the same egress rules; any 2xx is
+    success. Never raises for the receiver's fault."""
+    return _send("POST", url, body, {"Content-Type": content_type, **(headers or {})})
+
+
 def backoff_seconds(attempts: int) -> int:
     """Delay before try number ``attempts + 1``: base·2^(attempts−1), capped."""
     delay = settings.NOTIFY_BACKOFF_BASE_SECONDS * (2 ** max(attempts - 1, 0))

@@ -289,7 +289,7 @@ class HttpReceiver:
     """A real HTTP server on 127.0.0.1 standing in for a webhook receiver (DingTalk, WeCom, a partner).
 
     ``responses`` is a list of (status, body) served in order (the last one repeats); every request is
-    recorded in ``requests`` as dicts with path, query, headers, json body and ``answered`` (False
+    recorded in ``requests`` as dicts with path, query, headers, json body, ``raw`` bytes and ``answered`` (False
     while its answer is being held: a send in flight). ``delay`` makes it slow.
     """
 
@@ -320,6 +320,7 @@ class HttpReceiver:
                     "query": parse_qs(parts.query),
                     "headers": dict(self.headers),
                     "json": body,
+                    "raw": raw,  # the exact bytes received (signature checks)
                     "answered": False,
                 }
                 receiver.requests.append(record)

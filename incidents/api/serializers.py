@@ -212,6 +212,12 @@ class IncidentCreateSerializer(serializers.Serializer):
     )
 
 
+class AcceptInboundSerializer(serializers.Serializer):
+    inbound = serializers.IntegerField(help_text=_("来件（exchange/inbound）的 id"))
+    category = serializers.ChoiceField(choices=Category.choices)
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
 class EventCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=RECORDABLE_KINDS)
     at = serializers.DateTimeField()

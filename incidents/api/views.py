@@ -11,11 +11,13 @@ from incidents.filtersets import IncidentFilter
 from incidents.models import Incident
 from qianwan.api.params import period_and_station, resolve_station
 from qianwan.api.viewsets import ScopedViewSet
+from qianwan.exchange.selectors import inbound_list
 from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import Role
 from qianwan.org.scopes import can_act_for_station
 
 from .serializers import (
+    AcceptInboundSerializer,
     DispatchKpiSerializer,
     EventCreateSerializer,
     EventSerializer,
@@ -35,7 +37,13 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
     queryset = Incident.objects.all()
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilter
-    action_roles = {"list": STAFF, "retrieve": STAFF, "create": STAFF, "events": STAFF}
+    action_roles = {
+        "list": STAFF,
+        "retrieve": STAFF,
+        "create": STAFF,
+        "events": STAFF,
+        "from_inbound": STAFF,
+    }
 
     def scoped_queryset(self, user):
         if self.action == "retrieve":
@@ -68,6 +76,27 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         # incident has no exchange events: answer without reading back what was just written
         context = {**self.get_serializer_context(), "new_incident": True}
         serializer = IncidentDetailSerializer(incident, context=context)
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AcceptInboundSerializer, responses={201: IncidentDetailSerializer})
+    @action(detail=False, methods=["post"], url_path="from-inbound")
+    def from_inbound(self, request):
+        """Accept a grid/12345 inbound event as an incident (the API twin of the event page's form):
+        the incident is received now and the event's status flows back to its partner as `accepted`.
+        An event the caller cannot see is refused like an unknown one (400, `fields.inbound`)."""
+        body = AcceptInboundSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        event = inbound_list(user=request.user).filter(pk=data["inbound"]).first()
+        if event is None:
+            raise exceptions.ValidationError(
+                {"inbound": [_("未找到该来件：%(id)s") % {"id": data["inbound"]}]}
+            )
+        incident = services.incident_accept_inbound(
+            actor=request.user, event=event, category=data["category"], note=data["note"]
+        )
+        incident = selectors.incident_detail(user=request.user).get(pk=incident.pk)
+        serializer = IncidentDetailSerializer(incident, context=self.get_serializer_context())
         return Response(serializer.data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=EventCreateSerializer, responses={201: EventSerializer})

@@ -113,3 +113,47 @@ class IsolatedDjangoFilterExtension(DjangoFilterExtension):
                     auto_schema, model, filterset_class, field_name, filter_field
                 )
         return result
+
+
+def _area_tag(path: str) -> str:
+    """``/api/v1/traffic/accidents/{id}/`` → ``traffic``: the area an operation belongs to."""
+    parts = [p for p in path.split("/") if p]
+    if parts[:2] == ["api", "v1"] and len(parts) > 2:
+        return parts[2]
+    return parts[1] if parts[:1] == ["api"] and len(parts) > 1 else "api"
+
+
+def _drop_naming_titles(node) -> None:
+    """Generated clients name an inline enum or object after its ``title`` (openapi-python-client
+    made ``v1_incidents_list_状态`` of a filter's label). Such a title moves into the description,
+    so the name comes from the operation and parameter or property names: ASCII and stable."""
+    if isinstance(node, dict):
+        title = node.get("title")
+        if isinstance(title, str) and (
+            "enum" in node or "properties" in node or node.get("type") == "object"
+        ):
+            del node["title"]
+            if not node.get("description"):
+                node["description"] = title
+        for value in node.values():
+            _drop_naming_titles(value)
+    elif isinstance(node, list):
+        for value in node:
+            _drop_naming_titles(value)
+
+
+def client_friendly_names(result, generator, request, public):
+    """drf-spectacular postprocessing hook: each operation is tagged with its area (the first path
+    segment after ``/api/v1/``: ``exchange``, ``incidents``, ``traffic``…), and no inline enum or
+    object is named after a (Chinese) title. Component and enum names themselves are fixed in
+    ``SPECTACULAR_SETTINGS`` (``ENUM_NAME_OVERRIDES``) and by serializer ``ref_name``."""
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                operation["tags"] = [_area_tag(path)]
+                for parameter in operation.get("parameters", []):
+                    _drop_naming_titles(parameter.get("schema"))
+                _drop_naming_titles(operation.get("requestBody"))
+                _drop_naming_titles(operation.get("responses"))
+    _drop_naming_titles(result.get("components", {}).get("schemas", {}))
+    return result

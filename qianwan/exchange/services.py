@@ -1,10 +1,15 @@
 """Writes to the exchange: inbound events (idempotent), the outbox, acks and pushes to partners."""
 
+import hashlib
+import hmac
+import json
 import re
+import time
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -15,7 +20,7 @@ from qianwan.errors import StateConflict
 from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import Role
 from qianwan.tasking import publish_on_commit
-from qianwan.webhooks import backoff_seconds, post_json
+from qianwan.webhooks import backoff_seconds, post_bytes
 
 from .choices import FINAL_OUTBOUND, InboundStatus, OutboundKind, OutboundStatus, PushStatus
 from .models import InboundEvent, OutboundAck, OutboundEvent, Partner, PartnerAccount
@@ -364,6 +369,30 @@ def outbound_ack(*, actor, event: OutboundEvent, status: str, note: str = "", at
     return event
 
 
+def push_signature(*, secret: str, timestamp: int, body: bytes) -> str:
+    """``sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`` keyed with the partner's secret: the
+    ``X-Qianwan-Signature`` header of a push (api-contract.md, "Grid platform exchange")."""
+    message = str(timestamp).encode() + b"." + body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def push_request(*, partner: Partner, event: OutboundEvent, timestamp: int | None = None):
+    """The exact bytes and headers of one push of ``event`` to ``partner``: the body is serialised
+    once and those bytes are signed (a receiver recomputes the HMAC over what it received)."""
+    from .api.serializers import OutboundEventSerializer
+
+    data = OutboundEventSerializer(event, context={"partner": partner}).data
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder).encode()
+    timestamp = int(time.time()) if timestamp is None else timestamp
+    headers = {
+        "X-Qianwan-Timestamp": str(timestamp),
+        "X-Qianwan-Signature": push_signature(secret=partner.secret, timestamp=timestamp, body=body),
+    }
+    if partner.push_token:
+        headers["Authorization"] = f"Bearer {partner.push_token}"
+    return body, headers
+
+
 def outbound_push_attempt(event_id: int) -> int | None:
     """One try at pushing an outbound event to its partner's URL; returns seconds to the next try."""
     now = timezone.now()
@@ -380,11 +409,9 @@ def outbound_push_attempt(event_id: int) -> int | None:
             push_status=PushStatus.NOT_CONFIGURED, push_next_at=None
         )
         return None
-    headers = {"Authorization": f"Bearer {partner.push_token}"} if partner.push_token else {}
-    from .api.serializers import OutboundEventSerializer
-
-    body = OutboundEventSerializer(event, context={"partner": partner}).data
-    result = post_json(partner.push_url, body, headers=headers)
+    # signed afresh on every try: the timestamp is the sending time, so a receiver may refuse stale ones
+    body, headers = push_request(partner=partner, event=event)
+    result = post_bytes(partner.push_url, body, headers=headers)
     attempts = event.push_attempts + 1
     if result.ok:
         OutboundEvent.objects.filter(pk=event_id).update(

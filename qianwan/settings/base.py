@@ -205,8 +205,13 @@ REST_FRAMEWORK = {
     "COERCE_DECIMAL_TO_STRING": False,
 }
 SPECTACULAR_SETTINGS = {
-    "TITLE": "前湾分局警务运行平台 API",
-    "DESCRIPTION": "Qianwan New District sub-bureau operations platform — REST API for partner systems.",
+    # ASCII: client generators derive the package name from it (openapi-python-client made
+    # ``前湾分局警务运行平台_api_client`` of the Chinese title); the Chinese name is in the description.
+    "TITLE": "Qianwan Platform API",
+    "DESCRIPTION": (
+        "前湾分局警务运行平台 API — Qianwan New District sub-bureau operations platform, "
+        "REST API for partner systems."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # no anonymous access to anything but /healthz and the login page (the contract)
@@ -218,7 +223,29 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "qianwan.api.schema.add_error_responses",  # the Error body on every operation's 4xx
+        "qianwan.api.schema.client_friendly_names",  # tags by area, no enum named after a title
     ],
+    # operationIds without the version (``exchange_inbound_list``, not ``v1_exchange_inbound_list``)
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Stable ASCII enum names where the same field name carries different choice sets in different
+    # apps (otherwise drf-spectacular appends a hash of the choices: ``Status952Enum``). A generated
+    # client imports these names, so they must not change when a choice is added.
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentCategoryEnum": "incidents.choices.Category",
+        "IncidentStatusEnum": "incidents.choices.Status",
+        "IncidentEventKindEnum": "incidents.choices.EventKind",
+        "DisputeCategoryEnum": "disputes.choices.Category",
+        "DisputeChannelEnum": "disputes.choices.Channel",
+        "DisputeStatusEnum": "disputes.choices.Status",
+        "FollowupOutcomeEnum": "disputes.choices.FollowupOutcome",
+        "HazardCategoryEnum": "risks.choices.HazardCategory",
+        "HazardStatusEnum": "risks.choices.HazardStatus",
+        "WorkPlanStatusEnum": "risks.choices.WorkPlanStatus",
+        "TrafficMemberKindEnum": "traffic.choices.MemberKind",
+        "TrafficAssetStatusEnum": "traffic.choices.AssetStatus",
+        "AccidentTypeEnum": "traffic.choices.AccidentType",
+        "EnterpriseVisitKindEnum": "enterprises.choices.VisitKind",
+    },
     # Enum-name collisions between apps are cosmetic (the schema stays valid); the suite validates
     # the schema itself instead of failing `check --deploy` on them.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,

@@ -425,3 +425,44 @@ def test_role_without_scope_sees_nothing(api_as, make_user, station):
     make_incident(station)
     grid = make_user(Role.GRID_CLIENT, username="g2")
     assert api_as(grid).get("/api/v1/incidents/").status_code == 403
+
+
+def test_accept_inbound_event_as_incident_through_the_api(api_as, officer, make_user, station, other_station):
+    from qianwan.exchange import services as exchange_services
+    from qianwan.exchange.models import InboundEvent
+    from tests.errors import error_code
+
+    event, _ = exchange_services.inbound_receive(
+        actor=None,
+        data={
+            "external_id": "GRID-API-1",
+            "source": "grid",
+            "category": "dispute",
+            "title": "楼道堆物",
+            "address": "兴业路2号",
+            "lat": station.lat,
+            "lon": station.lon,
+        },
+    )
+    url = "/api/v1/incidents/from-inbound/"
+    # another station's officer cannot see the event: refused like an unknown one, nothing written
+    outsider = api_as(make_user(Role.OFFICER, station_=other_station, username="css-officer"))
+    refused = outsider.post(url, {"inbound": event.pk, "category": "dispute"}, format="json")
+    assert refused.status_code == 400 and "inbound" in error_fields(refused)
+    bad = api_as(officer).post(url, {"inbound": event.pk, "category": "nope"}, format="json")
+    assert bad.status_code == 400 and "category" in error_fields(bad)
+    assert not Incident.objects.exists()
+
+    ok = api_as(officer).post(url, {"inbound": event.pk, "category": "dispute"}, format="json")
+    assert ok.status_code == 201, ok.json()
+    incident = Incident.objects.get()
+    assert ok.json()["id"] == incident.pk and incident.source_inbound_id == event.pk
+    assert incident.address == "兴业路2号" and incident.station == station
+    event = InboundEvent.objects.get(pk=event.pk)
+    assert event.status == "accepted" and event.result_id == str(incident.pk)
+    assert OutboundEvent.objects.filter(
+        kind="inbound_status", target="grid", source_id=str(event.pk)
+    ).exists()
+    again = api_as(officer).post(url, {"inbound": event.pk, "category": "dispute"}, format="json")
+    assert again.status_code == 409 and error_code(again) == "conflict"
+    assert Incident.objects.count() == 1

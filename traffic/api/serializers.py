@@ -325,6 +325,9 @@ class CloseSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
     at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
+    class Meta:
+        ref_name = "AccidentClose"  # the schema component; disputes have their own CloseSerializer
+
 
 class IncidentAlertSerializer(serializers.ModelSerializer):
     incident_number = serializers.CharField(source="incident.number", read_only=True)
