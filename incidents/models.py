@@ -399,6 +399,9 @@ class DiversionCategory(models.Model):
     def __str__(self):
         return f"{self.get_direction_display()} · {self.name}"
 
+    def incidents_count(self) -> int:
+        return Incident.objects.filter(diversion_item__category=self).count()
+
 
 class DiversionItem(models.Model):
     """One item of the catalogue: what it covers, the words in a call's description that suggest it,
