@@ -442,7 +442,9 @@ def station_kpi_page(*, station, now: datetime | None = None) -> dict:
     today = timezone.localdate(now)
     month_start = today.replace(day=1)
     prev_start = (month_start - timedelta(days=1)).replace(day=1)
+    twelve_months_ago = date(*add_months(today.year, today.month, -11), 1)
     return {
+        "diversions": diversion_counts(date_from=twelve_months_ago, date_to=today, station=station),
         "this_month": dispatch_kpis(date_from=month_start, date_to=today, station=station, now=now),
         "last_month": dispatch_kpis(
             date_from=prev_start,
@@ -650,9 +652,9 @@ def diversion_counts(*, date_from: date, date_to: date, station=None) -> dict:
             key,
             {
                 "direction": r["direction"].value,
-                "direction_label": r["direction"].label,
+                "direction_label": str(r["direction"].label),
                 "item": r["item"],
-                "item_label": str(items[r["item"]]) if r["item"] else _("未选目录事项"),
+                "item_label": str(items[r["item"]]) if r["item"] else str(_("未选目录事项")),
                 "total": 0,
                 "months": {},
             },
