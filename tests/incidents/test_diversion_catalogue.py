@@ -20,6 +20,17 @@ pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 6, 1, 8, 0, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
+def queued_tasks(callbacks) -> set[str]:
+    """Names of the Celery tasks the captured on-commit callbacks publish (publish_on_commit's lambdas)."""
+    names = set()
+    for callback in callbacks:
+        for cell in callback.__closure__ or ():
+            name = getattr(cell.cell_contents, "name", None)
+            if isinstance(name, str):
+                names.add(name)
+    return names
+
+
 def item(name):
     return DiversionItem.objects.select_related("category").get(name=name)
 
@@ -103,7 +114,7 @@ def test_intake_diversion_starts_no_clocks(
     time_machine, officer, on_duty, station, django_capture_on_commit_callbacks
 ):
     time_machine.move_to(T0, tick=False)
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         incident = make_incident(
             station,
             officer,
@@ -113,6 +124,8 @@ def test_intake_diversion_starts_no_clocks(
             divert_to="12345",
             catalogue_item=item("装修施工噪音").pk,
         )
+    # no timer task is queued (the outbound diversion's own work may be)
+    assert "incidents.tasks.clock_fire" not in queued_tasks(callbacks)
     incident.refresh_from_db()
     assert incident.status == "diverted" and incident.diverted_to == "12345"
     assert incident.diversion_item.name == "装修施工噪音"
@@ -225,10 +238,10 @@ def test_counts_per_direction_item_and_month(station, other_station):
     make_incident(
         other_station, received_at=june, category="non_police", divert_to="12345", catalogue_item=noise
     )
-    # the last minute of May (Shanghai) is May, the first of June is June
+    # the first minute of June in Shanghai is still May in UTC: counted in June
     make_incident(
         station,
-        received_at=datetime(2026, 5, 31, 23, 59, 30, tzinfo=ZoneInfo("Asia/Shanghai")),
+        received_at=datetime(2026, 6, 1, 0, 0, 30, tzinfo=ZoneInfo("Asia/Shanghai")),
         category="non_police",
         divert_to="12345",
         catalogue_item=wages,
@@ -238,14 +251,14 @@ def test_counts_per_direction_item_and_month(station, other_station):
         date_from=may.date().replace(day=1), date_to=june.date(), station=station
     )
     assert data["months"] == [
-        {"month": "2026-05", "incidents": 4, "to_12345": 4, "to_110": 0},
-        {"month": "2026-06", "incidents": 4, "to_12345": 2, "to_110": 1},
+        {"month": "2026-05", "incidents": 3, "to_12345": 3, "to_110": 0},
+        {"month": "2026-06", "incidents": 5, "to_12345": 3, "to_110": 1},
     ]
     assert data["totals"] == {"to_12345": 6, "to_110": 1}
     by_item = {(e["direction"], e["item_label"]): (e["total"], e["months"]) for e in data["items"]}
     assert by_item == {
         ("to_12345", "噪音扰民（非治安） · 装修施工噪音"): (3, {"2026-05": 2, "2026-06": 1}),
-        ("to_12345", "劳动保障 · 劳资欠薪咨询"): (2, {"2026-05": 2}),
+        ("to_12345", "劳动保障 · 劳资欠薪咨询"): (2, {"2026-05": 1, "2026-06": 1}),
         ("to_12345", "未选目录事项"): (1, {"2026-06": 1}),
         ("to_110", "违法犯罪 · 正在发生的违法犯罪"): (1, {"2026-06": 1}),
     }
@@ -262,3 +275,10 @@ def test_counts_include_accepted_12345_events(station, officer):
     data = selectors.diversion_counts(date_from=today, date_to=today, station=station)
     assert data["totals"] == {"to_12345": 0, "to_110": 1}
     assert data["items"][0]["item_label"] == "未选目录事项"
+
+
+def test_queued_tasks_sees_the_timer_of_a_normal_intake(station, officer, django_capture_on_commit_callbacks):
+    """The probe the intake-diversion test relies on finds the timer task when there is one."""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        make_incident(station, officer, category="non_police")
+    assert "incidents.tasks.clock_fire" in queued_tasks(callbacks)
