@@ -133,6 +133,13 @@ class EventForm(forms.Form):
 
 class AcceptInboundForm(forms.Form):
     category = forms.ChoiceField(label=_("警情类别"), choices=Category.choices)
+    catalogue_item = forms.TypedChoiceField(
+        label=_("分流目录事项（12345 → 110）"), required=False, choices=(), coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["catalogue_item"].choices = catalogue_choices(DiversionDirection.TO_110)
 
 
 class ChainStepForm(forms.Form):

@@ -832,7 +832,9 @@ def leader_acknowledged(*, notification, user, at) -> None:
 
 
 @transaction.atomic
-def incident_accept_inbound(*, actor, event, category: str, note: str = "") -> Incident:
+def incident_accept_inbound(
+    *, actor, event, category: str, note: str = "", catalogue_item: int | None = None
+) -> Incident:
     """Accept an inbound grid/12345 event as an incident: the incident is received now, in the event's
     station (or the officer's), and the event's status flows back to its source as `accepted`."""
     station = event.station or getattr(actor, "station", None)
@@ -852,6 +854,7 @@ def incident_accept_inbound(*, actor, event, category: str, note: str = "") -> I
         lon=event.lon,
         description=f"[{event.external_id}] {event.title}\n{event.description}".strip(),
         source_inbound=event,
+        catalogue_item=catalogue_item,  # a 12345 → 110 item
     )
     exchange_services.inbound_work(
         actor=actor,

@@ -408,11 +408,14 @@ def accept_inbound(request, pk: int):
     event = get_object_or_404(inbound_list(user=request.user), pk=pk)
     form = AcceptInboundForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("请选择警情类别。"))
+        messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
         return redirect("exchange:inbound_detail", pk=pk)
     try:
         incident = services.incident_accept_inbound(
-            actor=request.user, event=event, category=form.cleaned_data["category"]
+            actor=request.user,
+            event=event,
+            category=form.cleaned_data["category"],
+            catalogue_item=form.cleaned_data["catalogue_item"],
         )
     except (ValidationError, StateConflict, PermissionDenied) as exc:
         message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [])) or str(exc)

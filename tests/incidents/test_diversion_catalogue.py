@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from incidents import selectors, services
@@ -282,3 +283,31 @@ def test_queued_tasks_sees_the_timer_of_a_normal_intake(station, officer, django
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         make_incident(station, officer, category="non_police")
     assert "incidents.tasks.clock_fire" in queued_tasks(callbacks)
+
+
+def test_accepted_12345_event_under_its_item(client, station, officer):
+    event = InboundEvent.objects.create(
+        external_id="H-2", source="12345", category="求助", title="有人持刀威胁", station=station
+    )
+    wrong = item("占道经营").pk
+    with pytest.raises(ValidationError) as exc:
+        services.incident_accept_inbound(
+            actor=officer, event=event, category="criminal", catalogue_item=wrong
+        )
+    assert "catalogue_item" in exc.value.message_dict
+    assert not Incident.objects.exists()
+    client.force_login(officer)
+    page = client.get(f"/exchange/inbound/{event.pk}/").content.decode()
+    assert 'name="catalogue_item"' in page and "人身安全受到威胁" in page
+    response = client.post(
+        f"/incidents/from-inbound/{event.pk}/",
+        {"category": "criminal", "catalogue_item": item("人身安全受到威胁").pk},
+    )
+    assert response.status_code == 302
+    incident = Incident.objects.get()
+    assert incident.diversion_item == item("人身安全受到威胁")
+    today = timezone.localdate()
+    data = selectors.diversion_counts(date_from=today, date_to=today, station=station)
+    assert [(e["direction"], e["item_label"], e["total"]) for e in data["items"]] == [
+        ("to_110", "人身安全 · 人身安全受到威胁", 1)
+    ]
