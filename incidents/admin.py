@@ -2,7 +2,16 @@ from django.contrib import admin
 
 from qianwan.masking import MaskedAdminMixin
 
-from .models import EscalationChain, EscalationStep, Incident, IncidentEvent, SlaClock, SlaPolicy
+from .models import (
+    DiversionCategory,
+    DiversionItem,
+    EscalationChain,
+    EscalationStep,
+    Incident,
+    IncidentEvent,
+    SlaClock,
+    SlaPolicy,
+)
 
 
 @admin.register(SlaPolicy)
@@ -87,3 +96,25 @@ class EscalationChainAdmin(admin.ModelAdmin):
 
     list_display = ["__str__", "updated_at"]
     inlines = [EscalationStepInline]
+
+
+class DiversionItemInline(admin.TabularInline):
+    model = DiversionItem
+    extra = 1
+    fields = ["name", "keywords", "incident_category", "position", "is_active"]
+
+
+@admin.register(DiversionCategory)
+class DiversionCategoryAdmin(admin.ModelAdmin):
+    """The 110 ↔ 12345 diversion catalogue (also editable at /incidents/diversion/)."""
+
+    list_display = ["name", "direction", "position", "is_active"]
+    list_filter = ["direction", "is_active"]
+    inlines = [DiversionItemInline]
+
+
+@admin.register(DiversionItem)
+class DiversionItemAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "keywords", "incident_category", "is_active", "updated_at"]
+    list_filter = ["category__direction", "category", "is_active"]
+    search_fields = ["name", "keywords"]

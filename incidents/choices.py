@@ -86,3 +86,10 @@ class ChainTarget(models.TextChoices):
     STATION_LEADERS = "station_leaders", _("全体所领导")
     COMMAND_CENTRE = "command_centre", _("分局指挥中心值班领导")
     PERSON = "person", _("指定人员")
+
+
+class DiversionDirection(models.TextChoices):
+    """Which way a catalogue item hands a call over (国办发〔2022〕12号: the 110–12345 catalogue)."""
+
+    TO_12345 = "to_12345", _("110 → 12345（非警务类）")
+    TO_110 = "to_110", _("12345 → 110（警务类）")

@@ -7,7 +7,22 @@ from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station, User
 from qianwan.validators import validate_phone
 
-from .choices import RECORDABLE_KINDS, Category, ChainTarget
+from .choices import RECORDABLE_KINDS, Category, ChainTarget, DiversionDirection
+from .models import DiversionCategory, DiversionItem
+
+
+def hotline_choices():
+    return [("", "—")] + [(p.code, p.name) for p in Partner.objects.filter(enabled=True, is_hotline=True)]
+
+
+def catalogue_choices(direction: str = DiversionDirection.TO_12345):
+    """The active catalogue items of one direction, grouped by their category (for a <select>)."""
+    from . import selectors
+
+    groups: dict[str, list] = {}
+    for item in selectors.diversion_catalogue(direction=direction):
+        groups.setdefault(item.category.name, []).append((item.pk, item.name))
+    return [("", "—")] + list(groups.items())
 
 
 class LocalDateTimeInput(forms.DateTimeInput):
@@ -51,6 +66,15 @@ class CallForm(forms.Form):
     station = forms.ModelChoiceField(label=_("派出所"), queryset=Station.objects.filter(is_active=True))
     lat = forms.FloatField(label=_("纬度（可选）"), required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label=_("经度（可选）"), required=False, min_value=-180, max_value=180)
+    divert_to = forms.ChoiceField(
+        label=_("直接分流至"),
+        required=False,
+        choices=(),
+        help_text=_("非警务警情：接警时即转热线，不启动处警计时"),
+    )
+    catalogue_item = forms.TypedChoiceField(
+        label=_("分流目录事项"), required=False, choices=(), coerce=int, empty_value=None
+    )
 
     def clean(self):
         """The service's own checks on what the fields gave, so every error shows on the first submit
@@ -67,10 +91,14 @@ class CallForm(forms.Form):
         for field, messages in problems.items():
             if field in self.fields and field not in self.errors:
                 self.add_error(field, messages)
+        if data.get("catalogue_item") and not data.get("divert_to"):
+            self.add_error("divert_to", _("选择了分流目录事项时须选择分流去向。"))
         return data
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["divert_to"].choices = hotline_choices()
+        self.fields["catalogue_item"].choices = catalogue_choices()
         if not self.is_bound:
             self.initial.setdefault("received_at", timezone.localtime().replace(microsecond=0))
         if user is not None and user.role in STATION_ROLES:
@@ -95,17 +123,26 @@ class EventForm(forms.Form):
     )
     note = forms.CharField(label=_("备注"), required=False, max_length=2000)
     target = forms.ChoiceField(label=_("分流去向"), required=False, choices=())
+    catalogue_item = forms.TypedChoiceField(
+        label=_("分流目录事项"), required=False, choices=(), coerce=int, empty_value=None
+    )
     supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target"].choices = [("", "—")] + [
-            (p.code, p.name) for p in Partner.objects.filter(enabled=True, is_hotline=True)
-        ]
+        self.fields["target"].choices = hotline_choices()
+        self.fields["catalogue_item"].choices = catalogue_choices()
 
 
 class AcceptInboundForm(forms.Form):
     category = forms.ChoiceField(label=_("警情类别"), choices=Category.choices)
+    catalogue_item = forms.TypedChoiceField(
+        label=_("分流目录事项（12345 → 110）"), required=False, choices=(), coerce=int, empty_value=None
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["catalogue_item"].choices = catalogue_choices(DiversionDirection.TO_110)
 
 
 class ChainStepForm(forms.Form):
@@ -147,3 +184,19 @@ class ChainStepForm(forms.Form):
 
 
 ChainStepFormSet = forms.formset_factory(ChainStepForm, extra=2, can_delete=True, max_num=10)
+
+
+class DiversionCategoryForm(forms.ModelForm):
+    class Meta:
+        model = DiversionCategory
+        fields = ["direction", "name", "position", "is_active"]
+
+
+class DiversionItemForm(forms.ModelForm):
+    class Meta:
+        model = DiversionItem
+        fields = ["category", "name", "description", "keywords", "incident_category", "position", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = DiversionCategory.objects.order_by("direction", "position", "id")

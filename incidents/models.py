@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from qianwan.org.choices import RoutedBy
 
-from .choices import Category, ChainTarget, EventKind, SkipReason, Stage, Status
+from .choices import Category, ChainTarget, DiversionDirection, EventKind, SkipReason, Stage, Status
 
 
 class Incident(models.Model):
@@ -76,6 +76,16 @@ class Incident(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+    # the catalogue item the call was handed over under: a 110 → 12345 item when the police diverted
+    # it, a 12345 → 110 item when 12345 pushed it to the police
+    diversion_item = models.ForeignKey(
+        "incidents.DiversionItem",
+        verbose_name=_("分流目录事项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents",
     )
 
     class Meta:
@@ -379,3 +389,71 @@ class IncidentStat(models.Model):
 
     def __str__(self):
         return f"{self.unit} {self.start} {self.station_id} {self.category}"
+
+
+class DiversionCategory(models.Model):
+    """A category of the 110 ↔ 12345 diversion catalogue, one direction (e.g. 水电气暖, 正在发生的违法犯罪)."""
+
+    direction = models.CharField(_("方向"), max_length=10, choices=DiversionDirection.choices)
+    name = models.CharField(_("类别名称"), max_length=60)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        ordering = ["direction", "position", "id"]
+        verbose_name = _("分流目录类别")
+        verbose_name_plural = _("分流目录类别")
+        constraints = [
+            models.UniqueConstraint(fields=["direction", "name"], name="diversion_category_name_once")
+        ]
+
+    def __str__(self):
+        return f"{self.get_direction_display()} · {self.name}"
+
+    def incidents_count(self) -> int:
+        return Incident.objects.filter(diversion_item__category=self).count()
+
+
+class DiversionItem(models.Model):
+    """One item of the catalogue: what it covers, the words in a call's description that suggest it,
+    and the incident category that suggests it (the non-police category for 110 → 12345)."""
+
+    category = models.ForeignKey(
+        DiversionCategory, verbose_name=_("目录类别"), on_delete=models.PROTECT, related_name="items"
+    )
+    name = models.CharField(_("事项名称"), max_length=100)
+    description = models.CharField(_("说明"), max_length=300, blank=True)
+    keywords = models.CharField(
+        _("关键词"),
+        max_length=500,
+        blank=True,
+        help_text=_("以逗号、顿号或空格分隔；简要警情含其一即建议该事项"),
+    )
+    incident_category = models.CharField(
+        _("对应警情类别"),
+        max_length=20,
+        choices=Category.choices,
+        blank=True,
+        help_text=_("接警时选了该类别即建议该事项"),
+    )
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        ordering = ["category__direction", "category__position", "position", "id"]
+        verbose_name = _("分流目录事项")
+        verbose_name_plural = _("分流目录事项")
+        constraints = [models.UniqueConstraint(fields=["category", "name"], name="diversion_item_name_once")]
+
+    def __str__(self):
+        return f"{self.category.name} · {self.name}"
+
+    @property
+    def direction(self) -> str:
+        return self.category.direction
+
+    def keyword_list(self) -> list[str]:
+        import re
+
+        return [k for k in re.split(r"[,，、;；\s]+", self.keywords) if k]

@@ -32,11 +32,20 @@ from .choices import (
     STAGES,
     Category,
     ChainTarget,
+    DiversionDirection,
     EventKind,
     Stage,
     Status,
 )
-from .models import EscalationChain, EscalationStep, Incident, IncidentEvent, SlaClock
+from .models import (
+    DiversionCategory,
+    DiversionItem,
+    EscalationChain,
+    EscalationStep,
+    Incident,
+    IncidentEvent,
+    SlaClock,
+)
 from .rollup import open_overdue_clocks
 
 # Roles that call the caller back and so see the full number; others see 138****0000.
@@ -434,7 +443,9 @@ def station_kpi_page(*, station, now: datetime | None = None) -> dict:
     today = timezone.localdate(now)
     month_start = today.replace(day=1)
     prev_start = (month_start - timedelta(days=1)).replace(day=1)
+    twelve_months_ago = date(*add_months(today.year, today.month, -11), 1)
     return {
+        "diversions": diversion_counts(date_from=twelve_months_ago, date_to=today, station=station),
         "this_month": dispatch_kpis(date_from=month_start, date_to=today, station=station, now=now),
         "last_month": dispatch_kpis(
             date_from=prev_start,
@@ -530,3 +541,131 @@ def chain_pages(*, user) -> dict:
             }
         )
     return {"rows": rows, "builtin": builtin_chain(escalate_after)}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Diversion catalogue (110 ↔ 12345)
+
+
+def diversion_catalogue(*, direction: str | None = None, active_only: bool = True) -> QuerySet[DiversionItem]:
+    """Catalogue items (with their category), in catalogue order; one direction or both."""
+    qs = DiversionItem.objects.select_related("category")
+    if direction:
+        qs = qs.filter(category__direction=direction)
+    if active_only:
+        qs = qs.filter(is_active=True, category__is_active=True)
+    return qs.order_by("category__direction", "category__position", "category_id", "position", "id")
+
+
+def diversion_categories() -> QuerySet[DiversionCategory]:
+    return DiversionCategory.objects.prefetch_related("items").order_by("direction", "position", "id")
+
+
+def diversion_suggest(
+    *, category: str = "", text: str = "", direction: str = DiversionDirection.TO_12345
+) -> dict:
+    """What the catalogue suggests for a call: ``{"divert": bool, "items": [item, …], "reason": str}``.
+
+    An item matches when one of its keywords occurs in ``text`` (ranked by how many do) or, failing
+    any keyword match, when the call's category is the item's ``incident_category``. ``divert`` is
+    true when the category is 非警务 or any item matched by keyword."""
+    text = (text or "").strip()
+    scored = []
+    for item in diversion_catalogue(direction=direction):
+        hits = [k for k in item.keyword_list() if k in text] if text else []
+        if hits:
+            scored.append((len(hits), item, hits))
+    scored.sort(key=lambda row: -row[0])
+    items = [item for _n, item, _hits in scored]
+    hits = {item.pk: h for _n, item, h in scored}
+    by_category = bool(category) and category == Category.NON_POLICE
+    if not items and category:
+        items = [i for i in diversion_catalogue(direction=direction) if i.incident_category == category]
+    if hits:
+        reason = _("简要警情含关键词：%(words)s") % {
+            "words": "、".join(dict.fromkeys(sum(hits.values(), [])))
+        }
+    elif by_category:
+        reason = _("警情类别为“非警务”")
+    else:
+        reason = ""
+    return {
+        "divert": bool(hits) or by_category,
+        "items": items[:5],
+        "matched_keywords": hits,
+        "reason": reason,
+    }
+
+
+def diversion_counts(*, date_from: date, date_to: date, station=None) -> dict:
+    """Diversions of calls received in the local period, per month, per direction and per catalogue item.
+
+    110 → 12345: incidents diverted (status 已分流; a rejected diversion no longer counts). 12345 → 110:
+    incidents taken from a 12345 event or recorded under a 12345 → 110 item. ``months`` rows carry
+    the month's incidents as the base of the diverted share."""
+    from django.db.models import Count
+    from django.db.models.functions import TruncMonth
+
+    from qianwan.exchange.choices import Source
+    from qianwan.kpi import local_day_range
+
+    start, end = local_day_range(date_from, date_to)
+    base = Incident.objects.filter(received_at__gte=start, received_at__lt=end)
+    if station is not None:
+        base = base.filter(station=station)
+    month = TruncMonth("received_at", tzinfo=local_tz())
+    to_12345 = Q(status=Status.DIVERTED)
+    to_110 = Q(source_inbound__source=Source.HOTLINE) | Q(
+        diversion_item__category__direction=DiversionDirection.TO_110
+    )
+    totals = {row["m"]: row["n"] for row in base.annotate(m=month).values("m").annotate(n=Count("id"))}
+    rows = []
+    for direction, cond in ((DiversionDirection.TO_12345, to_12345), (DiversionDirection.TO_110, to_110)):
+        for row in (
+            base.filter(cond)
+            .annotate(m=month)
+            .values("m", "diversion_item")
+            .annotate(n=Count("id"))
+            .order_by("m", "diversion_item")
+        ):
+            rows.append(
+                {"month": row["m"], "direction": direction, "item": row["diversion_item"], "n": row["n"]}
+            )
+    items = {
+        i.pk: i
+        for i in DiversionItem.objects.select_related("category").filter(
+            pk__in={r["item"] for r in rows if r["item"]}
+        )
+    }
+    months = {}
+    for m in sorted(set(totals) | {r["month"] for r in rows}):
+        months[m] = {
+            "month": f"{m:%Y-%m}",
+            "incidents": totals.get(m, 0),
+            DiversionDirection.TO_12345.value: 0,
+            DiversionDirection.TO_110.value: 0,
+        }
+    by_item = {}
+    for r in rows:
+        months[r["month"]][r["direction"].value] += r["n"]
+        key = (r["direction"].value, r["item"])
+        entry = by_item.setdefault(
+            key,
+            {
+                "direction": r["direction"].value,
+                "direction_label": str(r["direction"].label),
+                "item": r["item"],
+                "item_label": str(items[r["item"]]) if r["item"] else str(_("未选目录事项")),
+                "total": 0,
+                "months": {},
+            },
+        )
+        entry["total"] += r["n"]
+        label = f"{r['month']:%Y-%m}"
+        entry["months"][label] = entry["months"].get(label, 0) + r["n"]
+    return {
+        "months": list(months.values()),
+        "items": sorted(by_item.values(), key=lambda e: (e["direction"], -e["total"], e["item_label"])),
+        "totals": {d.value: sum(m[d.value] for m in months.values()) for d in DiversionDirection},
+        "incidents": sum(totals.values()),
+    }

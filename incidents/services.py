@@ -35,13 +35,23 @@ from .choices import (
     STAGES,
     Category,
     ChainTarget,
+    DiversionDirection,
     EventKind,
     SkipReason,
     Stage,
     Status,
     TimerStep,
 )
-from .models import EscalationChain, EscalationStep, Incident, IncidentEvent, SlaClock, SlaPolicy
+from .models import (
+    DiversionCategory,
+    DiversionItem,
+    EscalationChain,
+    EscalationStep,
+    Incident,
+    IncidentEvent,
+    SlaClock,
+    SlaPolicy,
+)
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 LEADER_ACK_ACTION = "incidents.leader_ack"
@@ -485,12 +495,19 @@ def incident_create(
     caller_phone: str = "",
     source_inbound=None,
     routed_by: str | None = None,
+    divert_to: str = "",
+    catalogue_item: int | None = None,
 ) -> Incident:
     """Take a call: write the incident, freeze the SLA policy in force, open one clock per stage, tell
     the duty leader (acknowledging records `leader_notified`) and arm the clocks' timers on commit.
 
     Without ``station`` the call goes to the station whose boundary contains its point, else to the
-    nearest station's headquarters; ``routed_by`` records which (``given`` when a station was named)."""
+    nearest station's headquarters; ``routed_by`` records which (``given`` when a station was named).
+
+    With ``divert_to`` (a hotline partner's code) the call is diverted as it is taken: its clocks are
+    written already stopped as not needed, no timer is armed, the duty leader is not paged, and the
+    `diverted` step (with ``catalogue_item``, a 110 → 12345 catalogue item id) is recorded at once.
+    ``catalogue_item`` without ``divert_to`` records the 12345 → 110 item the call came under."""
     now = timezone.now()
     errors = _validate_common(received_at=received_at, lat=lat, lon=lon, caller_phone=caller_phone, now=now)
     if station is None and "lat" not in errors and "lon" not in errors:
@@ -505,6 +522,14 @@ def incident_create(
         raise PermissionDenied(_("只能为本所登记警情。"))
     if category not in Category.values:
         errors["category"] = [_("未知的警情类别：%(c)s") % {"c": category}]
+    if divert_to and _hotline_partner(divert_to) is None:
+        errors["divert_to"] = [_("“%(target)s”不是已配置的热线平台。") % {"target": divert_to}]
+    item = None
+    if catalogue_item is not None:
+        direction = DiversionDirection.TO_12345 if divert_to else DiversionDirection.TO_110
+        item, problem = _catalogue_item(catalogue_item, direction)
+        if problem:
+            errors["catalogue_item"] = [problem]
     if errors:
         raise ValidationError(errors)
     policy = policy_for(category)
@@ -526,6 +551,7 @@ def incident_create(
         sla_policy=policy,
         sla_snapshot=snap,
         source_inbound=source_inbound,
+        diversion_item=None if divert_to else item,
     )
     if pk is None:  # no sequence to draw from first: number the row once the insert gave its id
         incident.number = _incident_number(received_at, incident.pk)
@@ -549,12 +575,33 @@ def incident_create(
                 chain=selectors.expand_chain(chain_steps),
             )
         )
-    lead = _arm(clocks, now)
-    SlaClock.objects.bulk_create(clocks)
-    _publish(lead)  # one ETA task for the incident's first step
+    if divert_to:
+        # diverted as it is taken: the police stages are not needed, and nothing is armed or paged
+        for clock in clocks:
+            clock.not_needed = True
+            clock.stopped_at = now
+        SlaClock.objects.bulk_create(clocks)
+    else:
+        lead = _arm(clocks, now)
+        SlaClock.objects.bulk_create(clocks)
+        _publish(lead)  # one ETA task for the incident's first step
     audit_record(
         actor=actor, action="incident.create", obj=incident, after=snapshot(incident, INCIDENT_FIELDS)
     )
+    if divert_to:
+        incident_record_event(
+            actor=actor,
+            incident=incident,
+            kind=EventKind.DIVERTED,
+            at=max(now, received_at),
+            note=_("接警时直接分流"),
+            target=divert_to,
+            catalogue_item=catalogue_item,
+        )
+        incident = Incident.objects.select_related("station").get(pk=incident.pk)
+        _set_prefetched(incident, "clocks", list(incident.clocks.order_by("deadline")))
+        _set_prefetched(incident, "events", list(incident.events.order_by("at", "id")))
+        return incident
     notification_send(
         key=f"incident:{incident.pk}:leader",
         kind="incidents.new",
@@ -583,6 +630,24 @@ def incident_create(
 
 def _hotline_partner(target: str) -> Partner | None:
     return Partner.objects.filter(code=target, enabled=True, is_hotline=True).first()
+
+
+def _catalogue_item(item_id, direction: str) -> tuple[DiversionItem | None, str]:
+    """The active catalogue item ``item_id`` of ``direction``, or the reason it cannot be used."""
+    if isinstance(item_id, bool) or not isinstance(item_id, int):
+        return None, _("分流目录事项必须是事项编号（整数）。")
+    item = DiversionItem.objects.select_related("category").filter(pk=item_id).first()
+    if item is None:
+        return None, _("分流目录中没有编号为 %(id)s 的事项。") % {"id": item_id}
+    if not (item.is_active and item.category.is_active):
+        return None, _("分流目录事项“%(item)s”已停用。") % {"item": item.name}
+    if item.category.direction != direction:
+        return None, _("“%(item)s”属于“%(direction)s”方向，不能用于此处（应为“%(expected)s”）。") % {
+            "item": item.name,
+            "direction": item.category.get_direction_display(),
+            "expected": DiversionDirection(direction).label,
+        }
+    return item, ""
 
 
 def _effective_events(incident: Incident) -> dict[str, IncidentEvent]:
@@ -635,6 +700,7 @@ def incident_record_event(
     note: str = "",
     target: str = "",
     supersedes: int | None = None,
+    catalogue_item: int | None = None,
 ) -> IncidentEvent:
     """Append a step to the timeline, validated against the contract's rules, and stamp its clock.
 
@@ -674,6 +740,14 @@ def incident_record_event(
             errors["target"] = [_("分流必须指定去向，如 12345。")]
         elif _hotline_partner(target) is None:
             errors["target"] = [_("“%(target)s”不是已配置的热线平台。") % {"target": target}]
+    item = None
+    if catalogue_item is not None:
+        if kind != EventKind.DIVERTED or supersedes is not None:
+            errors["catalogue_item"] = [_("只有分流环节可以选择分流目录事项。")]
+        else:
+            item, problem = _catalogue_item(catalogue_item, DiversionDirection.TO_12345)
+            if problem:
+                errors["catalogue_item"] = [problem]
     if errors:
         raise ValidationError(errors)
     # 409: the timeline's state
@@ -720,7 +794,8 @@ def incident_record_event(
         incident.status = Status.DIVERTED
         incident.closed_at = at
         incident.diverted_to = target
-        update_fields += ["status", "closed_at", "diverted_to"]
+        incident.diversion_item = item
+        update_fields += ["status", "closed_at", "diverted_to", "diversion_item"]
         update_fields += _end_clocks(incident, now, diverted=True)
     incident.save(update_fields=sorted(set(update_fields)))
     rollup.touch(incident.received_at, now)
@@ -758,6 +833,8 @@ def incident_record_event(
                 "description": incident.description,
                 "caller_phone": incident.caller_phone,
                 "note": note,
+                "catalogue_item": item.pk if item else None,
+                "catalogue_item_name": str(item) if item else "",
             },
             station=incident.station,
             source=incident,
@@ -934,7 +1011,9 @@ def leader_acknowledged(*, notification, user, at) -> None:
 
 
 @transaction.atomic
-def incident_accept_inbound(*, actor, event, category: str, note: str = "") -> Incident:
+def incident_accept_inbound(
+    *, actor, event, category: str, note: str = "", catalogue_item: int | None = None
+) -> Incident:
     """Accept an inbound grid/12345 event as an incident: the incident is received now, in the event's
     station (or the officer's), and the event's status flows back to its source as `accepted`."""
     station = event.station or getattr(actor, "station", None)
@@ -956,6 +1035,7 @@ def incident_accept_inbound(*, actor, event, category: str, note: str = "") -> I
         description=f"[{event.external_id}] {event.title}\n{event.description}".strip(),
         source_inbound=event,
         routed_by=routed_by,
+        catalogue_item=catalogue_item,  # a 12345 → 110 item
     )
     exchange_services.inbound_work(
         actor=actor,
@@ -1147,3 +1227,60 @@ def escalation_chain_reset(*, actor, station) -> None:
         return
     audit_record(actor=actor, action="incident.chain_reset", obj=chain, before=_chain_snapshot(chain))
     chain.delete()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Diversion catalogue (editable by bureau leaders and admins)
+
+CATALOGUE_KEEPERS = (Role.BUREAU_LEADER, Role.ADMIN)
+ITEM_FIELDS = ["category", "name", "description", "keywords", "incident_category", "position", "is_active"]
+CATEGORY_FIELDS = ["direction", "name", "position", "is_active"]
+
+
+def _check_catalogue_keeper(actor) -> None:
+    if getattr(actor, "role", None) not in CATALOGUE_KEEPERS:
+        raise PermissionDenied(_("只有分局领导或管理员可以维护分流目录。"))
+
+
+def _save_model(actor, obj, fields: list[str], data: dict, action: str):
+    before = snapshot(obj, fields) if obj.pk else None
+    for field in fields:
+        if field in data:
+            setattr(obj, field, data[field])
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from None
+    obj.save()
+    audit_record(actor=actor, action=action, obj=obj, before=before, after=snapshot(obj, fields))
+    return obj
+
+
+@transaction.atomic
+def diversion_category_save(
+    *, actor, category: DiversionCategory | None = None, data: dict
+) -> DiversionCategory:
+    """Create or edit a catalogue category (direction, name, order, active)."""
+    _check_catalogue_keeper(actor)
+    if (
+        category is not None
+        and category.pk
+        and data.get("direction", category.direction) != category.direction
+    ):
+        if category.incidents_count():
+            raise ValidationError({"direction": [_("该类别的事项已被警情引用，不能改变方向。")]})
+    return _save_model(
+        actor, category or DiversionCategory(), CATEGORY_FIELDS, data, "incident.diversion_category_save"
+    )
+
+
+@transaction.atomic
+def diversion_item_save(*, actor, item: DiversionItem | None = None, data: dict) -> DiversionItem:
+    """Create or edit a catalogue item. Items referenced by incidents are never deleted: switch them
+    off (``is_active``) and they leave the form and the suggestions but keep their counts."""
+    _check_catalogue_keeper(actor)
+    item = item or DiversionItem()
+    if item.pk and "category" in data and data["category"].direction != item.category.direction:
+        if item.incidents.exists():
+            raise ValidationError({"category": [_("该事项已被警情引用，不能移到另一方向的类别。")]})
+    return _save_model(actor, item, ITEM_FIELDS, data, "incident.diversion_item_save")

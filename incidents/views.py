@@ -26,11 +26,19 @@ from qianwan.security.redirects import local_next
 from . import selectors, services
 from .choices import RECORDABLE_KINDS, EventKind, Stage
 from .filtersets import IncidentFilter
-from .forms import AcceptInboundForm, CallForm, ChainStepFormSet, EventForm
-from .models import EscalationChain
+from .forms import (
+    AcceptInboundForm,
+    CallForm,
+    ChainStepFormSet,
+    DiversionCategoryForm,
+    DiversionItemForm,
+    EventForm,
+)
+from .models import DiversionCategory, DiversionItem, EscalationChain
 
 EXPORT_MAX_ROWS = 20000
 CHAIN_EDITORS = (Role.BUREAU_LEADER, Role.ADMIN)
+CATALOGUE_EDITORS = (Role.BUREAU_LEADER, Role.ADMIN)
 
 
 def _station_of(request):
@@ -128,6 +136,14 @@ def board_data(request):
 def call_new(request):
     """Take a call. Every field in paper-form order; Enter submits; errors keep what was typed."""
     form = CallForm(request.POST or None, user=request.user)
+    suggestion = None
+    if form.is_bound:
+        suggestion = selectors.diversion_suggest(
+            category=form.data.get("category", ""), text=form.data.get("description", "")
+        )
+    if request.method == "POST" and request.POST.get("suggest"):
+        # "检查分流建议": show the catalogue's suggestion next to what was typed, nothing is written
+        return render(request, "incidents/call_form.html", {"form": form, "suggestion": suggestion})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -141,14 +157,27 @@ def call_new(request):
                 lon=data["lon"],
                 description=data["description"],
                 caller_phone=data["caller_phone"],
+                divert_to=data["divert_to"],
+                catalogue_item=data["catalogue_item"],
             )
         except ValidationError as exc:
             add_errors(form, exc)
         else:
-            messages.success(request, _("已登记警情 %(number)s，计时开始。") % {"number": incident.number})
+            if incident.status == "diverted":
+                messages.success(
+                    request,
+                    _("已登记警情 %(number)s，并分流至 %(target)s，不启动处警计时。")
+                    % {"number": incident.number, "target": incident.diverted_to},
+                )
+            else:
+                messages.success(
+                    request, _("已登记警情 %(number)s，计时开始。") % {"number": incident.number}
+                )
             return redirect("incidents:detail", pk=incident.pk)
     status = 400 if request.method == "POST" else 200
-    return render(request, "incidents/call_form.html", {"form": form}, status=status)
+    return render(
+        request, "incidents/call_form.html", {"form": form, "suggestion": suggestion}, status=status
+    )
 
 
 @role_required(*STAFF_ROLES)
@@ -158,6 +187,11 @@ def detail(request, pk: int):
 
 
 def _render_detail(request, incident, form, status=200):
+    suggestion = None
+    if incident.status == "open":
+        suggestion = selectors.diversion_suggest(category=incident.category, text=incident.description)
+        if suggestion["divert"] and suggestion["items"] and not form.is_bound:
+            form.initial.setdefault("catalogue_item", suggestion["items"][0].pk)
     return render(
         request,
         "incidents/detail.html",
@@ -171,6 +205,7 @@ def _render_detail(request, incident, form, status=200):
             if selectors.can_see_phone(request.user)
             else mask_phone(incident.caller_phone),
             "kinds": RECORDABLE_KINDS,
+            "suggestion": suggestion,
         },
         status=status,
     )
@@ -193,6 +228,7 @@ def record_event(request, pk: int):
                 note=data["note"],
                 target=data["target"],
                 supersedes=data["supersedes"],
+                catalogue_item=data["catalogue_item"],
             )
         except ValidationError as exc:
             add_errors(form, exc)
@@ -204,6 +240,64 @@ def record_event(request, pk: int):
             return _back(request, pk)
     incident = selectors.incident_detail(user=request.user).get(pk=pk)
     return _render_detail(request, incident, form, status=400)
+
+
+@role_required(*STAFF_ROLES)
+def diversion_catalogue(request):
+    """The 110 ↔ 12345 diversion catalogue, both directions; bureau leaders and admins edit it."""
+    return render(
+        request,
+        "incidents/diversion_catalogue.html",
+        {
+            "categories": selectors.diversion_categories(),
+            "can_edit": request.user.role in services.CATALOGUE_KEEPERS,
+        },
+    )
+
+
+def _catalogue_edit(request, form_class, instance, save, template_title):
+    form = form_class(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(actor=request.user, data=form.cleaned_data)
+        except ValidationError as exc:
+            add_errors(form, exc)
+        else:
+            messages.success(request, _("已保存分流目录。"))
+            return redirect("incidents:diversion_catalogue")
+    return render(
+        request,
+        "incidents/diversion_edit.html",
+        {"form": form, "title": template_title},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*CATALOGUE_EDITORS)
+def diversion_item_edit(request, pk: int | None = None):
+    item = get_object_or_404(DiversionItem, pk=pk) if pk else None
+    # the form fills a copy: the service compares the stored row with the new data
+    stored = DiversionItem.objects.get(pk=pk) if pk else None
+    return _catalogue_edit(
+        request,
+        DiversionItemForm,
+        item,
+        lambda **kw: services.diversion_item_save(item=stored, **kw),
+        _("编辑分流目录事项") if pk else _("新增分流目录事项"),
+    )
+
+
+@role_required(*CATALOGUE_EDITORS)
+def diversion_category_edit(request, pk: int | None = None):
+    category = get_object_or_404(DiversionCategory, pk=pk) if pk else None
+    stored = DiversionCategory.objects.get(pk=pk) if pk else None
+    return _catalogue_edit(
+        request,
+        DiversionCategoryForm,
+        category,
+        lambda **kw: services.diversion_category_save(category=stored, **kw),
+        _("编辑分流目录类别") if pk else _("新增分流目录类别"),
+    )
 
 
 def _back(request, pk):
@@ -314,11 +408,14 @@ def accept_inbound(request, pk: int):
     event = get_object_or_404(inbound_list(user=request.user), pk=pk)
     form = AcceptInboundForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("请选择警情类别。"))
+        messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
         return redirect("exchange:inbound_detail", pk=pk)
     try:
         incident = services.incident_accept_inbound(
-            actor=request.user, event=event, category=form.cleaned_data["category"]
+            actor=request.user,
+            event=event,
+            category=form.cleaned_data["category"],
+            catalogue_item=form.cleaned_data["catalogue_item"],
         )
     except (ValidationError, StateConflict, PermissionDenied) as exc:
         message = getattr(exc, "message", None) or "; ".join(getattr(exc, "messages", [])) or str(exc)

@@ -3,7 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from incidents import selectors
-from incidents.choices import RECORDABLE_KINDS, Category
+from incidents.choices import RECORDABLE_KINDS, Category, DiversionDirection
 from incidents.models import Incident, IncidentEvent
 from qianwan.api.serializers import ModelFieldsOnce
 from qianwan.masking import mask_phone
@@ -110,6 +110,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "caller_phone",
             "closed_at",
             "diverted_to",
+            "diversion_item",
             "created_at",
             "sla",
             "sla_breached",
@@ -150,6 +151,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "caller_phone": self.get_caller_phone(incident),
             "closed_at": _moment(incident.closed_at),
             "diverted_to": incident.diverted_to,
+            "diversion_item": incident.diversion_item_id,
             "created_at": _moment(incident.created_at),
             "sla": self.get_sla(incident),
             "sla_breached": self.get_sla_breached(incident),
@@ -210,6 +212,19 @@ class IncidentCreateSerializer(serializers.Serializer):
     caller_phone = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=20, validators=[validate_phone]
     )
+    divert_to = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=20,
+        help_text="divert the call to this hotline as it is taken (e.g. 12345): no police clocks run",
+    )
+    catalogue_item = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="diversion catalogue item id: 110 → 12345 with divert_to, else the 12345 → 110 item",
+    )
 
 
 class AcceptInboundSerializer(serializers.Serializer):
@@ -226,6 +241,42 @@ class EventCreateSerializer(serializers.Serializer):
     supersedes = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text=_("更正：被更正环节的 id")
     )
+    catalogue_item = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="`diverted` only: the 110 → 12345 diversion catalogue item id",
+    )
+
+
+class DiversionItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    direction = serializers.CharField()
+    category = serializers.CharField(source="category.name")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    keywords = serializers.ListField(child=serializers.CharField(), source="keyword_list")
+    incident_category = serializers.CharField()
+
+
+class DiversionSuggestionSerializer(serializers.Serializer):
+    divert = serializers.BooleanField(help_text="whether the call looks like one to divert")
+    reason = serializers.CharField()
+    items = serializers.ListField(
+        child=serializers.IntegerField(), help_text="suggested item ids, best first"
+    )
+
+
+class DiversionCatalogueSerializer(serializers.Serializer):
+    count = serializers.IntegerField()
+    results = DiversionItemSerializer(many=True)
+    suggestion = DiversionSuggestionSerializer(allow_null=True)
+
+
+class DiversionCatalogueParams(serializers.Serializer):
+    direction = serializers.ChoiceField(choices=DiversionDirection.choices, required=False)
+    q = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    category = serializers.ChoiceField(choices=Category.choices, required=False)
 
 
 class StageFiguresSerializer(serializers.Serializer):

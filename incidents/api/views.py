@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from incidents import selectors, services
+from incidents.choices import DiversionDirection
 from incidents.filtersets import IncidentFilter
 from incidents.models import Incident
 from qianwan.api.params import period_and_station, resolve_station
@@ -19,6 +20,9 @@ from qianwan.org.scopes import can_act_for_station
 from .serializers import (
     AcceptInboundSerializer,
     DispatchKpiSerializer,
+    DiversionCatalogueParams,
+    DiversionCatalogueSerializer,
+    DiversionItemSerializer,
     EventCreateSerializer,
     EventSerializer,
     IncidentCreateSerializer,
@@ -149,3 +153,34 @@ class IncidentTrendView(APIView):
         params.is_valid(raise_exception=True)
         station = resolve_station(request.user, params.validated_data.get("station"))
         return Response(selectors.incident_trend(months=params.validated_data["months"], station=station))
+
+
+class DiversionCatalogueView(APIView):
+    """The 110 ↔ 12345 diversion catalogue's active items, in catalogue order. With ``q`` (the call's
+    description) or ``category`` (the call's category), ``suggestion`` says whether to divert and the
+    items that match, best first, and ``results`` lists those items first."""
+
+    action_roles = {"get": STAFF}
+
+    @extend_schema(parameters=[DiversionCatalogueParams], responses=DiversionCatalogueSerializer)
+    def get(self, request):
+        params = DiversionCatalogueParams(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        direction = params.validated_data.get("direction")
+        items = list(selectors.diversion_catalogue(direction=direction))
+        suggestion = None
+        q, category = params.validated_data.get("q", ""), params.validated_data.get("category", "")
+        if q or category:
+            found = selectors.diversion_suggest(
+                category=category, text=q, direction=direction or DiversionDirection.TO_12345
+            )
+            first = [i.pk for i in found["items"]]
+            items.sort(key=lambda i: first.index(i.pk) if i.pk in first else len(first))
+            suggestion = {"divert": found["divert"], "reason": found["reason"], "items": first}
+        return Response(
+            {
+                "count": len(items),
+                "results": DiversionItemSerializer(items, many=True).data,
+                "suggestion": suggestion,
+            }
+        )

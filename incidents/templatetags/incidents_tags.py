@@ -20,3 +20,12 @@ def incident_accept_form(context, event):
 @register.filter
 def get(mapping, key):
     return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.simple_tag
+def diversion_items(direction: str):
+    """The active catalogue items of one direction, for a <select> (e.g. the 12345 → 110 item on
+    accepting a 12345 event)."""
+    from incidents.selectors import diversion_catalogue
+
+    return list(diversion_catalogue(direction=direction))

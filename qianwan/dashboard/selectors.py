@@ -246,6 +246,10 @@ def _exchange_section(*, user, period: Period, station, now: datetime) -> dict:
             "已办结的来件 ÷（来件 − 退回）；已办结 = 转成的警情已办结、纠纷已处置或结案，或经“办结”并填写说明。"
         ),
     }
+    from incidents.selectors import diversion_counts
+
+    diversions = diversion_counts(date_from=period.date_from, date_to=period.date_to, station=station)
+    diversions["items"] = diversions["items"][:10]
     return _section(
         "exchange",
         _("多跨联动（警网融合）"),
@@ -276,6 +280,7 @@ def _exchange_section(*, user, period: Period, station, now: datetime) -> dict:
                 inbound_url(),
             ),
         ],
+        diversions=diversions,
     )
 
 

@@ -20,3 +20,18 @@ def _reference_rows(request):
         code="grid", defaults={"name": "基层治理四平台（网格）", "is_hotline": False}
     )
     SlaPolicy.objects.get_or_create(category="")
+
+
+@pytest.fixture(autouse=True)
+def _diversion_catalogue(request, _reference_rows):
+    """The seeded diversion catalogue (a data migration) is flushed by transactional tests too."""
+    uses_db = request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(
+        request.fixturenames
+    )
+    if not uses_db:
+        return
+    from django.apps import apps
+
+    from incidents.catalogue_seed import seed
+
+    seed(apps)
