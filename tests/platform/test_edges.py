@@ -7,8 +7,8 @@ from django.test import Client
 
 from disputes.models import Dispute
 from qianwan.audit.models import AuditEntry
-from qianwan.dashboard.templatetags.figures import duration, score_change, thousands
 from qianwan.org.choices import Role
+from qianwan.templatetags.figures import duration, score_change, thousands
 from tests.conftest import token_client
 from tests.disputes.factories import handled_dispute, make_dispute
 
