@@ -27,7 +27,12 @@ def misses(bureau, station, other_station):
     # CSS: a late arrival and one with nothing done for 10 minutes (every stage missed)
     late_arrival = settled(other_station, received_at=start, dispatch=30, video=60, leader=100, arrival=700)
     overdue = make_incident(other_station, received_at=now - timedelta(minutes=10))
-    return {"on_time": on_time, "late_dispatch": late_dispatch, "late_arrival": late_arrival, "overdue": overdue}
+    return {
+        "on_time": on_time,
+        "late_dispatch": late_dispatch,
+        "late_arrival": late_arrival,
+        "overdue": overdue,
+    }
 
 
 def _query(url):
