@@ -333,10 +333,11 @@ LEVEL_RADIUS = {HazardLevel.LOW: 5, HazardLevel.MEDIUM: 6, HazardLevel.HIGH: 7, 
 
 def map_layers() -> list[dict]:
     return [
-        {"id": "hazard_overdue", "label": _("隐患：逾期未整改"), "on": True},
-        {"id": "hazard_open", "label": _("隐患：待整改"), "on": True},
-        {"id": "hazard_rectified", "label": _("隐患：已整改待销号"), "on": True},
-        {"id": "hazard_closed", "label": _("隐患：已销号"), "on": False},
+        # dense point layers are clustered on the map (a count per cluster; zoom in to split them)
+        {"id": "hazard_overdue", "label": _("隐患：逾期未整改"), "on": True, "cluster": True},
+        {"id": "hazard_open", "label": _("隐患：待整改"), "on": True, "cluster": True},
+        {"id": "hazard_rectified", "label": _("隐患：已整改待销号"), "on": True, "cluster": True},
+        {"id": "hazard_closed", "label": _("隐患：已销号"), "on": False, "cluster": True},
         {"id": "risk_points", "label": _("风险点"), "on": True},
         {"id": "hotspots", "label": _("警情热点网格"), "on": True},
         {"id": "stations", "label": _("派出所"), "on": True},
@@ -487,6 +488,7 @@ def map_legend() -> list[dict]:
         {"shape": "area", "color": "#e03131", "label": _("热点网格：新出现")},
         {"shape": "area", "color": "#c92a2a", "label": _("热点网格：持续或其他")},
         {"shape": "station", "color": "#0b4a8b", "label": _("派出所")},
+        {"shape": "cluster", "color": "#0b4a8b", "label": _("聚合点：数字为隐患数，点击放大")},
     ]
 
 

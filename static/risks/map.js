@@ -7,6 +7,7 @@
  *   layer (id, required), label, detail, url (click-through), color, radius, hollow (bool),
  *   shape ("circle" default | "square" | "station"), tag (a name shown on the map itself, e.g. a zone's
  *   or a block's), and polygons/lines are drawn as they are. An optional foreign member
+ *   (a layer with "cluster": true is drawn with Leaflet.markercluster when it is loaded)
  *   "legend": [{"shape": "circle"|"square"|"station"|"area", "color", "hollow", "label"}] says what each
  *   colour means; it is drawn as a legend box on the map. Every text is set as text, never as HTML.
  * With no tile URL the map shows a plain background and the outline, and everything else still works.
@@ -91,18 +92,21 @@
     var labels = { open: ds.labelOpen || "Open", count: ds.labelCount || "", error: ds.labelError || "Error" };
     var centre = (ds.center || "30.29,121.23").split(",").map(Number);
     // quarter zoom steps: fitting the district or the records fills the frame instead of a third of it
-    var map = L.map(el, { center: centre, zoom: Number(ds.zoom || 12), zoomSnap: 0.25, preferCanvas: false, attributionControl: !!ds.tileUrl });
+    var map = L.map(el, { center: centre, zoom: Number(ds.zoom || 12), zoomSnap: 0.25, maxZoom: 19, preferCanvas: false, attributionControl: !!ds.tileUrl });
     if (ds.tileUrl) {
       L.tileLayer(ds.tileUrl, { maxZoom: 19 }).addTo(map);
     } else {
       el.classList.add("qw-map-plain");
     }
-    var state = { map: map, groups: {}, labels: {}, on: {}, control: L.control.layers(null, {}, { collapsed: false }).addTo(map), count: 0, legend: [] };
+    var state = { map: map, groups: {}, labels: {}, on: {}, control: L.control.layers(null, {}, { collapsed: false }).addTo(map), count: 0, legend: [], cluster: {} };
     el.qwMap = state;
 
     function group(id) {
       if (!state.groups[id]) {
-        state.groups[id] = L.featureGroup();
+        // a dense layer is clustered when the plugin is there (node_modules via `make assets`)
+        state.groups[id] = state.cluster[id] && typeof L.markerClusterGroup === "function"
+          ? L.markerClusterGroup({ maxClusterRadius: 40, disableClusteringAtZoom: 17, showCoverageOnHover: false, chunkedLoading: true })
+          : L.featureGroup();
         if (state.on[id] !== false) { state.groups[id].addTo(map); }
       }
       return state.groups[id];
@@ -114,6 +118,7 @@
       });
       (collection.layers || []).forEach(function (meta) {
         state.labels[meta.id] = meta.label;
+        if (meta.cluster) { state.cluster[meta.id] = true; }
         if (meta.on === false && !state.groups[meta.id]) { state.on[meta.id] = false; }
       });
       L.geoJSON(collection, {
@@ -202,10 +207,19 @@
           }
         });
         if (bounds.isValid()) { map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 }); }
+        // how many hazards the visible layers hold (clustered or not): what the page says it shows
+        var hazards = 0;
+        Object.keys(state.groups).forEach(function (id) {
+          if (!map.hasLayer(state.groups[id])) { return; }
+          state.groups[id].getLayers().forEach(function (layer) {
+            if (layer.feature && layer.feature.properties && layer.feature.properties.kind === "hazard") { hazards += 1; }
+          });
+        });
+        el.dataset.hazards = String(hazards);
         el.dataset.loaded = String(state.count);
         if (status) { status.textContent = state.count + " " + labels.count; }
       })
-      .catch(function () {
+      .catch(function (err) { if (window.console) { console.error(err && err.stack ? err.stack : String(err)); }
         el.dataset.loaded = "error";
         if (status) { status.textContent = labels.error; }
       });

@@ -84,6 +84,7 @@ def test_battle_map_legend_and_fit(page, login, demo):
         "风险点：候选",
         "热点网格：新出现",
         "派出所",
+        "聚合点",
     ):
         expect(legend).to_contain_text(label)
     swatches = {
@@ -97,14 +98,8 @@ def test_battle_map_legend_and_fit(page, login, demo):
     assert drawn and drawn <= swatches, (drawn, swatches)
     # opened fitted to the data: the markers spread over most of the frame, not a third of it
     frame = the_map.bounding_box()
-    boxes = [
-        b
-        for b in (
-            el.bounding_box()
-            for el in page.locator("#battle-map path[class*='qw-layer-hazard']").element_handles()
-        )
-        if b
-    ]
+    marks = page.locator("#battle-map path[class*='qw-layer-hazard'], #battle-map .marker-cluster")
+    boxes = [b for b in (el.bounding_box() for el in marks.element_handles()) if b]
     left = min(b["x"] for b in boxes)
     right = max(b["x"] + b["width"] for b in boxes)
     top = min(b["y"] for b in boxes)
@@ -113,3 +108,25 @@ def test_battle_map_legend_and_fit(page, login, demo):
     assert share >= 0.7, share
     assert left >= frame["x"] - 1 and right <= frame["x"] + frame["width"] + 1
     page.screenshot(path=artifact("risks-map-legend.png"))
+
+
+def test_battle_map_clusters_dense_hazards(page, login, demo):
+    """Hundreds of overlapping markers become clusters whose numbers add up to the hazards drawn; a
+    click on a cluster zooms in and splits it."""
+    login(page, "bureau", DEMO_PASSWORD)
+    page.goto("/risks/map/")
+    the_map = page.locator("#battle-map")
+    expect(the_map).to_have_attribute("data-loaded", re.compile(r"^\d+$"), timeout=20000)
+    hazards = int(the_map.get_attribute("data-hazards"))
+    assert hazards > 50
+    clusters = page.locator("#battle-map .marker-cluster")
+    expect(clusters.first).to_be_visible()
+    in_clusters = sum(int(t) for t in clusters.all_inner_texts())
+    single = page.locator("#battle-map path[class*='qw-layer-hazard']").count()
+    assert in_clusters + single == hazards, (in_clusters, single, hazards)
+    assert clusters.count() + single < hazards / 2  # far fewer things to look at than hazards
+    page.screenshot(path=artifact("risks-map-clusters.png"))
+    biggest = max(range(clusters.count()), key=lambda i: int(clusters.nth(i).inner_text()))
+    clusters.nth(biggest).click()
+    expect(page.locator("#battle-map path[class*='qw-layer-hazard']")).not_to_have_count(single)
+    assert page.external_requests == []
