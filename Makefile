@@ -10,14 +10,25 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install browser run test test-fast lint fmt check bench messages clean security bandit audit-deps faults load fuzz scan
+.PHONY: install assets browser run test test-fast lint fmt check bench messages clean security bandit audit-deps faults load fuzz scan
 
-install: $(VENV)/.installed browser
+install: $(VENV)/.installed browser assets
 
 $(VENV)/.installed: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q -c constraints.txt -e ".[dev]"
+	touch $@
+
+# Front-end packages no Python package bundles (the Leaflet clustering plugin), exactly as locked in
+# package-lock.json, into node_modules/ (served by staticfiles; never committed). Debian nodejs/npm.
+assets: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; \
+	  else echo "npm missing: run 'sudo apt-get install nodejs npm'"; exit 1; fi; }
+	npm ci --no-audit --no-fund
 	touch $@
 
 # Browser tests drive Debian's Chromium (never a downloaded browser build).

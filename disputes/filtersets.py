@@ -24,7 +24,7 @@ def _blocks(request):
 class DisputeFilter(django_filters.FilterSet):
     """Shared by `GET /api/v1/disputes/` and the dispute list page."""
 
-    station = django_filters.CharFilter(field_name="station__code", label=_("派出所代码"))
+    station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("状态"))
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("纠纷类型"))
     risk_level = django_filters.ChoiceFilter(choices=RiskLevel.choices, label=_("风险等级"))

@@ -57,7 +57,7 @@ def _with_period(filterset_class, field: str, *, is_date: bool = False):
 
 class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("名称或信用代码"))
-    station = django_filters.CharFilter(field_name="station__code", label=_("派出所代码"))
+    station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
     kind = django_filters.ChoiceFilter(choices=MemberKind.choices, label=_("类型"))
     is_above_size = django_filters.BooleanFilter(widget=YesNoSelect, label=_("规上企业"))
     industry = django_filters.CharFilter(lookup_expr="icontains", label=_("行业"))
@@ -86,7 +86,7 @@ class ImportJobFilter(django_filters.FilterSet):
 
 
 class ServiceRequestFilter(django_filters.FilterSet):
-    station = django_filters.CharFilter(field_name="station__code", label=_("派出所代码"))
+    station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
     enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("企业"))
     status = django_filters.ChoiceFilter(choices=RequestStatus.choices, label=_("状态"))
     service_type = django_filters.CharFilter(field_name="service_type__code", label=_("服务项目代码"))
@@ -102,7 +102,7 @@ _with_period(ServiceRequestFilter, "requested_at")
 
 
 class VisitFilter(django_filters.FilterSet):
-    station = django_filters.CharFilter(field_name="station__code", label=_("派出所代码"))
+    station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
     enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("企业"))
     service_type = django_filters.CharFilter(field_name="service_type__code", label=_("服务项目代码"))
     kind = django_filters.ChoiceFilter(choices=VisitKind.choices, label=_("类型"))
@@ -117,7 +117,7 @@ _with_period(VisitFilter, "visited_at")
 
 
 class ReferralFilter(django_filters.FilterSet):
-    station = django_filters.CharFilter(field_name="station__code", label=_("派出所代码"))
+    station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
     enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("企业"))
     partner = django_filters.ChoiceFilter(choices=Partner.choices, label=_("联动单位"))
     status = django_filters.ChoiceFilter(choices=ReferralStatus.choices, label=_("状态"))
@@ -131,7 +131,7 @@ _with_period(ReferralFilter, "referred_at")
 
 
 class LectureFilter(django_filters.FilterSet):
-    station = django_filters.CharFilter(field_name="station__code", label=_("派出所代码"))
+    station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
     team = django_filters.CharFilter(field_name="team__code", label=_("宣讲团队代码"))
     enterprise = django_filters.NumberFilter(field_name="enterprises", label=_("企业"))
 
@@ -144,7 +144,7 @@ _with_period(LectureFilter, "held_on", is_date=True)
 
 
 class AllianceFilter(django_filters.FilterSet):
-    station = django_filters.CharFilter(field_name="station__code", label=_("派出所代码"))
+    station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
     q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("名称"))
     is_active = django_filters.BooleanFilter(widget=YesNoSelect, label=_("启用"))
 
@@ -165,7 +165,7 @@ _with_period(WatchCallFilter, "requested_at")
 
 
 class FirstResponseFilter(django_filters.FilterSet):
-    station = django_filters.CharFilter(field_name="station__code", label=_("派出所代码"))
+    station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
     alliance = django_filters.NumberFilter(field_name="alliance_id", label=_("联盟"))
     member = django_filters.NumberFilter(field_name="member_id", label=_("成员单位"))
     status = django_filters.ChoiceFilter(choices=ResponseStatus.choices, label=_("状态"))

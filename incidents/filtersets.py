@@ -11,9 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from qianwan.filtering import YesNoSelect
 from qianwan.kpi import local_tz
 
-from .choices import Category, Status
+from .choices import Category, Stage, Status
 from .models import Incident
-from .selectors import breached_q
+from .selectors import breached_q, missed_q
 
 
 class DateOrDateTimeField(forms.CharField):
@@ -45,11 +45,18 @@ class DateOrDateTimeField(forms.CharField):
 
 
 class DateOrDateTimeFilter(django_filters.Filter):
+    """On the page a date picker (the browser's own format, sent as YYYY-MM-DD); the API also takes an
+    ISO datetime."""
+
     field_class = DateOrDateTimeField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", forms.DateInput(attrs={"type": "date"}))
+        super().__init__(*args, **kwargs)
 
 
 class IncidentFilter(django_filters.FilterSet):
-    station = django_filters.CharFilter(field_name="station__code", label=_("派出所代码"))
+    station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
     category = django_filters.ChoiceFilter(choices=Category.choices, label=_("类别"))
     status = django_filters.ChoiceFilter(choices=Status.choices, label=_("状态"))
     received_after = DateOrDateTimeFilter(field_name="received_at", lookup_expr="gte", label=_("接警起"))
@@ -58,6 +65,9 @@ class IncidentFilter(django_filters.FilterSet):
     )
     sla_breached = django_filters.BooleanFilter(
         widget=YesNoSelect, method="filter_breached", label=_("存在超时环节")
+    )
+    missed_stage = django_filters.ChoiceFilter(
+        choices=Stage.choices, method="filter_missed_stage", label=_("超时环节")
     )
     number = django_filters.CharFilter(field_name="number", lookup_expr="icontains", label=_("编号"))
 
@@ -70,6 +80,7 @@ class IncidentFilter(django_filters.FilterSet):
             "received_after",
             "received_before",
             "sla_breached",
+            "missed_stage",
             "number",
         ]
 
@@ -77,3 +88,7 @@ class IncidentFilter(django_filters.FilterSet):
         if value is None:
             return queryset
         return queryset.filter(breached_q()) if value else queryset.exclude(breached_q())
+
+    def filter_missed_stage(self, queryset, name, value):
+        """The incidents the stage's KPI counts as misses: done late, or past the limit and not done."""
+        return queryset.filter(missed_q(value)) if value else queryset

@@ -83,6 +83,15 @@ def breached_q(now: datetime | None = None) -> Q:
     return recorded | Q(Exists(open_overdue_clocks(now).filter(incident=OuterRef("pk"))))
 
 
+def missed_q(stage: str, now: datetime | None = None) -> Q:
+    """Incidents that missed ``stage`` as its KPI counts them (``late`` + ``missing``): done after the
+    limit, or not done and past the deadline; diverted incidents are not measured."""
+    now = now or timezone.now()
+    prefix = STAGE_FIELD[Stage(stage)]
+    overdue = open_overdue_clocks(now).filter(incident=OuterRef("pk"), stage=stage)
+    return ~Q(status=Status.DIVERTED) & (Q(**{f"{prefix}_met": False}) | Q(Exists(overdue)))
+
+
 def sla_block(incident: Incident, now: datetime | None = None) -> list[dict]:
     """The contract's ``sla`` list, computed from the (prefetched) clocks at ``now``."""
     now = now or timezone.now()

@@ -11,7 +11,7 @@ the message says nothing about other stations) and a ValidationError a filter me
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.forms import NullBooleanField, NullBooleanSelect
+from django.forms import CharField, NullBooleanField, NullBooleanSelect, Select
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -43,6 +43,25 @@ def station_error(code: str) -> str:
     return _("派出所代码“%(value)s”不存在或不在您的管辖范围内。") % {"value": code}
 
 
+def station_choices(user) -> list[tuple[str, str]]:
+    """The stations the user may see as (code, name) choices after "全部": a filter offers names, and
+    its query value stays the code (links and the API read the same ``?station=ADS``)."""
+    rows = stations_in_scope(user=user).order_by("code").values_list("code", "name")
+    return [("", gettext_lazy("全部")), *rows]
+
+
+def name_station_fields(form, user, names) -> None:
+    """Turn each free-text station-code field of a filter form into a select of station names."""
+    choices = None
+    for name in names:
+        field = form.fields.get(name)
+        if field is None or not isinstance(field, CharField):
+            continue
+        if choices is None:
+            choices = station_choices(user)
+        field.widget = Select(choices=choices)
+
+
 def _check_yes_no(form) -> None:
     for name, field in form.fields.items():
         if not isinstance(field, NullBooleanField) or name not in form.cleaned_data:
@@ -66,10 +85,12 @@ def filtered(filterset, *, user, station_fields=("station",)):
     """The filterset's queryset, or None when the input is bad (the errors are then on ``filterset.form``).
 
     An unbound filterset (no query string) is the unfiltered queryset. ``station_fields`` name the
-    filters that take a station code; each must be a station the user may see."""
+    filters that take a station code; each must be a station the user may see, and each is shown as a
+    select of the user's stations by name."""
+    form = filterset.form
+    name_station_fields(form, user, station_fields)
     if not filterset.is_bound:
         return filterset.qs
-    form = filterset.form
     form.is_valid()  # the checks below read what is valid, so that every error shows at once
     _check_yes_no(form)
     _check_stations(form, user, station_fields)

@@ -20,7 +20,7 @@ class HazardFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("状态"), choices=HazardStatus.choices)
     level = django_filters.ChoiceFilter(label=_("等级"), choices=HazardLevel.choices)
     category = django_filters.ChoiceFilter(label=_("类别"), choices=HazardCategory.choices)
-    station = django_filters.CharFilter(label=_("派出所代码"), field_name="station__code")
+    station = django_filters.CharFilter(label=_("派出所"), field_name="station__code")
     overdue = django_filters.BooleanFilter(widget=YesNoSelect, label=_("逾期"), method="filter_overdue")
     found_after = django_filters.DateFilter(
         label=_("发现日期起"), field_name="found_at", lookup_expr="date__gte"
@@ -54,7 +54,7 @@ class HazardFilter(django_filters.FilterSet):
 class RiskPointFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(label=_("状态"), choices=RiskPointStatus.choices)
     category = django_filters.CharFilter(label=_("警情类别"))
-    station = django_filters.CharFilter(label=_("派出所代码"), field_name="station__code")
+    station = django_filters.CharFilter(label=_("派出所"), field_name="station__code")
 
     class Meta:
         model = RiskPoint

@@ -17,7 +17,14 @@ from qianwan.org.choices import STAFF_ROLES, Role
 from qianwan.org.models import Station, User
 from qianwan.org.scopes import scope_queryset
 
-from .choices import HAZARD_OPEN_STATUSES, HazardLevel, HazardStatus, RiskPointStatus, RunStatus
+from .choices import (
+    HAZARD_OPEN_STATUSES,
+    HazardLevel,
+    HazardStatus,
+    HotspotTrend,
+    RiskPointStatus,
+    RunStatus,
+)
 from .filtersets import overdue_q
 from .models import (
     Campaign,
@@ -326,10 +333,11 @@ LEVEL_RADIUS = {HazardLevel.LOW: 5, HazardLevel.MEDIUM: 6, HazardLevel.HIGH: 7, 
 
 def map_layers() -> list[dict]:
     return [
-        {"id": "hazard_overdue", "label": _("隐患：逾期未整改"), "on": True},
-        {"id": "hazard_open", "label": _("隐患：待整改"), "on": True},
-        {"id": "hazard_rectified", "label": _("隐患：已整改待销号"), "on": True},
-        {"id": "hazard_closed", "label": _("隐患：已销号"), "on": False},
+        # dense point layers are clustered on the map (a count per cluster; zoom in to split them)
+        {"id": "hazard_overdue", "label": _("隐患：逾期未整改"), "on": True, "cluster": True},
+        {"id": "hazard_open", "label": _("隐患：待整改"), "on": True, "cluster": True},
+        {"id": "hazard_rectified", "label": _("隐患：已整改待销号"), "on": True, "cluster": True},
+        {"id": "hazard_closed", "label": _("隐患：已销号"), "on": False, "cluster": True},
         {"id": "risk_points", "label": _("风险点"), "on": True},
         {"id": "hotspots", "label": _("警情热点网格"), "on": True},
         {"id": "stations", "label": _("派出所"), "on": True},
@@ -406,9 +414,18 @@ def map_features(*, user, level: str | None = None, layers: set[str] | None = No
                 )
             )
     if "hotspots" in wanted:
-        for cell in hot_cells(user=user).values(
-            "h3_index", "gi_z", "count", "trend", "run__category", "run_id"
-        ):
+        cells = list(hot_cells(user=user))
+        places = place_names(cells)
+        trends = dict(HotspotTrend.choices)
+        for cell_row in cells:
+            cell = {
+                "h3_index": cell_row.h3_index,
+                "gi_z": cell_row.gi_z,
+                "count": cell_row.count,
+                "trend": cell_row.trend,
+                "run__category": cell_row.run.category,
+                "run_id": cell_row.run_id,
+            }
             ring = [[lon, lat] for lat, lon in hotspots.cell_boundary(cell["h3_index"])]
             ring.append(ring[0])
             features.append(
@@ -421,9 +438,12 @@ def map_features(*, user, level: str | None = None, layers: set[str] | None = No
                         "h3": cell["h3_index"],
                         "label": _("热点 %(cat)s：%(n)d 起")
                         % {"cat": incident_category_label(cell["run__category"]), "n": cell["count"]},
-                        "detail": f"Gi* z={cell['gi_z']:.2f} · {cell['trend']}",
+                        "detail": _("热点等级：%(level)s · %(trend)s")
+                        % {"level": hot_level(cell["gi_z"]), "trend": trends.get(cell["trend"], "")},
                         "url": reverse("risks:warning") + f"?run={cell['run_id']}",
                         "color": "#e03131" if cell["trend"] == "emerging" else "#c92a2a",
+                        # the block's name on the map itself (a permanent label, set as text)
+                        "tag": places.get(cell["h3_index"], ""),
                     },
                 }
             )
@@ -447,7 +467,29 @@ def map_features(*, user, level: str | None = None, layers: set[str] | None = No
                     },
                 )
             )
-    return {"type": "FeatureCollection", "layers": map_layers(), "features": features}
+    return {"type": "FeatureCollection", "layers": map_layers(), "legend": map_legend(), "features": features}
+
+
+def map_legend() -> list[dict]:
+    """What every marker colour and shape on the battle map means (drawn by ``static/risks/map.js``)."""
+    levels = dict(HazardLevel.choices)
+    return [
+        *(
+            {
+                "shape": "circle",
+                "color": LEVEL_COLOURS[level],
+                "label": _("隐患：%(level)s") % {"level": levels[level]},
+            }
+            for level in (HazardLevel.LOW, HazardLevel.MEDIUM, HazardLevel.HIGH, HazardLevel.MAJOR)
+        ),
+        {"shape": "circle", "color": "#5b6775", "hollow": True, "label": _("空心：已销号")},
+        {"shape": "square", "color": "#6b21a8", "label": _("风险点：已确认")},
+        {"shape": "square", "color": "#9f7aea", "label": _("风险点：候选")},
+        {"shape": "area", "color": "#e03131", "label": _("热点网格：新出现")},
+        {"shape": "area", "color": "#c92a2a", "label": _("热点网格：持续或其他")},
+        {"shape": "station", "color": "#0b4a8b", "label": _("派出所")},
+        {"shape": "cluster", "color": "#0b4a8b", "label": _("聚合点：数字为隐患数，点击放大")},
+    ]
 
 
 # --------------------------------------------------------------------------- workbench

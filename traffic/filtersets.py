@@ -59,7 +59,7 @@ class PatrolFilter(django_filters.FilterSet):
 
 
 class JointPatrolFilter(django_filters.FilterSet):
-    station = django_filters.CharFilter(field_name="station__code", label=_("派出所代码"))
+    station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
     date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("日期起"))
     date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("日期止"))
 
@@ -69,7 +69,7 @@ class JointPatrolFilter(django_filters.FilterSet):
 
 
 class AccidentFilter(django_filters.FilterSet):
-    station = django_filters.CharFilter(field_name="station__code", label=_("派出所代码"))
+    station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
     zone = _ZoneFilter(label=_("巡区代码（none=区外）"))
     type = django_filters.ChoiceFilter(choices=AccidentType.choices, label=_("事故类型"))
     status = django_filters.ChoiceFilter(choices=AccidentStatus.choices, label=_("状态"))

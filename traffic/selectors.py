@@ -283,6 +283,8 @@ def map_features(*, user) -> dict:
                     "label": f"{zone.name}：{team or _('无在岗队伍')}",
                     "detail": _("在岗队伍：%(t)s") % {"t": team} if team else _("当前无在岗队伍"),
                     "color": "#16794a" if team else "#5f6b7a",
+                    # the zone's name on the map itself (a permanent label, set as text)
+                    "tag": zone.name,
                 },
             }
         )
@@ -327,7 +329,23 @@ def map_features(*, user) -> dict:
         {"id": "assets", "label": _("路面设施"), "on": True},
         {"id": "accidents", "label": _("近30天事故"), "on": True},
     ]
-    return {"type": "FeatureCollection", "layers": layers, "features": features}
+    return {"type": "FeatureCollection", "layers": layers, "legend": map_legend(), "features": features}
+
+
+def map_legend() -> list[dict]:
+    """What every colour and shape on the zone map means (drawn by ``static/risks/map.js``)."""
+    kinds = dict(AssetKind.choices)
+    return [
+        {"shape": "area", "color": "#16794a", "label": _("巡区：有在岗队伍")},
+        {"shape": "area", "color": "#5f6b7a", "label": _("巡区：无在岗队伍")},
+        *(
+            {"shape": "square", "color": colour, "label": kinds[kind]}
+            for kind, colour in ASSET_COLOURS.items()
+        ),
+        {"shape": "circle", "color": "#b42318", "label": _("事故：有死亡")},
+        {"shape": "circle", "color": "#d9480f", "label": _("事故：其他")},
+        {"shape": "circle", "color": "#5b6775", "hollow": True, "label": _("空心：已结案")},
+    ]
 
 
 # ---------------------------------------------------------------- KPIs (the dashboard reuses these)

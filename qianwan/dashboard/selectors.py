@@ -148,9 +148,11 @@ def _dispatch_section(*, user, period: Period, station, now: datetime) -> dict:
             link("incidents:list", status="diverted", **base),
         ),
     ]
-    breached = link("incidents:list", sla_breached="true", **base)
-    for card in items[1:5]:
-        card["miss_url"] = breached
+    # each stage's 超时明细 lists that stage's misses (the card's 超时 + 未完成), not any breach
+    for card, stage in zip(
+        items[1:5], ("arrival", "dispatch", "video_supervision", "leader_notified"), strict=True
+    ):
+        card["miss_url"] = link("incidents:list", missed_stage=stage, **base)
     trend = None
     if incident_trend is not None:
         trend = incident_trend(months=12, station=station, now=_until(period.date_to, now))
@@ -766,6 +768,10 @@ def charts(
     dispatch_kpis = _selector("incidents", "dispatch_kpis")
     incident_trend = _selector("incidents", "incident_trend")
     out: dict = {"trend": None, "stations": None, "stages": None}
+    dates = {
+        "received_after": period.date_from.isoformat(),
+        "received_before": period.date_to.isoformat(),
+    }
     if incident_trend:
         months = max(
             12,
@@ -787,6 +793,8 @@ def charts(
             "significant": [presenter.change(r["mom"])["flag"] == presenter.SIGNIFICANT for r in rows],
             "partial": [bool(r["partial"]) for r in rows],
             "partial_label": until_label(rows[-1]["until"]) if rows and rows[-1]["partial"] else "",
+            # a click on a month opens that month's incidents (to the period's end when unfinished)
+            "urls": [_month_url(r["month"], station, period.date_to) for r in rows],
         }
     if dispatch_kpis and station is None:
         by_station = dispatch_kpis(
@@ -810,9 +818,30 @@ def charts(
             "arrival_p90": [
                 r["arrival_p90_seconds"] if presenter.enough(r["with_arrival"]) else None for r in by_station
             ],
+            # a bar opens the station's incidents of the period, a rate point its arrival misses
+            "urls": [link("incidents:list", station=r["station"], **dates) for r in by_station],
+            "arrival_miss_urls": [
+                link("incidents:list", station=r["station"], missed_stage="arrival", **dates)
+                for r in by_station
+            ],
         }
     out["stages"] = stage_histograms(period=period, station=station)
+    base = {"station": _code(station), **dates}
+    for stage, histogram in (out["stages"] or {}).items():
+        # a bar past every category's limit opens the stage's misses; one within a limit the period's list
+        histogram["url"] = link("incidents:list", **base)
+        histogram["missed_url"] = link("incidents:list", missed_stage=stage, **base)
     return out
+
+
+def _month_url(month: str, station, date_to: date) -> str | None:
+    y, m = (int(x) for x in month.split("-"))
+    return link(
+        "incidents:list",
+        station=_code(station),
+        received_after=date(y, m, 1).isoformat(),
+        received_before=min(date_to, month_last_day(y, m)).isoformat(),
+    )
 
 
 def live(*, user, station=None, now: datetime | None = None) -> dict:

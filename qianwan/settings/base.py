@@ -177,7 +177,14 @@ STATIC_ROOT = VAR_DIR / "staticfiles"
 _LEAFLET_STATIC = Path(importlib.util.find_spec("leaflet").submodule_search_locations[0]) / "static"
 # plotly's wheel bundles plotly.js: the dashboard's charts work offline from it (/static/plotly/plotly.min.js).
 _PLOTLY_STATIC = Path(importlib.util.find_spec("plotly").submodule_search_locations[0]) / "package_data"
-STATICFILES_DIRS = [BASE_DIR / "static", _LEAFLET_STATIC, ("plotly", _PLOTLY_STATIC)]
+# npm packages (package-lock.json, `make assets`): the battle map's clustering plugin
+_MARKERCLUSTER_STATIC = BASE_DIR / "node_modules" / "leaflet.markercluster" / "dist"
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    _LEAFLET_STATIC,
+    ("plotly", _PLOTLY_STATIC),
+    ("markercluster", _MARKERCLUSTER_STATIC),
+]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -4,6 +4,7 @@ import re
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from qianwan.org.demo import DEMO_PASSWORD
@@ -35,10 +36,13 @@ def test_map_shows_demo_markers_offline(page, login, demo):
     open_count = ads.filter(status__in=["open", "reopened"]).count()
     rectified_count = ads.filter(status="rectified").count()
     assert open_count > 0 and rectified_count > 0
-    # open + overdue hazards are drawn as circle markers (closed ones are a layer switched off by default)
-    drawn = page.locator("path.qw-layer-hazard_open, path.qw-layer-hazard_overdue")
-    expect(drawn).to_have_count(open_count)
-    expect(page.locator("path.qw-layer-hazard_rectified")).to_have_count(rectified_count)
+    # open + overdue hazards are drawn (as circle markers, or counted in a cluster where they crowd;
+    # closed ones are a layer switched off by default)
+    control = page.locator(".leaflet-control-layers")
+    overdue_count = ads.filter(status__in=["open", "reopened"], rectify_by__lt=timezone.now()).count()
+    expect(control).to_contain_text(f"隐患：逾期未整改 ({overdue_count})")
+    expect(control).to_contain_text(f"隐患：待整改 ({open_count - overdue_count})")
+    expect(control).to_contain_text(f"隐患：已整改待销号 ({rectified_count})")
     expect(page.locator(".qw-layer-stations")).to_have_count(5)
     expect(page.locator(".qw-layer-risk_points")).to_have_count(
         RiskPoint.objects.filter(station__code="ADS").exclude(status="dismissed").count()
@@ -50,11 +54,29 @@ def test_map_shows_demo_markers_offline(page, login, demo):
     # switch the closed layer on: its markers appear
     page.get_by_text(re.compile(r"隐患：已销号")).click()
     closed = ads.filter(status="closed").count()
-    expect(page.locator("path.qw-layer-hazard_closed")).to_have_count(closed)
+    expect(page.locator(".qw-layer-hazard_closed, .marker-cluster")).not_to_have_count(0)
+    expect(control).to_contain_text(f"隐患：已销号 ({closed})")
 
-    # click a marker, follow the popup to the record
+    # click a marker (zooming into clusters until single markers show), follow the popup to the record
     page.get_by_text(re.compile(r"隐患：已销号")).click()
-    page.locator("path.qw-layer-hazard_overdue, path.qw-layer-hazard_open").first.click(force=True)
+    # zoomed in to street level, clustering stops: click a single marker in view
+    page.evaluate(
+        "() => { var s = document.querySelector('[data-qw-map]').qwMap; var f = s.groups.hazard_open || s.groups.hazard_overdue;"
+        " s.map.setView(f.getLayers()[0].getLatLng(), 18, { animate: false }); }"
+    )
+    single = page.locator("path.qw-layer-hazard_overdue, path.qw-layer-hazard_open")
+    expect(single.first).to_be_visible()
+    frame = page.locator("[data-qw-map]").bounding_box()
+
+    def inside(box):
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        return (
+            frame["x"] + 60 < cx < frame["x"] + frame["width"] - 260
+            and frame["y"] + 20 < cy < frame["y"] + frame["height"] - 20
+        )
+
+    target = next(b for b in (el.bounding_box() for el in single.element_handles()) if b and inside(b))
+    page.mouse.click(target["x"] + target["width"] / 2, target["y"] + target["height"] / 2)
     link = page.locator(".qw-popup-open")
     expect(link).to_be_visible()
     link.click()
@@ -70,6 +92,6 @@ def test_bureau_sees_every_station_and_level_filter(page, login, demo):
         "data-loaded", re.compile(r"^\d+$"), timeout=20000
     )
     majors = Hazard.objects.filter(level="major", status__in=["open", "reopened", "rectified"]).count()
-    expect(page.locator("path.qw-kind-hazard")).to_have_count(majors)
+    expect(page.locator("[data-qw-map]")).to_have_attribute("data-hazards", str(majors))
     page.screenshot(path=artifact("risks-map-bureau-major.png"))
     assert page.external_requests == []

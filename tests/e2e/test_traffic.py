@@ -61,7 +61,7 @@ def test_schedule_shift_record_accident_see_it_on_map_and_team_notified(page, lo
     expect(page.locator("path.qw-layer-accidents")).to_have_count(1)
     expect(page.locator("path.qw-layer-zones")).to_have_count(1)
     page.locator("path.qw-layer-accidents").hover()
-    expect(page.locator(".leaflet-tooltip")).to_contain_text(accident.number)
+    expect(page.locator(".leaflet-tooltip:not(.qw-tag)")).to_contain_text(accident.number)
     expect(page.locator("#duty-board")).to_contain_text("庵东中心巡区甲班")
     expect(page.locator("#recent-accidents")).to_contain_text(accident.number)
     page.screenshot(path=artifact("traffic-map.png"), full_page=True)

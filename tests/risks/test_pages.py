@@ -231,6 +231,11 @@ def test_map_data_has_hot_cells_of_the_latest_run_in_scope(api_as, officer, stat
     points = [(centre[0] + rng.uniform(-4e-4, 4e-4), centre[1] + rng.uniform(-4e-4, 4e-4)) for _ in range(20)]
     points += [(rng.uniform(30.25, 30.36), rng.uniform(121.12, 121.33)) for _ in range(60)]
     incidents_bulk(points, station=station)
+    from incidents.models import Incident
+
+    Incident.objects.filter(lat__range=(centre[0] - 5e-4, centre[0] + 5e-4)).filter(
+        lon__range=(centre[1] - 5e-4, centre[1] + 5e-4)
+    ).update(address="兴业路夜市")
     services.hotspot_run_compute(category="dispute", period_end=timezone.localdate(), days=28)
     data = api_as(officer).get("/api/v1/risks/map/?layers=hotspots").json()
     cells = [f for f in data["features"] if f["properties"]["layer"] == "hotspots"]
@@ -239,6 +244,16 @@ def test_map_data_has_hot_cells_of_the_latest_run_in_scope(api_as, officer, stat
     assert ring[0] == ring[-1] and len(ring) == 7
     hot = hotspots.point_cell(*centre)
     assert hot in [f["properties"]["h3"] for f in cells]
+    # each block is named on the map by a place a person knows, in words (no Gi*, no H3 id)
+    tags = {f["properties"]["h3"]: f["properties"]["tag"] for f in cells}
+    assert tags[hot] == "兴业路夜市"
+    for cell in cells:
+        props = cell["properties"]
+        assert props["tag"] != props["h3"], props  # unnamed: no label rather than an id
+        assert "Gi*" not in props["detail"] and "热点等级" in props["detail"]
+    assert {"shape": "area", "color": cells[0]["properties"]["color"]}.items() <= next(
+        item for item in data["legend"] if item.get("color") == cells[0]["properties"]["color"]
+    ).items()
 
 
 def test_hazard_from_an_accepted_risk_point(client, officer):

@@ -73,6 +73,16 @@ def test_map_data_has_zones_assets_accidents(client, officer, world):
     assert layers == {"zones", "assets", "accidents"}
     zone = next(f for f in features if f["properties"]["layer"] == "zones")
     assert zone["properties"]["team"] == world["team"].name
+    assert zone["properties"]["tag"] == world["zone"].name  # named on the map itself
+
+
+def test_map_legend_names_every_colour_drawn(client, officer, world):
+    client.force_login(officer)
+    data = client.get(reverse("traffic:map_data")).json()
+    legend = {item["color"] for item in data["legend"]}
+    assert all(item["label"] for item in data["legend"])
+    drawn = {f["properties"]["color"] for f in data["features"]}
+    assert drawn and drawn <= legend, drawn - legend
 
 
 @pytest.mark.parametrize("name", ["patrol_list", "joint_list", "accident_list", "asset_list"])
