@@ -16,6 +16,7 @@ from qianwan.loopback import free_port
 from qianwan.notify.channels import _forget_token
 from qianwan.notify.models import InboxItem, Notification
 from qianwan.org.choices import Role
+from qianwan.webhooks import CONNECT_FAILED
 from tests.e2e.conftest import artifact, new_page
 from tests.notify.standins import CorporateApis
 
@@ -144,5 +145,5 @@ def test_channel_send_test_to_an_unreachable_receiver_shows_the_failure(page, lo
     log = page.locator("[data-delivery-log] tbody tr")
     expect(log).to_have_count(1)
     expect(log.first).to_contain_text("失败")
-    expect(log.first).to_contain_text("ConnectionError")
+    expect(log.first).to_contain_text(CONNECT_FAILED)
     page.screenshot(path=artifact("channel-send-test-failed.png"), full_page=True)

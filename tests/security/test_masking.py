@@ -137,7 +137,7 @@ def test_bureau_leader_reads_the_outbound_payload_masked(seeded, make_user, api_
             api_as(make_user(role, username=f"x-{role}")).get(f"/api/v1/exchange/outbound/{event.pk}/").json()
         )
         assert body["payload"]["caller_phone"] == mask_phone(CALLER) == "139****0001"
-    partner = make_user(Role.GRID_CLIENT, username="hotline")
+    partner = make_user(Role.GRID_CLIENT, username="hotline", partner="12345")
     body = api_as(partner).get(f"/api/v1/exchange/outbound/{event.pk}/").json()
     assert body["payload"]["caller_phone"] == CALLER
 
