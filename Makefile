@@ -71,7 +71,7 @@ clean:
 # Message catalogues: English (translated by hand) and zh-hans (the source is Chinese, so a Chinese
 # msgid is its own text; qianwan/i18n/catalogue.py fills those and fails on any other that is left
 # empty — tests/platform/test_i18n.py checks the same), then the compiled .mo files.
-MESSAGE_IGNORES := --ignore='tests/*' --ignore='bench/*' --ignore='loadtest/*' --ignore='var/*'
+MESSAGE_IGNORES := --ignore='tests/*' --ignore='bench/*' --ignore='loadtest/*' --ignore=var --ignore=node_modules --ignore=scan
 messages: $(VENV)/.installed
 	$(PY) manage.py makemessages -l en -l zh_Hans $(MESSAGE_IGNORES)
 	$(PY) -m qianwan.i18n.catalogue
