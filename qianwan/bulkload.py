@@ -6,8 +6,9 @@ own generator lives with its data (``disputes.generate``, ``risks.generate``, ``
 
 Proportions per incident, calibrated on the report's yearly figures at ~200,000 incidents a year:
 4,560 dispute cases (2.3%), 650 hazards, road accidents, patrols, enterprise services and fraud
-victims. Rows only, no services (no notifications, no audit, no timers — this is history, not
-activity), numbered with a run tag so that runs add up. Generation is vectorised with numpy (one
+victims; the exchange's referrals and inbound events (``qianwan.exchange.generate``) are calibrated
+on the same district year. Rows only, no services (no notifications, no audit, no timers — this is
+history, not activity), numbered with a run tag so that runs add up. Generation is vectorised with numpy (one
 array per column); on PostgreSQL the rows go in with COPY, elsewhere with ``bulk_create``. Columns a
 generator does not set get the model field's default, exactly as ``bulk_create`` would give them.
 """
@@ -169,6 +170,7 @@ def generate_district(
     from antifraud import generate as antifraud_generate
     from disputes import generate as disputes_generate
     from enterprises import generate as enterprises_generate
+    from qianwan.exchange import generate as exchange_generate
     from qianwan.org.models import Station
     from risks import generate as risks_generate
     from traffic import generate as traffic_generate
@@ -189,11 +191,15 @@ def generate_district(
         ),
         "victims": antifraud_generate.victims(rng, n["victims"], start, end, tag, progress),
     }
+    # referrals to the grid and events from it, in proportion (their own ratios: exchange.generate)
+    exchanged = exchange_generate.exchange(rng, incidents, start, end, stations, tag, progress)
+    counts.update({f"exchange_{k}": v for k, v in exchanged.items()})
     if connection.vendor == "postgresql":
         from antifraud.models import Victim
         from disputes.models import Dispute, Followup
         from enterprises.models import ServiceRequest, ServiceVisit
         from incidents.models import Incident
+        from qianwan.exchange.models import InboundEvent, OutboundAck, OutboundEvent
         from risks.models import Hazard
         from traffic.models import Accident, Patrol
 
@@ -209,6 +215,9 @@ def generate_district(
             ServiceRequest,
             ServiceVisit,
             Victim,
+            InboundEvent,
+            OutboundEvent,
+            OutboundAck,
         )
         with connection.cursor() as cursor:
             for model in models_:
