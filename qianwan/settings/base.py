@@ -183,8 +183,9 @@ STATICFILES_DIRS = [
     BASE_DIR / "static",
     _LEAFLET_STATIC,
     ("plotly", _PLOTLY_STATIC),
-    ("markercluster", _MARKERCLUSTER_STATIC),
 ]
+if _MARKERCLUSTER_STATIC.is_dir():  # before `make assets` the map works, unclustered
+    STATICFILES_DIRS.append(("markercluster", _MARKERCLUSTER_STATIC))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
