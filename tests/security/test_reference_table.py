@@ -48,6 +48,7 @@ TABLE = {
     "HazardCreateSerializer.risk_point": "scoped",
     "HazardCreateSerializer.station": "station",
     "ImportUploadSerializer.station": "station",
+    "InboundAssignSerializer.station": "station",
     "InspectionCreateSerializer.operation": ("shared", SHARED_CAMPAIGN),
     "InspectionCreateSerializer.station": "station",
     "JointPatrolSerializer.enterprise": "scoped",
