@@ -38,7 +38,7 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
 	  else echo "chromium missing: run 'sudo apt-get install chromium fonts-noto-cjk'"; fi; }
 
-run: $(VENV)/.installed
+run: $(VENV)/.installed assets
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py loaddemo
