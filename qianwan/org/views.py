@@ -52,6 +52,22 @@ def _query(station, centre) -> str:
     return "?centre=1" if centre else f"?station={station.code}"
 
 
+def _rota_form(request, form, title, station, centre):
+    """A rota form page (rotation, override, swap); a POST that comes back here had errors: 400."""
+    return render(
+        request,
+        "org/rota_form.html",
+        {
+            "form": form,
+            "title": title,
+            "station": station,
+            "centre": centre,
+            "query": _query(station, centre),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
 def _back(station, centre):
     return redirect(reverse("duty:rota") + _query(station, centre))
 
@@ -186,18 +202,7 @@ def override_new(request):
         else:
             messages.success(request, _("已添加临时值班安排。"))
             return _back(station, centre)
-    return render(
-        request,
-        "org/rota_form.html",
-        {
-            "form": form,
-            "title": _("临时替班"),
-            "station": station,
-            "centre": centre,
-            "query": _query(station, centre),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    return _rota_form(request, form, _("临时替班"), station, centre)
 
 
 @require_POST
@@ -239,15 +244,4 @@ def swap(request):
         else:
             messages.success(request, _("已调班。"))
             return _back(station, centre)
-    return render(
-        request,
-        "org/rota_form.html",
-        {
-            "form": form,
-            "title": _("调班"),
-            "station": station,
-            "centre": centre,
-            "query": _query(station, centre),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
+    return _rota_form(request, form, _("调班"), station, centre)
