@@ -159,14 +159,24 @@ class MaskedField(_drf.Field):
 # ---------------------------------------------------------------- revealing
 
 
-def reveal(*, actor, obj, fields: list[str], reason: str = "") -> None:
-    """Record that ``actor`` saw ``fields`` of ``obj`` in clear (call inside the service's
-    transaction, before answering with the clear values)."""
+# who reveals a masked value with an audited click (ui.md): the roles that see records of every
+# station but not their personal data; station staff see it in clear and have nothing to reveal
+REVEAL_ROLES = frozenset({"bureau_leader", "admin"})
+
+
+def may_reveal(user) -> bool:
+    return getattr(user, "role", None) in REVEAL_ROLES
+
+
+def reveal(*, actor, obj, fields: list[str], reason: str = "", action: str = "personal_data.reveal") -> None:
+    """Record that ``actor`` saw ``fields`` of ``obj`` in clear: the audit row names who (actor), when
+    (its time), which record (object type and id) and which fields. Call inside the service's
+    transaction, before answering with the clear values."""
     from qianwan.audit.services import audit_record
 
     audit_record(
         actor=actor,
-        action="personal_data.reveal",
+        action=action,
         obj=obj,
         after={"fields": list(fields), "reason": reason[:200]},
     )
