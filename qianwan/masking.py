@@ -9,6 +9,7 @@ One rule for every path:
 - revealing: :func:`reveal` writes the audit row (who saw whose data, when).
 """
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -127,6 +128,28 @@ def mask_personal(data: Any, *, model_label: str | None = None) -> Any:
 
 def mask(value: Any, kind: str) -> str:
     return MASKERS[kind](value)
+
+
+# a mainland mobile number or an 18-character resident ID number standing alone in free text (not
+# inside a longer run of letters and digits such as a record number or a delivery id)
+_TEXT_PERSONAL = re.compile(
+    r"(?<![0-9A-Za-z])(?:(?P<cc>\+?86[- ]?)?(?P<phone>1[3-9]\d{9})|(?P<id>\d{17}[\dXx]))(?![0-9A-Za-z])"
+)
+
+
+def mask_text(text: str | None) -> str:
+    """Free text with every phone and ID number in it masked (``报警人13912340001`` →
+    ``报警人139****0001``). For text that leaves the role rules: notifications, whose title and body
+    are copied to group robots, e-mail and SMS (qianwan.notify.services.notification_send)."""
+    if not text:
+        return text or ""
+
+    def one(match: re.Match) -> str:
+        if match.group("phone"):
+            return (match.group("cc") or "") + mask_phone(match.group("phone"))
+        return mask_id_number(match.group("id"))
+
+    return _TEXT_PERSONAL.sub(one, str(text))
 
 
 # ---------------------------------------------------------------- API
