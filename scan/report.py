@@ -53,7 +53,8 @@ def main(paths: list[str]) -> int:
                     fails = level >= threshold and why is None
                     failing += fails
                     mark = "FAIL" if fails else ("explained" if why else "below threshold")
-                    print(f"  [{section[:-1]} L{level} {mark}] {category}: {line}"[:300])
+                    kind = "vulnerability" if section == "vulnerabilities" else "anomaly"
+                    print(f"  [{kind} L{level} {mark}] {category}: {line}"[:300])
                     if why:
                         print(f"      why: {why}")
     print(
