@@ -45,7 +45,7 @@ def seeded(station, make_user):
     antifraud_services.employee_create(
         actor=liaison, enterprise=liaison.enterprise, name="王小二", phone=EMPLOYEE
     )
-    return {"incident": incident, "dispute": dispute}
+    return {"incident": incident, "dispute": dispute, "enterprise": liaison.enterprise}
 
 
 def _leaks(text: str, role: str) -> list[str]:
@@ -122,6 +122,49 @@ def test_main_pages_show_no_unmasked_value(role, seeded, make_user, client):
         reached += 1
         assert _leaks(response.content.decode(), role) == [], url
     assert reached >= 2
+
+
+# every page of the project (no path parameter), plus the record pages of the seeded records
+RECORD_PAGES = {
+    "incidents:detail": "incident",
+    "disputes:detail": "dispute",
+    "antifraud:enterprise": "enterprise",
+}
+SKIP_PAGES = {"logout", "notify:ack_link", "healthz"}
+
+
+def _walkable_pages() -> list[tuple[str, str]]:
+    from tests.conftest import url_routes
+
+    pages = []
+    for name, route in sorted({r for r in url_routes() if r[0]}):
+        if route.startswith(("api/", "admin/", "i18n/")) or name in SKIP_PAGES:
+            continue
+        if "<" not in route:
+            pages.append((name, "/" + route))
+        elif name in RECORD_PAGES:
+            pages.append((name, "/" + route.split("<")[0] + "{" + RECORD_PAGES[name] + "}/"))
+    return pages
+
+
+@pytest.mark.parametrize("role", [r for r in Role.values if r != Role.GRID_CLIENT])
+def test_every_page_shows_no_unmasked_value(role, seeded, make_user, client):
+    """Every page without a parameter and the seeded records' pages, as ``role``."""
+    client.force_login(make_user(role, username=f"every-{role}"))
+    ids = {
+        "incident": seeded["incident"].pk,
+        "dispute": seeded["dispute"].pk,
+        "enterprise": seeded["enterprise"].pk,
+    }
+    reached, leaks = 0, []
+    for _name, page in _walkable_pages():
+        response = client.get(page.format(**ids))
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        reached += 1
+        leaks += [(page, v) for v in _leaks(response.content.decode(), role)]
+    assert reached >= (3 if role == Role.LIAISON else 20), reached
+    assert leaks == [], leaks
 
 
 # ---------------------------------------------------------------- the reproduction (issue 16, item 6)
