@@ -702,8 +702,13 @@ def followup_record(
 
 @transaction.atomic
 def parties_reveal(*, actor, dispute: Dispute) -> list[Party]:
-    """Show the unmasked parties to a role that sees them masked: an audited click."""
-    audit_record(actor=actor, action="disputes.parties.reveal", obj=dispute, after={"parties": True})
+    """Show the unmasked parties to a role that sees them masked: an audited click (who, when, which
+    dispute, which fields: qianwan.masking.reveal)."""
+    from qianwan.masking import reveal
+
+    reveal(
+        actor=actor, obj=dispute, fields=["parties.name", "parties.phone"], action="disputes.parties.reveal"
+    )
     _event(dispute, EventKind.REVEALED, actor=actor)
     return list(dispute.parties.all())
 

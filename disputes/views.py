@@ -16,7 +16,7 @@ from qianwan.errors import StateConflict
 from qianwan.exchange import selectors as exchange_selectors
 from qianwan.filtering import empty_page, filtered
 from qianwan.forms import add_errors
-from qianwan.masking import mask_name, mask_phone
+from qianwan.masking import REVEAL_ROLES, mask_name, mask_phone, may_reveal
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, STATION_ROLES, Role
 from qianwan.org.scopes import scope_queryset
@@ -224,7 +224,7 @@ def _detail_context(request, dispute, **forms) -> dict:
         "required": services.conf.followups_per_month(),
         "pushes": exchange_selectors.outbound_for(dispute).prefetch_related("acks").order_by("created_at"),
         "can_retriage": request.user.role in LEADER_ROLES and dispute.status != Status.CLOSED,
-        "can_reveal": not selectors.sees_parties(request.user),
+        "can_reveal": not selectors.sees_parties(request.user) and may_reveal(request.user),
         "followups_since_handled": since,
         "close_required": close_required,
         "close_ready": since >= close_required,
@@ -315,8 +315,9 @@ def dispute_action(request, pk: int, name: str):
 
 
 @require_POST
-@role_required(*STAFF_ROLES)
+@role_required(*REVEAL_ROLES)
 def dispute_reveal(request, pk: int):
+    """Parties in clear for a role that sees them masked (bureau leaders, admins): audited."""
     dispute = _get(request, pk)
     services.parties_reveal(actor=request.user, dispute=dispute)
     return render(request, "disputes/detail.html", _detail_context(request, dispute, reveal=True))

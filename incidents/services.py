@@ -1284,3 +1284,15 @@ def diversion_item_save(*, actor, item: DiversionItem | None = None, data: dict)
         if item.incidents.exists():
             raise ValidationError({"category": [_("该事项已被警情引用，不能移到另一方向的类别。")]})
     return _save_model(actor, item, ITEM_FIELDS, data, "incident.diversion_item_save")
+
+
+@transaction.atomic
+def caller_phone_reveal(*, actor, incident: Incident) -> str:
+    """The caller's number in clear for a role that sees it masked (bureau leaders, admins): an
+    audited click (qianwan.masking.reveal: who, when, which incident, which field). Others: 403."""
+    from qianwan.masking import may_reveal, reveal
+
+    if not may_reveal(actor):
+        raise PermissionDenied(_("无权查看完整个人信息。"))
+    reveal(actor=actor, obj=incident, fields=["caller_phone"])
+    return incident.caller_phone

@@ -19,5 +19,6 @@ urlpatterns = [
     path("diversion/categories/<int:pk>/", views.diversion_category_edit, name="diversion_category_edit"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/events/", views.record_event, name="record_event"),
+    path("<int:pk>/reveal/", views.reveal, name="reveal"),
     path("from-inbound/<int:pk>/", views.accept_inbound, name="accept_inbound"),
 ]

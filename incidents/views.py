@@ -16,7 +16,7 @@ from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import inbound_list
 from qianwan.filtering import empty_page, filtered, station_error
 from qianwan.forms import add_errors
-from qianwan.masking import mask_phone
+from qianwan.masking import REVEAL_ROLES, mask_phone, may_reveal
 from qianwan.notify.heartbeat import worker_status
 from qianwan.org import selectors as org_selectors
 from qianwan.org.access import role_required
@@ -186,7 +186,7 @@ def detail(request, pk: int):
     return _render_detail(request, incident, EventForm(initial={"kind": selectors.next_step_kind(incident)}))
 
 
-def _render_detail(request, incident, form, status=200):
+def _render_detail(request, incident, form, status=200, revealed: str | None = None):
     suggestion = None
     if incident.status == "open":
         suggestion = selectors.diversion_suggest(category=incident.category, text=incident.description)
@@ -202,8 +202,12 @@ def _render_detail(request, incident, form, status=200):
             "outbound": selectors.incident_outbound(incident),
             "form": form,
             "phone": incident.caller_phone
-            if selectors.can_see_phone(request.user)
+            if revealed is not None or selectors.can_see_phone(request.user)
             else mask_phone(incident.caller_phone),
+            "can_reveal": revealed is None
+            and bool(incident.caller_phone)
+            and not selectors.can_see_phone(request.user)
+            and may_reveal(request.user),
             "kinds": RECORDABLE_KINDS,
             "suggestion": suggestion,
         },
@@ -399,6 +403,16 @@ def kpi(request):
         },
         status=400 if error else 200,
     )
+
+
+@require_POST
+@role_required(*REVEAL_ROLES)
+def reveal(request, pk: int):
+    """The caller's full number on the incident's page, for a role that sees it masked (audited)."""
+    incident = get_object_or_404(selectors.incident_detail(user=request.user), pk=pk)
+    phone = services.caller_phone_reveal(actor=request.user, incident=incident)
+    form = EventForm(initial={"kind": selectors.next_step_kind(incident)})
+    return _render_detail(request, incident, form, revealed=phone)
 
 
 @require_POST

@@ -9,6 +9,7 @@ One rule for every path:
 - revealing: :func:`reveal` writes the audit row (who saw whose data, when).
 """
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -129,6 +130,28 @@ def mask(value: Any, kind: str) -> str:
     return MASKERS[kind](value)
 
 
+# a mainland mobile number or an 18-character resident ID number standing alone in free text (not
+# inside a longer run of letters and digits such as a record number or a delivery id)
+_TEXT_PERSONAL = re.compile(
+    r"(?<![0-9A-Za-z])(?:(?P<cc>\+?86[- ]?)?(?P<phone>1[3-9]\d{9})|(?P<id>\d{17}[\dXx]))(?![0-9A-Za-z])"
+)
+
+
+def mask_text(text: str | None) -> str:
+    """Free text with every phone and ID number in it masked (``报警人13912340001`` →
+    ``报警人139****0001``). For text that leaves the role rules: notifications, whose title and body
+    are copied to group robots, e-mail and SMS (qianwan.notify.services.notification_send)."""
+    if not text:
+        return text or ""
+
+    def one(match: re.Match) -> str:
+        if match.group("phone"):
+            return (match.group("cc") or "") + mask_phone(match.group("phone"))
+        return mask_id_number(match.group("id"))
+
+    return _TEXT_PERSONAL.sub(one, str(text))
+
+
 # ---------------------------------------------------------------- API
 
 
@@ -159,14 +182,24 @@ class MaskedField(_drf.Field):
 # ---------------------------------------------------------------- revealing
 
 
-def reveal(*, actor, obj, fields: list[str], reason: str = "") -> None:
-    """Record that ``actor`` saw ``fields`` of ``obj`` in clear (call inside the service's
-    transaction, before answering with the clear values)."""
+# who reveals a masked value with an audited click (ui.md): the roles that see records of every
+# station but not their personal data; station staff see it in clear and have nothing to reveal
+REVEAL_ROLES = frozenset({"bureau_leader", "admin"})
+
+
+def may_reveal(user) -> bool:
+    return getattr(user, "role", None) in REVEAL_ROLES
+
+
+def reveal(*, actor, obj, fields: list[str], reason: str = "", action: str = "personal_data.reveal") -> None:
+    """Record that ``actor`` saw ``fields`` of ``obj`` in clear: the audit row names who (actor), when
+    (its time), which record (object type and id) and which fields. Call inside the service's
+    transaction, before answering with the clear values."""
     from qianwan.audit.services import audit_record
 
     audit_record(
         actor=actor,
-        action="personal_data.reveal",
+        action=action,
         obj=obj,
         after={"fields": list(fields), "reason": reason[:200]},
     )

@@ -13,6 +13,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qianwan.masking import PERSON_NAME_FIELDS, mask_name
+
 DASH = "—"
 # the last part of an action code ("disputes.dispute.close" → "close")
 VERBS = {
@@ -105,13 +107,20 @@ def _value(field, value, cache=None) -> str:
         shown = dict(field.flatchoices).get(value)
         if shown is not None:
             return str(shown)
-    if field is not None and field.is_relation and isinstance(value, int | str):
+    # a reference stored in the snapshot (a foreign key's id) is shown as the record's name; a reverse
+    # relation's key ("parties": 2, a count) is not a reference and is shown as it is
+    if field is not None and field.is_relation and field.concrete and isinstance(value, int | str):
         target = field.related_model
-        key = (target._meta.label_lower if target is not None else "", str(value))
+        label = target._meta.label_lower if target is not None else ""
+        key = (label, str(value))
         cache = {} if cache is None else cache
         if key not in cache:  # one lookup per record shown on the page, not per row
             obj = target._default_manager.filter(pk=value).first() if target is not None else None
-            cache[key] = str(obj) if obj is not None else f"#{value}"
+            shown = str(obj) if obj is not None else f"#{value}"
+            # a private person's record is named masked, like everywhere else (qianwan.masking)
+            cache[key] = (
+                mask_name(shown) if obj is not None and "name" in PERSON_NAME_FIELDS.get(label, ()) else shown
+            )
         return cache[key]
     if isinstance(value, str) and ISO_DATETIME.match(value):
         moment = parse_datetime(value)

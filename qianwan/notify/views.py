@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from qianwan.errors import StateConflict
 from qianwan.forms import add_errors
+from qianwan.masking import mask_url
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES
 from qianwan.security.redirects import local_next
@@ -206,7 +207,11 @@ def channel_detail(request, pk: int):
     return render(
         request,
         "notify/channel_detail.html",
-        {"channel": channel, "log": services.channel_log(channel=channel)},
+        {
+            "channel": channel,
+            "masked_url": mask_url(channel.url),
+            "log": services.channel_log(channel=channel),
+        },
     )
 
 

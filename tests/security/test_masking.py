@@ -45,7 +45,7 @@ def seeded(station, make_user):
     antifraud_services.employee_create(
         actor=liaison, enterprise=liaison.enterprise, name="王小二", phone=EMPLOYEE
     )
-    return {"incident": incident, "dispute": dispute}
+    return {"incident": incident, "dispute": dispute, "enterprise": liaison.enterprise}
 
 
 def _leaks(text: str, role: str) -> list[str]:
@@ -122,6 +122,49 @@ def test_main_pages_show_no_unmasked_value(role, seeded, make_user, client):
         reached += 1
         assert _leaks(response.content.decode(), role) == [], url
     assert reached >= 2
+
+
+# every page of the project (no path parameter), plus the record pages of the seeded records
+RECORD_PAGES = {
+    "incidents:detail": "incident",
+    "disputes:detail": "dispute",
+    "antifraud:enterprise": "enterprise",
+}
+SKIP_PAGES = {"logout", "notify:ack_link", "healthz"}
+
+
+def _walkable_pages() -> list[tuple[str, str]]:
+    from tests.conftest import url_routes
+
+    pages = []
+    for name, route in sorted({r for r in url_routes() if r[0]}):
+        if route.startswith(("api/", "admin/", "i18n/")) or name in SKIP_PAGES:
+            continue
+        if "<" not in route:
+            pages.append((name, "/" + route))
+        elif name in RECORD_PAGES:
+            pages.append((name, "/" + route.split("<")[0] + "{" + RECORD_PAGES[name] + "}/"))
+    return pages
+
+
+@pytest.mark.parametrize("role", [r for r in Role.values if r != Role.GRID_CLIENT])
+def test_every_page_shows_no_unmasked_value(role, seeded, make_user, client):
+    """Every page without a parameter and the seeded records' pages, as ``role``."""
+    client.force_login(make_user(role, username=f"every-{role}"))
+    ids = {
+        "incident": seeded["incident"].pk,
+        "dispute": seeded["dispute"].pk,
+        "enterprise": seeded["enterprise"].pk,
+    }
+    reached, leaks = 0, []
+    for _name, page in _walkable_pages():
+        response = client.get(page.format(**ids))
+        if response.status_code != 200 or "html" not in response.get("Content-Type", ""):
+            continue
+        reached += 1
+        leaks += [(page, v) for v in _leaks(response.content.decode(), role)]
+    assert reached >= (3 if role == Role.LIAISON else 20), reached
+    assert leaks == [], leaks
 
 
 # ---------------------------------------------------------------- the reproduction (issue 16, item 6)
@@ -210,3 +253,188 @@ def test_one_rule_in_templates_and_json():
     }
     assert mask_personal(masked) == masked  # idempotent
     assert re.fullmatch(r"\d{3}\*{4}\d{4}", mask_phone(CALLER))
+
+
+# ---------------------------------------------------------------- exports (Excel downloads)
+
+# every view that answers a file of records, with the query that makes it answer one; a view whose
+# source writes a workbook or a file attachment and has no row here fails test_every_export_is_walked
+EXPORTS = {
+    "incidents:list": "?export=xlsx",
+    "disputes:index": "?export=xlsx",
+    "traffic:patrol_list": "?export=xlsx",
+    "traffic:joint_list": "?export=xlsx",
+    "traffic:accident_list": "?export=xlsx",
+    "traffic:asset_list": "?export=xlsx",
+    "risks:reconciliation": "?export=xlsx",
+    "dashboard:report_download": "",  # the monthly report (built in the fixture)
+}
+NOT_RECORD_EXPORTS = {
+    "enterprises:import_template": "the empty import template: headers and an example row, no records",
+}
+_FILE_MARKERS = ('"export"', "xlsx.response(", "xlsx_response(", "FileResponse(", "text/csv", "as_attachment")
+
+
+def _file_views() -> set[str]:
+    import inspect
+
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found = set()
+
+    def walk(resolver, namespace):
+        for entry in resolver.url_patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry, entry.namespace or namespace)
+            elif isinstance(entry, URLPattern) and entry.name and namespace:
+                view = inspect.unwrap(entry.callback)
+                module = getattr(view, "__module__", "") or ""
+                if module.startswith(("django.", "rest_framework", "drf_spectacular")):
+                    continue
+                try:
+                    source = inspect.getsource(view)
+                except (OSError, TypeError):
+                    continue
+                if any(marker in source for marker in _FILE_MARKERS):
+                    found.add(f"{namespace}:{entry.name}")
+
+    walk(get_resolver(), None)
+    return found
+
+
+def test_every_export_is_walked():
+    """A new download of records cannot ship without entering the masking walk."""
+    missing = _file_views() - set(EXPORTS) - set(NOT_RECORD_EXPORTS)
+    assert not missing, f"views that answer files but are not in EXPORTS: {sorted(missing)}"
+    assert set(EXPORTS) <= _file_views() | {"dashboard:report_download"}
+
+
+def _workbook_text(content: bytes) -> str:
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    return "\n".join(
+        str(value) for sheet in book.worksheets for row in sheet.iter_rows(values_only=True) for value in row
+    )
+
+
+@pytest.fixture
+def monthly_report(station, make_user, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from qianwan.dashboard import services as dashboard_services
+
+    prev = timezone.localdate().replace(day=1) - timedelta(days=1)
+    bureau = make_user(Role.BUREAU_LEADER, username="report-maker")
+    with django_capture_on_commit_callbacks(execute=True):
+        dashboard_services.report_request(actor=bureau, year=prev.year, month=prev.month, station=station)
+    from qianwan.dashboard.models import MonthlyReport
+
+    return MonthlyReport.objects.get()
+
+
+@pytest.mark.parametrize(
+    "role", [Role.OFFICER, Role.STATION_LEADER, Role.BUREAU_LEADER, Role.ADMIN, Role.LIAISON]
+)
+def test_exports_show_no_unmasked_value(role, seeded, monthly_report, make_user, client):
+    from django.urls import reverse
+
+    client.force_login(make_user(role, username=f"export-{role}"))
+    reached, texts = 0, {}
+    for name, query in EXPORTS.items():
+        args = [monthly_report.pk] if name == "dashboard:report_download" else []
+        response = client.get(reverse(name, args=args) + query)
+        if response.status_code != 200:
+            continue
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        assert content[:2] == b"PK", f"{name} did not answer a workbook"
+        reached += 1
+        texts[name] = _workbook_text(content)
+        assert _leaks(texts[name], role) == [], name
+    if role == Role.LIAISON:
+        return
+    assert reached >= 6, "the walk reached too few exports to mean anything"
+    # the seeded caller is in the incident export: in clear for station staff, masked for the others
+    expected = CALLER if role in STATION_STAFF else mask_phone(CALLER)
+    assert expected in texts["incidents:list"]
+
+
+# ---------------------------------------------------------------- notifications
+
+ID_NUMBER = "33028219900101123X"  # typed into a free-text field that a notification carries
+NOTIFIED = (CALLER, PARTY_PHONE, EMPLOYEE, ID_NUMBER)  # never in clear on any notification path
+
+
+@pytest.fixture
+def notified(seeded, station, make_user, mailoutbox):
+    """Notifications that carry personal data, through the real paths: a new incident whose brief
+    text names the caller's number and ID number (to the duty leader, on the station's e-mail channel
+    and the leader's own e-mail), and a message whose body and payload hold the others, sent to a user
+    of every role."""
+    from qianwan.notify import services as notify_services
+    from qianwan.notify.choices import ChannelKind, ContactKind
+    from qianwan.notify.models import Channel, ContactMethod, Delivery
+
+    Channel.objects.create(
+        name="所值班邮箱", kind=ChannelKind.EMAIL, email_to="duty@example.org", station=station
+    )
+    leader = make_user(Role.STATION_LEADER, username="duty-leader")
+    ContactMethod.objects.create(user=leader, kind=ContactKind.EMAIL, address="leader@example.org")
+    officer = make_user(Role.OFFICER, username="notify-officer")
+    make_incident(
+        station, officer, caller_phone=CALLER, description=f"报警人{CALLER}称被骗，身份证{ID_NUMBER}"
+    )
+    users = {role: make_user(role, username=f"inbox-{role}") for role in Role.values}
+    users[Role.STATION_LEADER] = leader
+    notify_services.notification_send(
+        key="walk:personal",
+        kind="test.personal",
+        title=f"当事人 {PARTY_PHONE} 来电",
+        body=f"员工电话 +86{EMPLOYEE}，报警人 {CALLER}",
+        recipients=list(users.values()),
+        payload={"caller_phone": CALLER, "parties": [{"name": PARTY_NAME, "phone": PARTY_PHONE}]},
+    )
+    for delivery in Delivery.objects.all():
+        notify_services.delivery_attempt(delivery.pk)
+    return users
+
+
+def _clear(text: str) -> list[str]:
+    return [value for value in (*NOTIFIED, PARTY_NAME) if value in text]
+
+
+def test_notification_messages_carry_no_unmasked_value(notified, mailoutbox):
+    """Robot, e-mail and personal messages: the text each channel sends, and the mails sent."""
+    from qianwan.notify.channels import message_text, personal_text
+    from qianwan.notify.models import Delivery, Notification
+
+    assert Notification.objects.filter(kind="incidents.new").exists()
+    texts = [message_text(n, "d-1") for n in Notification.objects.all()]
+    texts += [personal_text(d) for d in Delivery.objects.filter(contact__isnull=False)]
+    texts += [f"{m.subject}\n{m.body}" for m in mailoutbox]
+    assert len(mailoutbox) >= 2  # the station channel and the leader's own e-mail
+    assert any("139****0001" in t for t in texts)  # the numbers are there, masked
+    assert [(t, _clear(t)) for t in texts if _clear(t)] == []
+    stored = json.dumps(list(Notification.objects.values("title", "body", "payload")), ensure_ascii=False)
+    assert _clear(stored) == []
+
+
+@pytest.mark.parametrize("role", [r for r in Role.values if r != Role.GRID_CLIENT])  # a partner has no inbox
+def test_inbox_and_notification_api_show_no_unmasked_value(role, notified, client, api_as):
+    user = notified[role]
+    api = api_as(user)
+    listing = api.get("/api/v1/notifications/")
+    assert listing.status_code == 200
+    rows = listing.json()["results"]
+    assert rows, "the walk reached no notification"
+    texts = [listing.content.decode(), api.get("/api/v1/notifications/unread/").content.decode()]
+    texts += [api.get(f"/api/v1/notifications/{row['id']}/").content.decode() for row in rows]
+    client.force_login(user)
+    inbox = client.get("/notifications/")
+    assert inbox.status_code == 200
+    texts.append(inbox.content.decode())
+    assert [(t[:80], _clear(t)) for t in texts if _clear(t)] == []

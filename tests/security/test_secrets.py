@@ -49,3 +49,45 @@ def test_mask_url_keeps_where_and_hides_credentials():
     )
     assert mask_url("https://example.org/hook") == "https://example.org/hook"
     assert mask_url("") == ""
+
+
+def test_channel_pages_never_show_the_token_or_the_secret_and_keep_them(client, leader, station):
+    """A station leader keeps the station's robot channel: its page and its edit form show the
+    webhook's access_token masked and never the 加签 secret; saving the form back unchanged (or with
+    another name) keeps both as stored."""
+    channel = Channel.objects.create(
+        name="庵东所值班群", kind="dingtalk", url=URL, secret=SECRET, station=station
+    )
+    client.force_login(leader)
+    for page in (f"/notifications/channels/{channel.pk}/", f"/notifications/channels/{channel.pk}/edit/"):
+        text = client.get(page).content.decode()
+        assert TOKEN not in text and SECRET not in text, page
+    assert mask_url(URL) in text  # the edit form carries the masked URL
+    saved = client.post(
+        f"/notifications/channels/{channel.pk}/edit/",
+        {
+            "name": "庵东所值班群（新）",
+            "kind": "dingtalk",
+            "url": mask_url(URL),
+            "secret": "",
+            "station": station.pk,
+        },
+    )
+    assert saved.status_code == 302, saved.content.decode()[:1500]
+    channel.refresh_from_db()
+    assert (channel.name, channel.url, channel.secret) == ("庵东所值班群（新）", URL, SECRET)
+    # a new token replaces the old one
+    client.post(
+        f"/notifications/channels/{channel.pk}/edit/",
+        {
+            "name": "x",
+            "kind": "dingtalk",
+            "url": URL.replace(TOKEN, "new0token"),
+            "secret": "",
+            "station": station.pk,
+        },
+    )
+    channel.refresh_from_db()
+    assert channel.url.endswith("access_token=new0token") and channel.secret == SECRET
+    audit = json.dumps(list(AuditEntry.objects.values("before", "after")), ensure_ascii=False)
+    assert TOKEN not in audit and SECRET not in audit
