@@ -410,7 +410,7 @@ def map_features(
                         "shape": "square",
                         "label": p["name"],
                         "detail": statuses[p["status"]]
-                        + (f" · z={p['gi_z']:.2f}" if p["gi_z"] is not None else ""),
+                        + (f" · {_('热点等级')} {hot_level(p['gi_z'])}" if p["gi_z"] is not None else ""),
                         "url": reverse("risks:riskpoint_detail", args=[p["pk"]]),
                         "color": "#6b21a8" if p["status"] == RiskPointStatus.ACCEPTED else "#9f7aea",
                         "radius": 8,
