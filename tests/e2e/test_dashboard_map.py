@@ -77,12 +77,13 @@ def test_dashboard_map_drill_down(page, login, mapped):
 
     # the hot block: a click on its area opens the block's dispute list
     page.goto("/dashboard/")
-    _map_ready(page)
+    _map_ready(page).scroll_into_view_if_needed()
     page.evaluate(
         "() => { var s = document.querySelector('#dashboard-map').qwMap;"
         " s.map.fitBounds(s.groups.hot_blocks.getBounds(), {animate: false}); }"
     )
     area = page.locator("#dashboard-map path.qw-layer-hot_blocks").first
+    area.scroll_into_view_if_needed()
     box = area.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     expect(page.locator(".qw-popup")).to_contain_text("纠纷 1 起")
