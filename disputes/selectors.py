@@ -3,7 +3,7 @@
 import calendar
 import math
 from collections import Counter, defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -565,3 +565,75 @@ def has_pending_push(dispute: Dispute) -> bool:
         source_id=str(dispute.pk),
         status__in=[OutboundStatus.PENDING, OutboundStatus.ACCEPTED],
     ).exists()
+
+
+# --------------------------------------------------------------------------- dashboard map
+
+HOT_BLOCK_DAYS = 30
+HOT_BLOCK_LIMIT = 10
+
+
+def _block_geometry(block, cells: list[str]) -> dict | None:
+    """A block's area as GeoJSON: its polygon, or the outline of each of its H3 cells."""
+    if block.polygon:
+        ring = [[lon, lat] for lat, lon in block.polygon]
+        if ring and ring[0] != ring[-1]:
+            ring.append(ring[0])
+        return {"type": "Polygon", "coordinates": [ring]}
+    polygons = []
+    for cell in cells:
+        ring = [[lon, lat] for lat, lon in geo.cell_boundary(cell)]
+        ring.append(ring[0])
+        polygons.append([ring])
+    return {"type": "MultiPolygon", "coordinates": polygons} if polygons else None
+
+
+def hot_block_features(
+    *, user, station=None, days: int = HOT_BLOCK_DAYS, limit: int = HOT_BLOCK_LIMIT
+) -> list:
+    """GeoJSON areas of the hottest blocks of the last ``days`` local days (disputes plus dispute
+    incidents, at least one) in the user's scope, each named on the map and linking to its disputes."""
+    today = timezone.localdate()
+    rows = [
+        r
+        for r in hot_blocks(
+            user=user, date_from=today - timedelta(days=days - 1), date_to=today, station=station
+        )
+        if r["block"] is not None and (r["total"] or r["incidents"])
+    ][:limit]
+    cells: dict = defaultdict(list)
+    for block_id, cell in BlockCell.objects.filter(block_id__in=[r["block"].pk for r in rows]).values_list(
+        "block_id", "cell"
+    ):
+        cells[block_id].append(cell)
+    features = []
+    for rank, r in enumerate(rows, 1):
+        block = r["block"]
+        geometry = _block_geometry(block, cells[block.pk])
+        if geometry is None:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": geometry,
+                "properties": {
+                    "layer": "hot_blocks",
+                    "kind": "block",
+                    "label": _("%(block)s（%(station)s）")
+                    % {"block": block.name, "station": block.station.name},
+                    "detail": _(
+                        "近%(days)d天：纠纷 %(disputes)s 起，纠纷类警情 %(incidents)s 起，第 %(rank)d 热"
+                    )
+                    % {
+                        "days": days,
+                        "disputes": f"{r['total']:,}",
+                        "incidents": f"{r['incidents']:,}",
+                        "rank": rank,
+                    },
+                    "url": reverse("disputes:index") + f"?block={block.pk}",
+                    "color": "#d9480f",
+                    "tag": block.name,
+                },
+            }
+        )
+    return features

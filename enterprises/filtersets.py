@@ -89,7 +89,7 @@ class ServiceRequestFilter(django_filters.FilterSet):
     station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
     enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("企业"))
     status = django_filters.ChoiceFilter(choices=RequestStatus.choices, label=_("状态"))
-    service_type = django_filters.CharFilter(field_name="service_type__code", label=_("服务项目代码"))
+    service_type = django_filters.CharFilter(field_name="service_type__code", label=_("服务项目"))
     channel = django_filters.ChoiceFilter(choices=RequestChannel.choices, label=_("来源"))
     assigned_officer = django_filters.NumberFilter(field_name="assigned_officer_id", label=_("承办民警"))
 
@@ -104,7 +104,7 @@ _with_period(ServiceRequestFilter, "requested_at")
 class VisitFilter(django_filters.FilterSet):
     station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
     enterprise = django_filters.NumberFilter(field_name="enterprise_id", label=_("企业"))
-    service_type = django_filters.CharFilter(field_name="service_type__code", label=_("服务项目代码"))
+    service_type = django_filters.CharFilter(field_name="service_type__code", label=_("服务项目"))
     kind = django_filters.ChoiceFilter(choices=VisitKind.choices, label=_("类型"))
     request = django_filters.NumberFilter(field_name="request_id", label=_("服务需求"))
 
@@ -132,7 +132,7 @@ _with_period(ReferralFilter, "referred_at")
 
 class LectureFilter(django_filters.FilterSet):
     station = django_filters.CharFilter(field_name="station__code", label=_("派出所"))
-    team = django_filters.CharFilter(field_name="team__code", label=_("宣讲团队代码"))
+    team = django_filters.CharFilter(field_name="team__code", label=_("宣讲团队"))
     enterprise = django_filters.NumberFilter(field_name="enterprises", label=_("企业"))
 
     class Meta:

@@ -4,7 +4,8 @@ reuses (``dispatch_kpis``, ``incident_trend``)."""
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -678,3 +679,52 @@ def diversion_counts(*, date_from: date, date_to: date, station=None) -> dict:
         "totals": {d.value: sum(m[d.value] for m in months.values()) for d in DiversionDirection},
         "incidents": sum(totals.values()),
     }
+
+
+# --------------------------------------------------------------------------- dashboard map
+
+OPEN_MAP_LIMIT = 2000
+
+
+def open_incident_features(
+    *, user, station=None, now: datetime | None = None, limit: int = OPEN_MAP_LIMIT
+) -> list:
+    """GeoJSON points of the open incidents in the user's scope (newest first, at most ``limit``) for
+    the dashboard map: red when a stage is past its limit, each linking to its record."""
+    now = now or timezone.now()
+    qs = scope_queryset(
+        Incident.objects.filter(status=Status.OPEN, lat__isnull=False, lon__isnull=False), user
+    )
+    if station is not None:
+        qs = qs.filter(station=station)
+    qs = qs.annotate(breached=ExpressionWrapper(breached_q(now), output_field=BooleanField()))
+    categories = dict(Category.choices)
+    features = []
+    for row in qs.order_by("-received_at").values(
+        "pk", "number", "category", "address", "lat", "lon", "breached", "station__name"
+    )[:limit]:
+        layer = "incidents_breached" if row["breached"] else "incidents_open"
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [row["lon"], row["lat"]]},
+                "properties": {
+                    "layer": layer,
+                    "kind": "incident",
+                    "label": f"{row['number']} {categories.get(row['category'], row['category'])}",
+                    "detail": " · ".join(
+                        x
+                        for x in (
+                            row["station__name"],
+                            row["address"],
+                            _("有环节超时") if row["breached"] else _("处置中"),
+                        )
+                        if x
+                    ),
+                    "url": reverse("incidents:detail", args=[row["pk"]]),
+                    "color": "#b42318" if row["breached"] else "#1971c2",
+                    "radius": 6,
+                },
+            }
+        )
+    return features

@@ -74,7 +74,11 @@ def board(request):
         "incidents/board.html",
         {
             "station": station,
-            "stations": org_selectors.station_list(user=request.user).filter(is_active=True),
+            # the station choice: the stations in the user's scope by name (their own for station roles)
+            "stations": org_selectors.stations_in_scope(user=request.user)
+            .filter(is_active=True)
+            .order_by("code"),
+            "can_pick_station": request.user.role not in STATION_ROLES,
             "stages": Stage.choices,
             "station_error": error,
             "duty_rows": [] if error else org_selectors.duty_now_panel(user=request.user, station=station),
@@ -393,7 +397,9 @@ def kpi(request):
         "incidents/kpi.html",
         {
             "station": station,
-            "stations": org_selectors.station_list(user=request.user).filter(is_active=True),
+            "stations": org_selectors.stations_in_scope(user=request.user)
+            .filter(is_active=True)
+            .order_by("code"),
             "data": None if error else selectors.station_kpi_page(station=station),
             "stage_labels": dict(Stage.choices),
             "can_pick_station": request.user.role not in STATION_ROLES,

@@ -9,7 +9,7 @@ reads it as "any"), a station code outside the user's scope (unknown and out-of-
 the message says nothing about other stations) and a ValidationError a filter method raises.
 """
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Paginator
 from django.forms import CharField, NullBooleanField, NullBooleanSelect, Select
 from django.utils.translation import gettext as _
@@ -62,6 +62,29 @@ def name_station_fields(form, user, names) -> None:
         field.widget = Select(choices=choices)
 
 
+def name_code_fields(filterset, skip=()) -> None:
+    """Turn each free-text ``<reference>__code`` filter (a catalogue: service items, lecturer teams…)
+    into a select of the catalogue's names; the query value stays the code, as links and the API use."""
+    model = filterset.queryset.model
+    for name, flt in filterset.filters.items():
+        field = filterset.form.fields.get(name)
+        path = (flt.field_name or "").split("__")
+        if name in skip or field is None or not isinstance(field, CharField) or path[-1:] != ["code"]:
+            continue
+        related = model
+        for part in path[:-1]:
+            try:
+                related = related._meta.get_field(part).related_model
+            except FieldDoesNotExist:
+                related = None  # a path this helper does not understand keeps its text box
+            if related is None:
+                break
+        if related is None or not {"code", "name"} <= {f.name for f in related._meta.get_fields()}:
+            continue
+        rows = related.objects.order_by("name", "code").values_list("code", "name")
+        field.widget = Select(choices=[("", gettext_lazy("全部")), *rows])
+
+
 def _check_yes_no(form) -> None:
     for name, field in form.fields.items():
         if not isinstance(field, NullBooleanField) or name not in form.cleaned_data:
@@ -89,6 +112,7 @@ def filtered(filterset, *, user, station_fields=("station",)):
     select of the user's stations by name."""
     form = filterset.form
     name_station_fields(form, user, station_fields)
+    name_code_fields(filterset, skip=station_fields)
     if not filterset.is_bound:
         return filterset.qs
     form.is_valid()  # the checks below read what is valid, so that every error shows at once

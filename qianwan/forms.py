@@ -42,6 +42,8 @@ class ScopedStationMixin:
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = self.stations_for(user)
+        # the choice reads as the station's name (the value stays the record's key)
+        self.fields["station"].label_from_instance = lambda station: station.name
         # a filter's empty choice means every station: "全部", not "---------"
         self.fields["station"].empty_label = None if user.role in STATION_ROLES else _("全部")
 

@@ -49,8 +49,19 @@ def points(value) -> str:
     return _("%(sign)s%(v).1f 个百分点") % {"sign": sign, "v": abs(value) * 100}
 
 
+def number(value) -> str:
+    """A count with thousands separators (950000 → "950,000"); anything else as it is."""
+    if isinstance(value, bool) or value is None:
+        return DASH if value is None else str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    return str(value)
+
+
 def counts(num, den) -> str:
-    return f"{num} / {den}"
+    return f"{number(num)} / {number(den)}"
 
 
 def rate(num, den) -> dict:
@@ -96,9 +107,9 @@ def fractile(seconds, n, missing=None) -> dict:
     ``missing`` (eligible incidents that never recorded it) beside it; "—" below 5."""
     n = int(n or 0)
     shown = seconds is not None and enough(n)
-    parts = [_("%(n)d 起有记录") % {"n": n}]
+    parts = [_("%(n)s 起有记录") % {"n": number(n)}]
     if missing:
-        parts.append(_("缺 %(m)d 起") % {"m": int(missing)})
+        parts.append(_("缺 %(m)s 起") % {"m": number(int(missing))})
     return {
         "value": seconds_text(seconds) if shown else DASH,
         "counts": " · ".join(parts),

@@ -33,11 +33,29 @@ def plain(value):
     return value
 
 
+THOUSANDS = "#,##0"
+
+
+def _number_format(cell) -> None:
+    """Whole numbers show thousands separators (950000 → 950,000), as on the pages; a cell that
+    already has a format keeps it, and a value that reads as a year (1900–2100) stays plain."""
+    value = cell.value
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and cell.number_format == "General"
+        and not 1900 <= value <= 2100
+    ):
+        cell.number_format = THOUSANDS
+
+
 def text_cell(ws, value) -> Cell:
     """A cell holding ``value``; a string is always a string cell, whatever its first character."""
     cell = WriteOnlyCell(ws, value=plain(value))
     if isinstance(cell.value, str):
         cell.data_type = "s"
+    else:
+        _number_format(cell)
     return cell
 
 
@@ -68,6 +86,8 @@ def to_bytes(wb: Workbook) -> bytes:
                 for cell in row:
                     if isinstance(cell.value, str):
                         cell.data_type = "s"
+                    else:
+                        _number_format(cell)
     buffer = BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -348,7 +348,9 @@ def _point(lon, lat, props) -> dict:
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props}
 
 
-def map_features(*, user, level: str | None = None, layers: set[str] | None = None) -> dict:
+def map_features(
+    *, user, level: str | None = None, layers: set[str] | None = None, station: Station | None = None
+) -> dict:
     """GeoJSON for the battle map: every feature has ``layer``, ``label``, ``url`` and style hints
     (``color``, ``radius``, ``shape``) that ``static/risks/map.js`` understands; ``layers`` lists the
     layer ids with their labels. A constant number of queries whatever the number of features."""
@@ -360,6 +362,8 @@ def map_features(*, user, level: str | None = None, layers: set[str] | None = No
     hazard_layers = {"hazard_overdue", "hazard_open", "hazard_rectified", "hazard_closed"} & wanted
     if hazard_layers:
         qs = scope_queryset(Hazard.objects.filter(lat__isnull=False, lon__isnull=False), user)
+        if station is not None:
+            qs = qs.filter(station=station)
         if level:
             qs = qs.filter(level=level)
         if "hazard_closed" not in wanted:
@@ -406,7 +410,7 @@ def map_features(*, user, level: str | None = None, layers: set[str] | None = No
                         "shape": "square",
                         "label": p["name"],
                         "detail": statuses[p["status"]]
-                        + (f" · z={p['gi_z']:.2f}" if p["gi_z"] is not None else ""),
+                        + (f" · {_('热点等级')} {hot_level(p['gi_z'])}" if p["gi_z"] is not None else ""),
                         "url": reverse("risks:riskpoint_detail", args=[p["pk"]]),
                         "color": "#6b21a8" if p["status"] == RiskPointStatus.ACCEPTED else "#9f7aea",
                         "radius": 8,

@@ -5,7 +5,7 @@ patrols, shifts and assets are scoped to the zones that overlap the reader's sta
 and joint patrols to their station.
 """
 
-from collections import Counter
+from collections import Counter, defaultdict
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
@@ -503,12 +503,18 @@ H3_RESOLUTION = 9
 
 
 def accident_hotspots(
-    *, date_from: date, date_to: date, station=None, resolution: int = H3_RESOLUTION
+    *,
+    date_from: date,
+    date_to: date,
+    station=None,
+    resolution: int = H3_RESOLUTION,
+    with_places: bool = False,
 ) -> list[dict]:
     """Accident counts per H3 cell with a Getis-Ord Gi* z-score (cell + its ring-1 neighbours).
 
     The study area is every cell within two rings of a cell with an accident (zeros included), which
-    keeps the test local and cheap; z ≥ 1.96 marks a hotspot (95%).
+    keeps the test local and cheap; z ≥ 1.96 marks a hotspot (95%). ``with_places`` adds ``place``,
+    the road (else the address) most of the cell's accidents were on: the name a page shows.
     """
     import h3
     import numpy as np
@@ -517,15 +523,18 @@ def accident_hotspots(
     points = Accident.objects.filter(
         _station_q(station, "station"), occurred_at__gte=start, occurred_at__lt=end
     )
-    rows = list(points.values_list("lat", "lon", "deaths"))
+    rows = list(points.values_list("lat", "lon", "deaths", "road", "address"))
     if not rows:
         return []
     counts: Counter = Counter()
     deaths: Counter = Counter()
-    for lat, lon, d in rows:
+    places: dict = defaultdict(Counter)
+    for lat, lon, d, road, address in rows:
         cell = h3.latlng_to_cell(lat, lon, resolution)
         counts[cell] += 1
         deaths[cell] += d
+        if with_places and (road or address or "").strip():
+            places[cell][(road or address).strip()] += 1
     area = set()
     for cell in counts:
         area.update(h3.grid_disk(cell, 2))
@@ -554,6 +563,8 @@ def accident_hotspots(
                 "boundary": [[round(a, 6), round(b, 6)] for a, b in h3.cell_to_boundary(cell)],
             }
         )
+        if with_places:
+            result[-1]["place"] = places[cell].most_common(1)[0][0] if places[cell] else ""
     result.sort(key=lambda r: (-r["accidents"], -r["gi_z"], r["cell"]))
     return result
 

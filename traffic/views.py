@@ -481,6 +481,6 @@ def kpis(request):
         station = request.user.station
     figures = selectors.traffic_kpis(date_from=data["date_from"], date_to=data["date_to"], station=station)
     hotspots = selectors.accident_hotspots(
-        date_from=data["date_from"], date_to=data["date_to"], station=station
+        date_from=data["date_from"], date_to=data["date_to"], station=station, with_places=True
     )[:15]
     return render(request, "traffic/kpis.html", {"form": form, "k": figures, "hotspots": hotspots})

@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -17,5 +18,13 @@ def sort_link(context, field, label):
     params.pop("page", None)
     params.pop("export", None)
     arrow = " ▲" if current == field else " ▼" if current == f"-{field}" else ""
-    aria = "ascending" if current == field else "descending" if current == f"-{field}" else "none"
-    return format_html('<a href="?{}" aria-sort="{}">{}{}</a>', params.urlencode(), aria, label, arrow)
+    # aria-sort belongs to the header cell, not to a link (axe: aria-allowed-attr); the order is said
+    # in words a screen reader reads instead
+    state = _("当前升序") if current == field else _("当前降序") if current == f"-{field}" else _("点击排序")
+    return format_html(
+        '<a href="?{}">{}<span aria-hidden="true">{}</span><span class="sr-only">（{}）</span></a>',
+        params.urlencode(),
+        label,
+        arrow,
+        state,
+    )

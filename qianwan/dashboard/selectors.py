@@ -894,3 +894,71 @@ def report_list(*, user):
     if user.role == Role.STATION_LEADER:
         return qs.filter(station_id=user.station_id) if user.station_id else qs.none()
     return qs
+
+
+# --------------------------------------------------------------------------- map
+
+MAP_RED = "#b42318"
+
+
+def map_layers() -> list[dict]:
+    return [
+        {"id": "incidents_breached", "label": _("处置中警情：有环节超时"), "on": True, "cluster": True},
+        {"id": "incidents_open", "label": _("处置中警情"), "on": True, "cluster": True},
+        {"id": "hazard_overdue", "label": _("逾期未整改隐患"), "on": True, "cluster": True},
+        {"id": "hot_blocks", "label": _("纠纷热点片区（近30天）"), "on": True},
+    ]
+
+
+def map_legend() -> list[dict]:
+    return [
+        {"shape": "circle", "color": "#1971c2", "label": _("处置中警情")},
+        {"shape": "circle", "color": MAP_RED, "label": _("处置中警情：有环节超时")},
+        {"shape": "square", "color": MAP_RED, "label": _("逾期未整改隐患")},
+        {"shape": "area", "color": "#d9480f", "label": _("纠纷热点片区（近30天前10）")},
+        {"shape": "cluster", "color": "#0b4a8b", "label": _("聚合点：数字为记录数，点击放大")},
+    ]
+
+
+def map_features(*, user, station=None, now: datetime | None = None) -> dict:
+    """The dashboard map (GeoJSON for ``static/risks/map.js``): open incidents, overdue hazards and the
+    hottest dispute blocks of the user's scope (or of ``station``), each linking to its record or list."""
+    now = now or timezone.now()
+    features = []
+    incidents = _selector("incidents", "open_incident_features")
+    if incidents:
+        features += incidents(user=user, station=station, now=now)
+    hazards = _selector("risks", "map_features")
+    if hazards:
+        for feature in hazards(user=user, layers={"hazard_overdue"}, station=station)["features"]:
+            # one red for overdue on this map (the level is in the popup), a square beside the incidents
+            feature["properties"].update(shape="square", color=MAP_RED)
+            features.append(feature)
+    blocks = _selector("disputes", "hot_block_features")
+    if blocks:
+        features += blocks(user=user, station=station)
+    return {"type": "FeatureCollection", "layers": map_layers(), "legend": map_legend(), "features": features}
+
+
+def map_links(*, station=None) -> list[dict]:
+    """The filtered lists behind the map's layers (the drill-down beside the map)."""
+    code = _code(station)
+    rows = [
+        (_("处置中警情列表"), link("incidents:list", status="open", station=code)),
+        (
+            _("有环节超时的处置中警情"),
+            link("incidents:list", status="open", sla_breached="true", station=code),
+        ),
+        (_("逾期未整改隐患列表"), link("risks:index", overdue="true", station=code)),
+        (
+            _("纠纷热点片区分析"),
+            # the disputes period form takes the station's id, and the map's 30 days
+            link(
+                "disputes:analysis",
+                date_from=(timezone.localdate() - timedelta(days=29)).isoformat(),
+                date_to=timezone.localdate().isoformat(),
+                station=station.pk if station is not None else "",
+            ),
+        ),
+    ]
+    return [{"label": label, "url": url} for label, url in rows if url]

@@ -4,6 +4,7 @@ download)."""
 import re
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
@@ -86,6 +87,9 @@ def index(request):
             "query": query,
             "report_month": f"{last_complete[0]:04d}-{last_complete[1]:02d}",
             "recent_reports": selectors.report_list(user=request.user)[:5],
+            "map_links": selectors.map_links(station=station) if error is None else [],
+            "tile_url": settings.MAP_TILE_URL,
+            "map_center": settings.MAP_CENTER,
         },
         status=400 if error else 200,
     )
@@ -101,6 +105,18 @@ def live_data(request):
     except PeriodError as exc:
         return JsonResponse({exc.field: [exc.message]}, status=400)
     return JsonResponse(selectors.live(user=request.user, station=station))
+
+
+@role_required(*DASHBOARD_ROLES)
+@require_GET
+@never_cache
+def map_data(request):
+    """The dashboard map's GeoJSON: open incidents, overdue hazards, hot dispute blocks in scope."""
+    try:
+        station = resolve_station(request.user, request.GET.get("station"))
+    except PeriodError as exc:
+        return JsonResponse({exc.field: [exc.message]}, status=400)
+    return JsonResponse(selectors.map_features(user=request.user, station=station))
 
 
 def _parse_month(value: str) -> tuple[int, int] | None:

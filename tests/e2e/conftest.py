@@ -53,10 +53,15 @@ def browser():
         browser.close()
 
 
-def new_page(browser, live_server):
-    """A fresh page in a browser context of its own (a second user at once); close ``page.context``."""
+def new_page(browser, live_server, **context_options):
+    """A fresh page in a browser context of its own (a second user at once); close ``page.context``.
+    ``context_options`` go to ``browser.new_context`` (``bypass_csp=True`` lets a test inject a script
+    from node_modules, as the accessibility test does with axe-core)."""
     context = browser.new_context(
-        viewport={"width": 1366, "height": 768}, locale="zh-CN", base_url=live_server.url
+        viewport={"width": 1366, "height": 768},
+        locale="zh-CN",
+        base_url=live_server.url,
+        **context_options,
     )
     context.set_default_timeout(15000)
     page = context.new_page()
