@@ -274,9 +274,7 @@ def dispatch_picker(*, station_id: int, at: datetime | None = None) -> list[dict
         rank.setdefault(u.pk, 1)
     people = User.objects.filter(station_id=station_id, is_active=True).only("id", "username", "full_name")
     ordered = sorted(people, key=lambda u: (rank.get(u.pk, 2), u.full_name or u.username, u.username))
-    return [
-        {"username": u.username, "name": u.display_name, "on_duty": u.pk in rank} for u in ordered
-    ]
+    return [{"username": u.username, "name": u.display_name, "on_duty": u.pk in rank} for u in ordered]
 
 
 def board(*, user, station=None, now: datetime | None = None) -> dict:

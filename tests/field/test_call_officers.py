@@ -37,7 +37,9 @@ def test_dispatch_and_arrival_name_officers_and_reinforcements(api_as, officer, 
     )
     assert resp.status_code == 201, resp.content
     assert resp.json()["officers"] == ["zhang", "li"] and resp.json()["unit"] == "庵东1组"
-    resp = api.post(events_url(incident), {"kind": "arrived", "at": at, "officers": ["li", "wang"]}, format="json")
+    resp = api.post(
+        events_url(incident), {"kind": "arrived", "at": at, "officers": ["li", "wang"]}, format="json"
+    )
     assert resp.status_code == 201, resp.content
     resp = api.post(events_url(incident), {"kind": "video_supervised", "at": at}, format="json")
     assert resp.status_code == 201
