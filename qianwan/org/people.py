@@ -9,9 +9,12 @@ from django.utils.translation import gettext as _
 from .models import User
 
 
-def station_people(*, station, usernames, field: str = "officers", head_count: int | None = None) -> list[User]:
+def station_people(
+    *, station, usernames, field: str = "officers", head_count: int | None = None, stations=None
+) -> list[User]:
     """The users ``usernames`` names, in the order given (duplicates dropped), all active users of
-    ``station``; else ``ValidationError({field: [message]})``. ``head_count``: no more names than it."""
+    ``station`` (or of one of ``stations``); else ``ValidationError({field: [message]})``.
+    ``head_count``: no more names than it."""
     if usernames is None:
         return []
     if isinstance(usernames, str) or not isinstance(usernames, (list, tuple)):
@@ -32,19 +35,21 @@ def station_people(*, station, usernames, field: str = "officers", head_count: i
         )
     if not names:
         return []
-    found = {
-        u.username: u
-        for u in User.objects.filter(username__in=names, is_active=True, station=station).only(
-            "id", "username", "full_name", "station_id", "role"
-        )
-    }
+    people = User.objects.filter(username__in=names, is_active=True)
+    people = (
+        people.filter(station__in=list(stations)) if stations is not None else people.filter(station=station)
+    )
+    found = {u.username: u for u in people.only("id", "username", "full_name", "station_id", "role")}
     bad = [n for n in names if n not in found]
     if bad:
         raise ValidationError(
             {
                 field: [
                     _("%(names)s 不是%(station)s的在职人员，只能选择本所的在职人员。")
-                    % {"names": "、".join(bad), "station": station.name if station else ""}
+                    % {
+                        "names": "、".join(bad),
+                        "station": station.name if station else "、".join(s.name for s in stations or []),
+                    }
                 ]
             }
         )
