@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "qianwan.notify",
     "qianwan.exchange",
     "qianwan.api",
+    "qianwan.attachments",
     # one app per mechanism
     "incidents",
     "risks",
