@@ -12,7 +12,9 @@ def for_record(*, kind: str, record_id: int) -> QuerySet[Attachment]:
 
 def attachment_get(*, user, pk) -> Attachment | None:
     """The attachment ``pk`` if ``user`` may see its record, else None (404 for the caller)."""
-    item = Attachment.objects.filter(pk=pk).select_related("uploaded_by").first()
+    if not str(pk).isdigit() or len(str(pk)) > 18:
+        return None
+    item = Attachment.objects.filter(pk=int(pk)).select_related("uploaded_by").first()
     if item is None or item.record_kind not in registry.RECORDS:
         return None
     if not registry.visible(item.record_kind, user).filter(pk=item.record_id).exists():

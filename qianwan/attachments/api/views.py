@@ -7,6 +7,7 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from qianwan.api.parsers import JSONObjectParser
 from qianwan.org.choices import Role
 from qianwan.security.uploads import file_response
 
@@ -79,7 +80,8 @@ class AttachmentViewSet(viewsets.GenericViewSet):
         if getattr(self, "action", None) == "create" or (
             self.request is not None and self.request.method == "POST"
         ):
-            return [MultiPartParser(), FormParser()]
+            # a JSON body is read too, so that it answers 400 (no file) rather than 415
+            return [MultiPartParser(), FormParser(), JSONObjectParser()]
         return super().get_parsers()
 
     def retrieve(self, request, pk=None):
