@@ -57,5 +57,7 @@ def test_gendata_names_officers_and_generates_block_visits(station, other_statio
     call_command("gendata_district", incidents=2000, years=1, chunk=1000, stdout=open(os.devnull, "w"))
     named = IncidentEvent.objects.filter(kind="dispatched", incident__station=station, officers__isnull=False)
     assert named.exists()
-    assert not IncidentEvent.objects.filter(kind="dispatched", incident__station=station, officers__isnull=True).exists()
+    assert not IncidentEvent.objects.filter(
+        kind="dispatched", incident__station=station, officers__isnull=True
+    ).exists()
     assert BlockVisit.objects.filter(block__station=station).count() == 20
