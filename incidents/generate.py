@@ -415,7 +415,7 @@ def name_officers(first_id: int, last_id: int) -> int:
                     GROUP BY station_id
                 )
                 INSERT INTO incidents_incidentevent_officers (incidentevent_id, user_id)
-                SELECT DISTINCT e.id, s.ids[1 + ((i.id + pick.k) % array_length(s.ids, 1))]
+                SELECT DISTINCT e.id, s.ids[1 + ((i.id + pick.k) %% array_length(s.ids, 1))]
                 FROM incidents_incidentevent e
                 JOIN incidents_incident i ON i.id = e.incident_id
                 JOIN staff s ON s.station_id = i.station_id
