@@ -131,3 +131,34 @@ def test_page_form_rejects_another_stations_officer(client, officer, crew, stati
     assert resp.status_code == 400
     assert "stranger" in resp.content.decode()
     assert not incident.events.exists()
+
+
+def test_picker_puts_the_duty_roster_of_the_moment_first(crew, station, make_user):
+    from qianwan.org.models import DutyRoster
+
+    boss = make_user(Role.STATION_LEADER, username="boss", full_name="阿所长")
+    now = timezone.now()
+    DutyRoster.objects.create(
+        station=station,
+        leader=crew[2],
+        post="officer",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
+    DutyRoster.objects.create(
+        station=station,
+        leader=boss,
+        post="leader",
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
+    # yesterday's shift does not count
+    DutyRoster.objects.create(
+        station=station, leader=crew[0], post="officer", starts_at=now - timedelta(days=1, hours=2),
+        ends_at=now - timedelta(days=1),
+    )  # fmt: skip
+    picker = selectors.dispatch_picker(station_id=station.pk, at=now)
+    names = [p["username"] for p in picker]
+    assert names[:2] == ["wang", "boss"]
+    assert {p["username"] for p in picker if p["on_duty"]} == {"wang", "boss"}
+    assert set(names) >= {"zhang", "li", "wang", "boss"}
