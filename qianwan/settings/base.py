@@ -254,6 +254,8 @@ SPECTACULAR_SETTINGS = {
         "TrafficAssetStatusEnum": "traffic.choices.AssetStatus",
         "AccidentTypeEnum": "traffic.choices.AccidentType",
         "EnterpriseVisitKindEnum": "enterprises.choices.VisitKind",
+        "BlockVisitKindEnum": "disputes.models.VisitKind",
+        "AttachmentPhaseEnum": "qianwan.attachments.models.Phase",
     },
     # Enum-name collisions between apps are cosmetic (the schema stays valid); the suite validates
     # the schema itself instead of failing `check --deploy` on them.
