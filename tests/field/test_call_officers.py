@@ -162,3 +162,12 @@ def test_picker_puts_the_duty_roster_of_the_moment_first(crew, station, make_use
     assert names[:2] == ["wang", "boss"]
     assert {p["username"] for p in picker if p["on_duty"]} == {"wang", "boss"}
     assert set(names) >= {"zhang", "li", "wang", "boss"}
+
+
+def test_out_now_page_station_choice(client, bureau, officer, station, other_station):
+    client.force_login(bureau)
+    assert "请选择派出所" in client.get("/incidents/out-now/").content.decode()
+    assert client.get("/incidents/out-now/?station=CSS").status_code == 200
+    assert client.get("/incidents/out-now/?station=NOPE").status_code == 400
+    client.force_login(officer)
+    assert client.get("/incidents/out-now/?station=CSS").status_code == 400

@@ -161,3 +161,42 @@ def test_patrol_form_warns_of_a_typed_tally(setting, station, officer, client):
     assert "已有手工录入的违法统计（9 起）" in resp.content.decode()
     summary = selectors.campaign_summary(campaign=campaign)
     assert summary["violations"] == 12 and summary["manual"]["violations"] == 9
+
+
+def test_dashboard_card_and_monthly_report_read_the_same_summary(setting, station, officer, bureau, client):
+    from datetime import timedelta as _td
+
+    from qianwan.dashboard import selectors as dashboard
+    from qianwan.dashboard.periods import parse_period
+
+    campaign, zone, team = setting["campaign"], setting["zone"], setting["team"]
+    make_patrol(zone, team, kind="campaign", campaign=campaign, officers=4, violations={"speeding": 7})
+    services.violations_record(
+        actor=officer, campaign=campaign, station=station, date=timezone.localdate(), count=5
+    )
+    today = timezone.localdate()
+    period = parse_period({"period": "custom", "from": str(today - _td(days=20)), "to": str(today)})
+    data = dashboard.figures(user=bureau, period=period)
+    rows = [c for s in data["sections"] for c in s.get("campaigns", [])]
+    row = next(c for c in rows if c["name"] == campaign.name)
+    summary = selectors.campaign_summary(campaign=campaign)
+    assert row["violations"] == summary["violations"] == 12
+    assert row["manual"] == summary["manual"] == {"violations": 5, "officer_deployments": 0}
+    client.force_login(bureau)
+    page = client.get(f"/dashboard/?period=custom&from={today - _td(days=20)}&to={today}").content.decode()
+    assert 'data-manual="violations"' in page
+    # the monthly report's workbook is built from the same figures
+    import io
+
+    from openpyxl import load_workbook
+
+    from qianwan.dashboard import workbook
+
+    book = load_workbook(io.BytesIO(workbook.build(data, title="月报")))
+    cells = [[c.value for c in r] for ws in book.worksheets for r in ws.iter_rows()]
+    line = next(r for r in cells if r and r[0] == campaign.name)
+    assert line[2] == 4 and line[7:10] == [
+        12,
+        5,
+        0,
+    ]  # deployments; violations, typed violations, typed deployments
