@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from qianwan.masking import MaskedAdminMixin
 
 from . import geo, services
-from .models import Block, BlockCell, CaseFile, ChannelContact, Dispute
+from .models import Block, BlockCell, CaseFile, ChannelContact, Dispute, PatrolPolicy
 
 
 class BlockAdminForm(forms.ModelForm):
@@ -102,3 +102,8 @@ class DisputeAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(PatrolPolicy)
+class PatrolPolicyAdmin(admin.ModelAdmin):
+    list_display = ["station", "overdue_days"]

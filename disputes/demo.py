@@ -196,7 +196,59 @@ def load() -> str:
             )
     if Dispute.objects.filter(number__contains=DEMO_MARK, number__startswith="JF").exists():
         return f"{sum(len(b) for b in blocks.values())} blocks; disputes already loaded"
-    return _disputes(rng, stations, users, blocks)
+    result = _disputes(rng, stations, users, blocks)
+    return f"{result}; {_visits(rng, blocks)}"
+
+
+def _visits(rng, blocks) -> str:
+    """Patrols and visits on the demo blocks over the last 30 days, with a photo on the latest visit of
+    each hot block; the least walked hot block is left unvisited for 20 days (overdue on the blocks
+    page and on its officer's home page). Idempotent: skipped once the blocks have visits."""
+    from qianwan.attachments import samples
+    from qianwan.attachments import services as attachment_services
+
+    from . import patrols
+    from .models import BlockVisit
+
+    all_blocks = [b for specs in blocks.values() for b, _w in specs]
+    if BlockVisit.objects.filter(block__in=all_blocks).exists():
+        return "block visits already loaded"
+    now = timezone.now()
+    rows = patrols.block_rows(all_blocks, now=now)
+    hot = [r for r in rows if r["hot"]]
+    neglected = min(hot, key=lambda r: r["heat"])["block"].pk if len(hot) > 1 else None
+    made = photos = 0
+    for row in rows:
+        block = row["block"]
+        walker = block.officer
+        every = 4 if row["hot"] else 9
+        start = 20 if block.pk == neglected else 0
+        visits = []
+        for days_ago in range(start + rng.randint(0, 2), 30, every):
+            at = now - timedelta(days=days_ago, hours=rng.randint(1, 8))
+            visit = BlockVisit.objects.create(
+                block=block,
+                at=at,
+                kind="visit" if days_ago % 2 else "patrol",
+                note="分片包干巡访",
+                findings=rng.choice(["一切正常", "走访商户，宣传防范", "发现邻里矛盾苗头，已登记关注"]),
+                created_by=walker,
+            )
+            if walker is not None:
+                visit.officers.set([walker])
+            visits.append(visit)
+            made += 1
+        if row["hot"] and visits and walker is not None and walker.station_id == block.station_id:
+            latest = max(visits, key=lambda v: v.at)
+            cell = block.cells.order_by("cell").first()
+            lat, lon = h3.cell_to_latlng(cell.cell) if cell else (block.station.lat, block.station.lon)
+            attachment_services.attachment_add(
+                actor=walker,
+                record=latest,
+                upload=samples.photo(lat=lat, lon=lon, taken_at=latest.at, label=latest.pk),
+            )
+            photos += 1
+    return f"{made} block visits ({photos} with photos)"
 
 
 def _disputes(rng, stations, users, blocks) -> str:
@@ -482,5 +534,14 @@ def reset() -> None:
     names = [name for specs in BLOCKS.values() for name, *_rest in specs]
     CaseFile.objects.filter(block__name__in=names).delete()
     CaseFile.objects.filter(block__isnull=True, title__contains="类纠纷档案").delete()
+    from qianwan.attachments.models import Attachment
+
+    from .models import BlockVisit
+
+    visits = BlockVisit.objects.filter(block__name__in=names)
+    Attachment.objects.filter(
+        record_kind="block_visit", record_id__in=list(visits.values_list("pk", flat=True))
+    ).delete()
+    visits.delete()
     Block.objects.filter(name__in=names, disputes__isnull=True).delete()
     ChannelContact.objects.all().delete()

@@ -6,6 +6,7 @@ from qianwan.org.models import Station
 from qianwan.validators import validate_phone
 
 from .choices import Category, Channel, FollowupOutcome, RiskLevel
+from .models import VisitKind
 
 DT = {"type": "datetime-local", "step": "1"}
 DT_FORMAT = "%Y-%m-%dT%H:%M:%S"
@@ -134,3 +135,27 @@ class CaseFileForm(forms.Form):
     def __init__(self, *args, blocks=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["block"].queryset = blocks
+
+
+class BlockVisitForm(forms.Form):
+    """Log a patrol or a visit to a block, with an optional photo."""
+
+    at = forms.DateTimeField(
+        label=_("巡访时间"),
+        required=False,
+        widget=forms.DateTimeInput(format=DT_FORMAT, attrs=DT),
+        help_text=_("留空为现在"),
+    )
+    kind = forms.ChoiceField(label=_("方式"), choices=VisitKind.choices)
+    officers = forms.MultipleChoiceField(
+        label=_("民警"), required=False, choices=(), widget=forms.CheckboxSelectMultiple
+    )
+    findings = forms.CharField(
+        label=_("发现情况"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    note = forms.CharField(label=_("说明"), required=False, max_length=5000)
+    photo = forms.FileField(label=_("照片"), required=False, help_text=_("JPEG、PNG 或 PDF，不超过 10 MB"))
+
+    def __init__(self, *args, people=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officers"].choices = [(u.username, u.display_name) for u in people]

@@ -66,3 +66,28 @@ def disputes(rng, n: int, start, end, stations, tag: str, progress=None) -> int:
         "followups",
     )
     return n
+
+
+def block_visits(rng, n: int, start, end, tag: str, progress=None) -> int:
+    """Patrols and visits on the active blocks (the blocks page and the overdue sweep at scale), by the
+    block's officer where it has one; a third of the blocks get twice the share (the hot ones walked)."""
+    from disputes.models import Block, BlockVisit, VisitKind
+
+    blocks = list(Block.objects.filter(is_active=True).order_by("pk").values_list("pk", "officer_id"))
+    if not blocks or n <= 0:
+        return 0
+    user_a, _ = users()
+    weights = np.array([2.0 if i % 3 == 0 else 1.0 for i in range(len(blocks))])
+    chosen = rng.choice(len(blocks), size=n, p=weights / weights.sum())
+    at = seconds_in(rng, n, start, end, decline=0.0)
+    columns = {
+        "block_id": np.array([blocks[i][0] for i in chosen], dtype=np.int64),
+        "at": timestamps(at),
+        "kind": pick(rng, VisitKind.values, n),
+        "note": f"巡访（基准数据 {tag}）",
+        "findings": "",
+        "created_by_id": np.array([blocks[i][1] or user_a.pk for i in chosen], dtype=np.int64),
+        "created_at": timestamps(at + 60),
+    }
+    load_rows(BlockVisit, columns, n, progress, "block visits")
+    return n

@@ -352,3 +352,80 @@ __all__ = [
     "PartyRole",
     "Status",
 ]
+
+
+class VisitKind(models.TextChoices):
+    PATROL = "patrol", _("巡逻")
+    VISIT = "visit", _("走访")
+
+
+class BlockVisit(models.Model):
+    """A patrol or a visit to a block (分片包干 on the ground): when, who, what they found, and the
+    dispute or hazard raised from it. A hot block with no visit for longer than its station's
+    threshold is overdue (``disputes.patrols``)."""
+
+    block = models.ForeignKey(Block, verbose_name=_("片区"), on_delete=models.CASCADE, related_name="visits")
+    at = models.DateTimeField(_("时间"))
+    kind = models.CharField(_("方式"), max_length=10, choices=VisitKind.choices, default=VisitKind.PATROL)
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("民警"), blank=True, related_name="block_visits"
+    )
+    note = models.TextField(_("说明"), blank=True)
+    findings = models.TextField(_("发现情况"), blank=True)
+    dispute = models.ForeignKey(
+        Dispute,
+        verbose_name=_("由此登记的纠纷"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    hazard = models.ForeignKey(
+        "risks.Hazard",
+        verbose_name=_("由此登记的隐患"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("片区巡逻走访")
+        verbose_name_plural = _("片区巡逻走访")
+        indexes = [models.Index(fields=["block", "at"], name="block_visit_block_at_idx")]
+
+    def __str__(self):
+        return f"{self.block} {self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class PatrolPolicy(models.Model):
+    """A station's patrol rule: a hot block unvisited for more than ``overdue_days`` is overdue.
+    Without a row the default (14 days) applies."""
+
+    DEFAULT_OVERDUE_DAYS = 14
+
+    station = models.OneToOneField(
+        "org.Station", verbose_name=_("派出所"), on_delete=models.CASCADE, related_name="patrol_policy"
+    )
+    overdue_days = models.PositiveSmallIntegerField(
+        _("热点片区巡访间隔上限（天）"),
+        default=DEFAULT_OVERDUE_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+    )
+
+    class Meta:
+        verbose_name = _("片区巡访标准")
+        verbose_name_plural = _("片区巡访标准")
+
+    def __str__(self):
+        return f"{self.station} {self.overdue_days}"

@@ -87,6 +87,28 @@ def block_list(*, user) -> QuerySet[Block]:
     )
 
 
+def with_visit_figures(qs: QuerySet[Block], now: datetime | None = None) -> QuerySet[Block]:
+    """Blocks with ``last_visit_at`` and ``visits_30d`` (subqueries: no second join beside the cells)."""
+    from django.db.models import IntegerField, Max
+
+    from .models import BlockVisit
+
+    now = now or timezone.now()
+    visits = BlockVisit.objects.filter(block=OuterRef("pk")).order_by().values("block")
+    return qs.annotate(
+        last_visit_at=Subquery(visits.annotate(m=Max("at")).values("m")[:1]),
+        visits_30d=Coalesce(
+            Subquery(
+                visits.filter(at__gte=now - timedelta(days=30), at__lte=now + timedelta(minutes=5))
+                .annotate(n=Count("id"))
+                .values("n")[:1],
+                output_field=IntegerField(),
+            ),
+            0,
+        ),
+    )
+
+
 def casefile_list(*, user) -> QuerySet[CaseFile]:
     return (
         scope_queryset(CaseFile.objects.select_related("station", "block", "block__officer"), user)
@@ -540,6 +562,21 @@ def workbench_panel(*, user) -> dict | None:
         }
         for d in due
     ]
+    from .patrols import overdue_blocks
+
+    # the officer's own hot blocks unvisited past the station's threshold, first
+    rows = [
+        {
+            "label": _("热点片区“%(block)s”待巡访") % {"block": row["block"].name},
+            "url": reverse("disputes:block_visits", args=[row["block"].pk]),
+            "status": "bad",
+            "note": _("已%(n)d天未巡访") % {"n": row["days_since"]}
+            if row["days_since"] is not None
+            else _("尚无巡访记录"),
+            "block": row["block"].pk,
+        }
+        for row in overdue_blocks(officer=user)
+    ] + rows
     if waiting:
         rows.append(
             {

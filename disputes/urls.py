@@ -10,6 +10,7 @@ urlpatterns = [
     path("followups/", views.followups_due, name="followups_due"),
     path("analysis/", views.analysis, name="analysis"),
     path("blocks/", views.blocks, name="blocks"),
+    path("blocks/<int:pk>/visits/", views.block_visits, name="block_visits"),
     path("casefiles/", views.casefiles, name="casefiles"),
     path("casefiles/<int:pk>/review/", views.casefile_review, name="casefile_review"),
     path("<int:pk>/", views.dispute_detail, name="detail"),

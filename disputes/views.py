@@ -4,6 +4,7 @@ queue, my follow-ups due, case files, blocks and the analysis page (综合研判
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,7 +22,7 @@ from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, STATION_ROLES, Role
 from qianwan.org.scopes import scope_queryset
 
-from . import selectors, services
+from . import patrols, selectors, services
 from .choices import Status
 from .filtersets import DisputeFilter
 from .forms import (
@@ -342,8 +343,65 @@ def followups_due(request):
 
 @role_required(*STAFF_ROLES)
 def blocks(request):
-    rows = selectors.block_list(user=request.user)  # ordered by station, name
-    return render(request, "disputes/blocks.html", {"rows": rows})
+    """Blocks with their heat (disputes in 90 days) beside their visits in 7/30 days; overdue hot blocks
+    marked; the week's patrol suggestion per station (heat ÷ (1 + visits in 14 days))."""
+    paginator = Paginator(selectors.block_list(user=request.user), 50)  # ordered by station, name
+    page = paginator.get_page(request.GET.get("page"))
+    rows = patrols.block_rows(page.object_list)
+    stations = sorted({r["block"].station for r in rows}, key=lambda s: s.code)
+    suggestions = [
+        {"station": s, "rows": patrols.patrol_suggestion(station=s, limit=5)} for s in stations[:10]
+    ]
+    return render(
+        request, "disputes/blocks.html", {"rows": rows, "page_obj": page, "suggestions": suggestions}
+    )
+
+
+@role_required(*STAFF_ROLES)
+def block_visits(request, pk: int):
+    """A block's patrols and visits, and the form to log one (with a photo)."""
+    from qianwan.org.models import User
+
+    from .forms import BlockVisitForm
+
+    block = get_object_or_404(selectors.block_list(user=request.user), pk=pk)
+    people = User.objects.filter(station=block.station, is_active=True).order_by("full_name", "username")
+    can_log = request.user.role in STATION_ROLES or request.user.role in (Role.BUREAU_LEADER, Role.ADMIN)
+    form = BlockVisitForm(request.POST or None, request.FILES or None, people=people)
+    if request.method == "POST" and can_log and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                visit = patrols.visit_create(
+                    actor=request.user,
+                    block=block,
+                    at=data["at"] or timezone.now(),
+                    kind=data["kind"],
+                    officers=data["officers"],
+                    note=data["note"],
+                    findings=data["findings"],
+                )
+                if data.get("photo"):
+                    from qianwan.attachments import services as attachment_services
+
+                    attachment_services.attachment_add(
+                        actor=request.user, record=visit, upload=data["photo"], field="photo"
+                    )
+        except ValidationError as exc:
+            add_errors(form, exc)
+        except PermissionDenied as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("已登记巡访。"))
+            return redirect("disputes:block_visits", pk=block.pk)
+    row = patrols.block_rows([block])[0]
+    visits = list(block.visits.select_related("created_by").prefetch_related("officers")[:50])
+    return render(
+        request,
+        "disputes/block_visits.html",
+        {"block": block, "row": row, "visits": visits, "form": form if can_log else None},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 @role_required(*STAFF_ROLES)

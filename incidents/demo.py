@@ -44,6 +44,11 @@ def load() -> str:
         from . import services
 
         now = timezone.now()
+        crew = list(
+            User.objects.filter(station=officer.station, is_active=True, role="officer")
+            .order_by("username")
+            .values_list("username", flat=True)[:2]
+        )
         for ago, category, address, description, steps in LIVE_CALLS:
             received = now - timedelta(seconds=ago)
             incident = services.incident_create(
@@ -56,8 +61,15 @@ def load() -> str:
                 caller_phone="13905741234",
             )
             for kind, after in steps:
+                # the dispatch names who went (the field records: "out now" on the station page)
+                named = crew if kind in ("dispatched", "arrived") else None
                 services.incident_record_event(
-                    actor=officer, incident=incident, kind=kind, at=received + timedelta(seconds=after)
+                    actor=officer,
+                    incident=incident,
+                    kind=kind,
+                    at=received + timedelta(seconds=after),
+                    officers=named,
+                    unit="前湾巡1" if named else "",
                 )
             live += 1
     return f"{n} incidents generated, {live} calls in progress"

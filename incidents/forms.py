@@ -127,11 +127,26 @@ class EventForm(forms.Form):
         label=_("分流目录事项"), required=False, choices=(), coerce=int, empty_value=None
     )
     supersedes = forms.IntegerField(required=False, widget=forms.HiddenInput())
+    officers = forms.MultipleChoiceField(
+        label=_("出警民警"),
+        required=False,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("派警、到场时填写；按当前值班排序"),
+    )
+    unit = forms.CharField(label=_("呼号"), required=False, max_length=40)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, people=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].choices = hotline_choices()
         self.fields["catalogue_item"].choices = catalogue_choices()
+        # any username is accepted here; the service checks it is an active user of the station
+        names = list(people or [])
+        submitted = self.data.getlist("officers") if hasattr(self.data, "getlist") else []
+        known = {p["username"] for p in names}
+        self.fields["officers"].choices = [
+            (p["username"], p["name"] + (" ★" if p.get("on_duty") else "")) for p in names
+        ] + [(n, n) for n in submitted if n not in known]
 
 
 class AcceptInboundForm(forms.Form):

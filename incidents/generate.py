@@ -20,6 +20,8 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from qianwan.org.models import User
+
 from . import rollup
 from .choices import DEFAULT_LIMITS, STAGE_EVENT, STAGES, Category, EventKind, Status
 from .models import Incident, IncidentEvent, IncidentStatSeal, SlaClock, SlaPolicy
@@ -397,6 +399,52 @@ def _write_orm(incidents, clocks, events, *, policy, snap) -> None:
     IncidentEvent.objects.bulk_create(event_objs, batch_size=1000)
 
 
+def name_officers(first_id: int, last_id: int) -> int:
+    """Name two officers of the incident's station on each generated ``dispatched`` and ``arrived``
+    step of incidents ``first_id``…``last_id`` (the same two on both, picked by the incident id), so
+    "out now", the per-officer counts and the incident page have people at city scale too."""
+    through = IncidentEvent.officers.through
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                WITH staff AS (
+                    SELECT station_id, array_agg(id ORDER BY id) AS ids
+                    FROM org_user
+                    WHERE is_active AND station_id IS NOT NULL AND role = 'officer'
+                    GROUP BY station_id
+                )
+                INSERT INTO incidents_incidentevent_officers (incidentevent_id, user_id)
+                SELECT DISTINCT e.id, s.ids[1 + ((i.id + pick.k) %% array_length(s.ids, 1))]
+                FROM incidents_incidentevent e
+                JOIN incidents_incident i ON i.id = e.incident_id
+                JOIN staff s ON s.station_id = i.station_id
+                CROSS JOIN (VALUES (0), (1)) AS pick(k)
+                WHERE e.incident_id BETWEEN %s AND %s AND e.kind IN ('dispatched', 'arrived')
+                ON CONFLICT DO NOTHING
+                """,
+                [first_id, last_id],
+            )
+            return cursor.rowcount
+    staff: dict[int, list[int]] = {}
+    for pk, station_id in (
+        User.objects.filter(is_active=True, station__isnull=False, role="officer")
+        .order_by("id")
+        .values_list("id", "station_id")
+    ):
+        staff.setdefault(station_id, []).append(pk)
+    rows = []
+    events = IncidentEvent.objects.filter(
+        incident_id__range=(first_id, last_id), kind__in=["dispatched", "arrived"]
+    ).values_list("id", "incident_id", "incident__station_id")
+    for event_id, incident_id, station_id in events:
+        ids = staff.get(station_id) or []
+        for k in {incident_id % len(ids), (incident_id + 1) % len(ids)} if ids else ():
+            rows.append(through(incidentevent_id=event_id, user_id=ids[k]))
+    through.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return len(rows)
+
+
 def _skip_fk_triggers(cursor) -> None:
     """The generator builds every foreign key itself; as a superuser, skip the per-row FK triggers for
     this transaction (a plain user simply keeps them)."""
@@ -461,6 +509,7 @@ def generate(
                     )
             else:
                 _write_orm(incidents, clocks, events, policy=policy, snap=snap)
+            name_officers(first_id, first_id + size - 1)
         done += size
         if progress:
             progress(done, n)

@@ -170,6 +170,11 @@ class IncidentEvent(models.Model):
     at = models.DateTimeField(_("时间"))
     note = models.TextField(_("备注"), blank=True)
     target = models.CharField(_("分流去向"), max_length=20, blank=True)
+    # who went (dispatched) or who was there (arrived, reinforcements included), and their call sign
+    officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("出警民警"), blank=True, related_name="call_events"
+    )
+    unit = models.CharField(_("呼号"), max_length=40, blank=True, default="", db_default="")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("记录人"),

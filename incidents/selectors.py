@@ -71,8 +71,103 @@ def incident_list(*, user) -> QuerySet[Incident]:
 
 def incident_detail(*, user) -> QuerySet[Incident]:
     return incident_list(user=user).prefetch_related(
-        Prefetch("events", queryset=IncidentEvent.objects.select_related("actor").order_by("at", "id"))
+        Prefetch(
+            "events",
+            queryset=IncidentEvent.objects.select_related("actor")
+            .prefetch_related("officers")
+            .order_by("at", "id"),
+        )
     )
+
+
+def _effective(incident: Incident) -> dict[str, IncidentEvent]:
+    """The (prefetched) events in force, by kind: a correction takes its original's place."""
+    events = list(incident.events.all())
+    superseded = {e.supersedes_id for e in events if e.supersedes_id}
+    return {e.kind: e for e in events if e.pk not in superseded}
+
+
+def call_officers(incident: Incident) -> list[dict]:
+    """Who is on the call: the officers the effective ``dispatched`` and ``arrived`` steps name, each
+    with when they were dispatched and when they arrived (a reinforcement has no dispatch time)."""
+    effective = _effective(incident)
+    rows: dict[int, dict] = {}
+    for kind, key in ((EventKind.DISPATCHED, "dispatched_at"), (EventKind.ARRIVED, "arrived_at")):
+        event = effective.get(kind)
+        if event is None:
+            continue
+        for user in event.officers.all():
+            row = rows.setdefault(user.pk, {"user": user, "dispatched_at": None, "arrived_at": None})
+            row[key] = event.at
+    return list(rows.values())
+
+
+def call_units(incident: Incident) -> list[str]:
+    effective = _effective(incident)
+    return [e.unit for k in (EventKind.DISPATCHED, EventKind.ARRIVED) if (e := effective.get(k)) and e.unit]
+
+
+def video_supervisor(incident: Incident):
+    """Who supervised the call on video: whoever recorded the effective ``video_supervised`` step."""
+    event = _effective(incident).get(EventKind.VIDEO_SUPERVISED)
+    return event.actor if event is not None else None
+
+
+def _named_on_open_calls(station) -> QuerySet:
+    return IncidentEvent.officers.through.objects.filter(
+        incidentevent__incident__station=station,
+        incidentevent__incident__status=Status.OPEN,
+        incidentevent__superseded_by__isnull=True,
+        incidentevent__kind__in=[EventKind.DISPATCHED, EventKind.ARRIVED],
+    )
+
+
+def out_now(*, station) -> list[dict]:
+    """Who is out now: the people named on a call of ``station`` not yet closed or diverted, each with
+    the calls (number, id) they are on, by name."""
+    rows: dict[int, dict] = {}
+    links = (
+        _named_on_open_calls(station)
+        .select_related("user", "incidentevent__incident")
+        .order_by("incidentevent__incident__received_at")
+    )
+    for link in links:
+        incident = link.incidentevent.incident
+        row = rows.setdefault(link.user_id, {"user": link.user, "incidents": []})
+        if all(i.pk != incident.pk for i in row["incidents"]):
+            row["incidents"].append(incident)
+    return sorted(rows.values(), key=lambda r: r["user"].display_name)
+
+
+def officer_call_counts(*, station, now: datetime | None = None) -> list[dict]:
+    """Each active person of ``station`` with the calls they were named on (dispatched or arrived)
+    received today and this month (Asia/Shanghai), most calls this month first."""
+    from django.db.models import Count
+
+    from qianwan.org.models import User
+
+    now = now or timezone.now()
+    local = timezone.localtime(now, local_tz())
+    day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    month_start = day_start.replace(day=1)
+    named = Q(
+        call_events__incident__station=station,
+        call_events__superseded_by__isnull=True,
+        call_events__incident__received_at__gte=month_start,
+    )
+    users = (
+        User.objects.filter(station=station, is_active=True)
+        .annotate(
+            month=Count("call_events__incident", filter=named, distinct=True),
+            today=Count(
+                "call_events__incident",
+                filter=named & Q(call_events__incident__received_at__gte=day_start),
+                distinct=True,
+            ),
+        )
+        .order_by("-month", "-today", "full_name", "username")
+    )
+    return [{"user": u, "today": u.today, "month": u.month} for u in users]
 
 
 def breached_q(now: datetime | None = None) -> Q:
@@ -164,13 +259,35 @@ def next_step_kind(incident: Incident) -> str:
     return EventKind.CLOSED
 
 
+def dispatch_picker(*, station_id: int, at: datetime | None = None) -> list[dict]:
+    """The people a dispatch may name, ordered by the duty roster of the moment: the on-duty officers
+    first, then the duty leaders, then everyone else of the station by name; ``on_duty`` marks them."""
+    from qianwan.org.choices import DutyPost
+    from qianwan.org.models import User
+    from qianwan.org.selectors import on_duty
+
+    at = at or timezone.now()
+    station = Station.objects.get(pk=station_id)
+    officers = on_duty(station=station, at=at, post=DutyPost.OFFICER)
+    leaders = on_duty(station=station, at=at, post=DutyPost.LEADER)
+    rank = {u.pk: 0 for u in officers}
+    for u in leaders:
+        rank.setdefault(u.pk, 1)
+    people = User.objects.filter(station_id=station_id, is_active=True).only("id", "username", "full_name")
+    ordered = sorted(people, key=lambda u: (rank.get(u.pk, 2), u.full_name or u.username, u.username))
+    return [{"username": u.username, "name": u.display_name, "on_duty": u.pk in rank} for u in ordered]
+
+
 def board(*, user, station=None, now: datetime | None = None) -> dict:
     """Open incidents of the station (all in scope when None) with their clocks, for the live board."""
     now = now or timezone.now()
     qs = incident_list(user=user).filter(status=Status.OPEN)
     if station is not None:
         qs = qs.filter(station=station)
-    incidents = list(qs.order_by("received_at")[:100])
+    events = IncidentEvent.objects.filter(
+        kind__in=[EventKind.DISPATCHED, EventKind.ARRIVED, EventKind.VIDEO_SUPERVISED]
+    ).prefetch_related("officers")
+    incidents = list(qs.prefetch_related(Prefetch("events", queryset=events)).order_by("received_at")[:100])
     inbound = inbound_list(user=user).filter(status="pending")
     if station is not None:
         inbound = inbound.filter(station=station)
@@ -184,11 +301,21 @@ def board(*, user, station=None, now: datetime | None = None) -> dict:
                 "address": i.address,
                 "received_at": i.received_at,
                 "station": i.station.name,
+                "station_id": i.station_id,
                 "next_kind": next_step_kind(i),
                 "sla": sla_block(i, now),
+                "officers": [
+                    {"username": row["user"].username, "name": row["user"].display_name}
+                    for row in call_officers(i)
+                ],
+                "units": call_units(i),
             }
             for i in incidents
         ],
+        "people": {
+            station_id: dispatch_picker(station_id=station_id, at=now)
+            for station_id in sorted({i.station_id for i in incidents})
+        },
         "inbound": [
             {"id": e.pk, "title": e.title, "source": e.get_source_display(), "created_at": e.created_at}
             for e in inbound.order_by("-created_at")[:20]

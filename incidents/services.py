@@ -23,6 +23,7 @@ from qianwan.notify.services import heartbeat_record, notification_send
 from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import DutyPost, Role, RoutedBy
 from qianwan.org.models import User
+from qianwan.org.people import station_people
 from qianwan.org.scopes import can_act_for_station
 from qianwan.tasking import publish_on_commit
 from qianwan.validators import earlier_to_the_second, field_errors, validate_phone
@@ -701,6 +702,8 @@ def incident_record_event(
     target: str = "",
     supersedes: int | None = None,
     catalogue_item: int | None = None,
+    officers: list[str] | None = None,
+    unit: str = "",
 ) -> IncidentEvent:
     """Append a step to the timeline, validated against the contract's rules, and stamp its clock.
 
@@ -748,6 +751,16 @@ def incident_record_event(
             item, problem = _catalogue_item(catalogue_item, DiversionDirection.TO_12345)
             if problem:
                 errors["catalogue_item"] = [problem]
+    named = []
+    if officers or unit:
+        if kind not in (EventKind.DISPATCHED, EventKind.ARRIVED):
+            key = "officers" if officers else "unit"
+            errors[key] = [_("只有派警和到场环节可以填写出警民警和呼号。")]
+        elif officers:
+            try:
+                named = station_people(station=incident.station, usernames=officers, field="officers")
+            except ValidationError as exc:
+                errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     # 409: the timeline's state
@@ -775,9 +788,12 @@ def incident_record_event(
         at=at,
         note=note,
         target=target if kind == EventKind.DIVERTED else "",
+        unit=(unit or "").strip()[:40],
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         supersedes=corrected,
     )
+    if named:
+        event.officers.set(named)
     update_fields = []
     stage = EVENT_STAGE.get(kind)
     if stage is not None:
@@ -806,7 +822,13 @@ def incident_record_event(
         before=before,
         after={
             **snapshot(incident, ["status", "closed_at", "diverted_to"]),
-            "event": {"id": event.pk, "kind": kind, "at": at.isoformat(), "supersedes": supersedes},
+            "event": {
+                "id": event.pk,
+                "kind": kind,
+                "at": at.isoformat(),
+                "supersedes": supersedes,
+                **({"officers": [u.username for u in named], "unit": event.unit} if named or unit else {}),
+            },
         },
     )
     if kind == EventKind.CLOSED and corrected is None and incident.source_inbound_id:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("board/", views.board, name="board"),
     path("board.json", views.board_data, name="board_data"),
+    path("out-now/", views.out_now, name="out_now"),
     path("new/", views.call_new, name="new"),
     path("list/", views.incident_list, name="list"),
     path("kpi/", views.kpi, name="kpi"),

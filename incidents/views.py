@@ -88,6 +88,25 @@ def board(request):
     )
 
 
+@role_required(*STAFF_ROLES)
+def out_now(request):
+    """A station's field strength: who is out now (named on a call not yet closed or diverted) and each
+    person's calls today and this month. Sub-bureau roles pick a station."""
+    station, error = _station_of(request)
+    return render(
+        request,
+        "incidents/out_now.html",
+        {
+            "station": station,
+            "stations": org_selectors.stations_in_scope(user=request.user).filter(is_active=True),
+            "station_error": error,
+            "out": selectors.out_now(station=station) if station else [],
+            "counts": selectors.officer_call_counts(station=station) if station else [],
+        },
+        status=400 if error else 200,
+    )
+
+
 def _iso(value):
     return value.isoformat() if value else None
 
@@ -132,6 +151,8 @@ def board_data(request):
                 {**e, "created_at": _iso(e["created_at"]), "url": f"/exchange/inbound/{e['id']}/"}
                 for e in data["inbound"]
             ],
+            # the step form's picker per station, ordered by the duty roster of the moment
+            "people": {str(k): v for k, v in data["people"].items()},
         }
     )
 
@@ -187,7 +208,11 @@ def call_new(request):
 @role_required(*STAFF_ROLES)
 def detail(request, pk: int):
     incident = get_object_or_404(selectors.incident_detail(user=request.user), pk=pk)
-    return _render_detail(request, incident, EventForm(initial={"kind": selectors.next_step_kind(incident)}))
+    form = EventForm(
+        initial={"kind": selectors.next_step_kind(incident)},
+        people=selectors.dispatch_picker(station_id=incident.station_id),
+    )
+    return _render_detail(request, incident, form)
 
 
 def _render_detail(request, incident, form, status=200, revealed: str | None = None):
@@ -214,6 +239,9 @@ def _render_detail(request, incident, form, status=200, revealed: str | None = N
             and may_reveal(request.user),
             "kinds": RECORDABLE_KINDS,
             "suggestion": suggestion,
+            "call_officers": selectors.call_officers(incident),
+            "call_units": selectors.call_units(incident),
+            "video_supervisor": selectors.video_supervisor(incident),
         },
         status=status,
     )
@@ -224,7 +252,7 @@ def _render_detail(request, incident, form, status=200, revealed: str | None = N
 def record_event(request, pk: int):
     """Record a step from the board (one click: kind only, time = now) or the detail page."""
     incident = get_object_or_404(selectors.incident_detail(user=request.user), pk=pk)
-    form = EventForm(request.POST)
+    form = EventForm(request.POST, people=selectors.dispatch_picker(station_id=incident.station_id))
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -237,6 +265,8 @@ def record_event(request, pk: int):
                 target=data["target"],
                 supersedes=data["supersedes"],
                 catalogue_item=data["catalogue_item"],
+                officers=data["officers"],
+                unit=data["unit"],
             )
         except ValidationError as exc:
             add_errors(form, exc)

@@ -31,6 +31,7 @@ PER_INCIDENT = {
     "service_requests": 0.0015,
     "visits": 0.0012,
     "victims": 0.001,
+    "block_visits": 0.01,
 }
 
 BATCH = 5000  # rows per bulk_create statement (databases without COPY)
@@ -190,6 +191,7 @@ def generate_district(
             rng, n["service_requests"], n["visits"], start, end, tag, progress
         ),
         "victims": antifraud_generate.victims(rng, n["victims"], start, end, tag, progress),
+        "block_visits": disputes_generate.block_visits(rng, n["block_visits"], start, end, tag, progress),
     }
     # referrals to the grid and events from it, in proportion (their own ratios: exchange.generate)
     exchanged = exchange_generate.exchange(rng, incidents, start, end, stations, tag, progress)

@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("qianwan.org.api.urls")),
     path("", include("qianwan.notify.api.urls")),
     path("", include("qianwan.exchange.api.urls")),
+    path("", include("qianwan.attachments.api.urls")),
     *[path("", include(f"{app}.api.urls")) for app in DOMAIN_APPS],
     path("", include("qianwan.dashboard.api.urls")),
     # last: unknown paths → JSON 404; paths without their trailing slash → the view with it
@@ -27,6 +28,7 @@ urlpatterns = [
     path("duty/", include("qianwan.org.duty_urls")),
     path("notifications/", include("qianwan.notify.urls")),
     path("audit/", include("qianwan.audit.urls")),
+    path("attachments/", include("qianwan.attachments.urls")),
     path("exchange/", include("qianwan.exchange.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),

@@ -239,15 +239,16 @@ def _campaign(stations, users, rng, hazards_sample) -> Campaign:
     ):
         problem.hazard = hazard
         problem.save(update_fields=["hazard"])
-    tallies = []
-    for op in ops:
-        for station in stations:
-            tallies.append(
-                CampaignViolationTally(
-                    campaign=campaign, station=station, date=op.date, count=60 + rng.randint(0, 10)
-                )
-            )
-    CampaignViolationTally.objects.bulk_create(tallies)
+    # The violations are recorded on the campaign's traffic patrols (traffic/demo.py, one per operation
+    # and zone); one typed tally remains for work with no record (shown as 手工录入 apart).
+    CampaignViolationTally.objects.create(
+        campaign=campaign,
+        station=stations[0],
+        date=ops[-1].date,
+        count=23,
+        officers_deployed=12,
+        note="卡口联合查处（无巡逻记录）",
+    )
     return campaign
 
 

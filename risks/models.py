@@ -387,6 +387,10 @@ class CampaignOperation(models.Model):
     stations = models.ManyToManyField("org.Station", verbose_name=_("参与派出所"), blank=True)
     zones = models.CharField(_("巡区/片区"), max_length=300, blank=True)
     officers_deployed = models.PositiveIntegerField(_("出动警力（人次）"))
+    # the accounts among the people deployed (no more than the head count)
+    named_officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("参与民警"), blank=True, related_name="campaign_operations"
+    )
     note = models.TextField(_("备注"), blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -464,8 +468,9 @@ class InspectionProblem(models.Model):
 
 
 class CampaignViolationTally(models.Model):
-    """Traffic violations recorded during a campaign, as a count per day and station for now (to be
-    linked to traffic records once that app has them)."""
+    """A typed tally (手工录入) of a campaign's day and station: violations (and officers deployed) of
+    work that has no record. The summary adds it to the figures computed from the records and shows
+    it apart (``manual``); a patrol's own violations are never typed here as well."""
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="violation_tallies")
     station = models.ForeignKey(
@@ -473,6 +478,8 @@ class CampaignViolationTally(models.Model):
     )
     date = models.DateField(_("日期"))
     count = models.PositiveIntegerField(_("违法行为数"))
+    # typed head count of work with no record (手工录入); shown apart from the computed figure
+    officers_deployed = models.PositiveIntegerField(_("出动警力（人次）"), default=0, db_default=0)
     note = models.CharField(_("备注"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

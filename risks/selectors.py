@@ -288,16 +288,27 @@ def inspection_list(*, user, campaign: Campaign) -> QuerySet[VenueInspection]:
 def campaign_summary(*, campaign: Campaign, station: Station | None = None) -> dict:
     """The campaign's tallies computed from its records: operations, officer-deployments, venues
     inspected, problems found/rectified (on the spot, or through a hazard that was rectified or
-    closed), traffic violations. With ``station``: that station's share (operations it took part in)."""
+    closed), traffic violations. With ``station``: that station's share (operations it took part in,
+    patrols of its teams).
+
+    - ``violations`` = the violations on the traffic patrols that name the campaign + typed tallies;
+    - ``officer_deployments`` = the operations' head counts + those of the patrols that name the
+      campaign but none of its operations (a patrol under an operation counts once, with it) + typed;
+    - ``manual`` = the typed (手工录入) share of each, never added twice.
+    """
+    from traffic.models import Patrol, PatrolViolation
+
     ops = CampaignOperation.objects.filter(campaign=campaign)
     inspections = VenueInspection.objects.filter(campaign=campaign)
     problems = InspectionProblem.objects.filter(inspection__campaign=campaign)
     tallies = CampaignViolationTally.objects.filter(campaign=campaign)
+    patrols = Patrol.objects.filter(campaign=campaign)
     if station is not None:
         ops = ops.filter(stations=station)
         inspections = inspections.filter(station=station)
         problems = problems.filter(inspection__station=station)
         tallies = tallies.filter(station=station)
+        patrols = patrols.filter(team__station=station)
     op_agg = ops.aggregate(operations=Count("pk", distinct=True), deployments=Sum("officers_deployed"))
     rectified_q = Q(rectified_at__isnull=False) | Q(
         hazard__status__in=[HazardStatus.RECTIFIED, HazardStatus.CLOSED]
@@ -307,16 +318,26 @@ def campaign_summary(*, campaign: Campaign, station: Station | None = None) -> d
         rectified=Count("pk", filter=rectified_q),
         hazards=Count("pk", filter=Q(hazard__isnull=False)),
     )
+    typed = tallies.aggregate(violations=Sum("count"), deployments=Sum("officers_deployed"))
+    manual = {
+        "violations": typed["violations"] or 0,
+        "officer_deployments": typed["deployments"] or 0,
+    }
+    patrol_violations = PatrolViolation.objects.filter(patrol__in=patrols).aggregate(n=Sum("count"))["n"] or 0
+    # a patrol under one of the campaign's operations is already in that operation's head count
+    patrol_heads = patrols.exclude(operation__campaign=campaign).aggregate(n=Sum("officers"))["n"] or 0
     return {
         "operations": op_agg["operations"] or 0,
-        "officer_deployments": op_agg["deployments"] or 0,
+        "officer_deployments": (op_agg["deployments"] or 0) + patrol_heads + manual["officer_deployments"],
         "venues_inspected": inspections.count(),
         "distinct_venues": inspections.values("venue_name", "address").distinct().count(),
         "problems_found": prob_agg["found"],
         "problems_rectified": prob_agg["rectified"],
         "problems_to_hazards": prob_agg["hazards"],
         "rectified_rate": rate(prob_agg["rectified"], prob_agg["found"]),
-        "violations": tallies.aggregate(n=Sum("count"))["n"] or 0,
+        "violations": patrol_violations + manual["violations"],
+        "patrols": patrols.count(),
+        "manual": manual,
     }
 
 

@@ -24,6 +24,7 @@ from qianwan.notify.services import notification_send
 from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
 from qianwan.org.models import Station
+from qianwan.org.people import station_people
 from qianwan.org.scopes import can_act_for_station
 from qianwan.security.uploads import max_upload_bytes, validate_upload
 from qianwan.validators import earlier_to_the_second, field_errors, validate_phone
@@ -888,8 +889,10 @@ def operation_create(
     stations=(),
     zones: str = "",
     note: str = "",
+    named_officers=None,
 ) -> CampaignOperation:
-    """Record one operation of a campaign (leaders; station leaders for their own station only)."""
+    """Record one operation of a campaign (leaders; station leaders for their own station only);
+    ``named_officers``: the accounts among the people deployed (active users of its stations)."""
     if actor.role not in LEADER_ROLES:
         raise PermissionDenied(_("只有领导可以登记行动批次。"))
     stations = list(stations)
@@ -898,6 +901,14 @@ def operation_create(
     _check_in_period(campaign, date, "date")
     if officers_deployed is None or officers_deployed < 0:
         raise ValidationError({"officers_deployed": [_("出动警力须为非负整数。")]})
+    named = station_people(
+        station=None,
+        # the operation's stations; none named: the actor's own, or any station for the sub-bureau
+        stations=stations or ([actor.station] if actor.station_id else Station.objects.all()),
+        usernames=named_officers,
+        field="named_officers",
+        head_count=officers_deployed,
+    )
     op = CampaignOperation(
         campaign=campaign,
         date=date,
@@ -910,6 +921,8 @@ def operation_create(
     op.full_clean()
     op.save()
     op.stations.set(stations)
+    if named:
+        op.named_officers.set(named)
     audit_record(
         actor=actor,
         action="risks.campaign.operation",
@@ -917,6 +930,7 @@ def operation_create(
         after={
             **snapshot(op, ["date", "title", "officers_deployed", "zones"]),
             "stations": [s.pk for s in stations],
+            "named_officers": [u.username for u in named],
         },
     )
     return op
@@ -1031,28 +1045,45 @@ def problem_promote(
 
 @transaction.atomic
 def violations_record(
-    *, actor, campaign: Campaign, station: Station, date: date, count: int, note: str = ""
+    *,
+    actor,
+    campaign: Campaign,
+    station: Station,
+    date: date,
+    count: int,
+    note: str = "",
+    officers_deployed: int | None = None,
 ) -> CampaignViolationTally:
-    """Set the number of traffic violations a station recorded on one day of the campaign."""
+    """Set the typed tally (手工录入) of a station's day of the campaign: violations (and officers
+    deployed) of work with no record. Violations on patrol records are counted from the records."""
     _require_station_actor(actor, station)
     _check_in_period(campaign, date, "date")
     if count is None or count < 0:
         raise ValidationError({"count": [_("数量须为非负整数。")]})
+    if officers_deployed is not None and officers_deployed < 0:
+        raise ValidationError({"officers_deployed": [_("出动警力须为非负整数。")]})
     tally, _created = CampaignViolationTally.objects.select_for_update().get_or_create(
         campaign=campaign,
         station=station,
         date=date,
-        defaults={"count": count, "note": note, "recorded_by": actor},
+        defaults={
+            "count": count,
+            "note": note,
+            "recorded_by": actor,
+            "officers_deployed": officers_deployed or 0,
+        },
     )
-    before = None if _created else snapshot(tally, ["count"])
+    before = None if _created else snapshot(tally, ["count", "officers_deployed"])
     if not _created:
         tally.count, tally.note, tally.recorded_by = count, note, actor
+        if officers_deployed is not None:
+            tally.officers_deployed = officers_deployed
         tally.save()
     audit_record(
         actor=actor,
         action="risks.campaign.violations",
         obj=tally,
         before=before,
-        after=snapshot(tally, ["date", "station", "count"]),
+        after=snapshot(tally, ["date", "station", "count", "officers_deployed"]),
     )
     return tally

@@ -288,6 +288,35 @@ def _patrols(zones, teams, rng) -> int:
                     {ViolationType.SPEEDING: rng.randint(3, 12), ViolationType.DRUNK_DRIVING: rng.randint(0, 3)},
                 )
             )  # fmt: skip
+    if campaign is not None:
+        # the campaign's violations on the record: one patrol per operation and zone, under the
+        # operation (its head count is the operation's), 36–38 violations each (7 × 9 → 2,331)
+        kinds = [
+            ViolationType.SPEEDING,
+            ViolationType.DRUNK_DRIVING,
+            ViolationType.NO_HELMET,
+            ViolationType.RED_LIGHT,
+        ]
+        n = 0
+        for op in campaign.operations.order_by("date", "id"):
+            for zone in zones:
+                start = datetime.combine(op.date, time(20), tzinfo=tz)
+                if start > timezone.now() - timedelta(hours=4):
+                    continue
+                total = 36 + n % 3
+                n += 1
+                split = {kinds[0]: total // 2, kinds[1]: total // 6, kinds[2]: total // 6}
+                split[kinds[3]] = total - sum(split.values())
+                planned.append(
+                    (
+                        Patrol(
+                            team=teams[zone.code][1], zone=zone, kind=PatrolKind.CAMPAIGN, campaign=campaign,
+                            operation=op, started_at=start, ended_at=start + timedelta(hours=3),
+                            officers=rng.randint(6, 12), findings=f"{op.title}：路面整治",
+                        ),
+                        split,
+                    )
+                )  # fmt: skip
     patrols = Patrol.objects.bulk_create([p for p, _ in planned])
     PatrolViolation.objects.bulk_create(
         [

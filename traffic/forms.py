@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +63,18 @@ class PatrolForm(ScopedFormMixin, forms.Form):
     campaign = ScopedModelChoiceField(
         label=_("专项行动"), scope=selectors.campaign_refs, required=False, help_text=_("专项行动巡逻必选")
     )
+    operation = ScopedModelChoiceField(
+        label=_("行动批次"),
+        scope=selectors.operation_refs,
+        required=False,
+        help_text=_("属于某次集中行动时选择：警力随该批次计一次"),
+    )
+    named_officers = forms.CharField(
+        label=_("参与民警"),
+        required=False,
+        max_length=2000,
+        help_text=_("本所民警的用户名，以逗号分隔；不多于出动警力"),
+    )
     findings = forms.CharField(label=_("发现情况"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
@@ -77,6 +91,8 @@ class PatrolForm(ScopedFormMixin, forms.Form):
     def service_kwargs(self) -> dict:
         data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("v_")}
         data["violations"] = self.violations()
+        names = re.split(r"[,，、;；\s]+", data.get("named_officers") or "")
+        data["named_officers"] = [n for n in names if n]
         return data
 
 

@@ -132,6 +132,30 @@ def campaign_refs(*, user):
     return campaign_list(user=user)
 
 
+def typed_tally_for(patrol):
+    """The typed tally (手工录入) of the patrol's campaign for its team's station and local day, if any:
+    the patrol form warns that its violations must not be typed there as well."""
+    from django.utils import timezone
+
+    from risks.models import CampaignViolationTally
+
+    if patrol.campaign_id is None:
+        return None
+    day = timezone.localtime(patrol.started_at).date()
+    return (
+        CampaignViolationTally.objects.select_related("station")
+        .filter(campaign_id=patrol.campaign_id, station_id=patrol.team.station_id, date=day)
+        .first()
+    )
+
+
+def operation_refs(*, user):
+    """Operations of the campaigns a patrol may name."""
+    from risks.models import CampaignOperation
+
+    return CampaignOperation.objects.filter(campaign__in=campaign_list(user=user))
+
+
 def can_see_member_contact(user, member: Member) -> bool:
     """Whether ``user`` may read ``member``'s phone and linked account: the sub-bureau's roles
     always; station roles for members of their own station's teams only (other stations' teams and
@@ -236,7 +260,9 @@ def asset_list(*, user) -> QuerySet[Asset]:
 
 
 def patrol_list(*, user) -> QuerySet[Patrol]:
-    qs = Patrol.objects.select_related("team", "zone", "campaign").prefetch_related("violations")
+    qs = Patrol.objects.select_related("team", "zone", "campaign").prefetch_related(
+        "violations", "named_officers"
+    )
     return scope_queryset(qs, user, station_field=ZONE_SCOPE)
 
 

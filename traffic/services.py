@@ -14,6 +14,7 @@ from qianwan.errors import StateConflict
 from qianwan.notify.choices import Level
 from qianwan.notify.services import notification_send
 from qianwan.org.choices import STATION_ROLES, Role
+from qianwan.org.people import station_people
 from qianwan.org.scopes import can_act_for_station
 from qianwan.org.selectors import duty_leaders, nearest_station
 from qianwan.references import not_found, police_users, require_reference
@@ -381,9 +382,12 @@ def _clean_violations(violations) -> dict[str, int]:
 @transaction.atomic
 def patrol_create(
     *, actor, team: Team, zone: PatrolZone, kind: str, started_at: datetime, ended_at: datetime,
-    officers: int = 1, findings: str = "", campaign=None, violations=None,
+    officers: int = 1, findings: str = "", campaign=None, violations=None, operation=None,
+    named_officers=None,
 ) -> Patrol:  # fmt: skip
-    """Log a patrol with its violations by type. A campaign patrol names its campaign (risks.Campaign)."""
+    """Log a patrol with its violations by type. A campaign patrol names its campaign (risks.Campaign)
+    and may name one of its operations (then it counts once, with the operation); ``named_officers``
+    are the accounts among its ``officers`` people (active users of the team's station)."""
     _require(actor is None or can_act_for_zone(actor, zone), _("只能登记本所涉及巡区的巡逻。"))
     require_reference(actor=actor, field="team", obj=team, scope=selectors.team_refs)
     require_reference(actor=actor, field="campaign", obj=campaign, scope=selectors.campaign_refs)
@@ -396,12 +400,22 @@ def patrol_create(
         raise ValidationError({"started_at": [_("巡逻开始时间不能晚于现在。")]})
     if kind == PatrolKind.CAMPAIGN and campaign is None:
         raise ValidationError({"campaign": [_("专项行动巡逻须选择所属专项行动。")]})
+    if operation is not None:
+        if campaign is None:
+            campaign = operation.campaign
+        elif operation.campaign_id != campaign.pk:
+            raise ValidationError({"operation": [_("行动批次不属于所选专项行动。")]})
+    named = station_people(
+        station=team.station, usernames=named_officers, field="named_officers", head_count=officers
+    )
     patrol = Patrol(
         team=team, zone=zone, kind=kind, started_at=started_at, ended_at=ended_at, officers=officers,
-        findings=findings, campaign=campaign, created_by=actor,
+        findings=findings, campaign=campaign, operation=operation, created_by=actor,
     )  # fmt: skip
     _full_clean(patrol, exclude=["created_by"])
     patrol.save()
+    if named:
+        patrol.named_officers.set(named)
     PatrolViolation.objects.bulk_create(
         [PatrolViolation(patrol=patrol, type=t, count=c) for t, c in counts.items() if c > 0]
     )
@@ -409,7 +423,7 @@ def patrol_create(
         actor=actor,
         action="traffic.patrol.create",
         obj=patrol,
-        after={**snapshot(patrol), "violations": counts},
+        after={**snapshot(patrol), "violations": counts, "named_officers": [u.username for u in named]},
     )
     return patrol
 

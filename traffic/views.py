@@ -202,13 +202,23 @@ def patrol_create(request):
     form = PatrolForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.patrol_create(actor=request.user, **form.service_kwargs())
+            patrol = services.patrol_create(actor=request.user, **form.service_kwargs())
         except ValidationError as exc:
             add_errors(form, exc)
         except PermissionDenied as exc:
             form.add_error("zone", str(exc))
         else:
             messages.success(request, _("巡逻记录已保存。"))
+            typed = selectors.typed_tally_for(patrol)
+            if typed is not None:
+                messages.warning(
+                    request,
+                    _(
+                        "该专项行动在%(station)s %(date)s 已有手工录入的违法统计（%(count)d 起）。"
+                        "本次巡逻的违法数已从记录中计入，请勿在手工录入中重复填写。"
+                    )
+                    % {"station": typed.station.name, "date": typed.date, "count": typed.count},
+                )
             return redirect("traffic:patrol_list")
     status = 400 if request.method == "POST" else 200
     return render(

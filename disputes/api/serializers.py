@@ -8,7 +8,7 @@ from qianwan.org.scopes import scope_queryset
 from qianwan.validators import validate_phone
 
 from ..choices import Category, Channel, FollowupOutcome, PartyRole, RiskLevel
-from ..models import Block, CaseFile, Dispute, Followup, Party
+from ..models import Block, BlockVisit, CaseFile, Dispute, Followup, Party, VisitKind
 from ..selectors import sees_parties
 
 
@@ -207,10 +207,23 @@ class BlockSerializer(serializers.ModelSerializer):
     station = serializers.SlugRelatedField(slug_field="code", read_only=True)
     officer = serializers.CharField(source="officer.display_name", read_only=True, default=None)
     cells = serializers.SerializerMethodField()
+    last_visit_at = serializers.DateTimeField(read_only=True, allow_null=True, default=None)
+    visits_30d = serializers.IntegerField(read_only=True, default=0)
 
     class Meta:
         model = Block
-        fields = ["id", "station", "name", "officer", "polygon", "cells", "note", "is_active"]
+        fields = [
+            "id",
+            "station",
+            "name",
+            "officer",
+            "polygon",
+            "cells",
+            "note",
+            "is_active",
+            "last_visit_at",
+            "visits_30d",
+        ]
         read_only_fields = fields
 
     def get_cells(self, obj) -> list[str]:
@@ -263,3 +276,63 @@ class DisputeKpiSerializer(serializers.Serializer):
     disputes_yoy = serializers.DictField()
     followups_on_time_last_month = serializers.DictField()
     followups_due_now = serializers.IntegerField()
+
+
+class BlockVisitSerializer(serializers.ModelSerializer):
+    block = serializers.PrimaryKeyRelatedField(read_only=True)
+    officers = serializers.SerializerMethodField()
+    created_by = serializers.CharField(source="created_by.username", read_only=True, default=None)
+
+    class Meta:
+        model = BlockVisit
+        fields = [
+            "id",
+            "block",
+            "at",
+            "kind",
+            "officers",
+            "note",
+            "findings",
+            "dispute",
+            "hazard",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_officers(self, visit) -> list[str]:
+        return [u.username for u in visit.officers.all()]
+
+
+def dispute_refs(*, user):
+    return scope_queryset(Dispute.objects.all(), user, station_field="station")
+
+
+def hazard_refs(*, user):
+    from risks.models import Hazard
+
+    return scope_queryset(Hazard.objects.all(), user, station_field="station")
+
+
+class BlockVisitInputSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    kind = serializers.ChoiceField(choices=VisitKind.choices, default=VisitKind.PATROL)
+    officers = serializers.ListField(
+        child=serializers.CharField(max_length=150), required=False, default=list, max_length=50
+    )
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    findings = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    dispute = ScopedPrimaryKeyRelatedField(
+        scope=dispute_refs,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="a dispute raised from the visit",
+    )
+    hazard = ScopedPrimaryKeyRelatedField(
+        scope=hazard_refs,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="a hazard raised from the visit",
+    )

@@ -12,12 +12,14 @@ from qianwan.org.choices import Role
 from qianwan.org.models import Station, User
 from qianwan.org.scopes import can_act_for_station
 
-from .. import selectors, services
+from .. import patrols, selectors, services
 from ..filtersets import DisputeFilter
 from ..models import Block, CaseFile, Dispute
 from .serializers import (
     BlockInputSerializer,
     BlockSerializer,
+    BlockVisitInputSerializer,
+    BlockVisitSerializer,
     CaseFileSerializer,
     CloseSerializer,
     DisputeCreateSerializer,
@@ -226,10 +228,26 @@ class BlockViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedViewS
 
     queryset = Block.objects.all()
     serializer_class = BlockSerializer
-    action_roles = {"list": STAFF, "retrieve": STAFF, "create": LEADERS}
+    action_roles = {"list": STAFF, "retrieve": STAFF, "create": LEADERS, "visits": STAFF}
 
     def scoped_queryset(self, user):
-        return selectors.block_list(user=user).prefetch_related("cells")
+        return selectors.with_visit_figures(selectors.block_list(user=user).prefetch_related("cells"))
+
+    @extend_schema(methods=["post"], request=BlockVisitInputSerializer, responses={201: BlockVisitSerializer})
+    @extend_schema(methods=["get"], request=None, responses=BlockVisitSerializer(many=True))
+    @action(detail=True, methods=["get", "post"])
+    def visits(self, request, pk=None):
+        """Patrols and visits to the block: list them (newest first), or log one
+        (`{"at", "kind": "patrol"|"visit", "officers", "note", "findings", "dispute", "hazard"}` → 201)."""
+        block = self.get_object()
+        if request.method == "GET":
+            qs = block.visits.select_related("created_by").prefetch_related("officers").order_by("-at", "-id")
+            page = self.paginate_queryset(qs)
+            return self.get_paginated_response(BlockVisitSerializer(page, many=True).data)
+        body = BlockVisitInputSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        visit = patrols.visit_create(actor=request.user, block=block, **body.validated_data)
+        return Response(BlockVisitSerializer(visit).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=BlockInputSerializer, responses={201: BlockSerializer})
     def create(self, request):

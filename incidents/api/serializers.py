@@ -70,11 +70,27 @@ class SlaSerializer(serializers.Serializer):
 class EventSerializer(ModelFieldsOnce, serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.display_name", default=None, read_only=True)
     superseded = serializers.SerializerMethodField()
+    officers = serializers.SerializerMethodField()
 
     class Meta:
         model = IncidentEvent
-        fields = ["id", "kind", "at", "note", "target", "actor", "supersedes", "superseded", "created_at"]
+        fields = [
+            "id",
+            "kind",
+            "at",
+            "note",
+            "target",
+            "unit",
+            "officers",
+            "actor",
+            "supersedes",
+            "superseded",
+            "created_at",
+        ]
         read_only_fields = fields
+
+    def get_officers(self, event) -> list[str]:
+        return [u.username for u in event.officers.all()]
 
     def get_superseded(self, event) -> bool:
         return event.pk in self.context.get("superseded_ids", set())
@@ -158,12 +174,21 @@ class IncidentSerializer(serializers.ModelSerializer):
         }
 
 
+class CallOfficerSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    name = serializers.CharField()
+    dispatched_at = serializers.DateTimeField(allow_null=True)
+    arrived_at = serializers.DateTimeField(allow_null=True)
+
+
 class IncidentDetailSerializer(IncidentSerializer):
     events = serializers.SerializerMethodField()
     outbound = serializers.SerializerMethodField()
+    officers = serializers.SerializerMethodField()
+    video_supervised_by = serializers.SerializerMethodField()
 
     class Meta(IncidentSerializer.Meta):
-        fields = [*IncidentSerializer.Meta.fields, "events", "outbound"]
+        fields = [*IncidentSerializer.Meta.fields, "events", "outbound", "officers", "video_supervised_by"]
         read_only_fields = fields
 
     def to_representation(self, incident):
@@ -171,7 +196,25 @@ class IncidentDetailSerializer(IncidentSerializer):
             **super().to_representation(incident),
             "events": self.get_events(incident),
             "outbound": self.get_outbound(incident),
+            "officers": self.get_officers(incident),
+            "video_supervised_by": self.get_video_supervised_by(incident),
         }
+
+    @extend_schema_field(CallOfficerSerializer(many=True))
+    def get_officers(self, incident) -> list[dict]:
+        return [
+            {
+                "username": row["user"].username,
+                "name": row["user"].display_name,
+                "dispatched_at": _moment(row["dispatched_at"]),
+                "arrived_at": _moment(row["arrived_at"]),
+            }
+            for row in selectors.call_officers(incident)
+        ]
+
+    def get_video_supervised_by(self, incident) -> str | None:
+        supervisor = selectors.video_supervisor(incident)
+        return supervisor.username if supervisor else None
 
     @extend_schema_field(EventSerializer(many=True))
     def get_events(self, incident) -> list[dict]:
@@ -246,6 +289,17 @@ class EventCreateSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
         help_text="`diverted` only: the 110 → 12345 diversion catalogue item id",
+    )
+    officers = serializers.ListField(
+        child=serializers.CharField(max_length=150),
+        required=False,
+        default=list,
+        max_length=50,
+        help_text="`dispatched` / `arrived`: usernames of the officers sent (active users of the "
+        "incident's station); `arrived` may name reinforcements not dispatched",
+    )
+    unit = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=40, help_text="call sign (呼号)"
     )
 
 

@@ -133,6 +133,8 @@ def build(data: dict, *, title: str) -> bytes:
                     _("整改问题"),
                     _("整改率"),
                     _("交通违法"),
+                    _("其中手工录入违法"),
+                    _("其中手工录入警力"),
                 ]
             )
             for c in section["campaigns"]:
@@ -146,6 +148,8 @@ def build(data: dict, *, title: str) -> bytes:
                         c["problems_rectified"],
                         c["rectified_display"],
                         c["violations"],
+                        (c.get("manual") or {}).get("violations", 0),
+                        (c.get("manual") or {}).get("officer_deployments", 0),
                     ]
                 )
         if section.get("ranking"):

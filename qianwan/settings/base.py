@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "qianwan.notify",
     "qianwan.exchange",
     "qianwan.api",
+    "qianwan.attachments",
     # one app per mechanism
     "incidents",
     "risks",
@@ -253,6 +254,8 @@ SPECTACULAR_SETTINGS = {
         "TrafficAssetStatusEnum": "traffic.choices.AssetStatus",
         "AccidentTypeEnum": "traffic.choices.AccidentType",
         "EnterpriseVisitKindEnum": "enterprises.choices.VisitKind",
+        "BlockVisitKindEnum": "disputes.models.VisitKind",
+        "AttachmentPhaseEnum": "qianwan.attachments.models.Phase",
     },
     # Enum-name collisions between apps are cosmetic (the schema stays valid); the suite validates
     # the schema itself instead of failing `check --deploy` on them.
@@ -339,6 +342,11 @@ CELERY_BEAT_SCHEDULE = {
     "risks-hotspots-weekly": {"task": "risks.tasks.hotspots_weekly", "schedule": timedelta(days=7)},
     # hourly, idempotent per day by notification key; reminders only from DISPUTES_SWEEP_HOUR (08:00)
     "disputes-followup-sweep": {"task": "disputes.tasks.followup_sweep", "schedule": 3600.0},
+    # daily (08:30 local): one notice per (hot block, overdue period, recipient), by notification key
+    "disputes-block-overdue-sweep": {
+        "task": "disputes.tasks.block_overdue_sweep",
+        "schedule": crontab(hour=8, minute=30),
+    },
     # its run is the reminders' heartbeat (qianwan/notify/heartbeat.py)
     "incidents-clocks-sweep": {
         "task": "incidents.tasks.clocks_sweep",

@@ -249,6 +249,11 @@ class CampaignSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "starts_on", "ends_on", "description", "created_at"]
 
 
+class ManualShareSerializer(serializers.Serializer):
+    violations = serializers.IntegerField()
+    officer_deployments = serializers.IntegerField()
+
+
 class CampaignSummarySerializer(serializers.Serializer):
     operations = serializers.IntegerField()
     officer_deployments = serializers.IntegerField()
@@ -258,17 +263,33 @@ class CampaignSummarySerializer(serializers.Serializer):
     problems_rectified = serializers.IntegerField()
     problems_to_hazards = serializers.IntegerField()
     rectified_rate = serializers.FloatField(allow_null=True)
-    violations = serializers.IntegerField()
+    violations = serializers.IntegerField(
+        help_text="violations on the traffic patrols naming the campaign + typed tallies (manual)"
+    )
+    patrols = serializers.IntegerField(help_text="traffic patrols naming the campaign")
+    manual = ManualShareSerializer(help_text="the typed share (手工录入) of each figure, already included")
 
 
 class OperationSerializer(serializers.ModelSerializer):
     stations = serializers.SlugRelatedField(
         slug_field="code", many=True, queryset=Station.objects.all(), required=False
     )
+    named_officers = serializers.ListField(
+        child=serializers.CharField(max_length=150),
+        required=False,
+        write_only=True,  # answered as usernames by to_representation
+        max_length=500,
+        help_text="usernames: the accounts among the people deployed (no more than officers_deployed)",
+    )
 
     class Meta:
         model = CampaignOperation
-        fields = ["id", "date", "title", "stations", "zones", "officers_deployed", "note"]
+        fields = ["id", "date", "title", "stations", "zones", "officers_deployed", "named_officers", "note"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["named_officers"] = [u.username for u in instance.named_officers.all()]
+        return data
 
 
 class ProblemSerializer(serializers.ModelSerializer):
@@ -319,6 +340,9 @@ class ViolationsSerializer(serializers.Serializer):
     station = serializers.SlugRelatedField(slug_field="code", queryset=Station.objects.all())
     date = serializers.DateField()
     count = serializers.IntegerField(min_value=0)
+    officers_deployed = serializers.IntegerField(
+        min_value=0, required=False, allow_null=True, default=None, help_text="typed head count (手工录入)"
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 

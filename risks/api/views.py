@@ -422,7 +422,13 @@ class CampaignViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         body.is_valid(raise_exception=True)
         tally = services.violations_record(actor=request.user, campaign=campaign, **body.validated_data)
         return Response(
-            {"station": tally.station.code, "date": tally.date, "count": tally.count, "note": tally.note}
+            {
+                "station": tally.station.code,
+                "date": tally.date,
+                "count": tally.count,
+                "officers_deployed": tally.officers_deployed,
+                "note": tally.note,
+            }
         )
 
 

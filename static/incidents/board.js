@@ -48,9 +48,28 @@
     form.appendChild(el("input", { type: "hidden", name: "csrfmiddlewaretoken", value: t.csrf }));
     form.appendChild(el("input", { type: "hidden", name: "kind", value: incident.next_kind }));
     form.appendChild(el("input", { type: "hidden", name: "next", value: t.next }));
+    if (incident.next_kind === "dispatched" || incident.next_kind === "arrived") {
+      // who goes: the station's people, on-duty first (the duty roster of the moment)
+      var people = (data.people && data.people[String(incident.station_id)]) || [];
+      var picker = el("details", { class: "officer-picker", "data-officer-picker": "" });
+      picker.appendChild(el("summary", {}, t.i18nPick));
+      people.forEach(function (p) {
+        var label = el("label", { class: "check" });
+        label.appendChild(el("input", { type: "checkbox", name: "officers", value: p.username }));
+        label.appendChild(document.createTextNode(" " + p.name + (p.on_duty ? " ★" : "")));
+        picker.appendChild(label);
+      });
+      var unit = el("input", { type: "text", name: "unit", maxlength: "40", placeholder: t.i18nUnit, "aria-label": t.i18nUnit, size: "8" });
+      picker.appendChild(unit);
+      form.appendChild(picker);
+    }
     var button = el("button", { type: "submit", class: "btn btn-primary btn-sm", "data-step": incident.next_kind }, incident.next_label);
     form.appendChild(button);
     return form;
+  }
+
+  function rowKey(i) {
+    return i.id + i.next_kind + (i.officers || []).map(function (o) { return o.username; }).join("+");
   }
 
   function render() {
@@ -60,12 +79,17 @@
       rows.replaceChildren(el("tr", {}, ""));
       var td = el("td", { colspan: "7", class: "muted empty" }, t.i18nEmpty);
       rows.firstChild.appendChild(td);
-    } else if (rows.dataset.ids !== data.incidents.map(function (i) { return i.id + i.next_kind; }).join(",")) {
+    } else if (rows.dataset.ids !== data.incidents.map(rowKey).join(",") && !rows.querySelector("details[open]")) {
       rows.replaceChildren.apply(rows, data.incidents.map(function (incident) {
         var tr = el("tr", { "data-incident": incident.id });
         var first = el("td");
         first.appendChild(el("a", { href: incident.url }, incident.number));
         first.appendChild(el("div", { class: "muted" }, incident.category + " · " + (incident.address || "")));
+        if (incident.officers && incident.officers.length) {
+          first.appendChild(el("div", { class: "call-officers", "data-call-officers": "" },
+            t.i18nOfficers + "：" + incident.officers.map(function (o) { return o.name; }).join("、") +
+            (incident.units && incident.units.length ? " · " + incident.units.join("、") : "")));
+        }
         tr.appendChild(first);
         tr.appendChild(el("td", { class: "nowrap", "data-label": t.i18nReceived }, new Date(incident.received_at).toLocaleTimeString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" })));
         incident.sla.forEach(function (stage) {
@@ -78,7 +102,7 @@
         tr.appendChild(action);
         return tr;
       }));
-      rows.dataset.ids = data.incidents.map(function (i) { return i.id + i.next_kind; }).join(",");
+      rows.dataset.ids = data.incidents.map(rowKey).join(",");
     }
     data.incidents.forEach(function (incident) {
       var tr = rows.querySelector('[data-incident="' + incident.id + '"]');

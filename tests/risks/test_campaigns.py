@@ -98,6 +98,8 @@ def test_summary_counts_every_kind_of_record(
         "problems_to_hazards": 1,
         "rectified_rate": pytest.approx(1 / 3),
         "violations": 55,
+        "patrols": 0,
+        "manual": {"violations": 55, "officer_deployments": 0},
     }
     # the promoted problem counts as rectified once its hazard is rectified
     services.hazard_rectify(actor=officer, hazard=hazard)

@@ -77,6 +77,7 @@ TABLE = {
     "traffic.forms.JointPatrolForm.enterprise": "scoped",
     "traffic.forms.JointPatrolForm.station": "station",
     "traffic.forms.PatrolForm.campaign": "scoped",
+    "traffic.forms.PatrolForm.operation": "scoped",
     "traffic.forms.PatrolForm.team": "scoped",
     "traffic.forms.PatrolForm.zone": "per_user",
     "traffic.forms.PeriodForm.station": "station",

@@ -35,6 +35,8 @@ TABLE = {
     "AllianceWriteSerializer.leader_member": "scoped",
     "AllianceWriteSerializer.members": "scoped",
     "AllianceWriteSerializer.station": "station",
+    "BlockVisitInputSerializer.dispute": "scoped",
+    "BlockVisitInputSerializer.hazard": "scoped",
     "DisputeCreateSerializer.incident": "scoped",
     "EmployeeSerializer.enterprise": "scoped",
     "EmployeeSerializer.work_class": "scoped",
@@ -62,6 +64,7 @@ TABLE = {
     "NoticeSerializer.groups": "scoped",
     "OperationSerializer.stations": "station",
     "PatrolSerializer.campaign": ("shared", SHARED_CAMPAIGN),
+    "PatrolSerializer.operation": ("shared", SHARED_CAMPAIGN),
     "PatrolSerializer.team": "scoped",
     "PatrolSerializer.zone": ("shared", SHARED_ZONE),
     "ReferralCreateSerializer.enterprise": "scoped",
@@ -201,6 +204,19 @@ def _foreign(model_label: str, css):
         return team_with_members(css, name="崇寿二队").members.first()
     if model_label == "risks.RiskPoint":
         return make_risk_point(css)
+    if model_label == "risks.Hazard":
+        from tests.risks.factories import make_hazard
+
+        return make_hazard(css, UserFactory(username="css-hazard", role=Role.OFFICER, station=css))
+    if model_label == "disputes.Dispute":
+        from django.utils import timezone
+
+        from disputes.models import Dispute
+
+        return Dispute.objects.create(
+            station=css, number="JF-CSS-1", category="neighbour", risk_level="low",
+            channel="grid_building", summary="崇寿纠纷", occurred_at=timezone.now(),
+        )  # fmt: skip
     raise AssertionError(f"no builder of another station's {model_label}: add one to _foreign")
 
 

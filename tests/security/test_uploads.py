@@ -333,6 +333,8 @@ FILE_FIELDS = {
     "enterprises.Lecture.materials": ("/api/v1/lectures/", "materials"),
     "risks.HazardEvidence.file": ("/api/v1/hazards/{hazard}/evidence/", "file"),
     "dashboard.MonthlyReport.file": None,  # the monthly report the server renders
+    "attachments.Attachment.file": ("/api/v1/attachments/", "file"),
+    "attachments.Attachment.thumbnail": None,  # made by the server from the cleaned image
 }
 
 
@@ -376,6 +378,8 @@ def test_every_upload_endpoint_refuses_html_by_content(field, api_as, make_user,
         name = "registry.xlsx"
     elif field.startswith("enterprises.Lecture"):
         data, name = _lecture_payload(station), "slides.pdf"
+    elif field.startswith("attachments.Attachment"):
+        data, name = {"record": f"hazard:{make_hazard(station, officer).pk}"}, "photo.jpg"
     else:
         path, name = path.format(hazard=make_hazard(station, officer).pk), "photo.jpg"
     html = SimpleUploadedFile(name, b"<html><script>alert(1)</script></html>", "image/jpeg")

@@ -226,6 +226,19 @@ class PatrolSerializer(serializers.ModelSerializer):
         allow_null=True,
         help_text=_("专项行动（集中统一行动）id"),
     )
+    operation = ScopedPrimaryKeyRelatedField(
+        scope=selectors.operation_refs,
+        required=False,
+        allow_null=True,
+        help_text=_("行动批次 id（所属专项行动的一次行动）：该巡逻的警力随行动批次计一次"),
+    )
+    named_officers = serializers.ListField(
+        child=serializers.CharField(max_length=150),
+        required=False,
+        write_only=True,  # answered as usernames by to_representation
+        max_length=500,
+        help_text=_("参与民警的用户名（出动警力中的本所账号，不多于出动人数）"),
+    )
     violations = ViolationSerializer(many=True, required=False)
     violations_total = serializers.SerializerMethodField()
 
@@ -233,9 +246,14 @@ class PatrolSerializer(serializers.ModelSerializer):
         model = Patrol
         fields = [
             "id", "team", "team_name", "zone", "kind", "started_at", "ended_at", "officers", "findings",
-            "campaign", "violations", "violations_total", "created_at",
+            "campaign", "operation", "named_officers", "violations", "violations_total", "created_at",
         ]  # fmt: skip
         read_only_fields = ["id", "team_name", "violations_total", "created_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["named_officers"] = [u.username for u in instance.named_officers.all()]
+        return data
 
     def get_violations_total(self, obj) -> int:
         return sum(v.count for v in obj.violations.all())

@@ -32,6 +32,19 @@ class Patrol(models.Model):
         on_delete=models.SET_NULL,
         related_name="traffic_patrols",
     )
+    # a patrol under one of its campaign's operations counts once, with the operation's head count
+    operation = models.ForeignKey(
+        "risks.CampaignOperation",
+        verbose_name=_("行动批次"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="traffic_patrols",
+    )
+    # the accounts among the ``officers`` people (no more than the head count)
+    named_officers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("参与民警"), blank=True, related_name="traffic_patrols"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,0 +1,8 @@
+from rest_framework.routers import SimpleRouter
+
+from .views import AttachmentViewSet
+
+router = SimpleRouter()
+router.register("attachments", AttachmentViewSet, basename="attachment")
+
+urlpatterns = router.urls
