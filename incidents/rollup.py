@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Max, Min, Q
-from django.db.models.functions import ExtractDay, Least, TruncMonth
+from django.db.models.functions import ExtractDay, TruncMonth
 from django.utils import timezone
 
 from qianwan.kpi import add_months, local_day_range, local_month_range, local_tz, month_last_day
@@ -227,26 +227,35 @@ def raw_parts(
 
     def owners(columns: dict) -> np.ndarray:
         period = columns.get("month")
-        periods = [period_of(v) for v in period] if period is not None else [None] * len(columns["n"])
+        periods = (
+            [period_of(v) for v in period] if period is not None else [None] * len(columns["station_id"])
+        )
         return np.array(
             [index[k] for k in zip(periods, columns["station_id"], columns["category"], strict=True)],
             np.int64,
         )
 
-    if buckets and connection.vendor == "postgresql":
-        # one pass over the rows for every stage's buckets and the arrival histogram (sealing and
-        # ``verify`` read a month of rows at a time: the scan, not the grouping, is the cost)
-        columns = _histograms(needed, keys, arrivals=arrivals)
-        stage = np.array(columns["stage"], np.int64)
-        value = np.array(columns["value"], np.int64)
-        n = np.array(columns["n"], np.int64)
-        owner = owners(columns) if len(n) else np.zeros(0, np.int64)
-        staged = stage < len(STAGES)
-        np.add.at(parts.buckets, (owner[staged], stage[staged], np.maximum(0, value[staged])), n[staged])
+    if buckets:
+        # Sealing and ``verify`` read a day or a month of rows: one pass over them gives every stage's
+        # buckets and the arrival histogram. Grouping in SQL by (group, stage, bucket) — and by the
+        # second for arrivals — cost three times the scan; the rows' few integer columns, fetched
+        # once and counted here, cost little more than the scan.
+        fields = [f"{STAGE_FIELD[stage]}_seconds" for stage in STAGES]
+        columns = _columns(needed.values(*keys, *fields).order_by())
+        owner = owners(columns) if columns["station_id"] else np.zeros(0, np.int64)
+        for i, field in enumerate(fields):
+            seconds = np.array(columns[field], np.float64)  # NULL → nan: the stage was never recorded
+            done = ~np.isnan(seconds)
+            # the duration's BUCKET_SECONDS bucket, 0 (a negative duration too) up to LAST_BUCKET
+            bucket = np.clip(seconds[done] // BUCKET_SECONDS, 0, LAST_BUCKET).astype(np.int64)
+            np.add.at(parts.buckets, (owner[done], i, bucket), 1)
         if arrivals:
-            parts.arrival_owner = owner[~staged]
-            parts.arrival_seconds = value[~staged]
-            parts.arrival_n = n[~staged]
+            seconds = np.array(columns["arrival_seconds"], np.float64)
+            done = ~np.isnan(seconds)
+            pairs = np.stack([owner[done], seconds[done].astype(np.int64)], axis=1)
+            pairs, n = np.unique(pairs.reshape(-1, 2), axis=0, return_counts=True)
+            parts.arrival_owner, parts.arrival_seconds = pairs[:, 0], pairs[:, 1]
+            parts.arrival_n = n.astype(np.int64)
         return parts
     if arrivals:
         columns = _columns(
@@ -258,51 +267,7 @@ def raw_parts(
         parts.arrival_owner = owners(columns) if columns["n"] else np.zeros(0, np.int64)
         parts.arrival_seconds = np.array(columns["arrival_seconds"], np.int64)
         parts.arrival_n = np.array(columns["n"], np.int64)
-    if buckets:
-        for i, stage in enumerate(STAGES):
-            field = f"{STAGE_FIELD[stage]}_seconds"
-            columns = _columns(
-                needed.filter(**{f"{field}__isnull": False})
-                .annotate(bucket=Least(F(field) / BUCKET_SECONDS, LAST_BUCKET))
-                .values(*keys, "bucket")
-                .annotate(n=Count("id"))
-                .order_by()
-            )
-            if columns["n"]:
-                bucket = np.maximum(0, np.array(columns["bucket"], np.float64).astype(np.int64))
-                np.add.at(parts.buckets, (owners(columns), i, bucket), np.array(columns["n"], np.int64))
     return parts
-
-
-def _histograms(needed, keys: list[str], *, arrivals: bool) -> dict[str, list]:
-    """Grouped by ``keys``, in one scan of ``needed``'s rows (PostgreSQL): each stage's
-    ``BUCKET_SECONDS`` buckets of its duration (``stage`` 0…len(STAGES)-1, ``value`` the bucket, the
-    last one holding everything from ``LAST_BUCKET`` on) and, with ``arrivals``, the arrival histogram
-    by the second (``stage`` len(STAGES), ``value`` the seconds); ``n`` incidents each. The same
-    groups as one grouped query per stage over the rows where that stage's duration is recorded."""
-    quote = connection.ops.quote_name
-    fields = [f"{STAGE_FIELD[stage]}_seconds" for stage in STAGES]
-    inner, params = needed.values(*keys, *fields).order_by().query.sql_with_params()
-    # LEAST ignores NULLs: the raw duration decides whether the row counts for the stage
-    rows = [
-        f"({i}, t.{quote(f)}, LEAST(t.{quote(f)} / {BUCKET_SECONDS}, {LAST_BUCKET}))"
-        for i, f in enumerate(fields)
-    ]
-    if arrivals:
-        rows.append(f"({len(STAGES)}, t.{quote('arrival_seconds')}, t.{quote('arrival_seconds')})")
-    group = ", ".join(f"t.{quote(k)}" for k in keys)
-    sql = (
-        f"SELECT {group}, s.stage, s.value, COUNT(*) FROM ({inner}) AS t "  # noqa: S608
-        f"CROSS JOIN LATERAL (VALUES {', '.join(rows)}) AS s(stage, seconds, value) "
-        f"WHERE s.seconds IS NOT NULL GROUP BY {group}, s.stage, s.value"
-    )
-    names = [*keys, "stage", "value", "n"]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if not rows:
-        return {name: [] for name in names}
-    return {name: list(values) for name, values in zip(names, zip(*rows, strict=True), strict=True)}
 
 
 def _columns(qs) -> dict[str, list]:
