@@ -1,9 +1,15 @@
-"""Incidents benchmark: data generation, `kpis/dispatch` over a year vs pandas, intake throughput under
-gunicorn vs a bare authenticated endpoint, and reminder lateness with a real Celery worker.
+"""Incidents benchmark: data generation, the incident list right after it, `sealstats --verify` over
+the whole rollup, `kpis/dispatch` over a year vs pandas, intake throughput under gunicorn vs a bare
+authenticated endpoint, and reminder lateness with a real Celery worker.
 
-Flags: --incidents N (default 1,000,000; env BENCH_INCIDENTS), --quick (100,000), --calls N (KPI calls),
---seconds S (each throughput run), --reminders N, --skip-kpi, --skip-intake, --skip-reminders,
---load-tool wrk|python (throughput load generator; default wrk when installed, else Python threads).
+Flags: --incidents N (default 1,000,000; env BENCH_INCIDENTS), --quick (100,000), --calls N (KPI and
+list calls), --seconds S (each throughput run), --reminders N, --skip-list, --skip-verify, --skip-kpi,
+--skip-intake, --skip-reminders, --load-tool wrk|python (throughput load generator; default wrk when
+installed, else Python threads).
+
+Targets (issues 3 and 17): kpis/dispatch p95 ≤ 300 ms and ≥ 20× pandas; the incident list (100 rows)
+p95 ≤ 100 ms right after `gendata` (no ANALYZE but its own); `sealstats --verify` over the 14 months
+≤ 60 s; intake ≥ 200 req/s; reminder lateness p99 ≤ 2 s.
 """
 
 import argparse
@@ -28,6 +34,8 @@ def _args(argv):
     parser.add_argument("--calls", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--reminders", type=int, default=40)
+    parser.add_argument("--skip-list", action="store_true")
+    parser.add_argument("--skip-verify", action="store_true")
     parser.add_argument("--skip-kpi", action="store_true")
     parser.add_argument("--skip-intake", action="store_true")
     parser.add_argument("--skip-reminders", action="store_true")
@@ -53,7 +61,9 @@ def _setup_org():
     return Station.objects.get(code="ADS"), bureau, officer, token_create
 
 
-def _ensure_incidents(n: int) -> None:
+def _ensure_incidents(n: int) -> bool:
+    """Top the generated incidents up to ``n``; True when this run generated some (the rollup is
+    sealed separately, by ``_seal``)."""
     from django.utils import timezone
 
     from incidents.generate import ProgressBar, generate
@@ -62,8 +72,7 @@ def _ensure_incidents(n: int) -> None:
     have = Incident.objects.filter(number__startswith="G").count()
     if have >= n:
         print(f"data: {have:,} generated incidents already present")
-        _seal()
-        return
+        return False
     missing = n - have
     end = timezone.now()
     started = time.monotonic()
@@ -77,7 +86,7 @@ def _ensure_incidents(n: int) -> None:
     )
     seconds = time.monotonic() - started
     print(f"gendata: {missing:,} incidents (+clocks, events) in {seconds:.1f}s = {missing / seconds:,.0f}/s")
-    _seal()
+    return True
 
 
 def _seal() -> None:
@@ -90,6 +99,92 @@ def _seal() -> None:
         f"rollup: sealed {sealed['day']:,} days and {sealed['month']:,} months in "
         f"{time.monotonic() - started:.1f}s (the beat job keeps them sealed)"
     )
+
+
+def _analyzed() -> str:
+    """When the planner statistics of the incident and clock tables were last taken (by a bulk
+    load's own ANALYZE or by autovacuum)."""
+    from django.db import connection
+
+    from incidents.models import Incident, SlaClock
+
+    tables = [Incident._meta.db_table, SlaClock._meta.db_table]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, GREATEST(last_analyze, last_autoanalyze), n_mod_since_analyze "
+            "FROM pg_stat_user_tables WHERE relname = ANY(%s) ORDER BY relname",
+            [tables],
+        )
+        rows = cursor.fetchall()
+    return "; ".join(
+        f"{name} analysed {when:%H:%M:%S} UTC, {changed:,} rows changed since"
+        if when
+        else f"{name} never analysed"
+        for name, when, changed in rows
+    )
+
+
+def _list_bench(bureau, token_create, calls: int, fresh: bool) -> float:
+    """GET /api/v1/incidents/?page_size=100 through the whole Django stack (token auth, scope, filters,
+    pagination with its count, serialisation) as the bureau, who sees every incident."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.test import APIClient
+
+    _, key = token_create(actor=None, user=bureau)
+    client = APIClient(HTTP_HOST="127.0.0.1")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    url = "/api/v1/incidents/?page_size=100"
+    when = "right after gendata (its own ANALYZE, none by hand)" if fresh else "on reused data"
+    print(f"incident list {when}: {_analyzed()}")
+    t = time.perf_counter()
+    response = client.get(url)  # the first request: connection, token, caches
+    first = time.perf_counter() - t
+    assert response.status_code == 200, response.content[:300]
+    rows, count = len(response.json()["results"]), response.json()["count"]
+    connection.queries_log.clear()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(url)
+    n_queries = len(queries.captured_queries)
+    sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
+    count_ms = sum(float(q["time"]) for q in queries.captured_queries if "COUNT(" in q["sql"]) * 1000
+    times = []
+    for _ in range(calls):
+        t = time.perf_counter()
+        response = client.get(url)
+        times.append(time.perf_counter() - t)
+        assert response.status_code == 200, response.content[:300]
+    p50, p95 = pct(times, 0.5), pct(times, 0.95)
+    print(
+        f"incident list GET {url}: {rows} of {count:,} rows, {n_queries} SQL queries; first request "
+        f"{first * 1000:.0f} ms; over {calls} calls p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
+        f"(goal p95 ≤ 100 ms) {'ok' if p95 <= 0.1 else 'MISSED'}"
+    )
+    print(f"  one request's SQL: {sql_ms:.0f} ms, of which the list's COUNT {count_ms:.0f} ms")
+    return p95
+
+
+def _verify_bench() -> float:
+    """`manage.py sealstats --verify` over every sealed unit: each recomputed from its raw rows."""
+    import io
+
+    from django.core.management import call_command
+
+    from incidents.models import IncidentStatSeal
+
+    sealed = IncidentStatSeal.objects.filter(sealed_at__isnull=False)
+    first = sealed.order_by("start").values_list("start", flat=True).first()
+    last = sealed.order_by("-start").values_list("start", flat=True).first()
+    out = io.StringIO()
+    started = time.monotonic()
+    call_command("sealstats", "--verify", stdout=out)  # exits 1 (CommandError) on any mismatch
+    seconds = time.monotonic() - started
+    print(f"sealstats --verify ({first} … {last}): {out.getvalue().strip().splitlines()[-1]}")
+    print(
+        f"sealstats --verify wall time {seconds:.1f}s (goal ≤ 60 s over 14 months) "
+        f"{'ok' if seconds <= 60 else 'MISSED'}"
+    )
+    return seconds
 
 
 def _kpi_bench(bureau, token_create, calls: int) -> float:
@@ -293,7 +388,12 @@ def run(argv: list[str]) -> None:
         print("bench incidents: needs PostgreSQL (DATABASE_URL); skipped")
         return
     station, bureau, officer, token_create = _setup_org()
-    _ensure_incidents(args.incidents)
+    fresh = _ensure_incidents(args.incidents)
+    if not args.skip_list:
+        _list_bench(bureau, token_create, max(args.calls, 20), fresh)
+    _seal()
+    if not args.skip_verify:
+        _verify_bench()
     if not args.skip_kpi:
         _kpi_bench(bureau, token_create, args.calls)
     if not args.skip_intake:

@@ -101,6 +101,19 @@ class Incident(models.Model):
             models.Index(
                 fields=["station", "received_at"], condition=Q(status="open"), name="incident_open_idx"
             ),
+            # diversion counts (dashboard, KPI page): the diverted few of a year, by month and item,
+            # read from the index alone
+            models.Index(
+                fields=["received_at", "diversion_item"],
+                condition=Q(status="diverted"),
+                name="incident_diverted_idx",
+            ),
+            # and the incidents that came from a 12345 event or under a catalogue item
+            models.Index(
+                fields=["received_at"],
+                condition=Q(source_inbound__isnull=False) | Q(diversion_item__isnull=False),
+                name="incident_referred_idx",
+            ),
         ]
 
     def __str__(self):

@@ -752,21 +752,33 @@ def diversion_counts(*, date_from: date, date_to: date, station=None) -> dict:
         base = base.filter(station=station)
     month = TruncMonth("received_at", tzinfo=local_tz())
     to_12345 = Q(status=Status.DIVERTED)
-    to_110 = Q(source_inbound__source=Source.HOTLINE) | Q(
-        diversion_item__category__direction=DiversionDirection.TO_110
+    # "has an inbound event or a catalogue item" is implied by the rest; spelled out, it lets the
+    # planner read the small partial index instead of every incident of the period
+    to_110 = (Q(source_inbound__isnull=False) | Q(diversion_item__isnull=False)) & (
+        Q(source_inbound__source=Source.HOTLINE)
+        | Q(diversion_item__category__direction=DiversionDirection.TO_110)
     )
-    totals = {row["m"]: row["n"] for row in base.annotate(m=month).values("m").annotate(n=Count("id"))}
+    # the months' incidents from the sealed rollup (raw rows only for what is not sealed: a year of a
+    # million incidents read in full took seconds)
+    parts = rollup.parts_for(
+        date_from, date_to, station=station, now=timezone.now(), by_month=True, only_incidents=True
+    )
+    totals = {}
+    for code, n in zip(parts.month.tolist(), parts.counts[:, rollup.KEY["incidents"]].tolist(), strict=True):
+        first = date(code // 12, code % 12 + 1, 1)
+        totals[first] = totals.get(first, 0) + n
     rows = []
     for direction, cond in ((DiversionDirection.TO_12345, to_12345), (DiversionDirection.TO_110, to_110)):
         for row in (
             base.filter(cond)
             .annotate(m=month)
             .values("m", "diversion_item")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))  # not the id: the diverted index then answers alone
             .order_by("m", "diversion_item")
         ):
+            first = timezone.localtime(row["m"], local_tz()).date()
             rows.append(
-                {"month": row["m"], "direction": direction, "item": row["diversion_item"], "n": row["n"]}
+                {"month": first, "direction": direction, "item": row["diversion_item"], "n": row["n"]}
             )
     items = {
         i.pk: i

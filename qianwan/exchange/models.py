@@ -270,6 +270,9 @@ class OutboundEvent(ChangeStamped):
             models.Index(
                 fields=["push_next_at"], condition=Q(push_status="pending"), name="outbound_push_due_idx"
             ),
+            # the referrals of a period (``counted_outbound``: the dashboard's and kpis/exchange's
+            # "pushed"), without reading the status feedback around them
+            models.Index(fields=["kind", "created_at"], name="outbound_kind_created_idx"),
         ]
 
     def __str__(self):

@@ -192,6 +192,81 @@ def test_count_order_is_the_stored_format():
     assert len(rollup.COUNT_KEYS) == 20
 
 
+def _expected_histograms(ranges, period_of):
+    """Each stage's duration buckets and the arrival histogram per (period, station, category), row by
+    row in Python: the not-diverted incidents whose duration for that stage is recorded; a bucket is
+    the duration divided by BUCKET_SECONDS, truncated, from 0 up to LAST_BUCKET (everything above)."""
+    from incidents.choices import STAGE_FIELD, STAGES, Status
+
+    buckets, arrivals = Counter(), Counter()
+    for start, end in ranges:
+        for row in (
+            Incident.objects.filter(received_at__gte=start, received_at__lt=end)
+            .exclude(status=Status.DIVERTED)
+            .values()
+        ):
+            group = (period_of(row["received_at"]), row["station_id"], row["category"])
+            for i, stage in enumerate(STAGES):
+                seconds = row[f"{STAGE_FIELD[stage]}_seconds"]
+                if seconds is not None:
+                    buckets[
+                        (*group, i, max(0, min(int(seconds / rollup.BUCKET_SECONDS), rollup.LAST_BUCKET)))
+                    ] += 1
+            if row["arrival_seconds"] is not None:
+                arrivals[(*group, row["arrival_seconds"])] += 1
+    return buckets, arrivals
+
+
+def _histograms_of(parts, period_of_part):
+    buckets, arrivals = Counter(), Counter()
+    for i in range(len(parts)):
+        group = (period_of_part(parts.month[i]), int(parts.station_id[i]), str(parts.category[i]))
+        for stage, row in enumerate(parts.buckets[i] if parts.buckets is not None else []):
+            for bucket in row.nonzero()[0]:
+                buckets[(*group, stage, int(bucket))] += int(row[bucket])
+        for seconds, n in parts.arrivals_of(i):
+            arrivals[(*group, int(seconds))] += int(n)
+    return buckets, arrivals
+
+
+def test_stage_buckets_and_arrivals_of_the_raw_rows_in_one_pass(history, station, other_station):
+    """Sealing and verify read every stage's buckets and the arrival histogram of a span of rows in
+    one scan: the same figures as counting the rows one by one, by day, by month and over a span."""
+    now = history
+    received = now - timedelta(days=20)
+    settled(station, received_at=received, dispatch=5, video=1300, leader=119, arrival=1500)
+    settled(other_station, received_at=received, dispatch=1199, arrival=1200, category="traffic")
+    odd = settled(station, received_at=received, dispatch=30, arrival=300)
+    Incident.objects.filter(pk=odd.pk).update(dispatch_seconds=-15, video_supervision_seconds=-5)
+    tz = local_tz()
+    day = timezone.localtime(received, tz).date()
+    month = rollup.local_month_range(day.year, day.month)
+    span = (now - timedelta(days=80), now)
+    cases = [
+        ([month], {"by_day": True}, lambda t: timezone.localtime(t, tz).day, int),
+        (
+            [span],
+            {"by_month": True},
+            lambda t: (timezone.localtime(t, tz).year, timezone.localtime(t, tz).month),
+            lambda m: (int(m) // 12, int(m) % 12 + 1),
+        ),
+        (
+            [(span[0], span[0] + timedelta(days=50)), (now - timedelta(days=25), now)],
+            {},
+            lambda t: None,
+            lambda m: None,
+        ),
+    ]
+    for ranges, split, period_of_row, period_of_part in cases:
+        parts = rollup.raw_parts(ranges, now=now, buckets=True, **split)
+        buckets, arrivals = _expected_histograms(ranges, period_of_row)
+        assert sum(arrivals.values()) > 500 and any(k[-1] == rollup.LAST_BUCKET for k in buckets)
+        assert _histograms_of(parts, period_of_part) == (buckets, arrivals), split
+        # the arrival histogram alone (what period reads ask for) is the same
+        alone = rollup.raw_parts(ranges, now=now, **split)
+        assert _histograms_of(alone, period_of_part)[1] == arrivals
+
+
 def test_histogram_blobs_round_trip(history):
     rollup.refresh(history)
     row = IncidentStat.objects.filter(unit=StatUnit.MONTH).first()
