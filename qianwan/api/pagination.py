@@ -45,7 +45,11 @@ NAVIGATION_PARAMS = frozenset({"cursor", "page", "page_size", "count", "format"}
 
 def page_size_param(request, *, default: int, maximum: int = MAX_PAGE_SIZE) -> int:
     """``?page_size=`` as a whole number from 1 to ``maximum`` (else 400 ``page_size_invalid``)."""
-    raw = request.query_params.get("page_size") if hasattr(request, "query_params") else request.GET.get("page_size")
+    raw = (
+        request.query_params.get("page_size")
+        if hasattr(request, "query_params")
+        else request.GET.get("page_size")
+    )
     if raw in (None, ""):
         return default
     try:
@@ -286,7 +290,9 @@ def page_too_deep(size: int) -> exceptions.ValidationError:
 
 
 def cursor_invalid() -> exceptions.ValidationError:
-    message = _("cursor 无效：它被改动过，或属于另一个列表、筛选条件、排序或用户。请从第一页重新开始，沿 next 链接翻页。")
+    message = _(
+        "cursor 无效：它被改动过，或属于另一个列表、筛选条件、排序或用户。请从第一页重新开始，沿 next 链接翻页。"
+    )
     return exceptions.ValidationError({"cursor": [message]}, code="cursor_invalid")
 
 
