@@ -4,6 +4,7 @@ queue, my follow-ups due, case files, blocks and the analysis page (综合研判
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,15 +15,15 @@ from django.views.decorators.http import require_POST
 from qianwan import xlsx
 from qianwan.errors import StateConflict
 from qianwan.exchange import selectors as exchange_selectors
-from qianwan.filtering import empty_page, filtered
 from qianwan.forms import add_errors
+from qianwan.listing import Window, render_list
 from qianwan.masking import mask_name, mask_phone
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, STATION_ROLES, Role
 from qianwan.org.scopes import scope_queryset
 
 from . import selectors, services
-from .choices import Status
+from .choices import ACTIVE_STATUSES, Status
 from .filtersets import DisputeFilter
 from .forms import (
     CaseFileForm,
@@ -37,6 +38,14 @@ from .forms import (
 )
 from .models import CaseFile
 
+# the ledger opens on the last 30 days plus every dispute still being worked, unless the URL names a period
+LIST_WINDOW = Window(
+    days=30,
+    field="occurred_at",
+    period_params=("occurred_after", "occurred_before"),
+    still_open=Q(status__in=ACTIVE_STATUSES),
+)
+
 
 @role_required(*STAFF_ROLES)
 def dispute_list(request):
@@ -47,18 +56,13 @@ def dispute_list(request):
         request.GET or None, queryset=selectors.dispute_list(user=request.user), request=request
     )
     filterset.check_dates()
-    rows = filtered(filterset, user=request.user)
-    if rows is None:
-        return render(
-            request,
-            "disputes/list.html",
-            {"filter": filterset, "page": empty_page(filterset.queryset)},
-            status=400,
-        )
-    if request.GET.get("export") == "xlsx":
-        return _export(rows, request.user)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "disputes/list.html", {"filter": filterset, "page": page})
+    return render_list(
+        request,
+        "disputes/list.html",
+        filterset=filterset,
+        window=LIST_WINDOW,
+        export=lambda request, rows: _export(rows, request.user),
+    )
 
 
 def _export(rows, user) -> HttpResponse:

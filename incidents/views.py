@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,8 +14,9 @@ from django.views.decorators.http import require_GET, require_POST
 from qianwan import xlsx
 from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import inbound_list
-from qianwan.filtering import empty_page, filtered, station_error
+from qianwan.filtering import station_error
 from qianwan.forms import add_errors
+from qianwan.listing import Window, render_list
 from qianwan.masking import mask_phone
 from qianwan.notify.heartbeat import worker_status
 from qianwan.org import selectors as org_selectors
@@ -24,7 +25,7 @@ from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, STATION_ROLES, Role
 from qianwan.security.redirects import local_next
 
 from . import selectors, services
-from .choices import RECORDABLE_KINDS, EventKind, Stage
+from .choices import RECORDABLE_KINDS, EventKind, Stage, Status
 from .filtersets import IncidentFilter
 from .forms import (
     AcceptInboundForm,
@@ -305,33 +306,36 @@ def _back(request, pk):
     return redirect(local_next(request, reverse("incidents:detail", args=[pk])))
 
 
+# the list opens on the last 30 days plus every incident still open, unless the URL names a period
+LIST_WINDOW = Window(
+    days=30,
+    field="received_at",
+    period_params=("received_after", "received_before"),
+    still_open=Q(status=Status.OPEN),
+)
+
+
 @role_required(*STAFF_ROLES)
 def incident_list(request):
-    """Filtered list; ``?export=xlsx`` downloads the same rows as Excel.
+    """Filtered list (the shared list page, ``qianwan.listing``); ``?export=xlsx`` downloads the same
+    rows as Excel.
 
     Bad filter input (or a station outside the user's scope) is a 400 page with the errors next to the
     fields and no rows; the export then answers that page too, not a file."""
     filterset = IncidentFilter(request.GET or None, queryset=selectors.incident_list(user=request.user))
-    qs = filtered(filterset, user=request.user)
-    if qs is not None and request.GET.get("export") == "xlsx":
-        return _export_xlsx(request, qs)
-    page = Paginator(qs, 50).get_page(request.GET.get("page")) if qs is not None else empty_page(filterset.qs)
-    now = timezone.now()
-    rows = [{"incident": i, "sla": selectors.sla_block(i, now)} for i in page]
-    query = request.GET.copy()
-    query.pop("page", None)
-    query["export"] = "xlsx"
-    return render(
+
+    def context(page):
+        now = timezone.now()
+        rows = [{"incident": i, "sla": selectors.sla_block(i, now)} for i in page] if page else []
+        return {"rows": rows, "stages": Stage.choices}
+
+    return render_list(
         request,
         "incidents/list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "rows": rows,
-            "export_query": query.urlencode(),
-            "stages": Stage.choices,
-        },
-        status=200 if qs is not None else 400,
+        filterset=filterset,
+        window=LIST_WINDOW,
+        export=_export_xlsx,
+        context=context,
     )
 
 
