@@ -143,10 +143,8 @@ class ListPage:
                 self.has_next = False
         self.object_list = rows
         self.keys, self.binding = keys, binding
-        if self.number == 1 and not self.has_next and not self.exact:
-            self.count = len(rows)
-        else:
-            self.count = bounded_count(queryset, exact=self.exact)
+        # always one counting query (bounded), so a page's queries do not depend on its rows
+        self.count = bounded_count(queryset, exact=self.exact)
         self.count_at_least = COUNT_LIMIT if self.count is None else None
 
     is_bounded = True

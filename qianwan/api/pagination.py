@@ -366,10 +366,8 @@ class Pagination(BasePagination):
             self.has_previous = self.number > 1
             if self.has_next and (self.number + 1) * size > COUNT_LIMIT and self.keys is None:
                 self.has_next = False  # no deeper page by number; keyset-less lists end here
-        if self.number == 1 and not self.has_next and not exact:
-            self.count = len(rows)  # the whole list is on this page: no count query
-        else:
-            self.count = bounded_count(queryset, exact=exact, limit=self.count_limit)
+        # always one counting query (bounded), so a list's queries do not depend on its rows
+        self.count = bounded_count(queryset, exact=exact, limit=self.count_limit)
         self.rows = rows
         return rows
 
