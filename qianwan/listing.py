@@ -204,9 +204,7 @@ class ListPage:
             return self._query(page=str(self.number - 1) if self.number > 2 else None)
         if not self.object_list:
             return None
-        return self._query(
-            cursor=make_cursor(self.object_list[0], self.keys, self.binding, backwards=True)
-        )
+        return self._query(cursor=make_cursor(self.object_list[0], self.keys, self.binding, backwards=True))
 
     @property
     def exact_url(self) -> str:

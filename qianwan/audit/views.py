@@ -3,8 +3,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from qianwan.filtering import empty_page
-from qianwan.listing import Window, apply_window, list_page
 from qianwan.forms import DateRangeMixin
+from qianwan.listing import Window, apply_window, list_page
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES
 

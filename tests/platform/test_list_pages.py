@@ -85,7 +85,9 @@ def test_bounded_count_exact_link_and_cursor_pages(browser, station):
     now = timezone.now()
     Incident.objects.bulk_create(
         [
-            Incident(number=f"B{i:06d}", station=station, category="help", received_at=now - timedelta(seconds=i))
+            Incident(
+                number=f"B{i:06d}", station=station, category="help", received_at=now - timedelta(seconds=i)
+            )
             for i in range(10_050)
         ],
         batch_size=2000,
