@@ -101,6 +101,9 @@ class Incident(models.Model):
             models.Index(
                 fields=["station", "received_at"], condition=Q(status="open"), name="incident_open_idx"
             ),
+            # the list's status filter, alone and with the period (issue 21); the number filter's
+            # prefix index is an expression index made by migration 0014 (PostgreSQL only)
+            models.Index(fields=["status", "received_at"], name="incident_status_received_idx"),
         ]
 
     def __str__(self):

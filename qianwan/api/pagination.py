@@ -260,6 +260,11 @@ def after_position(keys: list[Key], values: list) -> Q:
     for key, value in zip(keys, values, strict=True):
         condition |= prefix & key.after(value)
         prefix &= key.equal(value)
+    first, value = keys[0], values[0]
+    if not first.nullable and value is not None:
+        # the same rows, plus a plain range on the leading key that an index can seek to: a deep page
+        # then reads what page one reads instead of filtering every row before the position
+        condition &= Q(**{f"{first.path}__{'lte' if first.descending else 'gte'}": value})
     return condition
 
 
