@@ -8,15 +8,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from qianwan import xlsx
 from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import inbound_list
-from qianwan.filtering import station_error
+from qianwan.exports import ListExport
+from qianwan.filtering import filtered, station_error
 from qianwan.forms import add_errors
-from qianwan.listing import Window, render_list
+from qianwan.listing import Window, apply_window, render_list
 from qianwan.masking import mask_phone
 from qianwan.notify.heartbeat import worker_status
 from qianwan.org import selectors as org_selectors
@@ -37,7 +38,6 @@ from .forms import (
 )
 from .models import DiversionCategory, DiversionItem, EscalationChain
 
-EXPORT_MAX_ROWS = 20000
 CHAIN_EDITORS = (Role.BUREAU_LEADER, Role.ADMIN)
 CATALOGUE_EDITORS = (Role.BUREAU_LEADER, Role.ADMIN)
 
@@ -315,10 +315,68 @@ LIST_WINDOW = Window(
 )
 
 
+def _list_rows(request):
+    """The list's rows for ``request`` (its filters and window), or None for bad filter input; what the
+    page shows and what its export (also the background one) writes."""
+    filterset = IncidentFilter(request.GET or None, queryset=selectors.incident_list(user=request.user))
+    qs = filtered(filterset, user=request.user)
+    return None if qs is None else apply_window(request, qs, LIST_WINDOW)[0]
+
+
+def _export_headers(user):
+    header = [
+        _("警情编号"),
+        _("派出所"),
+        _("类别"),
+        _("状态"),
+        _("接警时间"),
+        _("地址"),
+        _("报警电话"),
+        _("简要警情"),
+    ]
+    for stage in [Stage(s) for s in Stage.values]:
+        header += [
+            _("%(stage)s用时(秒)") % {"stage": stage.label},
+            _("%(stage)s达标") % {"stage": stage.label},
+        ]
+    return header
+
+
+def _export_rows(user, incidents):
+    show_phone = selectors.can_see_phone(user)
+    now = timezone.now()
+    labels = {True: _("达标"), False: _("超时"), None: "—"}
+    for incident in incidents:
+        row = [
+            incident.number,
+            incident.station.name,
+            incident.get_category_display(),
+            incident.get_status_display(),
+            timezone.localtime(incident.received_at).strftime("%Y-%m-%d %H:%M:%S"),
+            incident.address,
+            incident.caller_phone if show_phone else mask_phone(incident.caller_phone),
+            incident.description,
+        ]
+        for clock in selectors.sla_block(incident, now):
+            row += [clock["elapsed_seconds"], labels[clock["met"]]]
+        yield row
+
+
+# the Excel export of the list; above 100,000 rows a background job (qianwan/exports.py)
+LIST_EXPORT = ListExport(
+    key="incidents.views.LIST_EXPORT",
+    filename="incidents",
+    title=gettext_lazy("警情"),
+    headers=_export_headers,
+    rows=_export_rows,
+    queryset=_list_rows,
+)
+
+
 @role_required(*STAFF_ROLES)
 def incident_list(request):
     """Filtered list (the shared list page, ``qianwan.listing``); ``?export=xlsx`` downloads the same
-    rows as Excel.
+    rows as Excel (a background job above 100,000 rows).
 
     Bad filter input (or a station outside the user's scope) is a 400 page with the errors next to the
     fields and no rows; the export then answers that page too, not a file."""
@@ -334,52 +392,9 @@ def incident_list(request):
         "incidents/list.html",
         filterset=filterset,
         window=LIST_WINDOW,
-        export=_export_xlsx,
+        export=LIST_EXPORT,
         context=context,
     )
-
-
-def _export_xlsx(request, qs):
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("警情"))
-    stages = [Stage(s) for s in Stage.values]
-    header = [
-        _("警情编号"),
-        _("派出所"),
-        _("类别"),
-        _("状态"),
-        _("接警时间"),
-        _("地址"),
-        _("报警电话"),
-        _("简要警情"),
-    ]
-    for stage in stages:
-        header += [
-            _("%(stage)s用时(秒)") % {"stage": stage.label},
-            _("%(stage)s达标") % {"stage": stage.label},
-        ]
-    xlsx.append(sheet, header)
-    show_phone = selectors.can_see_phone(request.user)
-    now = timezone.now()
-    for incident in qs[:EXPORT_MAX_ROWS]:
-        row = [
-            incident.number,
-            incident.station.name,
-            incident.get_category_display(),
-            incident.get_status_display(),
-            timezone.localtime(incident.received_at).strftime("%Y-%m-%d %H:%M:%S"),
-            incident.address,
-            incident.caller_phone if show_phone else mask_phone(incident.caller_phone),
-            incident.description,
-        ]
-        for clock in selectors.sla_block(incident, now):
-            met = {True: _("达标"), False: _("超时"), None: "—"}[clock["met"]]
-            row += [clock["elapsed_seconds"], met]
-        xlsx.append(sheet, row)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx.response(workbook, f"incidents-{stamp}.xlsx")
 
 
 @role_required(*STAFF_ROLES)

@@ -33,6 +33,8 @@ from qianwan.api.pagination import (
     make_cursor,
     read_cursor,
 )
+from qianwan.exports import ListExport
+from qianwan.exports import respond as respond_export
 from qianwan.filtering import empty_page, filtered
 
 PER_PAGE = 50
@@ -246,6 +248,8 @@ def render_list(
         qs = queryset(qs)
     qs, state = apply_window(request, qs, window)
     if export is not None and request.GET.get("export") == "xlsx":
+        if isinstance(export, ListExport):
+            return respond_export(request, export, qs)  # a file, or a background job above 100,000 rows
         return export(request, qs)
     page = list_page(request, qs, per_page=per_page)
     query = request.GET.copy()

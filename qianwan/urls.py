@@ -28,6 +28,7 @@ urlpatterns = [
     path("notifications/", include("qianwan.notify.urls")),
     path("audit/", include("qianwan.audit.urls")),
     path("exchange/", include("qianwan.exchange.urls")),
+    path("exports/", include("qianwan.api.export_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
