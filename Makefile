@@ -70,6 +70,7 @@ bench: $(VENV)/.installed
 CITY_DB ?= postgres://postgres@127.0.0.1:5432/qianwan_city
 bench-city: $(VENV)/.installed
 	$(PY) -c "import psycopg2,sys; u=sys.argv[1]; c=psycopg2.connect(u.rsplit('/',1)[0]+'/postgres'); c.autocommit=True; cur=c.cursor(); n=u.rsplit('/',1)[1]; cur.execute('SELECT 1 FROM pg_database WHERE datname=%s',[n]); cur.fetchone() or cur.execute('CREATE DATABASE '+n)" "$(CITY_DB)"
+	DJANGO_DEBUG=0 DATABASE_URL=$(CITY_DB) $(PY) manage.py collectstatic --noinput -v0
 	BENCH_CITY=1 DATABASE_URL=$(CITY_DB) REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/13} bin/bench city $(BENCH_CITY_FLAGS)
 
 clean:

@@ -169,7 +169,7 @@ def measure(client, path, samples) -> tuple[float | None, float | None, int]:
     for _ in range(samples):
         ms, status, _ = client.get(path)
         times.append(ms)
-    return pct(times, 50), pct(times, 95), status
+    return pct(times, 0.5), pct(times, 0.95), status
 
 
 def hundredth_page(client, path, samples) -> tuple[float | None, float | None, int]:
@@ -185,7 +185,7 @@ def hundredth_page(client, path, samples) -> tuple[float | None, float | None, i
             url = nxt[nxt.index("/api/") :]
         ms, status, _ = client.get(url)
         times.append(ms)
-    return pct(times, 50), pct(times, 95), status
+    return pct(times, 0.5), pct(times, 0.95), status
 
 
 def worker_rss_mb(port: int) -> list[float]:
