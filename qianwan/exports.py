@@ -170,3 +170,27 @@ def run(job_id: int):
 def _records(queryset) -> Iterator:
     """The rows in chunks: a server-side cursor on PostgreSQL, prefetches done per chunk."""
     return queryset.iterator(chunk_size=CHUNK)
+
+
+def sweep() -> int:
+    """Beat: queue again the export jobs whose task was never published (broker outage) — a job runs
+    once whatever the number of messages (the pending → running claim) — and fail jobs a killed worker
+    left running for a day. Returns how many jobs it queued."""
+    from datetime import timedelta
+
+    from qianwan.api.models import ExportJob, ExportStatus
+    from qianwan.api.tasks import export_run
+    from qianwan.tasking import publish
+
+    now = timezone.now()
+    ids = list(
+        ExportJob.objects.filter(status=ExportStatus.PENDING, created_at__lt=now - timedelta(minutes=1))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:20]
+    )
+    for job_id in ids:
+        publish(export_run, job_id)
+    ExportJob.objects.filter(status=ExportStatus.RUNNING, created_at__lt=now - timedelta(days=1)).update(
+        status=ExportStatus.FAILED, error=_("导出中断，请重新导出。"), finished_at=now
+    )
+    return len(ids)

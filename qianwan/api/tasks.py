@@ -9,3 +9,11 @@ def export_run(job_id: int) -> None:
     from qianwan import exports
 
     exports.run(job_id)
+
+
+@shared_task(name="qianwan.api.tasks.export_sweep")
+def export_sweep() -> int:
+    """Queue again export jobs whose task was never published (broker outage)."""
+    from qianwan import exports
+
+    return exports.sweep()

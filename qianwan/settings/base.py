@@ -366,6 +366,8 @@ CELERY_BEAT_SCHEDULE = {
     "antifraud-letters-missing-sweep": {"task": "antifraud.tasks.letters_missing_sweep", "schedule": 86400.0},
     # Excel imports whose task was never published (broker down); a job runs once (pending → running claim)
     "enterprises-import-sweep": {"task": "enterprises.tasks.import_sweep", "schedule": 60.0},
+    # large list exports whose task was never published (broker down); a job runs once (its claim)
+    "exports-sweep": {"task": "qianwan.api.tasks.export_sweep", "schedule": 60.0},
 }
 
 # Notifications: delivery retries with exponential back-off (seconds: base * 2**attempt, capped).

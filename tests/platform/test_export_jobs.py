@@ -118,3 +118,23 @@ def test_a_job_with_bad_input_fails_with_its_reason(make_user, rows):
     job.refresh_from_db()
     assert job.status == ExportStatus.FAILED and job.error
     assert "导出失败" in _browser(leader).get(f"/exports/{job.pk}/").content.decode()
+
+
+def test_the_sweep_requeues_unpublished_jobs_and_fails_abandoned_ones(make_user, settings):
+    from datetime import timedelta
+
+    from qianwan.api.tasks import export_sweep
+
+    leader = make_user(Role.BUREAU_LEADER, username="bl")
+    fresh = ExportJob.objects.create(user=leader, name="incidents.views.LIST_EXPORT", path=LIST)
+    lost = ExportJob.objects.create(user=leader, name="incidents.views.LIST_EXPORT", path=LIST)
+    abandoned = ExportJob.objects.create(
+        user=leader, name="incidents.views.LIST_EXPORT", path=LIST, status=ExportStatus.RUNNING
+    )
+    ExportJob.objects.filter(pk=lost.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    ExportJob.objects.filter(pk=abandoned.pk).update(created_at=timezone.now() - timedelta(days=2))
+    assert export_sweep() == 1  # the lost one only; the fresh one's task may still be on its way
+    abandoned.refresh_from_db()
+    fresh.refresh_from_db()
+    assert abandoned.status == ExportStatus.FAILED and fresh.status == ExportStatus.PENDING
+    assert settings.CELERY_BEAT_SCHEDULE["exports-sweep"]["task"] == "qianwan.api.tasks.export_sweep"
