@@ -138,3 +138,21 @@ def test_the_sweep_requeues_unpublished_jobs_and_fails_abandoned_ones(make_user,
     fresh.refresh_from_db()
     assert abandoned.status == ExportStatus.FAILED and fresh.status == ExportStatus.PENDING
     assert settings.CELERY_BEAT_SCHEDULE["exports-sweep"]["task"] == "qianwan.api.tasks.export_sweep"
+
+
+@override_settings(EXPORT_ASYNC_ROWS=1)
+def test_the_dispute_ledger_exports_through_the_same_job(make_user, officer, station):
+    from tests.disputes.factories import make_dispute
+
+    for _ in range(2):
+        make_dispute(station, officer)
+    browser = _browser(officer)
+    response = browser.get("/disputes/?export=xlsx&category=neighbour")
+    assert response.status_code == 302
+    job = ExportJob.objects.get()
+    assert job.name == "disputes.views.LIST_EXPORT" and job.user == officer
+    export_run(job.pk)
+    sheet = load_workbook(
+        io.BytesIO(b"".join(browser.get(f"/exports/{job.pk}/download/").streaming_content))
+    ).active
+    assert sheet.max_row == 1 + 2 and sheet.cell(1, 1).value == "纠纷编号"
