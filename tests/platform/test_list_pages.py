@@ -120,3 +120,15 @@ def test_the_other_lists_render_on_the_shared_page(browser, url):
     assert response.status_code == 200, url
     if url != "/exchange/inbound/":
         assert "data-window=" in response.content.decode(), url
+
+
+def test_a_dashboard_drill_down_counts_exactly_and_keeps_its_period(browser, station):
+    from qianwan.dashboard.cards import link
+
+    _incident(station, "OLD-CLOSED", days_ago=40)
+    day = timezone.localdate() - timedelta(days=45)
+    url = link("incidents:list", received_after=day.isoformat())
+    assert "count=exact" in url and f"received_after={day.isoformat()}" in url
+    page = browser.get(url)
+    assert _numbers(page) == {"OLD-CLOSED"} and page.context["page"].exact
+    assert "共 1 条" in page.content.decode()
