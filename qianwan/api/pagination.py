@@ -68,6 +68,9 @@ def page_size_param(request, *, default: int, maximum: int = MAX_PAGE_SIZE) -> i
 def bounded_count(queryset, *, exact: bool = False, limit: int = COUNT_LIMIT) -> int | None:
     """The number of rows, or None when more than ``limit`` match (unless ``exact``): the database
     stops after ``limit + 1`` rows instead of counting them all."""
+    if not hasattr(queryset, "query"):  # a list a view built itself
+        n = len(queryset)
+        return n if exact or n <= limit else None
     if exact:
         return queryset.order_by().count()
     n = queryset.order_by()[: limit + 1].count()
@@ -143,6 +146,8 @@ def _field_for(model, path: str):
 
 def keyset(queryset) -> list[Key] | None:
     """The queryset's ordering as keys ending in a unique ``pk``, or None if it cannot be a keyset."""
+    if not hasattr(queryset, "query"):
+        return None
     query = queryset.query
     terms = list(query.order_by) or list(query.get_meta().ordering or [])
     if query.distinct_fields or query.combinator:
