@@ -10,7 +10,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install assets browser run test test-fast lint fmt check bench messages clean security bandit audit-deps faults load fuzz scan
+.PHONY: install assets browser run test test-fast lint fmt check bench bench-city messages clean security bandit audit-deps faults load fuzz scan
 
 install: $(VENV)/.installed browser assets
 
@@ -64,6 +64,14 @@ check: $(VENV)/.installed
 bench: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/qianwan_bench} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} \
 	  bin/bench
+
+# The lists at a city's 10M incidents over 36 months (bench/city.py): builds PostgreSQL database
+# qianwan_city once (~30 min, ~24 GB; reused while marked complete), then ~5 min of measures.
+CITY_DB ?= postgres://postgres@127.0.0.1:5432/qianwan_city
+bench-city: $(VENV)/.installed
+	$(PY) -c "import psycopg2,sys; u=sys.argv[1]; c=psycopg2.connect(u.rsplit('/',1)[0]+'/postgres'); c.autocommit=True; cur=c.cursor(); n=u.rsplit('/',1)[1]; cur.execute('SELECT 1 FROM pg_database WHERE datname=%s',[n]); cur.fetchone() or cur.execute('CREATE DATABASE '+n)" "$(CITY_DB)"
+	DJANGO_DEBUG=0 DATABASE_URL=$(CITY_DB) $(PY) manage.py collectstatic --noinput -v0
+	BENCH_CITY=1 DATABASE_URL=$(CITY_DB) REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/13} bin/bench city $(BENCH_CITY_FLAGS)
 
 clean:
 	rm -rf var $(VENV)

@@ -384,6 +384,9 @@ def roster_import_run(import_id: int) -> RosterImport:
         return job
     _set_progress(job, status=ImportStatus.WRITING, processed_rows=len(rows))
     created, updated = _roster_write(job, clean)
+    from qianwan.bulkload import analyze_tables
+
+    analyze_tables([Employee, WorkClass])  # a bulk load ends with fresh statistics (issue 21)
     job.refresh_from_db()
     return job
 

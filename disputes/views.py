@@ -5,25 +5,27 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
-from qianwan import xlsx
 from qianwan.errors import StateConflict
 from qianwan.exchange import selectors as exchange_selectors
-from qianwan.filtering import empty_page, filtered
+from qianwan.exports import ListExport
+from qianwan.filtering import filtered
 from qianwan.forms import add_errors
+from qianwan.listing import Window, apply_window, render_list
 from qianwan.masking import REVEAL_ROLES, mask_name, mask_phone, may_reveal
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, STATION_ROLES, Role
 from qianwan.org.scopes import scope_queryset
 
 from . import patrols, selectors, services
-from .choices import Status
+from .choices import ACTIVE_STATUSES, Status
 from .filtersets import DisputeFilter
 from .forms import (
     CaseFileForm,
@@ -38,6 +40,14 @@ from .forms import (
 )
 from .models import CaseFile
 
+# the ledger opens on the last 30 days plus every dispute still being worked, unless the URL names a period
+LIST_WINDOW = Window(
+    days=30,
+    field="occurred_at",
+    period_params=("occurred_after", "occurred_before"),
+    still_open=Q(status__in=ACTIVE_STATUSES),
+)
+
 
 @role_required(*STAFF_ROLES)
 def dispute_list(request):
@@ -48,65 +58,73 @@ def dispute_list(request):
         request.GET or None, queryset=selectors.dispute_list(user=request.user), request=request
     )
     filterset.check_dates()
-    rows = filtered(filterset, user=request.user)
-    if rows is None:
-        return render(
-            request,
-            "disputes/list.html",
-            {"filter": filterset, "page": empty_page(filterset.queryset)},
-            status=400,
-        )
-    if request.GET.get("export") == "xlsx":
-        return _export(rows, request.user)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "disputes/list.html", {"filter": filterset, "page": page})
-
-
-def _export(rows, user) -> HttpResponse:
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("矛盾纠纷")
-    xlsx.append(
-        sheet,
-        [
-            _("纠纷编号"),
-            _("派出所"),
-            _("片区"),
-            _("纠纷类型"),
-            _("风险等级"),
-            _("处置机制"),
-            _("状态"),
-            _("发生/报警时间"),
-            _("地点"),
-            _("责任民警"),
-            _("承办单位"),
-            _("处置完毕时间"),
-            _("纠纷概要"),
-        ],
+    return render_list(
+        request,
+        "disputes/list.html",
+        filterset=filterset,
+        window=LIST_WINDOW,
+        export=LIST_EXPORT,
     )
+
+
+def _export_headers(user):
+    return [
+        _("纠纷编号"),
+        _("派出所"),
+        _("片区"),
+        _("纠纷类型"),
+        _("风险等级"),
+        _("处置机制"),
+        _("状态"),
+        _("发生/报警时间"),
+        _("地点"),
+        _("责任民警"),
+        _("承办单位"),
+        _("处置完毕时间"),
+        _("纠纷概要"),
+    ]
+
+
+def _export_rows(user, disputes):
     tz = timezone.get_current_timezone()
-    for d in rows[:20000]:
-        xlsx.append(
-            sheet,
-            [
-                d.number,
-                d.station.name,
-                d.block.name if d.block_id else "",
-                d.get_category_display(),
-                d.get_risk_level_display(),
-                d.get_channel_display(),
-                d.get_status_display(),
-                d.occurred_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
-                d.address,
-                d.officer.display_name if d.officer_id else "",
-                d.handling_org,
-                d.handled_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if d.handled_at else "",
-                d.summary,
-            ],
-        )
-    return xlsx.response(book, f"disputes-{timezone.localdate():%Y%m%d}.xlsx")
+    for d in disputes:
+        yield [
+            d.number,
+            d.station.name,
+            d.block.name if d.block_id else "",
+            d.get_category_display(),
+            d.get_risk_level_display(),
+            d.get_channel_display(),
+            d.get_status_display(),
+            d.occurred_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
+            d.address,
+            d.officer.display_name if d.officer_id else "",
+            d.handling_org,
+            d.handled_at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S") if d.handled_at else "",
+            d.summary,
+        ]
+
+
+def _list_rows(request):
+    """The ledger's rows for ``request`` (filters and window), or None for bad filter input: what the
+    page shows and what its export (also the background one) writes."""
+    filterset = DisputeFilter(
+        request.GET or None, queryset=selectors.dispute_list(user=request.user), request=request
+    )
+    filterset.check_dates()
+    rows = filtered(filterset, user=request.user)
+    return None if rows is None else apply_window(request, rows, LIST_WINDOW)[0]
+
+
+# the ledger's Excel export; above 100,000 rows a background job (qianwan/exports.py)
+LIST_EXPORT = ListExport(
+    key="disputes.views.LIST_EXPORT",
+    filename="disputes",
+    title=_lazy("矛盾纠纷"),
+    headers=_export_headers,
+    rows=_export_rows,
+    queryset=_list_rows,
+)
 
 
 def _prefill(request) -> tuple[dict, object, object]:

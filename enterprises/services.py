@@ -196,6 +196,11 @@ def import_job_run(job_id: int) -> ImportJob | None:
     if not errors:
         outcome.update(created_count=len(candidates), processed_rows=len(candidates))
     ImportJob.objects.filter(pk=job_id).update(finished_at=timezone.now(), **outcome)
+    if not errors and candidates:
+        from qianwan.audit.models import AuditEntry
+        from qianwan.bulkload import analyze_tables
+
+        analyze_tables([Enterprise, AuditEntry])  # a bulk load ends with fresh statistics (issue 21)
     return ImportJob.objects.get(pk=job_id)
 
 

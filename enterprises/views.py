@@ -18,8 +18,8 @@ from django.views.decorators.http import require_POST
 from antifraud import selectors as antifraud_selectors
 from qianwan import xlsx
 from qianwan.errors import StateConflict
-from qianwan.filtering import empty_page, filtered
 from qianwan.forms import add_errors
+from qianwan.listing import Window, render_list
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES, STATION_ROLES, Role
 from qianwan.security import uploads
@@ -52,14 +52,14 @@ def _page(request, qs):
     return Paginator(qs, 50).get_page(request.GET.get("page"))
 
 
-def _list(request, template, filterset):
-    """A filtered list page; bad filter input (or a station outside the user's scope) is a 400 with the
-    errors next to the fields and no rows."""
-    qs = filtered(filterset, user=request.user)
-    if qs is None:
-        context = {"filter": filterset, "page": empty_page(filterset.queryset)}
-        return render(request, template, context, status=400)
-    return render(request, template, {"filter": filterset, "page": _page(request, qs)})
+def _list(request, template, filterset, window=None):
+    """A filtered list page (the shared list page, ``qianwan.listing``); bad filter input (or a station
+    outside the user's scope) is a 400 with the errors next to the fields and no rows."""
+    return render_list(request, template, filterset=filterset, window=window)
+
+
+# service visits open on the last 30 days unless the URL names a period
+VISIT_WINDOW = Window(days=30, field="visited_at", period_params=("from", "to"))
 
 
 def _period(request):
@@ -381,7 +381,7 @@ def request_cancel(request, pk: int):
 @role_required(*PORTAL_ROLES)
 def visit_list(request):
     filterset = VisitFilter(request.GET, queryset=selectors.visit_list(user=request.user))
-    return _list(request, "enterprises/visit_list.html", filterset)
+    return _list(request, "enterprises/visit_list.html", filterset, window=VISIT_WINDOW)
 
 
 @role_required(*STAFF_ROLES)

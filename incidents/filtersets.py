@@ -69,7 +69,8 @@ class IncidentFilter(django_filters.FilterSet):
     missed_stage = django_filters.ChoiceFilter(
         choices=Stage.choices, method="filter_missed_stage", label=_("超时环节")
     )
-    number = django_filters.CharFilter(field_name="number", lookup_expr="icontains", label=_("编号"))
+    # a number or its beginning (an index answers it: incident_number_prefix_idx); never a scan of 10M rows
+    number = django_filters.CharFilter(field_name="number", lookup_expr="istartswith", label=_("编号"))
 
     class Meta:
         model = Incident

@@ -114,6 +114,9 @@ class Incident(models.Model):
                 condition=Q(source_inbound__isnull=False) | Q(diversion_item__isnull=False),
                 name="incident_referred_idx",
             ),
+            # the list's status filter, alone and with the period (issue 21); the number filter's
+            # prefix index is an expression index made by migration 0014 (PostgreSQL only)
+            models.Index(fields=["status", "received_at"], name="incident_status_received_idx"),
         ]
 
     def __str__(self):

@@ -2,20 +2,22 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from qianwan import xlsx
 from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import inbound_list
-from qianwan.filtering import empty_page, filtered, station_error
+from qianwan.exports import ListExport
+from qianwan.filtering import filtered, station_error
 from qianwan.forms import add_errors
+from qianwan.listing import Window, apply_window, render_list
 from qianwan.masking import REVEAL_ROLES, mask_phone, may_reveal
 from qianwan.notify.heartbeat import worker_status
 from qianwan.org import selectors as org_selectors
@@ -24,7 +26,7 @@ from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, STATION_ROLES, Role
 from qianwan.security.redirects import local_next
 
 from . import selectors, services
-from .choices import RECORDABLE_KINDS, EventKind, Stage
+from .choices import RECORDABLE_KINDS, EventKind, Stage, Status
 from .filtersets import IncidentFilter
 from .forms import (
     AcceptInboundForm,
@@ -36,7 +38,6 @@ from .forms import (
 )
 from .models import DiversionCategory, DiversionItem, EscalationChain
 
-EXPORT_MAX_ROWS = 20000
 CHAIN_EDITORS = (Role.BUREAU_LEADER, Role.ADMIN)
 CATALOGUE_EDITORS = (Role.BUREAU_LEADER, Role.ADMIN)
 
@@ -343,42 +344,24 @@ def _back(request, pk):
     return redirect(local_next(request, reverse("incidents:detail", args=[pk])))
 
 
-@role_required(*STAFF_ROLES)
-def incident_list(request):
-    """Filtered list; ``?export=xlsx`` downloads the same rows as Excel.
+# the list opens on the last 30 days plus every incident still open, unless the URL names a period
+LIST_WINDOW = Window(
+    days=30,
+    field="received_at",
+    period_params=("received_after", "received_before"),
+    still_open=Q(status=Status.OPEN),
+)
 
-    Bad filter input (or a station outside the user's scope) is a 400 page with the errors next to the
-    fields and no rows; the export then answers that page too, not a file."""
+
+def _list_rows(request):
+    """The list's rows for ``request`` (its filters and window), or None for bad filter input; what the
+    page shows and what its export (also the background one) writes."""
     filterset = IncidentFilter(request.GET or None, queryset=selectors.incident_list(user=request.user))
     qs = filtered(filterset, user=request.user)
-    if qs is not None and request.GET.get("export") == "xlsx":
-        return _export_xlsx(request, qs)
-    page = Paginator(qs, 50).get_page(request.GET.get("page")) if qs is not None else empty_page(filterset.qs)
-    now = timezone.now()
-    rows = [{"incident": i, "sla": selectors.sla_block(i, now)} for i in page]
-    query = request.GET.copy()
-    query.pop("page", None)
-    query["export"] = "xlsx"
-    return render(
-        request,
-        "incidents/list.html",
-        {
-            "filter": filterset,
-            "page": page,
-            "rows": rows,
-            "export_query": query.urlencode(),
-            "stages": Stage.choices,
-        },
-        status=200 if qs is not None else 400,
-    )
+    return None if qs is None else apply_window(request, qs, LIST_WINDOW)[0]
 
 
-def _export_xlsx(request, qs):
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(_("警情"))
-    stages = [Stage(s) for s in Stage.values]
+def _export_headers(user):
     header = [
         _("警情编号"),
         _("派出所"),
@@ -389,15 +372,19 @@ def _export_xlsx(request, qs):
         _("报警电话"),
         _("简要警情"),
     ]
-    for stage in stages:
+    for stage in [Stage(s) for s in Stage.values]:
         header += [
             _("%(stage)s用时(秒)") % {"stage": stage.label},
             _("%(stage)s达标") % {"stage": stage.label},
         ]
-    xlsx.append(sheet, header)
-    show_phone = selectors.can_see_phone(request.user)
+    return header
+
+
+def _export_rows(user, incidents):
+    show_phone = selectors.can_see_phone(user)
     now = timezone.now()
-    for incident in qs[:EXPORT_MAX_ROWS]:
+    labels = {True: _("达标"), False: _("超时"), None: "—"}
+    for incident in incidents:
         row = [
             incident.number,
             incident.station.name,
@@ -409,11 +396,43 @@ def _export_xlsx(request, qs):
             incident.description,
         ]
         for clock in selectors.sla_block(incident, now):
-            met = {True: _("达标"), False: _("超时"), None: "—"}[clock["met"]]
-            row += [clock["elapsed_seconds"], met]
-        xlsx.append(sheet, row)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return xlsx.response(workbook, f"incidents-{stamp}.xlsx")
+            row += [clock["elapsed_seconds"], labels[clock["met"]]]
+        yield row
+
+
+# the Excel export of the list; above 100,000 rows a background job (qianwan/exports.py)
+LIST_EXPORT = ListExport(
+    key="incidents.views.LIST_EXPORT",
+    filename="incidents",
+    title=gettext_lazy("警情"),
+    headers=_export_headers,
+    rows=_export_rows,
+    queryset=_list_rows,
+)
+
+
+@role_required(*STAFF_ROLES)
+def incident_list(request):
+    """Filtered list (the shared list page, ``qianwan.listing``); ``?export=xlsx`` downloads the same
+    rows as Excel (a background job above 100,000 rows).
+
+    Bad filter input (or a station outside the user's scope) is a 400 page with the errors next to the
+    fields and no rows; the export then answers that page too, not a file."""
+    filterset = IncidentFilter(request.GET or None, queryset=selectors.incident_list(user=request.user))
+
+    def context(page):
+        now = timezone.now()
+        rows = [{"incident": i, "sla": selectors.sla_block(i, now)} for i in page] if page else []
+        return {"rows": rows, "stages": Stage.choices}
+
+    return render_list(
+        request,
+        "incidents/list.html",
+        filterset=filterset,
+        window=LIST_WINDOW,
+        export=LIST_EXPORT,
+        context=context,
+    )
 
 
 @role_required(*STAFF_ROLES)

@@ -111,10 +111,35 @@ def _copy_value(value):
     return value
 
 
+# tables a bulk load wrote since the last ``analyze_written()``: each load ends with ANALYZE of them
+WRITTEN: set[str] = set()
+
+
+def analyze_tables(tables) -> None:
+    """Fresh planner statistics for ``tables`` (names or models) at the end of a bulk load (issue 21):
+    without them the lists plan for empty tables until autovacuum comes round. ``VACUUM ANALYZE``
+    outside a transaction (it also sets the visibility map), ``ANALYZE`` inside one."""
+    if connection.vendor != "postgresql":
+        return
+    names = sorted({t if isinstance(t, str) else t._meta.db_table for t in tables})
+    with connection.cursor() as cursor:
+        for name in names:
+            verb = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+            cursor.execute(f"{verb} {connection.ops.quote_name(name)}")
+
+
+def analyze_written() -> None:
+    """ANALYZE every table ``write_rows`` wrote since the last call."""
+    tables = set(WRITTEN)
+    WRITTEN.clear()
+    analyze_tables(tables)
+
+
 def write_rows(model, columns: dict, n: int, now: datetime, use_copy: bool | None = None) -> int:
     """Insert ``n`` rows given as column arrays (attnames); COPY on PostgreSQL, else bulk_create."""
     if n == 0:
         return 0
+    WRITTEN.add(model._meta.db_table)
     columns = _defaults(model, columns, now)
     if connection.vendor == "postgresql" if use_copy is None else use_copy:
         frame = _frame({k: _copy_value(v) for k, v in columns.items()}, n)
@@ -196,33 +221,9 @@ def generate_district(
     # referrals to the grid and events from it, in proportion (their own ratios: exchange.generate)
     exchanged = exchange_generate.exchange(rng, incidents, start, end, stations, tag, progress)
     counts.update({f"exchange_{k}": v for k, v in exchanged.items()})
-    if connection.vendor == "postgresql":
-        from antifraud.models import Victim
-        from disputes.models import Dispute, Followup
-        from enterprises.models import ServiceRequest, ServiceVisit
-        from incidents.models import Incident
-        from qianwan.exchange.models import InboundEvent, OutboundAck, OutboundEvent
-        from risks.models import Hazard
-        from traffic.models import Accident, Patrol
+    # every table written above (write_rows keeps the list), plus the incidents the others point at
+    from incidents.models import Incident
 
-        # VACUUM sets the visibility map after the bulk load, so that covering indexes give index-only
-        # scans straight away (autovacuum would get there later); it cannot run inside a transaction
-        models_ = (
-            Incident,
-            Dispute,
-            Followup,
-            Hazard,
-            Accident,
-            Patrol,
-            ServiceRequest,
-            ServiceVisit,
-            Victim,
-            InboundEvent,
-            OutboundEvent,
-            OutboundAck,
-        )
-        with connection.cursor() as cursor:
-            for model in models_:
-                verb = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-                cursor.execute(f"{verb} {model._meta.db_table}")
+    WRITTEN.add(Incident._meta.db_table)
+    analyze_written()
     return counts

@@ -30,6 +30,7 @@ urlpatterns = [
     path("audit/", include("qianwan.audit.urls")),
     path("attachments/", include("qianwan.attachments.urls")),
     path("exchange/", include("qianwan.exchange.urls")),
+    path("exports/", include("qianwan.api.export_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

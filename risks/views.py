@@ -4,7 +4,7 @@ early warning (risk points and work plans) and campaigns. Every write goes throu
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,9 +16,10 @@ from qianwan import presenter, xlsx
 from qianwan.audit.models import AuditEntry
 from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import outbound_for
-from qianwan.filtering import empty_page, filtered
+from qianwan.filtering import filtered
 from qianwan.forms import add_errors
 from qianwan.kpi import add_months
+from qianwan.listing import Window, render_list
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
 from qianwan.org.scopes import can_act_for_station
@@ -91,6 +92,15 @@ def _posted_or_404(queryset, request, name: str):
 # --------------------------------------------------------------------------- hazard ledger
 
 
+# the ledger opens on the last 30 days plus every hazard not yet closed, unless the URL names a period
+HAZARD_WINDOW = Window(
+    days=30,
+    field="found_at",
+    period_params=("found_after", "found_before"),
+    still_open=~Q(status=HazardStatus.CLOSED),
+)
+
+
 @role_required(*STAFF)
 @require_GET
 def index(request):
@@ -98,24 +108,18 @@ def index(request):
     next to the fields and no rows."""
     base = selectors.hazard_list(user=request.user)
     filterset = HazardFilter(request.GET, queryset=base)
-    qs = filtered(filterset, user=request.user)
     sort = request.GET.get("sort", "-found_at")
-    if qs is None:
-        page = empty_page(base)
-    else:
-        qs = qs.order_by(sort if sort in SORTS else "-found_at", "-id")
-        page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(
+    return render_list(
         request,
         "risks/index.html",
-        {
-            "filter": filterset,
-            "page": page,
+        filterset=filterset,
+        window=HAZARD_WINDOW,
+        queryset=lambda qs: qs.order_by(sort if sort in SORTS else "-found_at", "-id"),
+        context=lambda page: {
             "counts": selectors.hazard_status_counts(user=request.user),
             "now": timezone.now(),
             "sort": sort,
         },
-        status=200 if qs is not None else 400,
     )
 
 

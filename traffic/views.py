@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from qianwan.errors import StateConflict
 from qianwan.filtering import empty_page, filtered
 from qianwan.forms import add_errors
+from qianwan.listing import Window, apply_window, render_list
 from qianwan.notify.models import Notification
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES
@@ -41,6 +42,11 @@ LEADERS = ("station_leader", "bureau_leader", "admin")
 
 def _fmt(dt) -> str:
     return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
+
+
+# patrols and accidents open on the last 30 days unless the URL names a period
+PATROL_WINDOW = Window(days=30, field="started_at", period_params=("started_after", "started_before"))
+ACCIDENT_WINDOW = Window(days=30, field="occurred_at", period_params=("occurred_after", "occurred_before"))
 
 
 def _bad_filter(request, template, filterset):
@@ -178,7 +184,7 @@ def patrol_list(request):
                 p.campaign.name if p.campaign else "", p.findings,
                 *[next((v.count for v in p.violations.all() if v.type == t), 0) for t in types],
             ]
-            for p in filterset.qs
+            for p in apply_window(request, filterset.qs, PATROL_WINDOW)[0]
         )  # fmt: skip
         headers = [
             _("开始"),
@@ -193,8 +199,7 @@ def patrol_list(request):
         return xlsx_response(
             "patrols.xlsx", _("巡逻记录"), headers + [ViolationType(t).label for t in types], rows
         )
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
-    return render(request, "traffic/patrol_list.html", {"filter": filterset, "page": page})
+    return render_list(request, "traffic/patrol_list.html", filterset=filterset, window=PATROL_WINDOW)
 
 
 @role_required(*STAFF)
@@ -317,9 +322,13 @@ def accident_list(request):
             _("处理单位"),
             _("状态"),
         ]
-        return xlsx_response("accidents.xlsx", _("交通事故"), headers, _accident_rows(filterset.qs))
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
-    return render(request, "traffic/accident_list.html", {"filter": filterset, "page": page})
+        return xlsx_response(
+            "accidents.xlsx",
+            _("交通事故"),
+            headers,
+            _accident_rows(apply_window(request, filterset.qs, ACCIDENT_WINDOW)[0]),
+        )
+    return render_list(request, "traffic/accident_list.html", filterset=filterset, window=ACCIDENT_WINDOW)
 
 
 @role_required(*STAFF)

@@ -38,7 +38,12 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     ),
     "unknown_parameter": (400, "a query parameter the endpoint does not document"),
     "page_size_invalid": (400, "`page_size` is not a whole number from 1 to 500"),
-    "cursor_invalid": (400, "a `since` (or `cursor`) value that this API did not issue"),
+    "cursor_invalid": (
+        400,
+        "a `since` or `cursor` value this API did not issue, or a cursor of another list, filter, "
+        "ordering or caller",
+    ),
+    "page_too_deep": (400, "`page` × `page_size` past the 10,000th record: follow the `next` cursor links"),
     "reference_not_found": (400, "a referenced record that does not exist or is outside the caller's scope"),
     "token_missing": (401, "no credentials (no `Authorization: Token …` header and no session)"),
     "token_invalid": (401, "the token is unknown or malformed, or its user is deactivated"),

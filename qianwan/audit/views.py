@@ -1,10 +1,10 @@
 from django import forms
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from qianwan.filtering import empty_page
 from qianwan.forms import DateRangeMixin
+from qianwan.listing import Window, apply_window, list_page
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES
 
@@ -23,6 +23,10 @@ class AuditFilterForm(DateRangeMixin, forms.Form):
     )
 
 
+# the trail opens on the last 7 days unless the URL names a period
+AUDIT_WINDOW = Window(days=7, field="at", period_params=("date_from", "date_to"))
+
+
 @role_required(*LEADER_ROLES)
 def audit_list(request):
     """A searchable view of the audit trail for leaders.
@@ -35,5 +39,7 @@ def audit_list(request):
         return render(request, "audit/list.html", {"form": form, "page": page}, status=400)
     filters = form.cleaned_data if form.is_bound else {}
     entries = audit_entries(user=request.user, **{k: v for k, v in filters.items() if v})
-    page = Paginator(entries.select_related("actor"), 50).get_page(request.GET.get("page"))
-    return render(request, "audit/list.html", {"form": form, "page": page, "rows": present(page)})
+    entries, window = apply_window(request, entries.select_related("actor"), AUDIT_WINDOW)
+    page = list_page(request, entries)
+    context = {"form": form, "page": page, "rows": present(page), "window": window}
+    return render(request, "audit/list.html", context)

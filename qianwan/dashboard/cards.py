@@ -17,12 +17,15 @@ seconds_text = presenter.seconds_text
 
 
 def link(url_name: str, **params) -> str | None:
-    """A list page filtered by ``params`` (blank values dropped); None when the page does not exist."""
+    """A list page filtered by ``params`` (blank values dropped); None when the page does not exist.
+    The list counts exactly (``count=exact``: lists stop counting at 10,000), so it confirms the figure."""
     try:
         url = reverse(url_name)
     except NoReverseMatch:
         return None
     query = {k: v for k, v in params.items() if v not in (None, "")}
+    if query:
+        query["count"] = "exact"
     return f"{url}?{urlencode(query)}" if query else url
 
 

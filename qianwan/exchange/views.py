@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,8 +10,8 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_POST
 
 from qianwan.errors import StateConflict
-from qianwan.filtering import empty_page, filtered
 from qianwan.forms import ScopedStationMixin, add_errors
+from qianwan.listing import render_list
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES
 
@@ -53,12 +52,7 @@ def inbound_list(request):
     if "status" not in data:
         data["status"] = InboundStatus.PENDING
     filterset = InboundEventFilter(data, queryset=qs)
-    rows = filtered(filterset, user=request.user)
-    if rows is None:
-        context = {"filter": filterset, "page": empty_page(qs)}
-        return render(request, "exchange/inbound_list.html", context, status=400)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "exchange/inbound_list.html", {"filter": filterset, "page": page})
+    return render_list(request, "exchange/inbound_list.html", filterset=filterset)
 
 
 @role_required(*STAFF_ROLES)
@@ -67,12 +61,7 @@ def outbound_list(request):
     ``outbound`` counts (never the automatic status feedback). Bad filter input is a 400 page."""
     qs = selectors.counted_outbound(selectors.outbound_list(user=request.user)).order_by("-created_at")
     filterset = ReferralFilter(request.GET or None, queryset=qs)
-    rows = filtered(filterset, user=request.user)
-    if rows is None:
-        context = {"filter": filterset, "page": empty_page(qs)}
-        return render(request, "exchange/outbound_list.html", context, status=400)
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "exchange/outbound_list.html", {"filter": filterset, "page": page})
+    return render_list(request, "exchange/outbound_list.html", filterset=filterset)
 
 
 @role_required(*STAFF_ROLES)

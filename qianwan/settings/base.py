@@ -328,6 +328,8 @@ WATCHDOG_INTERVAL_SECONDS = env_int("QIANWAN_WATCHDOG_INTERVAL_SECONDS", 15)
 # An inbound grid/12345 event should be signed for (accepted, handled or sent back) within this many
 # minutes of its arrival; the beat sweep reminds the station's duty leaders once when it is not.
 EXCHANGE_SIGN_FOR_MINUTES = env_int("EXCHANGE_SIGN_FOR_MINUTES", 30)
+# a list export of more rows than this runs as a background job with a download link (qianwan/exports.py)
+EXPORT_ASYNC_ROWS = env_int("EXPORT_ASYNC_ROWS", 100_000)
 CELERY_BEAT_SCHEDULE = {
     "notify-deliveries-sweep": {
         "task": "qianwan.notify.tasks.deliveries_sweep",
@@ -372,6 +374,8 @@ CELERY_BEAT_SCHEDULE = {
     "antifraud-letters-missing-sweep": {"task": "antifraud.tasks.letters_missing_sweep", "schedule": 86400.0},
     # Excel imports whose task was never published (broker down); a job runs once (pending → running claim)
     "enterprises-import-sweep": {"task": "enterprises.tasks.import_sweep", "schedule": 60.0},
+    # large list exports whose task was never published (broker down); a job runs once (its claim)
+    "exports-sweep": {"task": "qianwan.api.tasks.export_sweep", "schedule": 60.0},
 }
 
 # Notifications: delivery retries with exponential back-off (seconds: base * 2**attempt, capped).

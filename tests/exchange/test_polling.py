@@ -109,7 +109,8 @@ def test_acking_and_adding_between_pages_misses_nothing(grid_api, station):
     "query,code",
     [
         ("since=&page=1", "invalid"),
-        ("since=&cursor=abc", "unknown_parameter"),
+        ("since=&cursor=abc", "invalid"),  # cursor pages the list, since polls: not both
+        ("cursor=abc", "cursor_invalid"),
         ("since=abc", "cursor_invalid"),
         ("since=-1", "cursor_invalid"),
         ("since=1e3", "cursor_invalid"),

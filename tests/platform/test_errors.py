@@ -132,6 +132,10 @@ def _cursor_invalid(ctx):
     return ctx["api_as"](ctx["admin"]).get("/api/v1/exchange/outbound/?since=not-a-cursor")
 
 
+def _page_too_deep(ctx):
+    return ctx["api_as"](ctx["admin"]).get("/api/v1/incidents/?page=201&page_size=50")
+
+
 def _reference_not_found(ctx):
     body = {
         "station": ctx["station"].code,
@@ -185,6 +189,7 @@ CASES = {
     "partner_missing": _partner_missing,
     "unknown_parameter": _unknown_parameter,
     "cursor_invalid": _cursor_invalid,
+    "page_too_deep": _page_too_deep,
 }
 
 

@@ -110,7 +110,9 @@ def test_unknown_paths_and_bad_json_are_4xx(api_as, admin_user):
     assert client.get("/api/v1/nope/").status_code == 404
     response = client.post("/api/v1/stations/", "{not json", content_type="application/json")
     assert response.status_code == 400 and error_code(response) == "invalid_body"
-    assert client.get("/api/v1/stations/?page=999").status_code == 404
+    assert client.get("/api/v1/stations/?page=99").status_code == 404
+    too_deep = client.get("/api/v1/stations/?page=999")
+    assert too_deep.status_code == 400 and error_code(too_deep) == "page_too_deep"
     too_big = client.get("/api/v1/stations/?page_size=100000")
     assert too_big.status_code == 400 and error_code(too_big) == "page_size_invalid"
     assert client.get("/api/v1/stations/?page_size=500").status_code == 200

@@ -22,7 +22,7 @@ POLL_MAX_PAGE_SIZE = 500
 _CURSOR = re.compile(r"\d{1,18}")
 
 # query parameters every exchange list accepts besides its filters; detail actions accept only format
-LIST_PARAMS = frozenset({"page", "page_size", "since", "format"})
+LIST_PARAMS = frozenset({"page", "page_size", "since", "format", "cursor", "count"})
 DETAIL_PARAMS = frozenset({"format"})
 
 SINCE_PARAMETER = OpenApiParameter(
@@ -61,7 +61,7 @@ def parse_since(raw: str) -> int:
 
 def poll(view, request) -> Response:
     """The ``since`` answer of ``view``'s list (its scope and filters apply)."""
-    clash = [name for name in ("page", "cursor") if name in request.query_params]
+    clash = [name for name in ("page", "cursor", "count") if name in request.query_params]
     if clash:
         raise exceptions.ValidationError(
             {"since": [_("since 不能与 %(names)s 同时使用。") % {"names": "、".join(clash)}]}
@@ -85,7 +85,12 @@ def list_responses(item_serializer, name: str):
         f"{name}PageSerializer",
         (serializers.Serializer,),
         {
-            "count": serializers.IntegerField(),
+            "count": serializers.IntegerField(
+                allow_null=True, help_text="Exact up to 10,000 matches, else null (`?count=exact` counts)"
+            ),
+            "count_at_least": serializers.IntegerField(
+                required=False, help_text="Present only when `count` is null: 10000"
+            ),
             "next": serializers.URLField(allow_null=True),
             "previous": serializers.URLField(allow_null=True),
             "results": item_serializer(many=True),

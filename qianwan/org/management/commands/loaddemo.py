@@ -4,6 +4,8 @@ from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from qianwan.bulkload import analyze_tables
+
 
 class Command(BaseCommand):
     help = (
@@ -32,4 +34,7 @@ class Command(BaseCommand):
             with transaction.atomic():
                 summary = module.load()
             self.stdout.write(f"{label}: {summary or 'ok'}")
+        # fresh planner statistics for every table the demo wrote (issue 21: a bulk load ends with ANALYZE)
+        written = {label for label, _ in loaders} | {"audit"}
+        analyze_tables(model for label in written for model in apps.get_app_config(label).get_models())
         self.stdout.write(self.style.SUCCESS("demo data loaded"))
