@@ -62,7 +62,7 @@ def can_see_phone(user) -> bool:
 
 def incident_list(*, user) -> QuerySet[Incident]:
     """Incidents the user may see, with what the list and the ``sla`` block need (constant queries)."""
-    qs = Incident.objects.select_related("station", "created_by").prefetch_related(
+    qs = Incident.objects.select_related("station", "created_by", "standard_address").prefetch_related(
         Prefetch("clocks", queryset=SlaClock.objects.order_by("deadline"))
     )
     return scope_queryset(qs, user)

@@ -39,6 +39,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
     "unknown_parameter": (400, "a query parameter the endpoint does not document"),
     "page_size_invalid": (400, "`page_size` is not a whole number from 1 to 500"),
     "cursor_invalid": (400, "a `since` (or `cursor`) value that this API did not issue"),
+    "query_too_short": (
+        400,
+        "a search or type-ahead `q` shorter than 2 characters (a hint, not a table scan)",
+    ),
     "reference_not_found": (400, "a referenced record that does not exist or is outside the caller's scope"),
     "token_missing": (401, "no credentials (no `Authorization: Token …` header and no session)"),
     "token_invalid": (401, "the token is unknown or malformed, or its user is deactivated"),

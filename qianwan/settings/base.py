@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "traffic",
     "antifraud",
     "disputes",
+    "places",
     # leader views composed from the apps' selectors
     "qianwan.dashboard",
 ]
@@ -364,6 +365,7 @@ CELERY_BEAT_SCHEDULE = {
     "antifraud-letters-missing-sweep": {"task": "antifraud.tasks.letters_missing_sweep", "schedule": 86400.0},
     # Excel imports whose task was never published (broker down); a job runs once (pending → running claim)
     "enterprises-import-sweep": {"task": "enterprises.tasks.import_sweep", "schedule": 60.0},
+    "places-import-sweep": {"task": "places.tasks.import_sweep", "schedule": 60.0},
 }
 
 # Notifications: delivery retries with exponential back-off (seconds: base * 2**attempt, capped).
