@@ -4,7 +4,7 @@ reuses (``dispatch_kpis``, ``incident_trend``)."""
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from qianwan.exchange.selectors import inbound_list, outbound_for
 from qianwan.kpi import (
     add_months,
     compare_counts,
+    local_day_range,
     local_month_range,
     local_tz,
     rate,
@@ -183,6 +184,7 @@ def board(*, user, station=None, now: datetime | None = None) -> dict:
                 "address": i.address,
                 "received_at": i.received_at,
                 "station": i.station.name,
+                "repeat_count": i.repeat_count,
                 "next_kind": next_step_kind(i),
                 "sla": sla_block(i, now),
             }
@@ -467,7 +469,19 @@ def station_kpi_page(*, station, now: datetime | None = None) -> dict:
             date_from=today - timedelta(days=364), date_to=today, station=station, now=now, breakdowns=False
         ),
         "trend": incident_trend(months=12, station=station, now=now),
+        "repeats": repeat_counts(date_from=month_start, date_to=today, station=station),
     }
+
+
+def repeat_counts(*, date_from, date_to, station=None) -> dict:
+    """Calls of a local period marked 重复报警 (an earlier call from the same phone, standard address or
+    within 100 m in the 72 hours before), with the period's calls: a count and its base."""
+    start, end = local_day_range(date_from, date_to)
+    qs = Incident.objects.filter(received_at__gte=start, received_at__lt=end)
+    if station is not None:
+        qs = qs.filter(station=station)
+    row = qs.aggregate(incidents=Count("id"), repeats=Count("id", filter=Q(repeat_count__gt=0)))
+    return {"incidents": row["incidents"], "repeats": row["repeats"]}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -612,7 +626,6 @@ def diversion_counts(*, date_from: date, date_to: date, station=None) -> dict:
     110 → 12345: incidents diverted (status 已分流; a rejected diversion no longer counts). 12345 → 110:
     incidents taken from a 12345 event or recorded under a 12345 → 110 item. ``months`` rows carry
     the month's incidents as the base of the diverted share."""
-    from django.db.models import Count
     from django.db.models.functions import TruncMonth
 
     from qianwan.exchange.choices import Source

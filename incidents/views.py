@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from places.selectors import incident_repeats
 from qianwan import xlsx
 from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import inbound_list
@@ -153,6 +154,7 @@ def call_new(request):
                 category=data["category"],
                 received_at=data["received_at"],
                 address=data["address"],
+                standard_address=data.get("standard_address"),
                 lat=data["lat"],
                 lon=data["lon"],
                 description=data["description"],
@@ -206,6 +208,7 @@ def _render_detail(request, incident, form, status=200):
             else mask_phone(incident.caller_phone),
             "kinds": RECORDABLE_KINDS,
             "suggestion": suggestion,
+            "repeats": incident_repeats(incident, user=request.user, limit=10),
         },
         status=status,
     )

@@ -65,6 +65,10 @@
         var tr = el("tr", { "data-incident": incident.id });
         var first = el("td");
         first.appendChild(el("a", { href: incident.url }, incident.number));
+        if (incident.repeat_count) {
+          first.appendChild(document.createTextNode(" "));
+          first.appendChild(el("span", { class: "tag tag-repeat", "data-repeat": incident.repeat_count, title: t.i18nRepeatTitle.replace("%s", incident.repeat_count) }, t.i18nRepeat));
+        }
         first.appendChild(el("div", { class: "muted" }, incident.category + " · " + (incident.address || "")));
         tr.appendChild(first);
         tr.appendChild(el("td", { class: "nowrap", "data-label": t.i18nReceived }, new Date(incident.received_at).toLocaleTimeString("zh-CN", { hour12: false, timeZone: "Asia/Shanghai" })));

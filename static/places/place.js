@@ -44,7 +44,7 @@
 
     if (!box) return;
     var input = box.querySelector("input[type=text], input:not([type])");
-    var code = box.querySelector("[data-place-code]");
+    var code = form.querySelector("[data-place-code]");
     var list = box.querySelector("[data-place-suggest]");
     var status = box.querySelector("[data-place-status]");
     var items = [], active = -1;
