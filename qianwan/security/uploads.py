@@ -44,7 +44,7 @@ class Kind:
 
 EXTENSIONS = {Kind.JPEG: "jpg", Kind.PNG: "png", Kind.PDF: "pdf", Kind.XLSX: "xlsx", Kind.CSV: "csv"}
 LABELS = {Kind.JPEG: "JPEG", Kind.PNG: "PNG", Kind.PDF: "PDF", Kind.XLSX: "Excel (.xlsx)", Kind.CSV: "CSV"}
-ALL_KINDS = tuple(EXTENSIONS)
+ALL_KINDS = (Kind.JPEG, Kind.PNG, Kind.PDF, Kind.XLSX)  # CSV only where a caller asks for it
 IMAGES_AND_PDF = (Kind.JPEG, Kind.PNG, Kind.PDF)
 IMAGES = (Kind.JPEG, Kind.PNG)
 SHORT_NAMES = {
@@ -94,8 +94,8 @@ def _is_csv(fileobj) -> bool:
     head = fileobj.read(65536)
     fileobj.seek(0)
     if isinstance(head, str):
-        return "\x00" not in head
-    if b"\x00" in head:
+        head = head.encode("utf-8", "replace")
+    if b"\x00" in head or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):  # binary, or markup
         return False
     for encoding in ("utf-8-sig", "gb18030"):
         try:

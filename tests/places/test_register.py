@@ -162,3 +162,23 @@ def test_liaison_may_not_import(bounded, make_user):
 
     with pytest.raises(PermissionDenied):
         services.import_job_create(actor=make_user(Role.LIAISON), file=workbook([good("X1")]))
+
+
+def test_the_import_page_refuses_html_by_content(bounded, client, officer):
+    client.force_login(officer)
+    html = SimpleUploadedFile("addresses.csv", b"<html><script>alert(1)</script></html>", "text/csv")
+    resp = client.post("/places/import/", {"file": html})
+    assert resp.status_code == 400
+    assert "按文件内容识别" in resp.content.decode()
+    assert not AddressImportJob.objects.exists()
+
+
+def test_the_import_page_queues_a_job_with_a_progress_bar(bounded, client, officer):
+    client.force_login(officer)
+    resp = client.post("/places/import/", {"file": workbook([good("W001")])})
+    assert resp.status_code == 302
+    job = AddressImportJob.objects.get()
+    page = client.get(resp["Location"])
+    assert "data-import-progress" in page.content.decode()
+    status = client.get(f"/places/import/{job.pk}/status.json").json()
+    assert set(status) >= {"status", "percent", "total_rows", "processed_rows"}

@@ -333,6 +333,9 @@ FILE_FIELDS = {
     "enterprises.Lecture.materials": ("/api/v1/lectures/", "materials"),
     "risks.HazardEvidence.file": ("/api/v1/hazards/{hazard}/evidence/", "file"),
     "dashboard.MonthlyReport.file": None,  # the monthly report the server renders
+    # uploaded through the page /places/import/ only (no API endpoint); refusing HTML there is tested in
+    # tests/places/test_register.py::test_the_import_page_refuses_html_by_content
+    "places.AddressImportJob.file": None,
 }
 
 
