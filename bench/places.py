@@ -89,6 +89,7 @@ def run(argv: list[str]) -> None:
     from bench.incidents import _ensure_incidents, _setup_org
     from incidents.models import Incident
     from places.models import StandardAddress
+
     args = _args(argv)
     with open("/proc/loadavg") as handle:
         print(f"load average at start: {handle.read().split()[:3]}")

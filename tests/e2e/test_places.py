@@ -18,18 +18,31 @@ from tests.incidents.factories import make_incident
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
 
-def test_take_a_call_from_a_standard_address_see_the_repeat_and_find_it_by_phone(page, login, make_user, station):
+def test_take_a_call_from_a_standard_address_see_the_repeat_and_find_it_by_phone(
+    page, login, make_user, station
+):
     make_user(Role.OFFICER, username="wang", full_name="王建国")
     address = StandardAddress(
-        code="330282ADS0000012", district="前湾新区", street="庵东镇", community="海塘村", road="兴业路",
-        number="12", lat=30.2830, lon=121.1870,
+        code="330282ADS0000012",
+        district="前湾新区",
+        street="庵东镇",
+        community="海塘村",
+        road="兴业路",
+        number="12",
+        lat=30.2830,
+        lon=121.1870,
     )
     address.text = address.compose()
     derive_place(address)
     address.save()
     earlier = make_incident(
-        station, caller_phone="13911112222", address=address.text, standard_address=address,
-        lat=address.lat, lon=address.lon, received_at=timezone.now() - timedelta(hours=3),
+        station,
+        caller_phone="13911112222",
+        address=address.text,
+        standard_address=address,
+        lat=address.lat,
+        lon=address.lon,
+        received_at=timezone.now() - timedelta(hours=3),
     )
 
     login(page, "wang")
