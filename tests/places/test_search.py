@@ -269,3 +269,25 @@ def test_the_kpi_page_counts_repeat_calls(client, officer, station):
 def test_liaison_cannot_search(api_as, make_user):
     liaison = make_user(Role.LIAISON)
     assert api_as(liaison).get("/api/v1/search/", {"q": "兴业路"}).status_code == 403
+
+
+def test_the_accident_form_takes_a_standard_address_and_refuses_a_point_outside(officer, addresses):
+    from traffic.forms import AccidentForm
+
+    base = {
+        "occurred_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "station": officer.station_id,
+        "address": "随手写",
+        "vehicles": 1,
+        "injured": 0,
+        "deaths": 0,
+        "cause": "other",
+        "handled_by": "station",
+    }
+    outside = AccidentForm({**base, "lat": 31.5, "lon": 122.5}, user=officer)
+    assert not outside.is_valid()
+    assert "不在本分局辖区内" in str(outside.errors["lat"])
+    picked = AccidentForm({**base, "address_code": "A003", "lat": 30.29, "lon": 121.18}, user=officer)
+    assert picked.is_valid(), picked.errors
+    assert picked.cleaned_data["address"] == addresses[2].text
+    assert "address_code" not in picked.cleaned_data and "standard_address" not in picked.cleaned_data
