@@ -2,7 +2,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from places.forms import code_field, place_errors, point_widgets
-
 from qianwan.forms import DateRangeMixin, ScopedFormMixin, ScopedModelChoiceField, ScopedStationMixin
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station
