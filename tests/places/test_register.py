@@ -182,3 +182,17 @@ def test_the_import_page_queues_a_job_with_a_progress_bar(bounded, client, offic
     assert "data-import-progress" in page.content.decode()
     status = client.get(f"/places/import/{job.pk}/status.json").json()
     assert set(status) >= {"status", "percent", "total_rows", "processed_rows"}
+
+
+def test_matchaddresses_links_typed_text_later(bounded, station):
+    from django.core.management import call_command
+
+    from tests.incidents.factories import make_incident
+
+    typed = make_incident(station, address="前湾新区庵东镇兴业路77号")
+    other = make_incident(station, address="某个没登记的地方")
+    address = make_address("M001", number="77")
+    call_command("matchaddresses", stdout=io.StringIO())
+    typed.refresh_from_db()
+    other.refresh_from_db()
+    assert typed.standard_address == address and other.standard_address is None
