@@ -26,7 +26,17 @@ def looks_like_phone(text: str) -> str:
     return phone if MOBILE_RE.match(phone) or LANDLINE_RE.match(phone) else ""
 
 
-def _incidents(user, text, phone):
+FREE_TEXT_DAYS = 7  # typed (未标准化) incident addresses are searched over the last week only
+
+
+def _incidents(user, text, phone, address_ids):
+    """By the normalised phone (exact); by the number (exact, the unique index); else by address: the
+    incidents at the matching standard addresses, and the last week's typed addresses."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
     from incidents import selectors as incident_selectors
     from incidents.models import Incident
     from qianwan.org.scopes import scope_queryset
@@ -35,9 +45,12 @@ def _incidents(user, text, phone):
     if phone:
         rows = qs.filter(caller_phone=phone)
     elif re.fullmatch(r"[A-Za-z]{0,4}\d[\dA-Za-z-]{3,}", text):
-        rows = qs.filter(number__icontains=text)
+        rows = qs.filter(number=text.upper())
     else:
-        rows = qs.filter(address__icontains=text)
+        since = timezone.now() - timedelta(days=FREE_TEXT_DAYS)
+        rows = qs.filter(
+            Q(standard_address_id__in=address_ids) | Q(received_at__gte=since, address__icontains=text)
+        )
     see = incident_selectors.can_see_phone(user)
     out = []
     for row in rows.order_by("-received_at", "-id")[:PER_GROUP]:
@@ -50,8 +63,11 @@ def _incidents(user, text, phone):
     return out
 
 
-def _addresses(user, text):
-    rows = selectors.address_matches(selectors.address_list(user=user), text)[:PER_GROUP]
+def _addresses(user, text) -> list:
+    return list(selectors.address_matches(selectors.address_list(user=user), text)[:PER_GROUP])
+
+
+def _address_rows(addresses) -> list[dict]:
     return [
         {
             "kind": "address",
@@ -59,7 +75,7 @@ def _addresses(user, text):
             "title": f"{a.text}（{a.code}）",
             "url": reverse("places:address_edit", args=[a.pk]),
         }
-        for a in rows
+        for a in addresses
     ]
 
 
@@ -71,7 +87,7 @@ def _disputes(user, text, phone):
         qs = qs.filter(parties__phone=phone)
     else:
         qs = (
-            qs.filter(number__icontains=text)
+            qs.filter(number=text.upper())
             | qs.filter(address__icontains=text)
             | qs.filter(summary__icontains=text)
         )
@@ -147,10 +163,11 @@ def search(*, user, q) -> list[dict]:
     if getattr(user, "role", None) not in STAFF_ROLES:
         return []
     phone = looks_like_phone(text)
-    results = _incidents(user, text, phone)
+    addresses = [] if phone else _addresses(user, text)
+    results = _incidents(user, text, phone, [a.pk for a in addresses])
     results += _disputes(user, text, phone)
     if not phone:
-        results += _addresses(user, text)
+        results += _address_rows(addresses)
         results += _hazards(user, text)
         results += _enterprises(user, text)
         parties = _parties(user, text)

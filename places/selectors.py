@@ -53,15 +53,38 @@ def address_list(*, user) -> QuerySet[StandardAddress]:
     return qs if getattr(user, "role", None) in STAFF_ROLES and user.is_active else qs.none()
 
 
+CANDIDATES = 500  # matches ranked at most: a common word (a town's name) matches tens of thousands
+TRIGRAM = 3  # pg_trgm indexes words of at least 3 characters
+
+
+def _word_q(word: str, *, trigram: bool) -> Q:
+    """One typed word. On PostgreSQL a word of 3+ characters is matched anywhere in the address (the
+    trigram index); a shorter one (no trigram to look up) at the start of the road, community or street
+    name, or of the code (btree prefix indexes): type-ahead users type the beginning of a name."""
+    if not trigram or len(word) >= TRIGRAM:
+        return Q(text__icontains=word)
+    return (
+        Q(road__startswith=word)
+        | Q(community__startswith=word)
+        | Q(street__startswith=word)
+        | Q(code__startswith=word.upper())
+    )
+
+
 def address_matches(qs: QuerySet[StandardAddress], text: str, *, trigram: bool | None = None):
-    """Addresses containing every word of ``text``, best match first. On PostgreSQL the trigram index
-    on UPPER(text) serves the containment and ``similarity()`` ranks; elsewhere (SQLite) a plain
-    ``icontains`` match ranked by the shortest address."""
+    """Addresses matching every word of ``text``, best match first. On PostgreSQL the candidates (at
+    most 500, found through the trigram and prefix indexes) are ranked by trigram ``similarity()``;
+    elsewhere (SQLite) a plain ``icontains`` match of every word, ranked by the shortest address."""
     trigram = _trigram() if trigram is None else trigram
-    for word in text.split():
-        qs = qs.filter(text__icontains=word)
+    words = text.split()
+    for word in words:
+        qs = qs.filter(_word_q(word, trigram=trigram))
     if trigram:
-        return qs.annotate(rank=Similarity(F("text"), Value(text))).order_by("-rank", Length("text"), "id")
+        candidates = qs.order_by().values("pk")[:CANDIDATES]
+        ranked = qs.model.objects.filter(pk__in=candidates).select_related("station", "block")
+        return ranked.annotate(rank=Similarity(F("text"), Value(text))).order_by(
+            "-rank", Length("text"), "id"
+        )
     return qs.order_by(Length("text"), "text", "id")
 
 
