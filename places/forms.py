@@ -51,7 +51,9 @@ def place_errors(form, data) -> None:
     except ValidationError as exc:
         form.add_error("address", exc.message_dict["address_code"])
         return
-    data["standard_address"], data["address"], data["lat"], data["lon"] = found, text, lat, lon
+    data["standard_address"], data["lat"], data["lon"] = found, lat, lon
+    if "address" in form.fields:
+        data["address"] = text
     if "lat" not in form.errors and "lon" not in form.errors:
         problem = district_error(lat, lon)
         if problem:

@@ -99,6 +99,13 @@ class JointPatrolForm(ScopedFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = _stations_for(self.user)
         self.fields["enterprise"].queryset = self.fields["enterprise"].queryset.order_by("name")
+        point_widgets(self)
+
+    def clean(self):
+        data = super().clean()
+        place_errors(self, data)  # the map pin: a point outside the district is refused with the reason
+        data.pop("standard_address", None)
+        return data
 
 
 class AccidentForm(forms.Form):

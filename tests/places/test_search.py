@@ -291,3 +291,23 @@ def test_the_accident_form_takes_a_standard_address_and_refuses_a_point_outside(
     assert picked.is_valid(), picked.errors
     assert picked.cleaned_data["address"] == addresses[2].text
     assert "address_code" not in picked.cleaned_data and "standard_address" not in picked.cleaned_data
+
+
+def test_the_joint_patrol_form_checks_its_pin_and_adds_no_field(officer, bounded):
+    from traffic.forms import JointPatrolForm
+
+    base = {
+        "date": timezone.localdate().isoformat(),
+        "station": officer.station_id,
+        "organisers": "所",
+        "location": "路口",
+        "police": 1,
+        "grid_workers": 0,
+        "enterprise_security": 0,
+        "volunteers": 0,
+    }
+    inside = JointPatrolForm({**base, "lat": 30.283, "lon": 121.187}, user=officer)
+    assert inside.is_valid(), inside.errors
+    assert set(inside.cleaned_data) == set(inside.fields)
+    outside = JointPatrolForm({**base, "lat": 31.5, "lon": 122.5}, user=officer)
+    assert not outside.is_valid() and "不在本分局辖区内" in str(outside.errors["lat"])
