@@ -64,7 +64,9 @@ def _incidents(user, text, phone, address_ids):
 
 
 def _addresses(user, text) -> list:
-    return list(selectors.address_matches(selectors.address_list(user=user), text)[:PER_GROUP])
+    return list(
+        selectors.address_matches(selectors.address_list(user=user).filter(is_active=True), text)[:PER_GROUP]
+    )
 
 
 def _address_rows(addresses) -> list[dict]:

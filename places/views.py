@@ -97,7 +97,9 @@ def address_suggest(request):
         text = selectors.clean_query(request.GET.get("q"))
     except selectors.QueryTooShort as exc:
         return JsonResponse({"results": [], "hint": str(exc)})
-    rows = selectors.address_matches(selectors.address_list(user=request.user), text)[:SUGGEST_SIZE]
+    rows = selectors.address_matches(selectors.address_list(user=request.user).filter(is_active=True), text)[
+        :SUGGEST_SIZE
+    ]
     return JsonResponse(
         {
             "results": [

@@ -58,7 +58,7 @@ class AddressListView(APIView):
     @extend_schema(parameters=[Q_PARAM], responses=AddressSerializer(many=True))
     def get(self, request):
         text = query_param(request)
-        qs = selectors.address_matches(selectors.address_list(user=request.user), text)
+        qs = selectors.address_matches(selectors.address_list(user=request.user).filter(is_active=True), text)
         paginator = AddressPagination()
         size = paginator.get_page_size(request)
         rows = list(qs[: size + 1])
