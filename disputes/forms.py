@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from places.forms import code_field, place_errors, point_widgets
 from qianwan.forms import DateRangeMixin, ScopedStationMixin
 from qianwan.org.models import Station
 from qianwan.validators import validate_phone
@@ -24,6 +25,7 @@ class DisputeForm(forms.Form):
     )
     summary = forms.CharField(label=_("纠纷概要"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
     address = forms.CharField(label=_("地点"), max_length=300, required=False)
+    address_code = code_field()
     lat = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180)
     occurred_at = forms.DateTimeField(
@@ -49,11 +51,14 @@ class DisputeForm(forms.Form):
             self.fields["station"].queryset = Station.objects.filter(pk=user.station_id)
             self.fields["station"].initial = user.station_id
             self.fields["station"].widget = forms.HiddenInput()
+        point_widgets(self)
 
     def clean(self):
         data = super().clean()
         if (data.get("lat") is None) != (data.get("lon") is None):
             self.add_error("lat", _("纬度和经度必须同时填写。"))
+        else:
+            place_errors(self, data)
         return data
 
     def parties(self) -> list[dict]:

@@ -188,6 +188,14 @@ class Dispute(models.Model):
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.OPEN)
     summary = models.TextField(_("纠纷概要"))
     address = models.CharField(_("地点"), max_length=300, blank=True)
+    standard_address = models.ForeignKey(
+        "places.StandardAddress",
+        verbose_name=_("标准地址"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     lat = _lat_field()
     lon = _lon_field()
     h3_cell = models.CharField(_("H3 网格"), max_length=20, blank=True, db_index=True)

@@ -186,6 +186,7 @@ def dispute_create(request):
                 "risk_level": data["risk_level"],
                 "summary": data["summary"],
                 "address": data["address"],
+                "standard_address": data.get("standard_address"),
                 "lat": data["lat"],
                 "lon": data["lon"],
                 "occurred_at": data["occurred_at"],

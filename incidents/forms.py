@@ -2,6 +2,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from places.forms import place_errors
 from qianwan.exchange.models import Partner
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station, User
@@ -54,6 +55,10 @@ class CallForm(forms.Form):
     address = forms.CharField(
         label=_("发生地址"), max_length=300, widget=forms.TextInput(attrs={"autocomplete": "off"})
     )
+    # the standard address picked from the type-ahead (places); empty: the typed text is 未标准化
+    address_code = forms.CharField(
+        required=False, max_length=40, widget=forms.HiddenInput(attrs={"data-place-code": True})
+    )
     description = forms.CharField(
         label=_("简要警情"),
         max_length=500,
@@ -64,8 +69,20 @@ class CallForm(forms.Form):
         label=_("接警时间"), input_formats=DATETIME_FORMATS, widget=LocalDateTimeInput()
     )
     station = forms.ModelChoiceField(label=_("派出所"), queryset=Station.objects.filter(is_active=True))
-    lat = forms.FloatField(label=_("纬度（可选）"), required=False, min_value=-90, max_value=90)
-    lon = forms.FloatField(label=_("经度（可选）"), required=False, min_value=-180, max_value=180)
+    lat = forms.FloatField(
+        label=_("纬度（可选）"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        widget=forms.NumberInput(attrs={"step": "any", "data-point-lat": True}),
+    )
+    lon = forms.FloatField(
+        label=_("经度（可选）"),
+        required=False,
+        min_value=-180,
+        max_value=180,
+        widget=forms.NumberInput(attrs={"step": "any", "data-point-lon": True}),
+    )
     divert_to = forms.ChoiceField(
         label=_("直接分流至"),
         required=False,
@@ -91,6 +108,7 @@ class CallForm(forms.Form):
         for field, messages in problems.items():
             if field in self.fields and field not in self.errors:
                 self.add_error(field, messages)
+        place_errors(self, data)
         if data.get("catalogue_item") and not data.get("divert_to"):
             self.add_error("divert_to", _("选择了分流目录事项时须选择分流去向。"))
         return data

@@ -36,6 +36,19 @@ class Incident(models.Model):
     lon = models.FloatField(
         _("经度"), null=True, blank=True, validators=[MinValueValidator(-180), MaxValueValidator(180)]
     )
+    # the standard address the place was picked from (None: typed free text, flagged 未标准化 when set)
+    standard_address = models.ForeignKey(
+        "places.StandardAddress",
+        verbose_name=_("标准地址"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+        db_index=False,
+    )
+    # earlier calls (any station) from the same phone, the same standard address or nearby in the 72 h
+    # before this one, counted at intake (places.selectors.repeat_count): the 重复报警 mark
+    repeat_count = models.PositiveIntegerField(_("重复报警次数"), default=0, db_default=0)
     description = models.TextField(_("简要警情"), blank=True)
     caller_phone = models.CharField(_("报警电话"), max_length=20, blank=True)
     created_by = models.ForeignKey(
@@ -117,6 +130,17 @@ class Incident(models.Model):
             # the list's status filter, alone and with the period (issue 21); the number filter's
             # prefix index is an expression index made by migration 0014 (PostgreSQL only)
             models.Index(fields=["status", "received_at"], name="incident_status_received_idx"),
+            # repeat calls: the same caller, the same standard address (places.selectors.repeats)
+            models.Index(
+                fields=["caller_phone", "received_at"],
+                condition=~Q(caller_phone=""),
+                name="incident_phone_idx",
+            ),
+            models.Index(
+                fields=["standard_address", "received_at"],
+                condition=Q(standard_address__isnull=False),
+                name="incident_stdaddr_idx",
+            ),
         ]
 
     def __str__(self):

@@ -4,7 +4,7 @@ reuses (``dispatch_kpis``, ``incident_trend``)."""
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from qianwan.exchange.selectors import inbound_list, outbound_for
 from qianwan.kpi import (
     add_months,
     compare_counts,
+    local_day_range,
     local_month_range,
     local_tz,
     rate,
@@ -63,7 +64,7 @@ def can_see_phone(user) -> bool:
 
 def incident_list(*, user) -> QuerySet[Incident]:
     """Incidents the user may see, with what the list and the ``sla`` block need (constant queries)."""
-    qs = Incident.objects.select_related("station", "created_by").prefetch_related(
+    qs = Incident.objects.select_related("station", "created_by", "standard_address").prefetch_related(
         Prefetch("clocks", queryset=SlaClock.objects.order_by("deadline"))
     )
     return scope_queryset(qs, user)
@@ -302,6 +303,7 @@ def board(*, user, station=None, now: datetime | None = None) -> dict:
                 "received_at": i.received_at,
                 "station": i.station.name,
                 "station_id": i.station_id,
+                "repeat_count": i.repeat_count,
                 "next_kind": next_step_kind(i),
                 "sla": sla_block(i, now),
                 "officers": [
@@ -595,7 +597,19 @@ def station_kpi_page(*, station, now: datetime | None = None) -> dict:
             date_from=today - timedelta(days=364), date_to=today, station=station, now=now, breakdowns=False
         ),
         "trend": incident_trend(months=12, station=station, now=now),
+        "repeats": repeat_counts(date_from=month_start, date_to=today, station=station),
     }
+
+
+def repeat_counts(*, date_from, date_to, station=None) -> dict:
+    """Calls of a local period marked 重复报警 (an earlier call from the same phone, standard address or
+    within 100 m in the 72 hours before), with the period's calls: a count and its base."""
+    start, end = local_day_range(date_from, date_to)
+    qs = Incident.objects.filter(received_at__gte=start, received_at__lt=end)
+    if station is not None:
+        qs = qs.filter(station=station)
+    row = qs.aggregate(incidents=Count("id"), repeats=Count("id", filter=Q(repeat_count__gt=0)))
+    return {"incidents": row["incidents"], "repeats": row["repeats"]}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -740,7 +754,6 @@ def diversion_counts(*, date_from: date, date_to: date, station=None) -> dict:
     110 → 12345: incidents diverted (status 已分流; a rejected diversion no longer counts). 12345 → 110:
     incidents taken from a 12345 event or recorded under a 12345 → 110 item. ``months`` rows carry
     the month's incidents as the base of the diverted share."""
-    from django.db.models import Count
     from django.db.models.functions import TruncMonth
 
     from qianwan.exchange.choices import Source

@@ -26,7 +26,7 @@ from qianwan.org.models import User
 from qianwan.org.people import station_people
 from qianwan.org.scopes import can_act_for_station
 from qianwan.tasking import publish_on_commit
-from qianwan.validators import earlier_to_the_second, field_errors, validate_phone
+from qianwan.validators import earlier_to_the_second, field_errors, normalize_phone, validate_phone
 
 from . import rollup, selectors
 from .choices import (
@@ -498,6 +498,7 @@ def incident_create(
     routed_by: str | None = None,
     divert_to: str = "",
     catalogue_item: int | None = None,
+    standard_address=None,
 ) -> Incident:
     """Take a call: write the incident, freeze the SLA policy in force, open one clock per stage, tell
     the duty leader (acknowledging records `leader_notified`) and arm the clocks' timers on commit.
@@ -535,6 +536,16 @@ def incident_create(
         raise ValidationError(errors)
     policy = policy_for(category)
     snap = policy_snapshot(policy)
+    caller_phone = normalize_phone(caller_phone)  # repeat calls match the normalised number
+    from places.selectors import repeat_count
+
+    repeats = repeat_count(
+        received_at=received_at,
+        phone=caller_phone,
+        standard_address_id=standard_address.pk if standard_address else None,
+        lat=lat,
+        lon=lon,
+    )
     pk = _next_incident_id()
     incident = Incident.objects.create(
         id=pk,
@@ -544,6 +555,8 @@ def incident_create(
         category=category,
         received_at=received_at,
         address=address,
+        standard_address=standard_address,
+        repeat_count=repeats,
         lat=lat,
         lon=lon,
         description=description,

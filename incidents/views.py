@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from places.selectors import incident_repeats
 from qianwan.errors import StateConflict
 from qianwan.exchange.selectors import inbound_list
 from qianwan.exports import ListExport
@@ -179,6 +180,7 @@ def call_new(request):
                 category=data["category"],
                 received_at=data["received_at"],
                 address=data["address"],
+                standard_address=data.get("standard_address"),
                 lat=data["lat"],
                 lon=data["lon"],
                 description=data["description"],
@@ -243,6 +245,7 @@ def _render_detail(request, incident, form, status=200, revealed: str | None = N
             "call_officers": selectors.call_officers(incident),
             "call_units": selectors.call_units(incident),
             "video_supervisor": selectors.video_supervisor(incident),
+            "repeats": incident_repeats(incident, user=request.user, limit=10),
         },
         status=status,
     )

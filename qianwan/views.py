@@ -14,7 +14,7 @@ from qianwan.notify import services as notify_services
 from qianwan.notify.heartbeat import worker_status
 from qianwan.org import selectors as org_selectors
 
-DOMAIN_APPS = ["incidents", "risks", "enterprises", "traffic", "antifraud", "disputes"]
+DOMAIN_APPS = ["incidents", "risks", "enterprises", "traffic", "antifraud", "disputes", "places"]
 
 
 def _broker_ok() -> bool:

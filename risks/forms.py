@@ -6,6 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from places.forms import code_field, place_errors, point_widgets
 from qianwan.forms import DateRangeMixin, ScopedStationMixin
 from qianwan.kpi import local_tz
 from qianwan.org.models import Station, User
@@ -28,6 +29,7 @@ class HazardForm(forms.Form):
     level = forms.ChoiceField(label=_("等级"), choices=HazardLevel.choices)
     station = forms.ModelChoiceField(label=_("派出所"), queryset=Station.objects.filter(is_active=True))
     address = forms.CharField(label=_("地址"), max_length=300, required=False)
+    address_code = code_field()
     lat = forms.FloatField(label=_("纬度"), required=False, min_value=-90, max_value=90)
     lon = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180)
     found_at = forms.DateTimeField(
@@ -53,6 +55,7 @@ class HazardForm(forms.Form):
         self.fields["risk_point"].queryset = risk_point_list(user=user).filter(
             status=RiskPointStatus.ACCEPTED
         )
+        point_widgets(self)
         if not self.is_bound:
             self._start_from_risk_point(str(self.initial.get("risk_point") or ""))
         if user.station_id:
@@ -76,8 +79,14 @@ class HazardForm(forms.Form):
             return
         self.initial.update(risk_point=point.pk, lat=point.lat, lon=point.lon, station=point.station_id)
 
+    def clean(self):
+        data = super().clean()
+        place_errors(self, data)
+        return data
+
     def service_kwargs(self) -> dict:
         data = dict(self.cleaned_data)
+        data.pop("address_code", None)
         data["rectify_by"] = end_of_day(data["rectify_by"])
         return data
 

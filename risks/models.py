@@ -49,6 +49,14 @@ class Hazard(models.Model):
         "org.Station", verbose_name=_("派出所"), on_delete=models.PROTECT, related_name="hazards"
     )
     address = models.CharField(_("地址"), max_length=300, blank=True)
+    standard_address = models.ForeignKey(
+        "places.StandardAddress",
+        verbose_name=_("标准地址"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     lat = models.FloatField(_("纬度"), null=True, blank=True, validators=LAT_VALIDATORS)
     lon = models.FloatField(_("经度"), null=True, blank=True, validators=LON_VALIDATORS)
     responsible_party = models.CharField(_("责任单位/责任人"), max_length=200, blank=True)

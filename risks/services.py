@@ -142,6 +142,7 @@ def hazard_create(
     responsible_officer=None,
     notes: str = "",
     risk_point: RiskPoint | None = None,
+    standard_address=None,
 ) -> Hazard:
     """Record a hazard on the ledger (status ``open``) and arm its rectification reminders."""
     _require_station_actor(actor, station)
@@ -170,6 +171,7 @@ def hazard_create(
         found_at=found_at,
         rectify_by=rectify_by,
         address=address,
+        standard_address=standard_address,
         lat=lat,
         lon=lon,
         responsible_party=responsible_party,

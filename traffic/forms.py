@@ -3,6 +3,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from places.forms import code_field, place_errors, point_widgets
 from qianwan.forms import DateRangeMixin, ScopedFormMixin, ScopedModelChoiceField, ScopedStationMixin
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station
@@ -114,12 +115,20 @@ class JointPatrolForm(ScopedFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["station"].queryset = _stations_for(self.user)
         self.fields["enterprise"].queryset = self.fields["enterprise"].queryset.order_by("name")
+        point_widgets(self)
+
+    def clean(self):
+        data = super().clean()
+        place_errors(self, data)  # the map pin: a point outside the district is refused with the reason
+        data.pop("standard_address", None)
+        return data
 
 
 class AccidentForm(forms.Form):
     occurred_at = forms.DateTimeField(label=_("发生时间"), widget=dt_input())
     station = forms.ModelChoiceField(label=_("处理派出所"), queryset=Station.objects.none())
     address = forms.CharField(label=_("地点"), max_length=300)
+    address_code = code_field()
     road = forms.CharField(label=_("道路"), max_length=100, required=False)
     lat = forms.FloatField(label=_("纬度"), min_value=-90, max_value=90)
     lon = forms.FloatField(label=_("经度"), min_value=-180, max_value=180)
@@ -138,6 +147,16 @@ class AccidentForm(forms.Form):
         self.fields["station"].queryset = _stations_for(user)
         if user.role in STATION_ROLES:
             self.fields["station"].initial = user.station_id
+        point_widgets(self)
+
+    def clean(self):
+        data = super().clean()
+        place_errors(
+            self, data
+        )  # a standard address gives the point; a point outside the district is refused
+        data.pop("address_code", None)
+        data.pop("standard_address", None)
+        return data
 
 
 class AssetForm(forms.Form):

@@ -152,6 +152,13 @@ def incident_refs(*, user):
 class DisputeCreateSerializer(serializers.Serializer):
     station = serializers.CharField(max_length=16, required=False, allow_blank=False)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    address_code = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="a standard address's code instead of address/lat/lon (the block follows from its point)",
+    )
     lat = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
     category = _choice(Category.choices, _("纠纷类型"))

@@ -6,6 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from places.services import resolve_place
 from qianwan.api.params import period_and_station
 from qianwan.api.viewsets import ScopedViewSet
 from qianwan.org.choices import Role
@@ -111,6 +112,12 @@ class DisputeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVie
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
         data.pop("station", None)
+        data["standard_address"], data["address"], data["lat"], data["lon"] = resolve_place(
+            address=data["address"],
+            lat=data["lat"],
+            lon=data["lon"],
+            address_code=data.pop("address_code", ""),
+        )
         dispute = services.dispute_create(actor=request.user, station=station, **data)
         return self._detail(dispute, status.HTTP_201_CREATED)
 

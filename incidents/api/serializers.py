@@ -108,6 +108,15 @@ class IncidentSerializer(serializers.ModelSerializer):
     caller_phone = serializers.SerializerMethodField()
     sla = serializers.SerializerMethodField()
     sla_breached = serializers.SerializerMethodField()
+    address_code = serializers.SerializerMethodField(
+        help_text="the standard address's code, or null (未标准化)"
+    )
+    address_standardised = serializers.SerializerMethodField(
+        help_text="false when a typed address matched no standard address (未标准化)"
+    )
+    outside_district = serializers.SerializerMethodField(
+        help_text="the point lies outside every station's boundary (the API accepts it and flags it)"
+    )
 
     class Meta:
         model = Incident
@@ -130,8 +139,27 @@ class IncidentSerializer(serializers.ModelSerializer):
             "created_at",
             "sla",
             "sla_breached",
+            "address_code",
+            "address_standardised",
+            "outside_district",
+            "repeat_count",
         ]
         read_only_fields = fields
+
+    def get_address_code(self, incident) -> str | None:
+        return incident.standard_address.code if incident.standard_address_id else None
+
+    def get_address_standardised(self, incident) -> bool:
+        return bool(incident.standard_address_id) or not incident.address
+
+    def get_outside_district(self, incident) -> bool:
+        from places.services import in_district
+
+        return (
+            incident.lat is not None
+            and incident.lon is not None
+            and not in_district(incident.lat, incident.lon)
+        )
 
     def _sla(self, incident):
         cache = self.context.setdefault("_sla", {})
@@ -171,6 +199,10 @@ class IncidentSerializer(serializers.ModelSerializer):
             "created_at": _moment(incident.created_at),
             "sla": self.get_sla(incident),
             "sla_breached": self.get_sla_breached(incident),
+            "address_code": self.get_address_code(incident),
+            "address_standardised": self.get_address_standardised(incident),
+            "outside_district": self.get_outside_district(incident),
+            "repeat_count": incident.repeat_count,
         }
 
 
@@ -249,6 +281,13 @@ class IncidentCreateSerializer(serializers.Serializer):
     )
     category = serializers.ChoiceField(choices=Category.choices)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    address_code = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="a standard address's code instead of address/lat/lon (its text and point are used)",
+    )
     lat = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
     lon = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
     description = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)

@@ -10,6 +10,7 @@ from incidents import selectors, services
 from incidents.choices import DiversionDirection
 from incidents.filtersets import IncidentFilter
 from incidents.models import Incident
+from places.services import resolve_place
 from qianwan.api.params import period_and_station, resolve_station
 from qianwan.api.viewsets import ScopedViewSet
 from qianwan.exchange.selectors import inbound_list
@@ -47,6 +48,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         "create": STAFF,
         "events": STAFF,
         "from_inbound": STAFF,
+        "repeats": STAFF,
     }
 
     def scoped_queryset(self, user):
@@ -75,6 +77,12 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
                 {"station": [_("未知的派出所代码：%(code)s") % {"code": data["station"]}]}
             )
         data["station"] = station  # None: routed by the point (boundary, else nearest headquarters)
+        data["standard_address"], data["address"], data["lat"], data["lon"] = resolve_place(
+            address=data["address"],
+            lat=data["lat"],
+            lon=data["lon"],
+            address_code=data.pop("address_code", ""),
+        )
         incident = services.incident_create(actor=request.user, **data)
         # the service hands back the incident with its clocks and (empty) timeline attached, and a new
         # incident has no exchange events: answer without reading back what was just written
@@ -115,6 +123,22 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedVi
         body.is_valid(raise_exception=True)
         event = services.incident_record_event(actor=request.user, incident=incident, **body.validated_data)
         return Response(EventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: IncidentSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def repeats(self, request, pk=None):
+        """The earlier incidents (within the caller's scope) from the same caller phone or the same
+        standard address, or within 100 m, in the 72 hours before this one, newest first; each with
+        ``reasons`` (``phone``, ``address``, ``nearby``)."""
+        from places.selectors import incident_repeats
+
+        incident = self.get_object()
+        rows = incident_repeats(incident, user=request.user, qs=selectors.incident_list(user=request.user))
+        context = self.get_serializer_context()
+        results = [
+            {**IncidentSerializer(row, context=context).data, "reasons": row.repeat_reasons} for row in rows
+        ]
+        return Response({"count": len(results), "next": None, "previous": None, "results": results})
 
 
 class DispatchKpiView(APIView):

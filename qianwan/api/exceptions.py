@@ -44,6 +44,10 @@ ERROR_CODES: dict[str, tuple[int, str]] = {
         "ordering or caller",
     ),
     "page_too_deep": (400, "`page` × `page_size` past the 10,000th record: follow the `next` cursor links"),
+    "query_too_short": (
+        400,
+        "a search or type-ahead `q` shorter than 2 characters (a hint, not a table scan)",
+    ),
     "reference_not_found": (400, "a referenced record that does not exist or is outside the caller's scope"),
     "token_missing": (401, "no credentials (no `Authorization: Token …` header and no session)"),
     "token_invalid": (401, "the token is unknown or malformed, or its user is deactivated"),

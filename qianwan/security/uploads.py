@@ -39,14 +39,22 @@ class Kind:
     PNG = "image/png"
     PDF = "application/pdf"
     XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    CSV = "text/csv"
 
 
-EXTENSIONS = {Kind.JPEG: "jpg", Kind.PNG: "png", Kind.PDF: "pdf", Kind.XLSX: "xlsx"}
-LABELS = {Kind.JPEG: "JPEG", Kind.PNG: "PNG", Kind.PDF: "PDF", Kind.XLSX: "Excel (.xlsx)"}
-ALL_KINDS = tuple(EXTENSIONS)
+EXTENSIONS = {Kind.JPEG: "jpg", Kind.PNG: "png", Kind.PDF: "pdf", Kind.XLSX: "xlsx", Kind.CSV: "csv"}
+LABELS = {Kind.JPEG: "JPEG", Kind.PNG: "PNG", Kind.PDF: "PDF", Kind.XLSX: "Excel (.xlsx)", Kind.CSV: "CSV"}
+ALL_KINDS = (Kind.JPEG, Kind.PNG, Kind.PDF, Kind.XLSX)  # CSV only where a caller asks for it
 IMAGES_AND_PDF = (Kind.JPEG, Kind.PNG, Kind.PDF)
 IMAGES = (Kind.JPEG, Kind.PNG)
-SHORT_NAMES = {"jpeg": Kind.JPEG, "jpg": Kind.JPEG, "png": Kind.PNG, "pdf": Kind.PDF, "xlsx": Kind.XLSX}
+SHORT_NAMES = {
+    "jpeg": Kind.JPEG,
+    "jpg": Kind.JPEG,
+    "png": Kind.PNG,
+    "pdf": Kind.PDF,
+    "xlsx": Kind.XLSX,
+    "csv": Kind.CSV,
+}
 
 
 def max_upload_bytes() -> int:
@@ -77,6 +85,26 @@ def _is_xlsx(fileobj) -> bool:
     finally:
         fileobj.seek(0)
     return "[Content_Types].xml" in names and "xl/workbook.xml" in names
+
+
+def _is_csv(fileobj) -> bool:
+    """Text a CSV reader can take: UTF-8 (with or without BOM) or GB18030, no NUL bytes. Only tried
+    where CSV is allowed (a text file is no binary kind's impostor)."""
+    fileobj.seek(0)
+    head = fileobj.read(65536)
+    fileobj.seek(0)
+    if isinstance(head, str):
+        head = head.encode("utf-8", "replace")
+    if b"\x00" in head or head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):  # binary, or markup
+        return False
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            head.decode(encoding)
+            return True
+        except UnicodeDecodeError as exc:
+            if encoding == "utf-8-sig" and exc.start >= len(head) - 3:  # a character cut at the 64 KB mark
+                return True
+    return False
 
 
 def sniff(fileobj) -> str | None:
@@ -157,6 +185,8 @@ def validate_upload(
             }
         )
     kind = sniff(upload)
+    if kind is None and Kind.CSV in allowed and _is_csv(upload):
+        kind = Kind.CSV
     if kind is None or kind not in allowed:
         names = "、".join(LABELS[k] for k in allowed)
         raise ValidationError({field: [_("只能上传 %(kinds)s 文件（按文件内容识别）。") % {"kinds": names}]})

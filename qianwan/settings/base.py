@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "traffic",
     "antifraud",
     "disputes",
+    "places",
     # leader views composed from the apps' selectors
     "qianwan.dashboard",
 ]
@@ -376,6 +377,7 @@ CELERY_BEAT_SCHEDULE = {
     "enterprises-import-sweep": {"task": "enterprises.tasks.import_sweep", "schedule": 60.0},
     # large list exports whose task was never published (broker down); a job runs once (its claim)
     "exports-sweep": {"task": "qianwan.api.tasks.export_sweep", "schedule": 60.0},
+    "places-import-sweep": {"task": "places.tasks.import_sweep", "schedule": 60.0},
 }
 
 # Notifications: delivery retries with exponential back-off (seconds: base * 2**attempt, capped).

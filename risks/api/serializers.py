@@ -114,6 +114,13 @@ class HazardCreateSerializer(serializers.Serializer):
     level = serializers.ChoiceField(choices=HazardLevel.choices)
     station = serializers.SlugRelatedField(slug_field="code", queryset=Station.objects.all(), required=False)
     address = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    address_code = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="a standard address's code instead of address/lat/lon",
+    )
     lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
     lon = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
     found_at = serializers.DateTimeField(required=False, allow_null=True, default=None)

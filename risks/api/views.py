@@ -117,6 +117,14 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
 
                 raise ValidationError({"station": [_("请指定派出所代码。")]})
             data["station"] = user.station
+        from places.services import resolve_place
+
+        data["standard_address"], data["address"], data["lat"], data["lon"] = resolve_place(
+            address=data["address"],
+            lat=data["lat"],
+            lon=data["lon"],
+            address_code=data.pop("address_code", ""),
+        )
         hazard = services.hazard_create(actor=user, **data)
         return self._detail(hazard, status.HTTP_201_CREATED)
 

@@ -84,6 +84,10 @@
         var tr = el("tr", { "data-incident": incident.id });
         var first = el("td");
         first.appendChild(el("a", { href: incident.url }, incident.number));
+        if (incident.repeat_count) {
+          first.appendChild(document.createTextNode(" "));
+          first.appendChild(el("span", { class: "tag tag-repeat", "data-repeat": incident.repeat_count, title: t.i18nRepeatTitle.replace("%s", incident.repeat_count) }, t.i18nRepeat));
+        }
         first.appendChild(el("div", { class: "muted" }, incident.category + " · " + (incident.address || "")));
         if (incident.officers && incident.officers.length) {
           first.appendChild(el("div", { class: "call-officers", "data-call-officers": "" },

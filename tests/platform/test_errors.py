@@ -148,6 +148,10 @@ def _reference_not_found(ctx):
     return ctx["api_as"](ctx["officer"]).post("/api/v1/disputes/", body, format="json")
 
 
+def _query_too_short(ctx):
+    return ctx["api_as"](ctx["officer"]).get("/api/v1/search/?q=a")
+
+
 def _session_expired(ctx):
     from qianwan.security import sessions
 
@@ -170,6 +174,7 @@ def _followups_required(ctx):
 CASES = {
     "followups_required": _followups_required,
     "reference_not_found": _reference_not_found,
+    "query_too_short": _query_too_short,
     "session_expired": _session_expired,
     "token_missing": _token_missing,
     "token_invalid": _token_invalid,

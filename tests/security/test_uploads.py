@@ -335,6 +335,9 @@ FILE_FIELDS = {
     "dashboard.MonthlyReport.file": None,  # the monthly report the server renders
     "attachments.Attachment.file": ("/api/v1/attachments/", "file"),
     "attachments.Attachment.thumbnail": None,  # made by the server from the cleaned image
+    # uploaded through the page /places/import/ only (no API endpoint); refusing HTML there is tested in
+    # tests/places/test_register.py::test_the_import_page_refuses_html_by_content
+    "places.AddressImportJob.file": None,
 }
 
 

@@ -27,6 +27,13 @@ class InboundEventSerializer(CoordinatesMixin, serializers.ModelSerializer):
     occurred_at = ContractDateTimeField(required=False, allow_null=True)
     # null while the event has no station (no coordinates, or outside every station's area)
     station = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    address_code = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=40,
+        help_text="a standard address's code instead of address/lat/lon (its text and point are stored)",
+    )
 
     class Meta:
         model = InboundEvent
@@ -38,6 +45,7 @@ class InboundEventSerializer(CoordinatesMixin, serializers.ModelSerializer):
             "title",
             "description",
             "address",
+            "address_code",
             "lat",
             "lon",
             "occurred_at",

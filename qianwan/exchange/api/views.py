@@ -130,6 +130,16 @@ class InboundEventViewSet(
             return Response(self.get_serializer(known).data, status=status.HTTP_200_OK)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
+        code_given = data.pop("address_code", "")
+        if code_given:
+            from places.services import resolve_place
+
+            _found, data["address"], data["lat"], data["lon"] = resolve_place(
+                address=data.get("address", ""),
+                lat=data.get("lat"),
+                lon=data.get("lon"),
+                address_code=code_given,
+            )
         data["raw"] = request.data
         event, created = services.inbound_receive(actor=request.user, data=data)
         code = status.HTTP_201_CREATED if created else status.HTTP_200_OK
