@@ -8,7 +8,15 @@ from qianwan.org.choices import Role
 from tests.conftest import url_routes
 
 SKIP_SUFFIXES = (".json", ".xlsx")
-SKIP_NAMES = {"logout", "set_language", "notify:mark_read", "notify:unread_count", "healthz", "schema"}
+SKIP_NAMES = {
+    "logout",
+    "set_language",
+    "notify:mark_read",
+    "attachments:upload",
+    "notify:unread_count",
+    "healthz",
+    "schema",
+}
 
 REPORTER = """
 window.__cspViolations = [];
