@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from qianwan.attachments.forms import photo_field
 from qianwan.forms import DateRangeMixin, ScopedStationMixin
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station, User
@@ -123,6 +124,7 @@ class VisitForm(forms.Form):
                 del self.fields[name]
         else:
             self.fields["enterprise"].queryset = selectors.enterprise_list(user=user)
+            self.fields["photo"] = photo_field()
 
 
 class FeedbackForm(forms.Form):

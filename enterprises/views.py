@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from antifraud import selectors as antifraud_selectors
 from qianwan import xlsx
+from qianwan.attachments.forms import attach_photo
 from qianwan.errors import StateConflict
 from qianwan.forms import add_errors
 from qianwan.listing import Window, render_list
@@ -386,17 +388,25 @@ def visit_list(request):
 
 @role_required(*STAFF_ROLES)
 def visit_new(request):
-    form = forms.VisitForm(request.POST or None, user=request.user)
+    form = forms.VisitForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         data["officers"] = list(data["officers"])
-        if _apply(form, lambda: services.visit_record(actor=request.user, **data)):
+        photo = data.pop("photo", None)
+
+        def record_with_photo():
+            with transaction.atomic():
+                visit = services.visit_record(actor=request.user, **data)
+                attach_photo(actor=request.user, record=visit, upload=photo)
+            return visit
+
+        if _apply(form, record_with_photo):
             messages.success(request, _("走访记录已登记。"))
             return redirect("enterprises:visit_list")
     return render(
         request,
         "enterprises/form.html",
-        {"form": form, "title": _("登记走访")},
+        {"form": form, "title": _("登记走访"), "multipart": True},
         status=400 if form.errors else 200,
     )
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qianwan.attachments.models import Attachment, RecordKind
 from qianwan.kpi import local_day_range, local_tz, nearest_rank, rate
 from qianwan.org import selectors as org_selectors
 from qianwan.org.choices import STAFF_ROLES, Role
@@ -31,7 +32,6 @@ from .models import (
     CampaignOperation,
     CampaignViolationTally,
     Hazard,
-    HazardEvidence,
     HotspotCell,
     HotspotRun,
     InspectionProblem,
@@ -58,13 +58,23 @@ def hazard_list(*, user) -> QuerySet[Hazard]:
 
 
 def hazard_detail_qs(*, user) -> QuerySet[Hazard]:
-    return hazard_list(user=user).prefetch_related("evidence__uploaded_by")
+    return hazard_list(user=user)
 
 
-def evidence_get(*, user, hazard_id: int, evidence_id: int) -> HazardEvidence | None:
+def hazard_evidence(hazard: Hazard) -> QuerySet[Attachment]:
+    """A hazard's evidence: its files in the attachment store (``HazardEvidence`` was migrated there)."""
+    return Attachment.objects.filter(record_kind=RecordKind.HAZARD, record_id=hazard.pk).select_related(
+        "uploaded_by"
+    )
+
+
+def evidence_get(*, user, hazard_id: int, evidence_id: int) -> Attachment | None:
     """An evidence file, only if its hazard is in the user's scope (else None → 404)."""
-    hazards = scope_queryset(Hazard.objects.all(), user)
-    return HazardEvidence.objects.filter(pk=evidence_id, hazard_id=hazard_id, hazard__in=hazards).first()
+    if not scope_queryset(Hazard.objects.all(), user).filter(pk=hazard_id).exists():
+        return None
+    return Attachment.objects.filter(
+        pk=evidence_id, record_kind=RecordKind.HAZARD, record_id=hazard_id
+    ).first()
 
 
 def _cohort(*, date_from: date, date_to: date, station: Station | None, user=None) -> QuerySet[Hazard]:

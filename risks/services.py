@@ -4,7 +4,6 @@ Bad input raises ``ValidationError`` (400), a rule about *who* ``PermissionDenie
 that forbids the change ``StateConflict`` (409) — checked in the contract's order (403, 400, 409).
 """
 
-import hashlib
 import logging
 from datetime import date, datetime, timedelta
 
@@ -16,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from qianwan.attachments.models import Attachment
 from qianwan.audit.services import audit_record, snapshot
 from qianwan.errors import StateConflict
 from qianwan.kpi import local_day_range
@@ -26,7 +26,7 @@ from qianwan.org.choices import LEADER_ROLES, STAFF_ROLES, Role
 from qianwan.org.models import Station
 from qianwan.org.people import station_people
 from qianwan.org.scopes import can_act_for_station
-from qianwan.security.uploads import max_upload_bytes, validate_upload
+from qianwan.security.uploads import max_upload_bytes
 from qianwan.validators import earlier_to_the_second, field_errors, validate_phone
 
 from . import hotspots
@@ -44,7 +44,6 @@ from .models import (
     CampaignOperation,
     CampaignViolationTally,
     Hazard,
-    HazardEvidence,
     HotspotCell,
     HotspotRun,
     InspectionProblem,
@@ -351,40 +350,31 @@ def evidence_max_bytes() -> int:
     return int(getattr(settings, "RISKS_EVIDENCE_MAX_BYTES", 0) or max_upload_bytes())
 
 
-@transaction.atomic
-def evidence_add(*, actor, hazard: Hazard, upload, note: str = "") -> HazardEvidence:
-    """Attach a photo (JPEG/PNG) or PDF to a hazard, after checking its size and its real type."""
+def evidence_add(*, actor, hazard: Hazard, upload, note: str = "") -> tuple[Attachment, bool]:
+    """Attach a photo (JPEG/PNG) or PDF to a hazard through the attachment store (one validator,
+    images re-encoded without metadata, thumbnails); returns (attachment, created). The same file on
+    the same hazard again returns the existing attachment. ``HazardEvidence`` is read-only now."""
+    from qianwan.attachments.services import attachment_add
+
     _require_station_actor(actor, hazard.station)
-    kind = validate_upload(upload, kinds=("jpeg", "png", "pdf"), max_bytes=evidence_max_bytes())
-    digest = hashlib.sha256()
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    upload.seek(0)
-    item = HazardEvidence(
-        hazard=hazard,
-        original_name=(getattr(upload, "name", "") or "upload")[-200:],
-        content_type=kind,
-        size=upload.size,
-        sha256=digest.hexdigest(),
-        note=(note or "")[:200],
-        uploaded_by=actor,
-    )
-    item.file.save("evidence", upload, save=False)
-    item.save()
-    # A rollback after this point leaves an unreferenced file under MEDIA_ROOT: harmless, never served.
-    audit_record(
-        actor=actor,
-        action="risks.hazard.evidence_add",
-        obj=hazard,
-        after={
-            "evidence": item.pk,
-            "name": item.original_name,
-            "type": kind,
-            "size": item.size,
-            "sha256": item.sha256,
-        },
-    )
-    return item
+    with transaction.atomic():
+        item, created = attachment_add(
+            actor=actor, record=hazard, upload=upload, note=note, max_bytes=evidence_max_bytes()
+        )
+        if created:
+            audit_record(
+                actor=actor,
+                action="risks.hazard.evidence_add",
+                obj=hazard,
+                after={
+                    "attachment": item.pk,
+                    "name": item.original_name,
+                    "type": item.content_type,
+                    "size": item.size,
+                    "sha256": item.sha256,
+                },
+            )
+    return item, created
 
 
 # --------------------------------------------------------------------------- overdue sweep

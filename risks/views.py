@@ -194,6 +194,7 @@ def hazard_detail(request, pk):
         "risks/hazard_detail.html",
         {
             "hazard": hazard,
+            "evidence": selectors.hazard_evidence(hazard),
             "forms": forms,
             "history": _history(hazard),
             "outbound": outbound_for(hazard),

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from places.forms import code_field, place_errors, point_widgets
+from qianwan.attachments.forms import photo_field
 from qianwan.forms import DateRangeMixin, ScopedFormMixin, ScopedModelChoiceField, ScopedStationMixin
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station
@@ -85,12 +86,13 @@ class PatrolForm(ScopedFormMixin, forms.Form):
             self.fields[f"v_{value}"] = forms.IntegerField(
                 label=_("查处：%(t)s") % {"t": label}, min_value=0, required=False, initial=0
             )
+        self.fields["photo"] = photo_field()
 
     def violations(self) -> dict:
         return {t: self.cleaned_data.get(f"v_{t}") or 0 for t in ViolationType.values}
 
     def service_kwargs(self) -> dict:
-        data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("v_")}
+        data = {k: v for k, v in self.cleaned_data.items() if not k.startswith("v_") and k != "photo"}
         data["violations"] = self.violations()
         names = re.split(r"[,，、;；\s]+", data.get("named_officers") or "")
         data["named_officers"] = [n for n in names if n]
@@ -110,6 +112,7 @@ class JointPatrolForm(ScopedFormMixin, forms.Form):
     enterprise_security = forms.IntegerField(label=_("企业保安"), min_value=0, initial=0)
     volunteers = forms.IntegerField(label=_("志愿者"), min_value=0, initial=0)
     note = forms.CharField(label=_("情况"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    photo = photo_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -137,16 +137,53 @@ def typed_tally_for(patrol):
     the patrol form warns that its violations must not be typed there as well."""
     from django.utils import timezone
 
-    from risks.models import CampaignViolationTally
-
     if patrol.campaign_id is None:
         return None
-    day = timezone.localtime(patrol.started_at).date()
+    return typed_tally(
+        campaign_id=patrol.campaign_id,
+        station_id=patrol.team.station_id,
+        day=timezone.localtime(patrol.started_at).date(),
+    )
+
+
+def typed_tally(*, campaign_id, station_id, day):
+    """The typed tally (手工录入) of a campaign for one station and local day, if any."""
+    from risks.models import CampaignViolationTally
+
     return (
         CampaignViolationTally.objects.select_related("station")
-        .filter(campaign_id=patrol.campaign_id, station_id=patrol.team.station_id, date=day)
+        .filter(campaign_id=campaign_id, station_id=station_id, date=day)
         .first()
     )
+
+
+def typed_tally_hint(*, user, campaign, team, started_at) -> str:
+    """Before a patrol is saved: the warning that the campaign already has a typed tally for the team's
+    station on the patrol's day ("" when it has none). ``campaign``/``team`` are raw ids or instances
+    from the form; ones outside the caller's scope read as none (nothing is revealed)."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    def pk(value):
+        value = getattr(value, "pk", value)
+        return int(value) if str(value or "").isdigit() and len(str(value)) <= 18 else None
+
+    campaign_id, team_id = pk(campaign), pk(team)
+    if campaign_id is None or team_id is None or started_at is None:
+        return ""
+    if not campaign_refs(user=user).filter(pk=campaign_id).exists():
+        return ""
+    team = team_refs(user=user).filter(pk=team_id).first()
+    if team is None:
+        return ""
+    day = timezone.localtime(started_at).date() if timezone.is_aware(started_at) else started_at.date()
+    typed = typed_tally(campaign_id=campaign_id, station_id=team.station_id, day=day)
+    if typed is None:
+        return ""
+    return _(
+        "该专项行动在%(station)s %(date)s 已有手工录入的违法统计（%(count)d 起）。"
+        "本次巡逻的违法数将从记录中计入，请勿在手工录入中重复填写。"
+    ) % {"station": typed.station.name, "date": typed.date, "count": typed.count}
 
 
 def operation_refs(*, user):

@@ -10,6 +10,7 @@ urlpatterns = [
     path("shifts/<int:pk>/cancel/", views.shift_cancel, name="shift_cancel"),
     path("patrols/", views.patrol_list, name="patrol_list"),
     path("patrols/new/", views.patrol_create, name="patrol_create"),
+    path("patrols/typed-tally/", views.patrol_typed_tally, name="patrol_typed_tally"),
     path("joint-patrols/", views.joint_list, name="joint_list"),
     path("joint-patrols/new/", views.joint_create, name="joint_create"),
     path("accidents/", views.accident_list, name="accident_list"),

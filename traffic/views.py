@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qianwan.attachments.forms import attach_photo
 from qianwan.errors import StateConflict
 from qianwan.filtering import empty_page, filtered
 from qianwan.forms import add_errors
@@ -204,10 +206,12 @@ def patrol_list(request):
 
 @role_required(*STAFF)
 def patrol_create(request):
-    form = PatrolForm(request.POST or None, user=request.user)
+    form = PatrolForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            patrol = services.patrol_create(actor=request.user, **form.service_kwargs())
+            with transaction.atomic():
+                patrol = services.patrol_create(actor=request.user, **form.service_kwargs())
+                attach_photo(actor=request.user, record=patrol, upload=form.cleaned_data.get("photo"))
         except ValidationError as exc:
             add_errors(form, exc)
         except PermissionDenied as exc:
@@ -226,12 +230,62 @@ def patrol_create(request):
                 )
             return redirect("traffic:patrol_list")
     status = 400 if request.method == "POST" else 200
+    source = request.POST if request.method == "POST" else request.GET
+    try:
+        started_at = _local_datetime(source.get("started_at"))
+    except ValidationError:
+        started_at = None
+    hint = selectors.typed_tally_hint(
+        user=request.user, campaign=source.get("campaign"), team=source.get("team"), started_at=started_at
+    )
     return render(
         request,
         "traffic/form.html",
-        {"form": form, "title": _("登记巡逻"), "back": "traffic:patrol_list"},
+        {
+            "form": form,
+            "title": _("登记巡逻"),
+            "back": "traffic:patrol_list",
+            "typed_hint": hint,
+            "typed_url": reverse("traffic:patrol_typed_tally"),
+        },
         status=status,
     )
+
+
+def _local_datetime(raw):
+    """A form's ``started_at`` (datetime-local or ISO 8601) → an aware datetime, None when blank."""
+    from django import forms
+
+    if not (raw or "").strip():
+        return None
+    return forms.DateTimeField(input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]).clean(
+        raw
+    )
+
+
+@role_required(*STAFF)
+def patrol_typed_tally(request):
+    """While the patrol form is filled in: ``{"message": "…"|""}`` — whether the chosen campaign already
+    has a typed tally (手工录入) for the team's station on the patrol's day (the form shows it before
+    saving). A malformed ``started_at`` or id → 400; a campaign or team outside the scope → no hint."""
+    for name in ("campaign", "team"):
+        value = (request.GET.get(name) or "").strip()
+        if value and (not value.isdigit() or len(value) > 18):
+            return JsonResponse({"message": "", "error": _("%(f)s 应为编号。") % {"f": name}}, status=400)
+    try:
+        started_at = _local_datetime(request.GET.get("started_at"))
+    except ValidationError:
+        return JsonResponse(
+            {"message": "", "error": _("开始时间格式应为 YYYY-MM-DDTHH:MM。")},
+            status=400,
+        )
+    hint = selectors.typed_tally_hint(
+        user=request.user,
+        campaign=request.GET.get("campaign"),
+        team=request.GET.get("team"),
+        started_at=started_at,
+    )
+    return JsonResponse({"message": hint})
 
 
 # ---------------------------------------------------------------- joint patrols
@@ -268,10 +322,14 @@ def joint_list(request):
 
 @role_required(*STAFF)
 def joint_create(request):
-    form = JointPatrolForm(request.POST or None, user=request.user)
+    form = JointPatrolForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        photo = data.pop("photo", None)
         try:
-            services.joint_patrol_create(actor=request.user, **form.cleaned_data)
+            with transaction.atomic():
+                joint = services.joint_patrol_create(actor=request.user, **data)
+                attach_photo(actor=request.user, record=joint, upload=photo)
         except ValidationError as exc:
             add_errors(form, exc)
         except PermissionDenied as exc:

@@ -38,6 +38,7 @@ class Attachment(models.Model):
     # of the file as uploaded: the same file on the same record again is the same attachment
     sha256 = models.CharField(max_length=64)
     original_name = models.CharField(_("原文件名"), max_length=200, blank=True)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
     taken_at = models.DateTimeField(_("拍摄时间"), null=True, blank=True)
     lat = models.FloatField(_("拍摄纬度"), null=True, blank=True)
     lon = models.FloatField(_("拍摄经度"), null=True, blank=True)

@@ -44,7 +44,16 @@ def resolve_record(*, user, ref, field: str = "record"):
     return kind, record
 
 
-def attachment_add(*, actor, record, upload, phase: str = "", field: str = "file") -> tuple[Attachment, bool]:
+def attachment_add(
+    *,
+    actor,
+    record,
+    upload,
+    phase: str = "",
+    field: str = "file",
+    note: str = "",
+    max_bytes: int | None = None,
+) -> tuple[Attachment, bool]:
     """Attach ``upload`` to ``record`` (a model instance or ``"kind:ID"``); returns (attachment,
     created). The same file on the same record again returns the existing one (created False);
     anything the validator refuses is a 400 and nothing is stored."""
@@ -53,7 +62,7 @@ def attachment_add(*, actor, record, upload, phase: str = "", field: str = "file
         raise PermissionDenied(_("无权为该记录添加附件。"))
     if phase and phase not in Phase.values:
         raise ValidationError({"phase": [_("阶段只能是 before（整改前）或 after（整改后）。")]})
-    content_type = validate_upload(upload, kinds=("jpeg", "png", "pdf"), field=field)
+    content_type = validate_upload(upload, kinds=("jpeg", "png", "pdf"), field=field, max_bytes=max_bytes)
     upload.seek(0)
     data = upload.read()
     upload.seek(0)
@@ -79,6 +88,7 @@ def attachment_add(*, actor, record, upload, phase: str = "", field: str = "file
                 size=len(stored),
                 sha256=digest,
                 original_name=str(getattr(upload, "name", "") or "")[-200:],
+                note=(note or "")[:200],
                 uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
                 **facts,
             )

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from qianwan.api.fields import ScopedPrimaryKeyRelatedField
+from qianwan.attachments.models import Attachment
 from qianwan.kpi import local_tz
 from qianwan.org.models import Station
 from qianwan.references import police_users
@@ -18,7 +19,6 @@ from risks.models import (
     Campaign,
     CampaignOperation,
     Hazard,
-    HazardEvidence,
     HotspotCell,
     HotspotRun,
     InspectionProblem,
@@ -60,11 +60,13 @@ class DeadlineField(serializers.Field):
 
 
 class EvidenceSerializer(serializers.ModelSerializer):
+    """A hazard's evidence file: an attachment of record ``hazard:ID`` (fields as before the move)."""
+
     url = serializers.SerializerMethodField()
     uploaded_by = serializers.CharField(source="uploaded_by.display_name", default=None)
 
     class Meta:
-        model = HazardEvidence
+        model = Attachment
         fields = [
             "id",
             "original_name",
@@ -78,7 +80,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         ]
 
     def get_url(self, obj) -> str:
-        return reverse("risks-api:hazard-evidence-file", args=[obj.hazard_id, obj.pk])
+        return reverse("risks-api:hazard-evidence-file", args=[obj.record_id, obj.pk])
 
 
 class HazardSerializer(serializers.ModelSerializer):
@@ -102,10 +104,14 @@ class HazardSerializer(serializers.ModelSerializer):
 
 
 class HazardDetailSerializer(HazardSerializer):
-    evidence = EvidenceSerializer(many=True, read_only=True)
+    evidence = serializers.SerializerMethodField()
 
     class Meta(HazardSerializer.Meta):
         fields = [*HazardSerializer.Meta.fields, "evidence"]
+
+    @extend_schema_field(EvidenceSerializer(many=True))
+    def get_evidence(self, obj) -> list:
+        return EvidenceSerializer(selectors.hazard_evidence(obj), many=True).data
 
 
 class HazardCreateSerializer(serializers.Serializer):

@@ -181,7 +181,7 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
     @extend_schema(
         methods=["POST"],
         request={"multipart/form-data": EvidenceUploadSerializer},
-        responses={201: EvidenceSerializer},
+        responses={201: EvidenceSerializer, 200: EvidenceSerializer},
         description="上传 JPEG/PNG 照片或 PDF（按文件内容识别类型，默认不超过 10 MB）。",
     )
     @extend_schema(methods=["GET"], responses=EvidenceSerializer(many=True))
@@ -195,16 +195,18 @@ class HazardViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedView
         """List or upload evidence files of a hazard."""
         hazard = self.get_object()
         if request.method == "GET":
-            return Response(EvidenceSerializer(hazard.evidence.all(), many=True).data)
+            return Response(EvidenceSerializer(selectors.hazard_evidence(hazard), many=True).data)
         body = EvidenceUploadSerializer(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
-        item = services.evidence_add(
+        item, created = services.evidence_add(
             actor=request.user,
             hazard=hazard,
             upload=body.validated_data["file"],
             note=body.validated_data["note"],
         )
-        return Response(EvidenceSerializer(item).data, status=status.HTTP_201_CREATED)
+        return Response(
+            EvidenceSerializer(item).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"], url_path=r"evidence/(?P<evidence_id>\d+)", url_name="evidence-file")

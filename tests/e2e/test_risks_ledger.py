@@ -55,7 +55,11 @@ def test_record_rectify_and_close_by_second_person(page, login, make_user, tmp_p
     page.click("dialog.confirm-dialog [data-confirm-ok]")
     expect(page.locator("h1.page-title")).to_contain_text("已销号")
     hazard = Hazard.objects.get()
-    assert hazard.status == "closed" and hazard.closed_by.username == "li" and hazard.evidence.count() == 1
+    from risks.selectors import hazard_evidence as evidence_of
+
+    assert (
+        hazard.status == "closed" and hazard.closed_by.username == "li" and evidence_of(hazard).count() == 1
+    )
     page.screenshot(path=artifact("risks-hazard-closed.png"), full_page=True)
     page.goto("/risks/reconciliation/")
     expect(page.locator("#by-station")).to_contain_text("1/1")

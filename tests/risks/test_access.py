@@ -128,10 +128,10 @@ class TestEvidenceFile(EndpointAccess):
         from risks import services
 
         hazard = make_hazard(station, recorder(station))
-        return services.evidence_add(actor=hazard.recorded_by, hazard=hazard, upload=upload())
+        return services.evidence_add(actor=hazard.recorded_by, hazard=hazard, upload=upload())[0]
 
     def url(self, record):
-        return f"/api/v1/hazards/{record.hazard_id}/evidence/{record.pk}/"
+        return f"/api/v1/hazards/{record.record_id}/evidence/{record.pk}/"
 
 
 class TestHazardKpi(EndpointAccess):

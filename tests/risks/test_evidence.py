@@ -1,11 +1,12 @@
-"""Evidence uploads: size and type by content (magic bytes), stored outside the web root, scoped download."""
+"""Evidence uploads: size and type by content (magic bytes), stored outside the web root, scoped download.
+Hazard evidence lives in the attachment store (record ``hazard:ID``)."""
 
 import pytest
 from django.conf import settings as django_settings
 
+from qianwan.attachments.models import Attachment
 from qianwan.audit.models import AuditEntry
 from qianwan.org.choices import Role
-from risks.models import HazardEvidence
 from tests.errors import error_fields
 
 from .factories import JPEG, PDF, PNG, make_hazard, upload
@@ -42,8 +43,9 @@ def test_accepted_types_are_stored_under_media_root(
     r = post(api_as(officer), hazard, upload(name, content, declared))
     assert r.status_code == 201, r.content
     data = r.json()
-    assert data["content_type"] == expected and data["size"] == len(content) and data["original_name"] == name
-    item = HazardEvidence.objects.get(pk=data["id"])
+    assert data["content_type"] == expected and data["original_name"] == name and data["note"] == "现场照片"
+    item = Attachment.objects.get(pk=data["id"], record_kind="hazard", record_id=hazard.pk)
+    assert data["size"] == item.size == item.file.size  # images are stored re-encoded, without metadata
     path = item.file.path
     assert path.startswith(str(media_root)) and name not in path
     assert not path.startswith(str(django_settings.BASE_DIR / "static"))
@@ -64,7 +66,7 @@ def test_wrong_type_is_400_and_nothing_kept(api_as, officer, media_root, name, c
     r = post(api_as(officer), hazard, upload(name, content, declared))
     assert r.status_code == 400
     assert "JPEG" in error_fields(r)["file"][0]
-    assert not HazardEvidence.objects.exists()
+    assert not Attachment.objects.exists()
 
 
 def test_too_large_is_400(api_as, officer, settings):
@@ -72,7 +74,7 @@ def test_too_large_is_400(api_as, officer, settings):
     hazard = make_hazard(officer.station, officer)
     r = post(api_as(officer), hazard, upload("big.jpg", JPEG + b"\x00" * 2048))
     assert r.status_code == 400 and "过大" in error_fields(r)["file"][0]
-    assert not HazardEvidence.objects.exists()
+    assert not Attachment.objects.exists()
 
 
 def test_default_limit_is_10_mb(api_as, officer):
@@ -105,7 +107,7 @@ def test_download_checks_scope_and_sets_safe_headers(api_as, client, officer, ot
     client.force_login(officer)
     assert client.get(f"/risks/hazards/{hazard.pk}/evidence/{item_id}/").status_code == 200
     # the media folder is not served by URL
-    assert client.get(f"/media/{HazardEvidence.objects.get().file.name}").status_code == 404
+    assert client.get(f"/media/{Attachment.objects.get().file.name}").status_code == 404
 
 
 def test_page_upload_rejects_wrong_type_and_keeps_form(client, officer):
@@ -121,4 +123,22 @@ def test_page_upload_rejects_wrong_type_and_keeps_form(client, officer):
     )
     assert r.status_code == 400
     assert "只能上传" in r.content.decode()
-    assert not HazardEvidence.objects.exists()
+    assert not Attachment.objects.exists()
+
+
+def test_same_file_again_is_200_with_the_existing_attachment(api_as, officer):
+    hazard = make_hazard(officer.station, officer)
+    client = api_as(officer)
+    first = post(client, hazard, upload("a.pdf", PDF, "application/pdf"))
+    again = post(client, hazard, upload("b.pdf", PDF, "application/pdf"))
+    assert first.status_code == 201 and again.status_code == 200
+    assert again.json()["id"] == first.json()["id"] and Attachment.objects.count() == 1
+    listed = client.get(f"/api/v1/hazards/{hazard.pk}/evidence/").json()
+    assert [e["id"] for e in listed] == [first.json()["id"]]
+    assert (
+        client.get(f"/api/v1/hazards/{hazard.pk}/")
+        .json()["evidence"][0]["url"]
+        .endswith(f"/evidence/{first.json()['id']}/")
+    )
+    # the attachment store serves it too, to the same scope
+    assert client.get(f"/api/v1/attachments/?record=hazard:{hazard.pk}").json()["count"] == 1
