@@ -5,7 +5,6 @@ from datetime import date
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from incidents.models import Incident
 from qianwan.errors import StateConflict
 from qianwan.forms import add_errors
 from qianwan.kpi import add_months
+from qianwan.listing import Window, list_page, page_context
 from qianwan.org.access import role_required
 from qianwan.org.choices import Role
 from qianwan.org.scopes import scope_queryset
@@ -25,6 +25,12 @@ from . import forms as f
 from . import selectors, services
 from .choices import SessionKind
 from .models import EvaluationRound
+
+# the time-ordered lists open on a recent window unless the URL says ?period=all (issue 21 item 3):
+# notices sent in the last 30 days; study sessions and victims of the last year (rarer records)
+NOTICE_WINDOW = Window(days=30, field="sent_at", period_params=())
+SESSION_WINDOW = Window(days=365, field="held_on", period_params=())
+VICTIM_WINDOW = Window(days=365, field="occurred_on", period_params=())
 
 STAFF = (Role.OFFICER, Role.STATION_LEADER, Role.BUREAU_LEADER, Role.ADMIN)
 READ = (*STAFF, Role.LIAISON)
@@ -166,7 +172,7 @@ def enterprise(request, pk):
             "tab": "structure",
             "staff": selectors.admin_staff_list(user=request.user).filter(enterprise=ent, is_active=True),
             "classes": classes,
-            "page": Paginator(employees, 100).get_page(request.GET.get("page")),
+            "page": list_page(request, employees, per_page=100),
             "imports": imports,
             "can_manage": _can_manage(request.user),
             "class_error": class_error,
@@ -283,7 +289,7 @@ def sessions(request, pk):
             "chosen": chosen,
             "form": form,
             "can_manage": _can_manage(request.user),
-            "page": Paginator(session_qs, 30).get_page(request.GET.get("page")),
+            **page_context(request, session_qs, window=SESSION_WINDOW, per_page=30),
             "coverage": cover,
             "month": month,
             "param_errors": param_errors,
@@ -493,7 +499,7 @@ def cases(request):
         request,
         "antifraud/cases.html",
         {
-            "page": Paginator(selectors.case_list(user=request.user), 50).get_page(request.GET.get("page")),
+            "page": list_page(request, selectors.case_list(user=request.user)),
             "form": form,
         },
         status=400 if request.method == "POST" else 200,
@@ -554,7 +560,9 @@ def notices(request):
         "antifraud/notices.html",
         {
             "groups": groups,
-            "page": Paginator(selectors.notice_list(user=request.user), 30).get_page(request.GET.get("page")),
+            **page_context(
+                request, selectors.notice_list(user=request.user), window=NOTICE_WINDOW, per_page=30
+            ),
             "notice_form": notice_form,
             "group_form": group_form,
             "post_error": post_error,
@@ -593,7 +601,7 @@ def victims(request):
         "antifraud/victims.html",
         {
             "form": form,
-            "page": Paginator(selectors.victim_list(user=request.user), 50).get_page(request.GET.get("page")),
+            **page_context(request, selectors.victim_list(user=request.user), window=VICTIM_WINDOW),
         },
         status=400 if request.method == "POST" else 200,
     )

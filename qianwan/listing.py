@@ -224,6 +224,13 @@ def list_page(request, queryset, *, per_page: int = PER_PAGE) -> ListPage:
     return ListPage(request, queryset, per_page=per_page)
 
 
+def page_context(request, queryset, *, window: Window | None = None, per_page: int = PER_PAGE) -> dict:
+    """``page`` and ``window`` for a page that shows a list beside other things (no filter form):
+    the rows narrowed to ``window`` when the URL names no period, one :class:`ListPage` of them."""
+    queryset, state = apply_window(request, queryset, window)
+    return {"page": list_page(request, queryset, per_page=per_page), "window": state}
+
+
 def render_list(
     request,
     template: str,

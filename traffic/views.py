@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,16 +16,22 @@ from django.views.decorators.http import require_POST
 
 from qianwan.attachments.forms import attach_photo
 from qianwan.errors import StateConflict
-from qianwan.filtering import empty_page, filtered
 from qianwan.forms import add_errors
-from qianwan.listing import Window, apply_window, render_list
+from qianwan.listing import render_list
 from qianwan.notify.models import Notification
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES
 
 from . import selectors, services
-from .choices import ViolationType
-from .exports import xlsx_response
+from .exports import (
+    ACCIDENT_EXPORT,
+    ACCIDENT_WINDOW,
+    ASSET_EXPORT,
+    JOINT_EXPORT,
+    JOINT_WINDOW,
+    PATROL_EXPORT,
+    PATROL_WINDOW,
+)
 from .filtersets import AccidentFilter, AssetFilter, JointPatrolFilter, PatrolFilter
 from .forms import (
     AccidentForm,
@@ -44,18 +49,6 @@ LEADERS = ("station_leader", "bureau_leader", "admin")
 
 def _fmt(dt) -> str:
     return timezone.localtime(dt).strftime("%Y-%m-%d %H:%M")
-
-
-# patrols and accidents open on the last 30 days unless the URL names a period
-PATROL_WINDOW = Window(days=30, field="started_at", period_params=("started_after", "started_before"))
-ACCIDENT_WINDOW = Window(days=30, field="occurred_at", period_params=("occurred_after", "occurred_before"))
-
-
-def _bad_filter(request, template, filterset):
-    """A list (or its export) asked with bad filter input: the page with the errors and no rows, 400."""
-    return render(
-        request, template, {"filter": filterset, "page": empty_page(filterset.queryset)}, status=400
-    )
 
 
 # ---------------------------------------------------------------- map
@@ -176,32 +169,9 @@ def shift_cancel(request, pk: int):
 @role_required(*STAFF)
 def patrol_list(request):
     filterset = PatrolFilter(request.GET, queryset=selectors.patrol_list(user=request.user))
-    if filtered(filterset, user=request.user) is None:
-        return _bad_filter(request, "traffic/patrol_list.html", filterset)
-    if request.GET.get("export") == "xlsx":
-        types = ViolationType.values
-        rows = (
-            [
-                p.started_at, p.ended_at, p.zone.code, p.team.name, p.get_kind_display(), p.officers,
-                p.campaign.name if p.campaign else "", p.findings,
-                *[next((v.count for v in p.violations.all() if v.type == t), 0) for t in types],
-            ]
-            for p in apply_window(request, filterset.qs, PATROL_WINDOW)[0]
-        )  # fmt: skip
-        headers = [
-            _("开始"),
-            _("结束"),
-            _("巡区"),
-            _("队伍"),
-            _("类型"),
-            _("出动警力"),
-            _("专项行动"),
-            _("发现情况"),
-        ]
-        return xlsx_response(
-            "patrols.xlsx", _("巡逻记录"), headers + [ViolationType(t).label for t in types], rows
-        )
-    return render_list(request, "traffic/patrol_list.html", filterset=filterset, window=PATROL_WINDOW)
+    return render_list(
+        request, "traffic/patrol_list.html", filterset=filterset, window=PATROL_WINDOW, export=PATROL_EXPORT
+    )
 
 
 @role_required(*STAFF)
@@ -294,30 +264,9 @@ def patrol_typed_tally(request):
 @role_required(*STAFF)
 def joint_list(request):
     filterset = JointPatrolFilter(request.GET, queryset=selectors.joint_patrol_list(user=request.user))
-    if filtered(filterset, user=request.user) is None:
-        return _bad_filter(request, "traffic/joint_list.html", filterset)
-    if request.GET.get("export") == "xlsx":
-        rows = (
-            [j.date, j.station.name, j.organisers, j.location, j.enterprise.name if j.enterprise else "",
-             j.zone.code if j.zone else "", j.police, j.grid_workers, j.enterprise_security, j.volunteers, j.note]
-            for j in filterset.qs
-        )  # fmt: skip
-        headers = [
-            _("日期"),
-            _("派出所"),
-            _("组织单位"),
-            _("路口/地点"),
-            _("企业"),
-            _("巡区"),
-            _("民警/辅警"),
-            _("网格员"),
-            _("企业保安"),
-            _("志愿者"),
-            _("情况"),
-        ]
-        return xlsx_response("joint-patrols.xlsx", _("联合巡逻"), headers, rows)
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
-    return render(request, "traffic/joint_list.html", {"filter": filterset, "page": page})
+    return render_list(
+        request, "traffic/joint_list.html", filterset=filterset, window=JOINT_WINDOW, export=JOINT_EXPORT
+    )
 
 
 @role_required(*STAFF)
@@ -349,44 +298,16 @@ def joint_create(request):
 # ---------------------------------------------------------------- accidents
 
 
-def _accident_rows(qs):
-    for a in qs:
-        yield [
-            a.number, a.occurred_at, a.station.name, a.zone.code if a.zone else _("区外"), a.address, a.road,
-            a.get_type_display(), a.vehicles, a.injured, a.deaths, a.get_cause_display(), a.cause_note,
-            a.get_handled_by_display(), a.get_status_display(),
-        ]  # fmt: skip
-
-
 @role_required(*STAFF)
 def accident_list(request):
     filterset = AccidentFilter(request.GET, queryset=selectors.accident_list(user=request.user))
-    if filtered(filterset, user=request.user) is None:
-        return _bad_filter(request, "traffic/accident_list.html", filterset)
-    if request.GET.get("export") == "xlsx":
-        headers = [
-            _("事故编号"),
-            _("发生时间"),
-            _("处理派出所"),
-            _("巡区"),
-            _("地点"),
-            _("道路"),
-            _("类型"),
-            _("车辆"),
-            _("受伤"),
-            _("死亡"),
-            _("原因"),
-            _("原因说明"),
-            _("处理单位"),
-            _("状态"),
-        ]
-        return xlsx_response(
-            "accidents.xlsx",
-            _("交通事故"),
-            headers,
-            _accident_rows(apply_window(request, filterset.qs, ACCIDENT_WINDOW)[0]),
-        )
-    return render_list(request, "traffic/accident_list.html", filterset=filterset, window=ACCIDENT_WINDOW)
+    return render_list(
+        request,
+        "traffic/accident_list.html",
+        filterset=filterset,
+        window=ACCIDENT_WINDOW,
+        export=ACCIDENT_EXPORT,
+    )
 
 
 @role_required(*STAFF)
@@ -457,31 +378,7 @@ def accident_close(request, pk: int):
 @role_required(*STAFF)
 def asset_list(request):
     filterset = AssetFilter(request.GET, queryset=selectors.asset_list(user=request.user))
-    if filtered(filterset, user=request.user) is None:
-        return _bad_filter(request, "traffic/asset_list.html", filterset)
-    if request.GET.get("export") == "xlsx":
-        rows = (
-            [a.code, a.get_kind_display(), a.name, a.road, a.zone.code, a.lat, a.lon, a.get_status_display(),
-             a.installed_on, a.get_maintenance_status_display(), a.last_maintained_on, a.note]
-            for a in filterset.qs
-        )  # fmt: skip
-        headers = [
-            _("编号"),
-            _("类型"),
-            _("名称"),
-            _("道路"),
-            _("巡区"),
-            _("纬度"),
-            _("经度"),
-            _("状态"),
-            _("安装日期"),
-            _("维护状态"),
-            _("最近维护"),
-            _("备注"),
-        ]
-        return xlsx_response("assets.xlsx", _("路面设施"), headers, rows)
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
-    return render(request, "traffic/asset_list.html", {"filter": filterset, "page": page})
+    return render_list(request, "traffic/asset_list.html", filterset=filterset, export=ASSET_EXPORT)
 
 
 @role_required(*STAFF)

@@ -87,6 +87,37 @@ def proportion_card(key: str, label: str, definition: str, prop: dict, url: str 
     return card
 
 
+def unit_of(key: str) -> str:
+    """The unit shown beside a count card's figure (issue 19 item 4: every figure carries its unit)."""
+    units = {
+        "incidents": _("起"),
+        "diverted": _("起"),
+        "trend_mom": _("起"),
+        "trend_yoy": _("起"),
+        "dispute_incidents": _("起"),
+        "accidents": _("起"),
+        "major": _("起"),
+        "outbound": _("件"),
+        "inbound": _("件"),
+        "inbound_rejected": _("件"),
+        "pushed": _("件"),
+        "found": _("处"),
+        "closed": _("处"),
+        "overdue": _("处"),
+        "visits": _("次"),
+        "responses": _("次"),
+        "patrols": _("次"),
+        "joint": _("次"),
+        "lectures": _("场"),
+        "sessions": _("场"),
+        "audience": _("人次"),
+        "deaths": _("人"),
+        "victims": _("人"),
+        "victims_above": _("人"),
+    }
+    return units.get(key, "")
+
+
 def count_card(
     key: str,
     label: str,
@@ -106,6 +137,7 @@ def count_card(
         "available": n is not None,
         "value": n,
         "display": DASH if n is None else f"{n:,}",
+        "unit": unit_of(key),
         "counts": "",
         "note": note,
         "url": url,

@@ -47,8 +47,11 @@ def card_row(card: dict) -> list:
     presenter's, so the small-number rule holds here too: no value, p or flag below 5)."""
     change = card.get("change") or {}
     value = card.get("value")
+    label = str(card["label"])
+    if card.get("unit"):
+        label = f"{label}（{card['unit']}）"
     return [
-        str(card["label"]),
+        label,
         str(card["display"]),
         value if isinstance(value, int | float) else None,
         card.get("num"),
@@ -103,7 +106,7 @@ def build(data: dict, *, title: str) -> bytes:
             summary.append(
                 [
                     str(section["title"]),
-                    str(card["label"]),
+                    card_row(card)[0],
                     str(card["display"]),
                     str(change.get("display") or ""),
                     _flag_text(change.get("flag")),
@@ -126,15 +129,15 @@ def build(data: dict, *, title: str) -> bytes:
             ws.append(
                 [
                     _("专项行动"),
-                    _("行动次数"),
-                    _("出动警力"),
-                    _("检查场所"),
-                    _("发现问题"),
-                    _("整改问题"),
+                    _("行动次数（次）"),
+                    _("出动警力（人次）"),
+                    _("检查场所（家）"),
+                    _("发现问题（处）"),
+                    _("整改问题（处）"),
                     _("整改率"),
-                    _("交通违法"),
-                    _("其中手工录入违法"),
-                    _("其中手工录入警力"),
+                    _("交通违法（起）"),
+                    _("其中手工录入违法（起）"),
+                    _("其中手工录入警力（人次）"),
                 ]
             )
             for c in section["campaigns"]:
@@ -154,7 +157,9 @@ def build(data: dict, *, title: str) -> bytes:
                 )
         if section.get("ranking"):
             ws.append([])
-            ws.append([_("名次"), _("企业"), _("派出所"), _("互评均分"), _("较上月"), _("参评班组")])
+            ws.append(
+                [_("名次"), _("企业"), _("派出所"), _("互评均分（分）"), _("较上月"), _("参评班组（个）")]
+            )
             for r in section["ranking"]:
                 ws.append([r["rank"], r["name"], r["station"], r["score"], r["change"], r["classes"]])
         _widths(ws, [26, 14, 10, 10, 10, 10, 10, 8, 10, 28, 60])
@@ -167,13 +172,13 @@ def build(data: dict, *, title: str) -> bytes:
             1,
             [
                 _("月份"),
-                _("警情"),
+                _("警情（起）"),
                 _("环比"),
-                _("环比基数"),
+                _("环比基数（起）"),
                 _("环比p"),
                 _("环比检验"),
                 _("同比"),
-                _("同比基数"),
+                _("同比基数（起）"),
                 _("同比p"),
                 _("同比检验"),
                 _("说明"),

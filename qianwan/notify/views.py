@@ -1,7 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from qianwan.errors import StateConflict
 from qianwan.forms import add_errors
+from qianwan.listing import list_page
 from qianwan.masking import mask_url
 from qianwan.org.access import role_required
 from qianwan.org.choices import LEADER_ROLES
@@ -28,9 +28,7 @@ def inbox(request):
     with how many there are, the latest state and the age of the latest update; ?unread=1 shows
     threads with something unread only."""
     only_unread = request.GET.get("unread") == "1"
-    page = Paginator(services.inbox_threads(user=request.user, only_unread=only_unread), 30).get_page(
-        request.GET.get("page")
-    )
+    page = list_page(request, services.inbox_threads(user=request.user, only_unread=only_unread), per_page=30)
     rows = services.inbox_thread_rows(user=request.user, groups=page.object_list)
     return render(request, "notify/inbox.html", {"page": page, "rows": rows, "only_unread": only_unread})
 

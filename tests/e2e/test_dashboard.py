@@ -49,14 +49,14 @@ def test_bureau_leader_dashboard_charts_period_and_report(
     page.screenshot(path=artifact("dashboard-month.png"), full_page=True)
 
     # change the period to the whole year; the figures follow
-    month_total = int(page.locator(".dash-card[data-key='incidents'] .value").inner_text().replace(",", ""))
+    month_total = int(page.locator(".dash-card[data-key='incidents'] .value a").inner_text().replace(",", ""))
     page.select_option("#id_period", "year")
     expect(page.locator("#id_year")).to_be_visible()
     expect(page.locator("#id_month")).to_be_hidden()
     page.click("form[data-period-form] button[type=submit]")
     page.wait_for_url("**period=year**")
     expect(page.locator("[data-period-label]")).to_contain_text(f"{timezone.localdate().year}年")
-    year_total = int(page.locator(".dash-card[data-key='incidents'] .value").inner_text().replace(",", ""))
+    year_total = int(page.locator(".dash-card[data-key='incidents'] .value a").inner_text().replace(",", ""))
     assert year_total >= month_total and year_total > 0
     expect(page.locator("#chart-trend[data-rendered='1']")).to_be_attached(timeout=30000)
 
