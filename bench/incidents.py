@@ -127,6 +127,8 @@ def _analyzed() -> str:
 def _list_bench(bureau, token_create, calls: int, fresh: bool) -> float:
     """GET /api/v1/incidents/?page_size=100 through the whole Django stack (token auth, scope, filters,
     pagination with its count, serialisation) as the bureau, who sees every incident."""
+    import gc
+
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from rest_framework.test import APIClient
@@ -141,13 +143,19 @@ def _list_bench(bureau, token_create, calls: int, fresh: bool) -> float:
     response = client.get(url)  # the first request: connection, token, caches
     first = time.perf_counter() - t
     assert response.status_code == 200, response.content[:300]
-    rows, count = len(response.json()["results"]), response.json()["count"]
+    body = response.json()
+    rows = len(body["results"])
+    # the count is bounded (issue 21): exact up to 10,000, else null with count_at_least
+    count = f"{body['count']:,}" if body["count"] is not None else f"more than {body['count_at_least']:,}"
     connection.queries_log.clear()
     with CaptureQueriesContext(connection) as queries:
         client.get(url)
     n_queries = len(queries.captured_queries)
     sql_ms = sum(float(q["time"]) for q in queries.captured_queries) * 1000
     count_ms = sum(float(q["time"]) for q in queries.captured_queries if "COUNT(" in q["sql"]) * 1000
+    # as in a gunicorn worker (qianwan/gunicorn_conf.py freezes the preloaded heap before forking): what
+    # this process holds before the timed calls is not walked by every full garbage collection
+    gc.freeze()
     times = []
     for _ in range(calls):
         t = time.perf_counter()
@@ -156,7 +164,7 @@ def _list_bench(bureau, token_create, calls: int, fresh: bool) -> float:
         assert response.status_code == 200, response.content[:300]
     p50, p95 = pct(times, 0.5), pct(times, 0.95)
     print(
-        f"incident list GET {url}: {rows} of {count:,} rows, {n_queries} SQL queries; first request "
+        f"incident list GET {url}: {rows} of {count} rows, {n_queries} SQL queries; first request "
         f"{first * 1000:.0f} ms; over {calls} calls p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms "
         f"(goal p95 ≤ 100 ms) {'ok' if p95 <= 0.1 else 'MISSED'}"
     )
