@@ -435,7 +435,7 @@ def name_officers(first_id: int, last_id: int) -> int:
         staff.setdefault(station_id, []).append(pk)
     rows = []
     events = IncidentEvent.objects.filter(
-        incident_id__range=(first_id, last_id), kind__in=["dispatched", "arrived"]
+        incident_id__gte=first_id, incident_id__lte=last_id, kind__in=["dispatched", "arrived"]
     ).values_list("id", "incident_id", "incident__station_id")
     for event_id, incident_id, station_id in events:
         ids = staff.get(station_id) or []
