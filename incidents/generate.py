@@ -10,16 +10,21 @@ Generation is vectorised with numpy; on PostgreSQL the rows go in with COPY, els
 """
 
 import io
+import itertools
 import json
+import queue
+import threading
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from qianwan.audit.models import AuditEntry
+from qianwan.bulkload import deferred_indexes
 from qianwan.org.models import User
 
 from . import rollup
@@ -62,32 +67,65 @@ DESCRIPTIONS = {
     Category.OTHER: ["其他求助"],
 }
 OPEN_DIVERSION_TARGET = "12345"
+# every address and description a generated incident can have, indexed (road × 399 + number − 1; the
+# category's row and the pick modulo its length)
+ADDRESSES = np.array([f"前湾新区{road}{k}号" for road in ROADS for k in range(1, 400)], dtype=object)
+DESCRIPTION_COUNTS = np.array([len(DESCRIPTIONS[c]) for c in CATEGORY_WEIGHTS])
+DESCRIPTION_TABLE = np.array(
+    [DESCRIPTIONS[c] + [""] * (DESCRIPTION_COUNTS.max() - len(DESCRIPTIONS[c])) for c in CATEGORY_WEIGHTS],
+    dtype=object,
+)
 
 
 def _lognormal(rng, median: float, sigma: float, n: int) -> np.ndarray:
     return rng.lognormal(np.log(median), sigma, n)
 
 
-class Batch:
-    """One chunk of generated incidents as column arrays (seconds from receipt; NaN = not done)."""
+def _day_chunks(rng, n: int, span_days: int, chunk: int):
+    """The day (offset from the first local midnight) of each of ``n`` incidents, as consecutive
+    sorted chunks of at most ``chunk``: the days are one multinomial draw (every day equally likely,
+    exactly as independent uniform draws), walked in time order so that ids, numbers and every
+    time-keyed index grow at their right end instead of everywhere at once."""
+    per_day = rng.multinomial(n, np.full(span_days, 1.0 / span_days))
+    days: list[int] = []
+    counts: list[int] = []
+    filled = 0
+    for day, count in enumerate(per_day.tolist()):
+        while count:
+            take = min(count, chunk - filled)
+            days.append(day)
+            counts.append(take)
+            filled += take
+            count -= take
+            if filled == chunk:
+                yield np.repeat(days, counts)
+                days, counts, filled = [], [], 0
+    if filled:
+        yield np.repeat(days, counts)
 
-    def __init__(self, *, rng, n: int, start: datetime, end: datetime, stations: list, prefix: str):
-        self.n = n
-        span_days = max(1, int((end - start).total_seconds() // 86400))
-        local_start = timezone.localtime(start).replace(hour=0, minute=0, second=0, microsecond=0)
-        day = rng.integers(0, span_days, n)
+
+class Batch:
+    """One chunk of generated incidents as column arrays (seconds from receipt; NaN = not done),
+    received on the given ``days`` (offsets from ``local_start``), in time order."""
+
+    def __init__(
+        self, *, rng, days: np.ndarray, local_start: datetime, end: datetime, stations: list, prefix: str
+    ):
+        n = self.n = len(days)
         hour = rng.choice(24, n, p=HOUR_WEIGHTS / HOUR_WEIGHTS.sum())
         second = rng.integers(0, 3600, n)
-        epoch0 = local_start.timestamp()
-        received = epoch0 + day * 86400.0 + hour * 3600.0 + second
+        received = local_start.timestamp() + days * 86400.0 + hour * 3600.0 + second
         received = np.minimum(received, end.timestamp() - 3600)  # nothing in the last hour: all settled
-        self.received = np.floor(received)
+        # every other column is drawn independently of the time, so sorting the times alone keeps
+        # each incident's distribution and gives time-ordered ids
+        self.received = np.sort(np.floor(received))
         weights = np.array([s["weight"] for s in stations], dtype=float)
         self.station_idx = rng.choice(len(stations), n, p=weights / weights.sum())
         cats = list(CATEGORY_WEIGHTS)
         cat_p = np.array(list(CATEGORY_WEIGHTS.values()))
         self.category_idx = rng.choice(len(cats), n, p=cat_p / cat_p.sum())
         self.categories = np.array([c.value for c in cats], dtype=object)[self.category_idx]
+        self.category_labels = np.array([str(c.label) for c in cats])[self.category_idx]
         diverted = self.categories == Category.NON_POLICE.value
         cancelled = (~diverted) & (rng.random(n) < 0.012)
         dispatch = np.maximum(5, _lognormal(rng, 32, 0.45, n))
@@ -116,13 +154,10 @@ class Batch:
         self.lon = np.round(lon + rng.normal(0, 0.015, n), 6)
         road = rng.integers(0, len(ROADS), n)
         num = rng.integers(1, 400, n)
-        self.address = [f"前湾新区{ROADS[r]}{k}号" for r, k in zip(road, num, strict=True)]
+        self.address = ADDRESSES[road * 399 + num - 1]
         pick = rng.integers(0, 100, n)
-        self.description = [
-            DESCRIPTIONS[Category(c)][p % len(DESCRIPTIONS[Category(c)])]
-            for c, p in zip(self.categories, pick, strict=True)
-        ]
-        self.phone = [f"1{d}" for d in rng.integers(3000000000, 9999999999, n)]
+        self.description = DESCRIPTION_TABLE[self.category_idx, pick % DESCRIPTION_COUNTS[self.category_idx]]
+        self.phone = (rng.integers(3000000000, 9999999999, n) + 10_000_000_000).astype(str)
         self.station_ids = np.array([s["id"] for s in stations])[self.station_idx]
         self.prefix = prefix
 
@@ -156,34 +191,75 @@ def _limits() -> tuple[SlaPolicy, dict]:
     return policy, _snapshot(policy)
 
 
-def _rows(batch: Batch, first_id: int, snap: dict):
-    """Column dicts for incidents, clocks and events of one batch."""
+class Staff:
+    """Each station's active officers (``stations`` order): a padded id matrix, its row lengths, and
+    their names (for the audit rows)."""
+
+    def __init__(self, stations: list[dict]):
+        people: dict[int, list[User]] = {}
+        for user in User.objects.filter(is_active=True, station__isnull=False, role="officer").order_by("id"):
+            people.setdefault(user.station_id, []).append(user)
+        width = max([len(v) for v in people.values()] + [1])
+        self.ids = np.zeros((len(stations), width), dtype=np.int64)
+        self.lengths = np.zeros(len(stations), dtype=np.int64)
+        self.names: dict[int, str] = {}
+        for k, s in enumerate(stations):
+            crew = people.get(s["id"], [])
+            self.lengths[k] = len(crew)
+            self.ids[k, : len(crew)] = [u.pk for u in crew]
+            self.names.update({u.pk: u.display_name for u in crew})
+
+    def pick(self, station_idx: np.ndarray, offset: np.ndarray) -> np.ndarray:
+        """The officer at ``offset`` (mod the crew) of each row's station; 0 where it has none."""
+        lengths = self.lengths[station_idx]
+        column = np.where(lengths > 0, offset % np.maximum(lengths, 1), 0)
+        return np.where(lengths > 0, self.ids[station_idx, column], 0)
+
+
+def _rows(batch: Batch, first_id: int, first_event_id: int, snap: dict, staff: Staff, audit: bool) -> dict:
+    """Column arrays (epoch seconds for times, NaN = NULL) of every table one batch writes, keyed by
+    table: incidents, their clocks and events (with their ids), the two officers named on each
+    ``dispatched`` and ``arrived`` step, and (``audit``) each incident's creation in the audit trail."""
     n = batch.n
     ids = np.arange(first_id, first_id + n)
     limits = snap["limits"]
     warn = snap["warn_before_seconds"]
     escalate = snap["escalate_after_seconds"]
     received = batch.received
-    status = np.where(batch.diverted, Status.DIVERTED.value, Status.CLOSED.value)
     closed_at = received + batch.closed_after
-    local_days = pd.to_datetime(received, unit="s", utc=True).tz_convert("Asia/Shanghai").strftime("%Y%m%d")
+    local_days = np.datetime_as_string(
+        pd.to_datetime(received, unit="s", utc=True)
+        .tz_convert(timezone.get_current_timezone())
+        .tz_localize(None)
+        .values.astype("datetime64[D]"),
+        unit="D",
+    )
+    numbers = np.char.add(
+        np.char.add(batch.prefix, np.char.replace(local_days, "-", "")), np.char.zfill(ids.astype(str), 7)
+    )
     incidents = {
         "id": ids,
-        "number": [f"{batch.prefix}{d}{i:07d}" for d, i in zip(local_days, ids, strict=True)],
+        "number": numbers,
         "station_id": batch.station_ids,
         "category": batch.categories,
-        "status": status,
+        "status": np.where(batch.diverted, Status.DIVERTED.value, Status.CLOSED.value),
         "received_at": received,
         "address": batch.address,
         "lat": batch.lat,
         "lon": batch.lon,
         "description": batch.description,
         "caller_phone": batch.phone,
+        "created_at": received + 20,
         "closed_at": closed_at,
         "diverted_to": np.where(batch.diverted, OPEN_DIVERSION_TARGET, ""),
     }
-    clocks = []
-    events = []
+    clocks: dict[str, list] = {}
+    events: dict[str, list] = {}
+
+    def add(table, **columns):
+        for key, value in columns.items():
+            table.setdefault(key, []).append(value)
+
     for stage in STAGES:
         secs = batch.seconds[stage]
         limit = limits[stage]
@@ -199,250 +275,248 @@ def _rows(batch: Batch, first_id: int, snap: dict):
             return np.where(done, secs > offset, open_until > offset)
 
         passed_warn = open_past(limit - warn) & (warn > 0)
-        breached = open_past(limit)
-        escalated = open_past(limit + escalate)
-        clocks.append(
-            {
-                "incident_id": ids,
-                "stage": np.full(n, str(stage.value)),
-                "limit_seconds": np.full(n, limit),
-                "deadline": deadline,
-                "done_at": done_at,
-                "met": met,
-                "not_needed": batch.diverted & ~done,
-                "stopped_at": np.where(done, np.nan, closed_at),
-                "warn_at": deadline - warn if warn else np.full(n, np.nan),
-                "escalate_at": deadline + escalate,
-                "warned_at": np.where(passed_warn, deadline - warn, np.nan),
-                "breached_at": np.where(breached, deadline, np.nan),
-                "escalated_at": np.where(escalated, deadline + escalate, np.nan),
-            }
+        add(
+            clocks,
+            incident_id=ids,
+            stage=np.full(n, str(stage.value)),
+            limit_seconds=np.full(n, limit),
+            deadline=deadline,
+            done_at=done_at,
+            met=met,
+            not_needed=(batch.diverted & ~done).astype(float),
+            stopped_at=np.where(done, np.nan, closed_at),
+            warn_at=deadline - warn if warn else np.full(n, np.nan),
+            escalate_at=deadline + escalate,
+            warned_at=np.where(passed_warn, deadline - warn, np.nan),
+            breached_at=np.where(open_past(limit), deadline, np.nan),
+            escalated_at=np.where(open_past(limit + escalate), deadline + escalate, np.nan),
         )
-        events.append(
-            {
-                "incident_id": ids[done],
-                "kind": np.full(int(done.sum()), STAGE_EVENT[stage].value),
-                "at": done_at[done],
-                "target": np.full(int(done.sum()), ""),
-            }
+        add(
+            events,
+            incident_id=ids[done],
+            kind=np.full(int(done.sum()), STAGE_EVENT[stage].value),
+            at=done_at[done],
+            target=np.full(int(done.sum()), ""),
         )
-    events.append(
-        {
-            "incident_id": ids,
-            "kind": np.where(batch.diverted, EventKind.DIVERTED.value, EventKind.CLOSED.value),
-            "at": closed_at,
-            "target": np.where(batch.diverted, OPEN_DIVERSION_TARGET, ""),
-        }
+    add(
+        events,
+        incident_id=ids,
+        kind=np.where(batch.diverted, EventKind.DIVERTED.value, EventKind.CLOSED.value),
+        at=closed_at,
+        target=np.where(batch.diverted, OPEN_DIVERSION_TARGET, ""),
     )
-    return incidents, clocks, events
-
-
-def _ts(values: np.ndarray) -> pd.Series:
-    return pd.Series(pd.to_datetime(values, unit="s", utc=True))
-
-
-def _bool(values: np.ndarray) -> pd.Series:
-    series = pd.Series(values, dtype="float").map({1.0: "t", 0.0: "f"})
-    return series.where(series.notna(), None)
-
-
-def _int(values: np.ndarray) -> pd.Series:
-    return pd.Series(values).astype("Int64")
-
-
-def _copy(cursor, table: str, frame: pd.DataFrame, text_columns: tuple[str, ...] = ()) -> None:
-    """COPY a frame; ``text_columns`` are NOT NULL strings whose empty value must stay '' (not NULL)."""
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, date_format="%Y-%m-%d %H:%M:%S+00")
-    buffer.seek(0)
-    options = "FORMAT csv"
-    if text_columns:
-        options += f", FORCE_NOT_NULL ({', '.join(text_columns)})"
-    cursor.copy_expert(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN WITH ({options})", buffer)
-
-
-def _write_copy(cursor, incidents, clocks, events, *, policy_id, snap_json, created_at) -> None:
-    n = len(incidents["id"])
-    frame = pd.DataFrame(
-        {
-            "id": incidents["id"],
-            "number": incidents["number"],
-            "station_id": incidents["station_id"],
-            "category": incidents["category"],
-            "status": incidents["status"],
-            "received_at": _ts(incidents["received_at"]),
-            "address": incidents["address"],
-            "lat": incidents["lat"],
-            "lon": incidents["lon"],
-            "description": incidents["description"],
-            "caller_phone": incidents["caller_phone"],
-            "created_at": _ts(incidents["received_at"] + 20),
-            "sla_policy_id": np.full(n, policy_id),
-            "sla_snapshot": np.full(n, snap_json, dtype=object),
-            **{f"{s}_seconds": _int(incidents[f"{s}_seconds"]) for s in STAGES},
-            **{f"{s}_met": _bool(incidents[f"{s}_met"]) for s in STAGES},
-            "closed_at": _ts(incidents["closed_at"]),
-            "diverted_to": incidents["diverted_to"],
+    clocks = {k: np.concatenate(v) for k, v in clocks.items()}
+    events = {k: np.concatenate(v) for k, v in events.items()}
+    events["id"] = np.arange(first_event_id, first_event_id + len(events["incident_id"]))
+    events["created_at"] = events["at"] + 5
+    # two officers of the incident's station on each dispatched and arrived step (one where the
+    # station has one), the same two on both, picked by the incident id
+    named = np.isin(events["kind"], [EventKind.DISPATCHED.value, EventKind.ARRIVED.value])
+    event_ids = events["id"][named]
+    incident_of = events["incident_id"][named]
+    station_idx = batch.station_idx[incident_of - first_id]
+    first, second = staff.pick(station_idx, incident_of), staff.pick(station_idx, incident_of + 1)
+    officers = {
+        "incidentevent_id": np.concatenate(
+            [event_ids[first > 0], event_ids[(second > 0) & (second != first)]]
+        ),
+        "user_id": np.concatenate([first[first > 0], second[(second > 0) & (second != first)]]),
+    }
+    tables = {"incidents": incidents, "clocks": clocks, "events": events, "officers": officers}
+    if audit:
+        actor = staff.pick(batch.station_idx, ids)
+        stamps = _text_times(received)
+        tables["audit"] = {
+            "at": received + 20,
+            "actor_id": np.where(actor > 0, actor, np.nan),
+            "actor_label": [staff.names.get(a, "system") for a in actor.tolist()],
+            "object_id": ids.astype(str),
+            "object_repr": np.char.add(np.char.add(numbers, " "), batch.category_labels),
+            "after": [
+                f'{{"number": "{no}", "station": {st}, "category": "{cat}", "status": "open", '
+                f'"received_at": "{at}", "address": "{addr}"}}'
+                for no, st, cat, at, addr in zip(
+                    numbers.tolist(),
+                    batch.station_ids.tolist(),
+                    batch.categories.tolist(),
+                    stamps,
+                    batch.address,
+                    strict=True,
+                )
+            ],
         }
-    )
-    _copy(cursor, "incidents_incident", frame, ("address", "description", "caller_phone", "diverted_to"))
-    frames = []
-    for c in clocks:
-        frames.append(
-            pd.DataFrame(
-                {
-                    "incident_id": c["incident_id"],
-                    "stage": c["stage"],
-                    "limit_seconds": c["limit_seconds"],
-                    "deadline": _ts(c["deadline"]),
-                    "done_at": _ts(c["done_at"]),
-                    "met": _bool(c["met"]),
-                    "not_needed": np.where(c["not_needed"], "t", "f"),
-                    "stopped_at": _ts(c["stopped_at"]),
-                    "warn_at": _ts(c["warn_at"]),
-                    "escalate_at": _ts(c["escalate_at"]),
-                    "warned_at": _ts(c["warned_at"]),
-                    "breached_at": _ts(c["breached_at"]),
-                    "escalated_at": _ts(c["escalated_at"]),
-                    "warn_skip_reason": np.full(len(c["incident_id"]), ""),
-                    "task_id": np.full(len(c["incident_id"]), ""),
-                    "chain": np.full(len(c["incident_id"]), "[]"),  # the built-in escalation chain
-                    "chain_next": np.zeros(len(c["incident_id"]), dtype=int),
-                }
-            )
-        )
-    _copy(cursor, "incidents_slaclock", pd.concat(frames, ignore_index=True), ("warn_skip_reason", "task_id"))
-    frames = []
-    for e in events:
-        frames.append(
-            pd.DataFrame(
-                {
-                    "incident_id": e["incident_id"],
-                    "kind": e["kind"],
-                    "at": _ts(e["at"]),
-                    "note": np.full(len(e["incident_id"]), ""),
-                    "target": e["target"],
-                    "created_at": _ts(e["at"] + 5),
-                }
-            )
-        )
-    _copy(cursor, "incidents_incidentevent", pd.concat(frames, ignore_index=True), ("note", "target"))
+    return tables
 
 
-def _write_orm(incidents, clocks, events, *, policy, snap) -> None:
-    from datetime import UTC
+# ------------------------------------------------------------------ writing: COPY (text format)
 
-    def dt(v):
-        return None if v is None or np.isnan(v) or np.isinf(v) else datetime.fromtimestamp(float(v), tz=UTC)
+NULL = "\\N"
+# every column COPY sets, per table; a column of the incident writer's arrays may be epoch seconds
+# (TIMES), seconds or flags with NaN for NULL (INTS, FLAGS), or text (the rest)
+COLUMNS = {
+    "incidents": (
+        Incident,
+        [
+            "id",
+            "number",
+            "station_id",
+            "category",
+            "status",
+            "received_at",
+            "address",
+            "lat",
+            "lon",
+            "description",
+            "caller_phone",
+            "created_at",
+            "sla_policy_id",
+            "sla_snapshot",
+            *(f"{s}_seconds" for s in STAGES),
+            *(f"{s}_met" for s in STAGES),
+            "closed_at",
+            "diverted_to",
+        ],
+    ),
+    "clocks": (
+        SlaClock,
+        [
+            "incident_id",
+            "stage",
+            "limit_seconds",
+            "deadline",
+            "done_at",
+            "met",
+            "not_needed",
+            "stopped_at",
+            "warn_at",
+            "escalate_at",
+            "warned_at",
+            "breached_at",
+            "escalated_at",
+            "warn_skip_reason",
+            "task_id",
+            "chain",
+            "chain_next",
+        ],
+    ),
+    "events": (IncidentEvent, ["id", "incident_id", "kind", "at", "note", "target", "created_at"]),
+    "officers": (IncidentEvent.officers.through, ["incidentevent_id", "user_id"]),
+    "audit": (
+        AuditEntry,
+        [
+            "at",
+            "actor_id",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "after",
+            "request_id",
+        ],
+    ),
+}
+TIMES = {
+    "received_at",
+    "created_at",
+    "closed_at",
+    "deadline",
+    "done_at",
+    "stopped_at",
+    "warn_at",
+    "escalate_at",
+    "warned_at",
+    "breached_at",
+    "escalated_at",
+    "at",
+}
+INTS = {f"{s}_seconds" for s in STAGES} | {"actor_id"}
+FLAGS = {f"{s}_met" for s in STAGES} | {"met", "not_needed"}
 
-    def b(v):
-        return None if np.isnan(v) else bool(v)
 
-    def i(v):
-        return None if np.isnan(v) else int(v)
-
-    n = len(incidents["id"])
-    objs = [
-        Incident(
-            id=int(incidents["id"][k]),
-            number=incidents["number"][k],
-            station_id=int(incidents["station_id"][k]),
-            category=incidents["category"][k],
-            status=incidents["status"][k],
-            received_at=dt(incidents["received_at"][k]),
-            address=incidents["address"][k],
-            lat=float(incidents["lat"][k]),
-            lon=float(incidents["lon"][k]),
-            description=incidents["description"][k],
-            caller_phone=incidents["caller_phone"][k],
-            sla_policy=policy,
-            sla_snapshot=snap,
-            closed_at=dt(incidents["closed_at"][k]),
-            diverted_to=incidents["diverted_to"][k],
-            **{f"{s}_seconds": i(incidents[f"{s}_seconds"][k]) for s in STAGES},
-            **{f"{s}_met": b(incidents[f"{s}_met"][k]) for s in STAGES},
-        )
-        for k in range(n)
-    ]
-    Incident.objects.bulk_create(objs, batch_size=500)
-    clock_objs = []
-    for c in clocks:
-        for k in range(len(c["incident_id"])):
-            clock_objs.append(
-                SlaClock(
-                    incident_id=int(c["incident_id"][k]),
-                    stage=str(c["stage"][k]),
-                    limit_seconds=int(c["limit_seconds"][k]),
-                    deadline=dt(c["deadline"][k]),
-                    done_at=dt(c["done_at"][k]),
-                    met=b(c["met"][k]),
-                    not_needed=bool(c["not_needed"][k]),
-                    stopped_at=dt(c["stopped_at"][k]),
-                    warn_at=dt(c["warn_at"][k]),
-                    escalate_at=dt(c["escalate_at"][k]),
-                    warned_at=dt(c["warned_at"][k]),
-                    breached_at=dt(c["breached_at"][k]),
-                    escalated_at=dt(c["escalated_at"][k]),
-                )
-            )
-    SlaClock.objects.bulk_create(clock_objs, batch_size=1000)
-    event_objs = [
-        IncidentEvent(
-            incident_id=int(e["incident_id"][k]),
-            kind=str(e["kind"][k]),
-            at=dt(e["at"][k]),
-            target=str(e["target"][k]),
-        )
-        for e in events
-        for k in range(len(e["incident_id"]))
-    ]
-    IncidentEvent.objects.bulk_create(event_objs, batch_size=1000)
+def _text_times(seconds: np.ndarray) -> list[str]:
+    """Epoch seconds → ISO UTC text (NaN/inf → NULL)."""
+    seconds = np.asarray(seconds, dtype=float)
+    missing = ~np.isfinite(seconds)
+    out = np.datetime_as_string(
+        np.where(missing, 0, seconds).astype("datetime64[s]"), unit="s", timezone="UTC"
+    ).astype(object)
+    out[missing] = NULL
+    return out.tolist()
 
 
-def name_officers(first_id: int, last_id: int) -> int:
-    """Name two officers of the incident's station on each generated ``dispatched`` and ``arrived``
-    step of incidents ``first_id``…``last_id`` (the same two on both, picked by the incident id), so
-    "out now", the per-officer counts and the incident page have people at city scale too."""
-    through = IncidentEvent.officers.through
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                WITH staff AS (
-                    SELECT station_id, array_agg(id ORDER BY id) AS ids
-                    FROM org_user
-                    WHERE is_active AND station_id IS NOT NULL AND role = 'officer'
-                    GROUP BY station_id
-                )
-                INSERT INTO incidents_incidentevent_officers (incidentevent_id, user_id)
-                SELECT DISTINCT e.id, s.ids[1 + ((i.id + pick.k) %% array_length(s.ids, 1))]
-                FROM incidents_incidentevent e
-                JOIN incidents_incident i ON i.id = e.incident_id
-                JOIN staff s ON s.station_id = i.station_id
-                CROSS JOIN (VALUES (0), (1)) AS pick(k)
-                WHERE e.incident_id BETWEEN %s AND %s AND e.kind IN ('dispatched', 'arrived')
-                ON CONFLICT DO NOTHING
-                """,
-                [first_id, last_id],
-            )
-            return cursor.rowcount
-    staff: dict[int, list[int]] = {}
-    for pk, station_id in (
-        User.objects.filter(is_active=True, station__isnull=False, role="officer")
-        .order_by("id")
-        .values_list("id", "station_id")
-    ):
-        staff.setdefault(station_id, []).append(pk)
-    rows = []
-    events = IncidentEvent.objects.filter(
-        incident_id__gte=first_id, incident_id__lte=last_id, kind__in=["dispatched", "arrived"]
-    ).values_list("id", "incident_id", "incident__station_id")
-    for event_id, incident_id, station_id in events:
-        ids = staff.get(station_id) or []
-        for k in {incident_id % len(ids), (incident_id + 1) % len(ids)} if ids else ():
-            rows.append(through(incidentevent_id=event_id, user_id=ids[k]))
-    through.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
-    return len(rows)
+def _text(name: str, values, n: int):
+    if isinstance(values, str):
+        return itertools.repeat(values, n)
+    if name in TIMES:
+        return _text_times(values)
+    values = np.asarray(values)
+    if name in INTS or name in FLAGS:
+        missing = np.isnan(values)
+        if name in FLAGS:
+            out = np.where(values > 0, "t", "f").astype(object)
+        else:
+            out = np.where(missing, 0, values).astype(np.int64).astype(str).astype(object)
+        out[missing] = NULL
+        return out.tolist()
+    return values.astype(str).tolist()
+
+
+def _copy_text(table: str, columns: dict, order: list[str], constants: dict) -> tuple[str, str]:
+    """One table's rows as COPY text (tab-separated, \\N for NULL); every value here is generated
+    from fixed vocabularies without tabs, newlines or backslashes, so nothing needs escaping."""
+    n = len(next(iter(columns.values())))
+    cols = [_text(c, constants[c] if c in constants else columns[c], n) for c in order]
+    body = "\n".join(map("\t".join, zip(*cols, strict=False))) + "\n" if n else ""
+    return f"COPY {table} ({', '.join(order)}) FROM STDIN", body
+
+
+def _format(tables: dict, *, policy_id: int, snap_json: str) -> list[tuple[str, str]]:
+    constants = {
+        "sla_policy_id": str(policy_id),
+        "sla_snapshot": snap_json,
+        "warn_skip_reason": "",
+        "task_id": "",
+        "chain": "[]",  # the built-in escalation chain
+        "chain_next": "0",
+        "note": "",
+        "action": "incident.create",
+        "object_type": Incident._meta.label_lower,
+        "request_id": "",
+    }
+    out = []
+    for key, columns in tables.items():
+        model, order = COLUMNS[key]
+        out.append(_copy_text(model._meta.db_table, columns, order, constants))
+    return out
+
+
+def _write_orm(tables: dict, *, policy: SlaPolicy, snap: dict) -> None:
+    """Databases without COPY (the embedded default): the same columns through ``bulk_create``."""
+    from qianwan.bulkload import timestamps, write_rows
+
+    now = timezone.now()
+    for key, columns in tables.items():
+        model, _order = COLUMNS[key]
+        n = len(next(iter(columns.values())))
+        values = {}
+        for name, array in columns.items():
+            array = np.asarray(array) if not isinstance(array, list) else np.array(array, dtype=object)
+            if name in TIMES:
+                values[name] = timestamps(np.nan_to_num(array, posinf=0), np.isfinite(array))
+            elif name in INTS:
+                values[name] = pd.Series(array).astype("Int64")
+            elif name in FLAGS:
+                values[name] = pd.Series(array, dtype="float").map({1.0: True, 0.0: False}).astype(object)
+            elif name == "after":
+                values[name] = np.array([json.loads(v) for v in array], dtype=object)
+            else:
+                values[name] = array
+        if key == "incidents":
+            values.update(sla_policy_id=policy.pk, sla_snapshot=snap)
+        if key == "audit":
+            values.update(action="incident.create", object_type=Incident._meta.label_lower)
+        write_rows(model, values, n, now, use_copy=False, keep_pk=True)
 
 
 def _skip_fk_triggers(cursor) -> None:
@@ -455,15 +529,18 @@ def _skip_fk_triggers(cursor) -> None:
         pass
 
 
-def _reserve_ids(n: int) -> int:
-    """First of ``n`` consecutive incident ids, taken past the current maximum (and the sequence)."""
-    last = Incident.objects.order_by("-id").values_list("id", flat=True).first() or 0
+def _reserve_ids(model, n: int) -> int:
+    """First of ``n`` consecutive ids of ``model``, taken past the current maximum (and its sequence)."""
+    last = model.objects.order_by("-id").values_list("id", flat=True).first() or 0
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT setval(pg_get_serial_sequence('incidents_incident', 'id'), %s)", [last + n]
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [model._meta.db_table, last + n]
             )
     return last + 1
+
+
+_DONE = object()
 
 
 def generate(
@@ -476,48 +553,122 @@ def generate(
     chunk: int = 50_000,
     progress: Callable[[int, int], None] | None = None,
     use_copy: bool | None = None,
+    audit: bool = False,
+    defer_indexes: bool | None = None,
 ) -> int:
-    """Insert ``n`` settled incidents received in [start, end) with their clocks and events."""
+    """Insert ``n`` settled incidents received in [start, end) with their clocks, events and named
+    officers (and, with ``audit``, each one's creation in the audit trail).
+
+    Chunks go in time order, each in its own transaction that first unseals the days and months it
+    touches (an interrupted load never leaves a committed chunk under a stale seal). A second thread
+    builds the next chunk's rows while this one writes the last: on two cores, Python's work and the
+    database's overlap instead of taking turns. Writes stay on the caller's connection (and in its
+    transaction, when it has one).
+
+    ``defer_indexes`` (default: when loading at least ``DEFER_AT`` incidents and no fewer than are
+    there already): drop the tables' secondary indexes for the load and build them after
+    (``qianwan.bulkload.deferred_indexes``)."""
     stations = _stations()
     if not stations:
         raise RuntimeError("no active stations: load the organisation first (manage.py loaddemo)")
     rng = np.random.default_rng(seed)
     policy, snap = _limits()
     snap_json = json.dumps(snap)
+    staff = Staff(stations)
     use_copy = connection.vendor == "postgresql" if use_copy is None else use_copy
+    first_id = _reserve_ids(Incident, n)
+    first_event_id = _reserve_ids(IncidentEvent, n * (len(STAGES) + 1))
+    local_start = timezone.localtime(start).replace(hour=0, minute=0, second=0, microsecond=0)
+    span_days = max(1, int((end - start).total_seconds() // 86400))
+    built: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def build():
+        try:
+            next_id, next_event = first_id, first_event_id
+            for days in _day_chunks(rng, n, span_days, chunk):
+                if stop.is_set():
+                    return
+                batch = Batch(
+                    rng=rng, days=days, local_start=local_start, end=end, stations=stations, prefix=prefix
+                )
+                tables = _rows(batch, next_id, next_event, snap, staff, audit)
+                span = (float(batch.received[0]), float(batch.received[-1]) + 1)
+                payload = _format(tables, policy_id=policy.pk, snap_json=snap_json) if use_copy else tables
+                next_id += batch.n
+                next_event += len(tables["events"]["id"])
+                built.put((batch.n, span, payload))
+            built.put((0, None, _DONE))
+        except BaseException as exc:  # handed to the writer, which raises it
+            built.put((0, None, exc))
+
+    loaded = WRITTEN_TABLES[:-1] + ([AuditEntry._meta.db_table] if audit else [])
+    if defer_indexes is None:
+        defer_indexes = n >= DEFER_AT and n >= _estimated_rows(Incident)
+    builder = threading.Thread(target=build, name="gendata-build", daemon=True)
     done = 0
-    while done < n:
-        size = min(chunk, n - done)
-        batch = Batch(rng=rng, n=size, start=start, end=end, stations=stations, prefix=prefix)
-        with transaction.atomic():
-            # these rows bypass the services: unseal their days and months in the chunk's own
-            # transaction, so an interrupted load never leaves a committed chunk under a stale seal
-            rollup.unseal_range(start, end)
-            first_id = _reserve_ids(size)
-            incidents, clocks, events = _rows(batch, first_id, snap)
-            if use_copy:
-                with connection.cursor() as cursor:
-                    _skip_fk_triggers(cursor)
-                    _write_copy(
-                        cursor.cursor if hasattr(cursor, "cursor") else cursor,
-                        incidents,
-                        clocks,
-                        events,
-                        policy_id=policy.pk,
-                        snap_json=snap_json,
-                        created_at=None,
-                    )
-            else:
-                _write_orm(incidents, clocks, events, policy=policy, snap=snap)
-            name_officers(first_id, first_id + size - 1)
-        done += size
-        if progress:
-            progress(done, n)
-    analyze(WRITTEN_TABLES)
+    with deferred_indexes(loaded, enabled=defer_indexes):
+        builder.start()
+        done = _write(built, builder, stop, n, progress, use_copy, policy, snap)
+    analyze(loaded + WRITTEN_TABLES[-1:])
     return done
 
 
-WRITTEN_TABLES = [m._meta.db_table for m in (Incident, SlaClock, IncidentEvent, IncidentStatSeal)]
+DEFER_AT = 500_000
+
+
+def _estimated_rows(model) -> int:
+    if connection.vendor != "postgresql":
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass", [model._meta.db_table]
+        )
+        row = cursor.fetchone()
+    return max(0, row[0]) if row else 0
+
+
+def _write(built, builder, stop, n, progress, use_copy, policy, snap) -> int:
+    """The writer's side of ``generate``: each built chunk in its own transaction."""
+    done = 0
+    try:
+        while True:
+            size, span, payload = built.get()
+            if payload is _DONE:
+                break
+            if isinstance(payload, BaseException):
+                raise payload
+            with transaction.atomic():
+                rollup.unseal_range(
+                    datetime.fromtimestamp(span[0], UTC), datetime.fromtimestamp(span[1], UTC)
+                )
+                if use_copy:
+                    with connection.cursor() as cursor:
+                        _skip_fk_triggers(cursor)
+                        raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+                        for sql, body in payload:
+                            raw.copy_expert(sql, io.StringIO(body), size=1 << 20)
+                else:
+                    _write_orm(payload, policy=policy, snap=snap)
+            done += size
+            if progress:
+                progress(done, n)
+    finally:
+        stop.set()
+        while builder.is_alive():  # let a builder blocked on a full queue see the stop
+            try:
+                built.get(timeout=0.1)
+            except queue.Empty:
+                pass
+        builder.join()
+    return done
+
+
+# the tables a load writes (the seals last: unsealed, never loaded)
+WRITTEN_TABLES = [
+    m._meta.db_table
+    for m in (Incident, SlaClock, IncidentEvent, IncidentEvent.officers.through, IncidentStatSeal)
+]
 
 
 def analyze(tables: list[str]) -> None:

@@ -16,6 +16,7 @@ generator does not set get the model field's default, exactly as ``bulk_create``
 import io
 import json
 import time
+from contextlib import contextmanager
 from datetime import datetime
 
 import numpy as np
@@ -80,12 +81,12 @@ def users():
 # --------------------------------------------------------------------------- writing
 
 
-def _defaults(model, columns: dict, now: datetime) -> dict:
-    """Every concrete column but the primary key: the generator's arrays, else the field's default
-    (``auto_now``/``auto_now_add`` fields: ``now``)."""
+def _defaults(model, columns: dict, now: datetime, keep_pk: bool = False) -> dict:
+    """Every concrete column but the primary key (unless ``keep_pk``): the generator's arrays, else
+    the field's default (``auto_now``/``auto_now_add`` fields: ``now``)."""
     out = {}
     for field in model._meta.concrete_fields:
-        if field.primary_key:
+        if field.primary_key and not keep_pk:
             continue
         if field.attname in columns:
             out[field.attname] = columns[field.attname]
@@ -128,6 +129,69 @@ def analyze_tables(tables) -> None:
             cursor.execute(f"{verb} {connection.ops.quote_name(name)}")
 
 
+DEFERRED_TABLE = "bulkload_deferred_index"
+
+
+def _restore_deferred(cursor) -> list[str]:
+    """Build again every index a bulk load dropped and has not rebuilt (this load's, or an
+    interrupted one's); the names rebuilt."""
+    cursor.execute(f"CREATE TABLE IF NOT EXISTS {DEFERRED_TABLE} (name text PRIMARY KEY, definition text)")
+    cursor.execute(f"SELECT name, definition FROM {DEFERRED_TABLE} ORDER BY name")  # noqa: S608
+    rebuilt = []
+    for name, definition in cursor.fetchall():
+        cursor.execute(definition.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1))
+        cursor.execute(f"DELETE FROM {DEFERRED_TABLE} WHERE name = %s", [name])  # noqa: S608
+        rebuilt.append(name)
+    return rebuilt
+
+
+@contextmanager
+def deferred_indexes(tables, enabled: bool = True):
+    """A bulk load into ``tables`` (names or models) without their secondary indexes: drop every
+    index that is neither unique nor behind a constraint, load, then build each again in one sorted
+    pass (PostgreSQL only; outside a transaction). Maintaining a dozen indexes row by row was half of
+    a load's database time. The definitions wait in ``bulkload_deferred_index`` until rebuilt, so a
+    load interrupted even by a kill leaves them to the next load, which builds them first (also with
+    ``enabled`` False).
+    While the load runs, the tables' other readers go without those indexes: a tool for building a
+    benchmark database, not for a live one."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield []
+        return
+    names = sorted({t if isinstance(t, str) else t._meta.db_table for t in tables})
+    with connection.cursor() as cursor:
+        _restore_deferred(cursor)  # a killed load's
+        dropped = []
+        if enabled:
+            cursor.execute(
+                """
+                SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+                FROM pg_index i
+                WHERE i.indrelid = ANY(%s::regclass[]) AND NOT i.indisunique AND NOT i.indisprimary
+                  AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)
+                ORDER BY 1
+                """,
+                [names],
+            )
+            dropped = cursor.fetchall()
+        with transaction.atomic():
+            for name, definition in dropped:
+                cursor.execute(f"INSERT INTO {DEFERRED_TABLE} VALUES (%s, %s)", [name, definition])  # noqa: S608
+                cursor.execute(f"DROP INDEX {name}")
+    if not dropped:
+        yield []
+        return
+    try:
+        yield [name for name, _ in dropped]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+            try:
+                _restore_deferred(cursor)
+            finally:
+                cursor.execute("RESET maintenance_work_mem")
+
+
 def analyze_written() -> None:
     """ANALYZE every table ``write_rows`` wrote since the last call."""
     tables = set(WRITTEN)
@@ -135,12 +199,15 @@ def analyze_written() -> None:
     analyze_tables(tables)
 
 
-def write_rows(model, columns: dict, n: int, now: datetime, use_copy: bool | None = None) -> int:
-    """Insert ``n`` rows given as column arrays (attnames); COPY on PostgreSQL, else bulk_create."""
+def write_rows(
+    model, columns: dict, n: int, now: datetime, use_copy: bool | None = None, keep_pk: bool = False
+) -> int:
+    """Insert ``n`` rows given as column arrays (attnames); COPY on PostgreSQL, else bulk_create.
+    ``keep_pk``: the columns name the primary keys."""
     if n == 0:
         return 0
     WRITTEN.add(model._meta.db_table)
-    columns = _defaults(model, columns, now)
+    columns = _defaults(model, columns, now, keep_pk)
     if connection.vendor == "postgresql" if use_copy is None else use_copy:
         frame = _frame({k: _copy_value(v) for k, v in columns.items()}, n)
         for name in frame.columns:
