@@ -64,10 +64,14 @@ check: $(VENV)/.installed
 bench: $(VENV)/.installed
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/qianwan_bench} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/14} \
 	  bin/bench
+	$(MAKE) bench-city CITY_DB=$(CITY_1M_DB) BENCH_CITY_FLAGS="--incidents 1000000 --months 14 $(BENCH_CITY_1M_FLAGS)"
 
 # The lists at a city's 10M incidents over 36 months (bench/city.py): builds PostgreSQL database
-# qianwan_city once (~30 min, ~24 GB; reused while marked complete), then ~5 min of measures.
+# qianwan_city once (reused while marked complete), then the measures; `make bench` runs the same
+# checks at 1M incidents in qianwan_city_1m (BENCH_CITY_1M_FLAGS=--rebuild to measure right after
+# gendata again).
 CITY_DB ?= postgres://postgres@127.0.0.1:5432/qianwan_city
+CITY_1M_DB ?= postgres://postgres@127.0.0.1:5432/qianwan_city_1m
 bench-city: $(VENV)/.installed
 	$(PY) -c "import psycopg2,sys; u=sys.argv[1]; c=psycopg2.connect(u.rsplit('/',1)[0]+'/postgres'); c.autocommit=True; cur=c.cursor(); n=u.rsplit('/',1)[1]; cur.execute('SELECT 1 FROM pg_database WHERE datname=%s',[n]); cur.fetchone() or cur.execute('CREATE DATABASE '+n)" "$(CITY_DB)"
 	DJANGO_DEBUG=0 DATABASE_URL=$(CITY_DB) $(PY) manage.py collectstatic --noinput -v0

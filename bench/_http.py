@@ -5,6 +5,7 @@ else Python threads."""
 
 import contextlib
 import http.client
+import itertools
 import json
 import os
 import re
@@ -80,8 +81,9 @@ class Result:
 
 def load(port, path, key, seconds, *, body=None, connections=8, tool=None) -> Result:
     """Requests per second against ``path`` for ``seconds`` over ``connections`` client connections;
-    POST of the JSON ``body`` (dict) when given, else GET. ``tool``: "wrk", "python" or None (wrk when
-    installed)."""
+    POST of the JSON ``body`` (dict, or ``body(n)`` giving the n-th request's dict, e.g. a different
+    caller each time; wrk posts ``body(0)`` throughout) when given, else GET. ``tool``: "wrk", "python"
+    or None (wrk when installed)."""
     tool = tool or ("wrk" if shutil.which("wrk") else "python")
     run = _wrk if tool == "wrk" else _python
     return run(port, path, key, seconds, body, connections)
@@ -97,6 +99,7 @@ wrk.headers["Content-Type"] = "application/json"
 
 
 def _wrk(port, path, key, seconds, body, connections) -> Result:
+    body = body(0) if callable(body) else body
     lua = _WRK_SCRIPT.format(
         method="POST" if body is not None else "GET",
         key=key,
@@ -142,7 +145,8 @@ def _wrk(port, path, key, seconds, body, connections) -> Result:
 def _python(port, path, key, seconds, body, connections) -> Result:
     stop = time.monotonic() + seconds
     counts, errors, latencies = [], {}, []  # latencies in milliseconds
-    payload = json.dumps(body) if body is not None else None
+    make = body if callable(body) else (lambda n, body=body: body)
+    sent = itertools.count()
     headers = {
         "Authorization": f"Token {key}",
         "Content-Type": "application/json",
@@ -154,6 +158,7 @@ def _python(port, path, key, seconds, body, connections) -> Result:
         n = 0
         while time.monotonic() < stop:
             t = time.perf_counter()
+            payload = json.dumps(make(next(sent))) if body is not None else None
             conn.request("POST" if payload else "GET", path, body=payload, headers=headers)
             response = conn.getresponse()
             response.read()

@@ -1,9 +1,10 @@
 """`make bench-city` (issue 21): the lists, searches, KPIs and intake at a city's 10 million incidents.
 
 Runs only when asked (``BENCH_CITY=1``, which the make target sets; ``make bench`` skips it). The
-database is the one ``DATABASE_URL`` names (``qianwan_city`` from the make target): built with
-``loaddemo`` + ``gendata --incidents 10000000 --months 36`` + ``gendata_district`` unless a finished
-build marked it complete (table ``bench_city_state``), then served by gunicorn with the deployment's
+database is the one ``DATABASE_URL`` names (``qianwan_city`` from the make target): emptied and built
+with ``loaddemo`` + ``gendata --incidents 10000000 --months 36`` (incidents, audit rows, the other
+lists' records, the rollup) unless a finished build of that size marked it complete (table
+``bench_city_state``), then served by gunicorn with the deployment's
 config. One sequential client measures, after a ``/healthz`` floor in the same run, p50/p95 (and each
 over the floor) of:
 
@@ -65,10 +66,14 @@ def build(n: int, months: int, rebuild: bool) -> None:
 
     with connection.cursor() as cursor:
         done = _complete(cursor)
-    if done >= n and not rebuild:
+    if done == n and not rebuild:
         print(f"database complete ({done:,} incidents): reused", flush=True)
         return
     started = time.monotonic()
+    # from empty: another size's build, or one that was interrupted, would otherwise add up
+    call_command("flush", interactive=False, verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {STATE_TABLE}")  # noqa: S608
     call_command("loaddemo")
     call_command("gendata", incidents=n, months=months)  # the other lists' records and the rollup too
     with connection.cursor() as cursor:
@@ -286,16 +291,21 @@ def run(flags: list[str]) -> None:
                 f"KPI dispatch {span} months",
                 measure(api, f"/api/v1/kpis/dispatch/?from={start}&to={today}", samples),
             )
-        body = {
-            "received_at": timezone.now().isoformat(),
-            "station": "ADS",
-            "category": "help",
-            "address": "前湾路 1 号",
-            "lat": 30.33,
-            "lon": 121.25,
-            "description": "bench-city",
-            "caller_phone": "13800000000",
-        }
+
+        def body(n):
+            # a different caller at a different point each time, as calls come (one number and one
+            # point for all made every call a repeat of all the run's earlier ones)
+            return {
+                "received_at": timezone.now().isoformat(),
+                "station": "ADS",
+                "category": "help",
+                "address": "前湾路 1 号",
+                "lat": round(30.25 + (n * 7919 % 1000) / 10_000, 5),
+                "lon": round(121.15 + (n * 104_729 % 1000) / 5_000, 5),
+                "description": "bench-city",
+                "caller_phone": f"139{n:08d}",
+            }
+
         intake = load(port, "/api/v1/incidents/", key, 20, body=body, connections=8)
         print(f"intake (8 connections): {intake.describe()}", flush=True)
         rss = worker_rss_mb(port)

@@ -285,7 +285,11 @@ class ServiceVisit(models.Model):
         ordering = ["-visited_at", "-id"]
         verbose_name = _("走访服务记录")
         verbose_name_plural = _("走访服务记录")
-        indexes = [models.Index(fields=["station", "visited_at"])]
+        indexes = [
+            models.Index(fields=["station", "visited_at"]),
+            # the list's order and its keyset cursor (issue 21)
+            models.Index(fields=["visited_at", "id"], name="service_visit_visited_idx"),
+        ]
 
     def __str__(self):
         return f"{self.enterprise} {self.visited_at:%Y-%m-%d}"

@@ -66,6 +66,7 @@ class WindowState:
     all_time_query: str
     windowed_query: str
     text: str = field(default="")
+    count_parts: list | None = None  # disjoint querysets whose counts add up to the list's
 
 
 def window_applies(request, window: Window | None) -> bool:
@@ -81,11 +82,16 @@ def apply_window(request, queryset, window: Window | None):
     if window is None:
         return queryset, None
     applied = window_applies(request, window)
+    count_parts = None
     if applied:
         since = timezone.now() - timedelta(days=window.days)
-        condition = Q(**{f"{window.field}__gte": since})
+        recent = Q(**{f"{window.field}__gte": since})
+        condition = recent
         if window.still_open is not None:
             condition |= window.still_open
+            # counted as two disjoint parts, each on its own index: counted as one, the OR made the
+            # planner walk every row of a 10M table looking for the first 10,001 (820 ms)
+            count_parts = [queryset.filter(recent), queryset.filter(window.still_open).exclude(recent)]
         queryset = queryset.filter(condition)
     query = request.GET.copy()
     for name in ("page", "cursor", "count", "export"):
@@ -102,6 +108,7 @@ def apply_window(request, queryset, window: Window | None):
         all_time_query=all_time.urlencode(),
         windowed_query=windowed.urlencode(),
         text=window.describe(),
+        count_parts=count_parts,
     )
     return queryset, state
 
@@ -109,7 +116,7 @@ def apply_window(request, queryset, window: Window | None):
 class ListPage:
     """One page of a list with a bounded count and cursor links; iterates like Django's ``Page``."""
 
-    def __init__(self, request, queryset, *, per_page: int = PER_PAGE):
+    def __init__(self, request, queryset, *, per_page: int = PER_PAGE, count_parts=None):
         self.request = request
         params = request.GET
         self.exact = params.get("count") == "exact"
@@ -146,7 +153,7 @@ class ListPage:
         self.object_list = rows
         self.keys, self.binding = keys, binding
         # always one counting query (bounded), so a page's queries do not depend on its rows
-        self.count = bounded_count(queryset, exact=self.exact)
+        self.count = _count(count_parts or [queryset], exact=self.exact)
         self.count_at_least = COUNT_LIMIT if self.count is None else None
 
     is_bounded = True
@@ -220,15 +227,26 @@ class ListPage:
         return self._query()
 
 
-def list_page(request, queryset, *, per_page: int = PER_PAGE) -> ListPage:
-    return ListPage(request, queryset, per_page=per_page)
+def _count(parts, *, exact: bool) -> int | None:
+    """The bounded count of the union of disjoint querysets (None above ``COUNT_LIMIT``)."""
+    total = 0
+    for part in parts:
+        n = bounded_count(part, exact=exact, limit=COUNT_LIMIT - total)
+        if n is None:
+            return None
+        total += n
+    return total
+
+
+def list_page(request, queryset, *, per_page: int = PER_PAGE, window: WindowState | None = None) -> ListPage:
+    return ListPage(request, queryset, per_page=per_page, count_parts=window.count_parts if window else None)
 
 
 def page_context(request, queryset, *, window: Window | None = None, per_page: int = PER_PAGE) -> dict:
     """``page`` and ``window`` for a page that shows a list beside other things (no filter form):
     the rows narrowed to ``window`` when the URL names no period, one :class:`ListPage` of them."""
     queryset, state = apply_window(request, queryset, window)
-    return {"page": list_page(request, queryset, per_page=per_page), "window": state}
+    return {"page": list_page(request, queryset, per_page=per_page, window=state), "window": state}
 
 
 def render_list(
@@ -258,7 +276,7 @@ def render_list(
         if isinstance(export, ListExport):
             return respond_export(request, export, qs)  # a file, or a background job above 100,000 rows
         return export(request, qs)
-    page = list_page(request, qs, per_page=per_page)
+    page = list_page(request, qs, per_page=per_page, window=state)
     query = request.GET.copy()
     for name in ("page", "cursor", "count"):
         query.pop(name, None)

@@ -125,6 +125,8 @@ class Hazard(models.Model):
         verbose_name_plural = _("风险隐患")
         indexes = [
             models.Index(fields=["station", "found_at"]),
+            # the list's order and its keyset cursor (issue 21: without it page one sorted every row)
+            models.Index(fields=["found_at", "id"], name="hazard_found_idx"),
             models.Index(fields=["status", "rectify_by"]),
             # the overdue sweep's work list: only rows with a reminder still to send
             models.Index(

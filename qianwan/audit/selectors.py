@@ -1,5 +1,6 @@
 from django.db.models import Q, QuerySet
 
+from qianwan.kpi import local_day_range
 from qianwan.org.choices import Role
 
 from .models import AuditEntry
@@ -20,8 +21,9 @@ def audit_entries(
         )
     if action:
         qs = qs.filter(action__startswith=action)
+    # local days as instants, so the time index answers (``at__date`` cast every row: 1.8 s at 10M)
     if date_from:
-        qs = qs.filter(at__date__gte=date_from)
+        qs = qs.filter(at__gte=local_day_range(date_from, date_from)[0])
     if date_to:
-        qs = qs.filter(at__date__lte=date_to)
+        qs = qs.filter(at__lt=local_day_range(date_to, date_to)[1])
     return qs
