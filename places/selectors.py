@@ -7,7 +7,6 @@ from datetime import timedelta
 
 from django.db import connection
 from django.db.models import F, FloatField, Func, Q, QuerySet, Value
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 
@@ -141,32 +140,6 @@ def repeat_q(*, phone: str = "", standard_address_id=None, lat=None, lon=None) -
     return q or None
 
 
-def _nearby(lat: float, lon: float, earliest, latest) -> Q:
-    """Calls received in [earliest, latest] in the 100 m box, on PostgreSQL each grid cell looked up
-    on its own (cell, time) index entry: costing the cells as one list, the planner preferred reading
-    every call of the window (21,000 at 10M, 8 ms of each intake) to 0.2 ms on the index."""
-    from incidents.models import Incident
-
-    dlat, dlon = _box(lat, lon)
-    box = Q(lat__range=(lat - dlat, lat + dlat), lon__range=(lon - dlon, lon + dlon))
-    if connection.vendor != "postgresql":
-        return box & Q(received_at__gte=earliest, received_at__lte=latest)
-    table = connection.ops.quote_name(Incident._meta.db_table)
-    cells = [
-        a * 1_000_000 + b
-        for a in range(math.floor((lat - dlat) * 1000), math.floor((lat + dlat) * 1000) + 1)
-        for b in range(math.floor((lon - dlon) * 1000), math.floor((lon + dlon) * 1000) + 1)
-    ]
-    # OFFSET 0 keeps the subquery per cell (flattened, the planner went back to the time index)
-    sql = (
-        f"SELECT i.id FROM unnest(%s::bigint[]) AS c(cell) CROSS JOIN LATERAL (SELECT id FROM {table} "  # noqa: S608
-        f"WHERE ({NEARBY_CELL_SQL.format(t=table)}) = c.cell AND received_at >= %s AND received_at <= %s "
-        "AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s OFFSET 0) AS i"
-    )
-    params = [cells, earliest, latest, lat - dlat, lat + dlat, lon - dlon, lon + dlon]
-    return Q(pk__in=RawSQL(sql, params))  # noqa: S611  (constant SQL; the values go as parameters)
-
-
 def _why(row, *, phone, standard_address_id, lat, lon) -> list[str]:
     reasons = []
     if phone and row.caller_phone == phone:
@@ -217,17 +190,48 @@ def incident_repeats(incident, *, user, qs=None, limit=50) -> list:
 
 
 def repeat_count(*, received_at, phone="", standard_address_id=None, lat=None, lon=None) -> int:
-    """How many earlier calls (any station) this call repeats — one query (a union), stored on the incident at
-    intake (the 重复报警 mark and the KPI count). The 100 m test is the bounding box here."""
+    """How many earlier calls (any station) this call repeats — one query, stored on the incident at
+    intake (the 重复报警 mark and the KPI count). The 100 m test is the bounding box here.
+
+    On PostgreSQL the query is a union of one lookup per way, each on its own index, the 100 m arm
+    cell by cell on its (grid cell, time) index (``NEARBY_CELL_SQL``): as one OR, or with the cells
+    costed as one list, the planner read every call of the 72 hours (21,000 at 10M, 8 ms of each
+    intake, against 0.1 ms). Written as SQL because it runs on every call taken; the table's name and
+    the column expressions are constants, every value a parameter."""
     from incidents.models import Incident
 
     earliest = received_at - REPEAT_WINDOW
-    window = Q(received_at__gte=earliest, received_at__lte=received_at)
-    # one query per way, each on its own index, united: as one OR the planner read the whole 72 hours
-    arms = [Q(arm, window) for arm in repeat_arms(phone=phone, standard_address_id=standard_address_id)]
+    if connection.vendor != "postgresql":
+        q = repeat_q(phone=phone, standard_address_id=standard_address_id, lat=lat, lon=lon)
+        if q is None:
+            return 0
+        return Incident.objects.filter(q, received_at__gte=earliest, received_at__lte=received_at).count()
+    table = connection.ops.quote_name(Incident._meta.db_table)
+    window = "received_at >= %s AND received_at <= %s"
+    parts, params = [], []
+    phone = normalize_phone(phone or "")
+    if phone:
+        parts.append(f"SELECT id FROM {table} WHERE caller_phone = %s AND {window}")  # noqa: S608
+        params += [phone, earliest, received_at]
+    if standard_address_id:
+        parts.append(f"SELECT id FROM {table} WHERE standard_address_id = %s AND {window}")  # noqa: S608
+        params += [standard_address_id, earliest, received_at]
     if lat is not None and lon is not None:
-        arms.append(_nearby(lat, lon, earliest, received_at))
-    if not arms:
+        dlat, dlon = _box(lat, lon)
+        cells = [
+            a * 1_000_000 + b
+            for a in range(math.floor((lat - dlat) * 1000), math.floor((lat + dlat) * 1000) + 1)
+            for b in range(math.floor((lon - dlon) * 1000), math.floor((lon + dlon) * 1000) + 1)
+        ]
+        # OFFSET 0 keeps the subquery per cell (flattened, the planner went back to the time index)
+        parts.append(
+            f"SELECT i.id FROM unnest(%s::bigint[]) AS c(cell) CROSS JOIN LATERAL (SELECT id FROM {table} "  # noqa: S608
+            f"WHERE ({NEARBY_CELL_SQL.format(t=table)}) = c.cell AND {window} "
+            "AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s OFFSET 0) AS i"
+        )
+        params += [cells, earliest, received_at, lat - dlat, lat + dlat, lon - dlon, lon + dlon]
+    if not parts:
         return 0
-    parts = [Incident.objects.filter(arm).order_by().values("id") for arm in arms]
-    return parts[0].union(*parts[1:]).count() if len(parts) > 1 else parts[0].count()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM ({' UNION '.join(parts)}) AS repeats", params)  # noqa: S608
+        return cursor.fetchone()[0]

@@ -132,3 +132,48 @@ def test_a_dashboard_drill_down_counts_exactly_and_keeps_its_period(browser, sta
     page = browser.get(url)
     assert _numbers(page) == {"OLD-CLOSED"} and page.context["page"].exact
     assert "共 1 条" in page.content.decode()
+
+
+def test_the_windowed_count_adds_its_two_parts_once(browser, station, monkeypatch):
+    """The default window is counted as "recent" plus "open and older" (each on its own index): an
+    open recent incident is counted once, and the sum is bounded like any count."""
+    _incident(station, "NEW-OPEN", days_ago=1, status="open")
+    _incident(station, "NEW-CLOSED", days_ago=3)
+    _incident(station, "OLD-OPEN", days_ago=90, status="open")
+    _incident(station, "OLD-CLOSED", days_ago=90)
+    page = browser.get(LIST)
+    assert page.context["page"].count == 3 and "共 3 条" in page.content.decode()
+    assert browser.get(f"{LIST}?count=exact").context["page"].count == 3
+    from django.test import RequestFactory
+
+    from incidents.views import LIST_WINDOW
+    from qianwan import listing
+
+    request = RequestFactory().get(LIST)
+    _qs, state = listing.apply_window(request, Incident.objects.all(), LIST_WINDOW)
+    monkeypatch.setattr(listing, "COUNT_LIMIT", 2)
+    assert listing._count(state.count_parts, exact=False) is None  # past the bound across the parts
+    assert listing._count(state.count_parts, exact=True) == 3
+    monkeypatch.setattr(listing, "COUNT_LIMIT", 3)
+    assert listing._count(state.count_parts, exact=False) == 3
+
+
+def test_audit_dates_are_local_days(make_user):
+    """``date_from``/``date_to`` are Asia/Shanghai days, filtered as instants (the time index)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo("Asia/Shanghai")
+    leader = make_user(Role.BUREAU_LEADER, username="bl3")
+    for label, at in (
+        ("before", datetime(2026, 11, 23, 23, 59, 30, tzinfo=tz)),
+        ("first", datetime(2026, 11, 24, 0, 0, 10, tzinfo=tz)),
+        ("last", datetime(2026, 11, 25, 23, 59, 50, tzinfo=tz)),
+        ("after", datetime(2026, 11, 26, 0, 0, 5, tzinfo=tz)),
+    ):
+        entry = AuditEntry.objects.create(action="test.day", actor_label="x", object_repr=label)
+        AuditEntry.objects.filter(pk=entry.pk).update(at=at)
+    client = Client()
+    client.force_login(leader)
+    rows = client.get("/audit/?date_from=2026-11-24&date_to=2026-11-25&action=test.day").context["rows"]
+    assert {row["entry"].object_repr for row in rows} == {"first", "last"}
