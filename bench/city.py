@@ -17,7 +17,7 @@ one and a deep keyset page are EXPLAINed (ANALYZE, BUFFERS); a query that reads 
 of one table fails the run.
 
 Flags: ``--incidents N`` (default 10,000,000), ``--months M`` (36), ``--samples K`` (20 per measure),
-``--rebuild``. Build ≈ 30 min and ≈ 24 GB of disk at 10M (issue 21's measurement); the measures ≈ 5 min.
+``--rebuild``. Build ≈ 13 min and ≈ 33 GB of disk at 10M on 2 cores; the measures ≈ 6 min.
 """
 
 import http.client
@@ -212,7 +212,7 @@ def worker_rss_mb(port: int) -> list[float]:
 
 def run(flags: list[str]) -> None:
     if os.environ.get("BENCH_CITY") != "1":
-        print("bench.city: skipped (run it with `make bench-city`: ~30 min and ~24 GB at 10M)")
+        print("bench.city: skipped (run it with `make bench-city`: ~20 min and ~33 GB at 10M)")
         return
     from django.contrib.auth import get_user_model
     from django.test import Client as DjangoClient
