@@ -300,8 +300,9 @@ def run(flags: list[str]) -> None:
                 "station": "ADS",
                 "category": "help",
                 "address": "前湾路 1 号",
-                "lat": round(30.25 + (n * 7919 % 1000) / 10_000, 5),
-                "lon": round(121.15 + (n * 104_729 % 1000) / 5_000, 5),
+                # 100,000 points over about 11 × 19 km before one comes round again
+                "lat": round(30.25 + (n * 7919 % 100_000) / 1_000_000, 6),
+                "lon": round(121.15 + (n * 104_729 % 100_000) / 500_000, 6),
                 "description": "bench-city",
                 "caller_phone": f"139{n:08d}",
             }
