@@ -356,80 +356,28 @@ NULL = "\\N"
 COLUMNS = {
     "incidents": (
         Incident,
-        [
-            "id",
-            "number",
-            "station_id",
-            "category",
-            "status",
-            "received_at",
-            "address",
-            "lat",
-            "lon",
-            "description",
-            "caller_phone",
-            "created_at",
-            "sla_policy_id",
-            "sla_snapshot",
-            *(f"{s}_seconds" for s in STAGES),
-            *(f"{s}_met" for s in STAGES),
-            "closed_at",
-            "diverted_to",
-        ],
+        "id number station_id category status received_at address lat lon description caller_phone "
+        "created_at sla_policy_id sla_snapshot".split()
+        + [f"{s}_seconds" for s in STAGES]
+        + [f"{s}_met" for s in STAGES]
+        + ["closed_at", "diverted_to"],
     ),
     "clocks": (
         SlaClock,
-        [
-            "incident_id",
-            "stage",
-            "limit_seconds",
-            "deadline",
-            "done_at",
-            "met",
-            "not_needed",
-            "stopped_at",
-            "warn_at",
-            "escalate_at",
-            "warned_at",
-            "breached_at",
-            "escalated_at",
-            "warn_skip_reason",
-            "task_id",
-            "chain",
-            "chain_next",
-        ],
+        "incident_id stage limit_seconds deadline done_at met not_needed stopped_at warn_at escalate_at "
+        "warned_at breached_at escalated_at warn_skip_reason task_id chain chain_next".split(),
     ),
-    "events": (IncidentEvent, ["id", "incident_id", "kind", "at", "note", "target", "created_at"]),
+    "events": (IncidentEvent, "id incident_id kind at note target created_at".split()),
     "officers": (IncidentEvent.officers.through, ["incidentevent_id", "user_id"]),
     "audit": (
         AuditEntry,
-        [
-            "at",
-            "actor_id",
-            "actor_label",
-            "action",
-            "object_type",
-            "object_id",
-            "object_repr",
-            "after",
-            "request_id",
-        ],
+        "at actor_id actor_label action object_type object_id object_repr after request_id".split(),
     ),
 }
-TIMES = {
-    "received_at",
-    "created_at",
-    "closed_at",
-    "deadline",
-    "done_at",
-    "stopped_at",
-    "warn_at",
-    "escalate_at",
-    "warned_at",
-    "breached_at",
-    "escalated_at",
-    "at",
-}
+TIMES = set(
+    "received_at created_at closed_at deadline done_at stopped_at warn_at escalate_at warned_at "
+    "breached_at escalated_at at".split()
+)
 INTS = {f"{s}_seconds" for s in STAGES} | {"actor_id"}
 FLAGS = {f"{s}_met" for s in STAGES} | {"met", "not_needed"}
 
