@@ -307,7 +307,9 @@ def test_sealstats_command_seals_history_at_once(station):
 
     from django.core.management import call_command
 
-    settled(station, received_at=timezone.now() - timedelta(days=40), dispatch=30, arrival=300)
+    # 42 days back: in the first 3 hours after local midnight the last settled day is the day before
+    # yesterday, and 40 days back left 39 sealed days
+    settled(station, received_at=timezone.now() - timedelta(days=42), dispatch=30, arrival=300)
     out = StringIO()
     call_command("sealstats", stdout=out)
     assert "sealed" in out.getvalue()
