@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from qianwan.org.choices import STATION_ROLES
 from qianwan.org.models import Station
+from qianwan.sheets import UnreadableSheet, cell_text, column_label, header_map, xlsx_rows
 from qianwan.validators import validate_mobile
 
 from .choices import MemberKind
@@ -44,33 +45,15 @@ MAX_ROWS = 5000
 PROGRESS_EVERY = 25
 
 
-class UnreadableWorkbook(Exception):
-    pass
+UnreadableWorkbook = UnreadableSheet
 
 
 def _label(field: str) -> str:
-    return next((str(h) for f, h, _r in COLUMNS if f == field), field)
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+    return column_label(COLUMNS, field)
 
 
 def _header_map(header_row) -> dict[int, str]:
-    lookup = {}
-    for field, header, _required in COLUMNS:
-        for name in [str(header), *HEADER_ALIASES.get(field, [])]:
-            lookup[name] = field
-    mapping = {}
-    for index, cell in enumerate(header_row):
-        name = _text(cell).replace("*", "").replace(" ", "").replace("（必填）", "")
-        if name in lookup:
-            mapping[index] = lookup[name]
-    return mapping
+    return header_map(header_row, COLUMNS, HEADER_ALIASES)
 
 
 def _parse(raw: dict, job: ImportJob, stations: dict[str, Station]) -> tuple[dict, dict[str, str]]:
@@ -133,23 +116,20 @@ def validate_workbook(job: ImportJob) -> tuple[list[Enterprise], list[dict]]:
 
     Commits ``total_rows`` and ``processed_rows`` on the job as it goes (the progress bar).
     """
-    import openpyxl
-
     try:
         with job.file.open("rb") as handle:
-            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
-            rows = [tuple(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
-            workbook.close()
-    except Exception as exc:  # openpyxl raises many types for a damaged file
+            raw = handle.read()
+    except OSError as exc:  # the stored upload is gone or unreadable
         raise UnreadableWorkbook(
             _("无法读取工作簿：%(e)s。请用模板另存为 .xlsx 后重试。") % {"e": exc}
         ) from exc
+    rows = xlsx_rows(raw)
     if not rows:
         raise UnreadableWorkbook(_("工作簿是空的。"))
     mapping = _header_map(rows[0])
     if "name" not in mapping.values():
         raise UnreadableWorkbook(_("第 1 行须为表头，至少包含“名称”列。请下载模板填写。"))
-    body = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(_text(c) for c in r)]
+    body = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(cell_text(c) for c in r)]
     if len(body) > MAX_ROWS:
         raise UnreadableWorkbook(_("一次最多导入 %(n)s 行，请分批导入。") % {"n": MAX_ROWS})
     ImportJob.objects.filter(pk=job.pk).update(total_rows=len(body))
@@ -158,7 +138,7 @@ def validate_workbook(job: ImportJob) -> tuple[list[Enterprise], list[dict]]:
     seen_codes: dict[str, int] = {}
     candidates, errors = [], []
     for done, (row_number, row) in enumerate(body, start=1):
-        raw = {field: _text(row[i]) if i < len(row) else "" for i, field in mapping.items()}
+        raw = {field: cell_text(row[i]) if i < len(row) else "" for i, field in mapping.items()}
         data, row_errors = _parse(raw, job, stations)
         if not row_errors:
             enterprise = Enterprise(**data)

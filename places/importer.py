@@ -13,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
+from qianwan.sheets import UnreadableSheet, cell_text, column_label, header_map, xlsx_rows
+
 from .models import PARTS, AddressImportJob, StandardAddress
 
 # (field, header, required) in template order; headers are matched after stripping spaces and "*"
@@ -40,50 +42,22 @@ MAX_ROWS = 50000
 PROGRESS_EVERY = 200
 
 
-class UnreadableFile(Exception):
-    pass
+UnreadableFile = UnreadableSheet
 
 
 def _label(field: str) -> str:
-    return next((str(h) for f, h, _r in COLUMNS if f == field), field)
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return str(value).strip()
+    return column_label(COLUMNS, field)
 
 
 def _header_map(header_row) -> dict[int, str]:
-    lookup = {}
-    for field, header, _required in COLUMNS:
-        for name in [str(header), *HEADER_ALIASES.get(field, [])]:
-            lookup[name] = field
-    mapping = {}
-    for index, cell in enumerate(header_row):
-        name = _text(cell).replace("*", "").replace(" ", "").lstrip("\ufeff")
-        if name in lookup:
-            mapping[index] = lookup[name]
-    return mapping
+    return header_map(header_row, COLUMNS, HEADER_ALIASES)
 
 
 def read_rows(handle, name: str) -> list[tuple]:
     """Every row of the first sheet (xlsx) or of the CSV file (UTF-8 or GB18030)."""
     raw = handle.read()
     if raw[:4] == b"PK\x03\x04":
-        import openpyxl
-
-        try:
-            workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-            rows = [tuple(r) for r in workbook.worksheets[0].iter_rows(values_only=True)]
-            workbook.close()
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise UnreadableFile(
-                _("无法读取工作簿：%(e)s。请用模板另存为 .xlsx 后重试。") % {"e": exc}
-            ) from exc
-        return rows
+        return xlsx_rows(raw)
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             text = raw.decode(encoding)
@@ -120,17 +94,17 @@ def validate_rows(rows: list[tuple], job: AddressImportJob | None = None):
         raise UnreadableFile(
             _("第 1 行须为表头，缺少列：%(cols)s。请下载模板填写。") % {"cols": "、".join(missing)}
         )
-    body = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(_text(c) for c in r)]
+    body = [(i, r) for i, r in enumerate(rows[1:], start=2) if any(cell_text(c) for c in r)]
     if len(body) > MAX_ROWS:
         raise UnreadableFile(_("一次最多导入 %(n)s 行，请分批导入。") % {"n": MAX_ROWS})
     if job is not None:
         AddressImportJob.objects.filter(pk=job.pk).update(total_rows=len(body))
-    codes = [_text(r[i]) for _n, r in body for i, f in mapping.items() if f == "code" and i < len(r)]
+    codes = [cell_text(r[i]) for _n, r in body for i, f in mapping.items() if f == "code" and i < len(r)]
     existing = {a.code: a for a in StandardAddress.objects.filter(code__in=[c for c in codes if c])}
     seen: dict[str, int] = {}
     candidates, errors = [], []
     for done, (row_number, row) in enumerate(body, start=1):
-        raw = {field: _text(row[i]) if i < len(row) else "" for i, field in mapping.items()}
+        raw = {field: cell_text(row[i]) if i < len(row) else "" for i, field in mapping.items()}
         row_errors: dict[str, str] = {}
         code = raw.get("code", "")
         if not code:
