@@ -14,6 +14,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from antifraud import selectors as antifraud_selectors
@@ -25,6 +26,7 @@ from qianwan.listing import Window, render_list
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES, STATION_ROLES, Role
 from qianwan.security import uploads
+from qianwan.sheets import import_progress
 
 from . import forms, importer, selectors, services
 from .choices import RequestStatus, ResponseStatus
@@ -200,22 +202,12 @@ def import_detail(request, pk: int):
     return render(request, "enterprises/import_detail.html", {"job": job})
 
 
+@never_cache
 @role_required(*STAFF_ROLES)
 def import_status(request, pk: int):
     """What the progress bar polls (JSON)."""
     job = get_object_or_404(selectors.import_job_list(user=request.user), pk=pk)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "status_display": job.get_status_display(),
-            "percent": job.percent,
-            "total_rows": job.total_rows,
-            "processed_rows": job.processed_rows,
-            "created_count": job.created_count,
-            "is_finished": job.is_finished,
-            "error_count": len(job.errors),
-        }
-    )
+    return JsonResponse(import_progress(job))
 
 
 @role_required(*STAFF_ROLES)

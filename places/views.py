@@ -18,6 +18,7 @@ from qianwan.forms import add_errors
 from qianwan.org.access import role_required
 from qianwan.org.choices import STAFF_ROLES, STATION_ROLES
 from qianwan.org.scopes import scope_queryset
+from qianwan.sheets import import_progress
 
 from . import importer, selectors, services
 from .forms import AddressForm, ImportForm
@@ -202,18 +203,7 @@ def import_detail(request, pk: int):
 @role_required(*STAFF_ROLES)
 def import_status(request, pk: int):
     job = get_object_or_404(selectors.import_job_list(user=request.user), pk=pk)
-    return JsonResponse(
-        {
-            "status": job.status,
-            "status_display": job.get_status_display(),
-            "percent": job.percent,
-            "total_rows": job.total_rows,
-            "processed_rows": job.processed_rows,
-            "created_count": job.created_count,
-            "is_finished": job.is_finished,
-            "error_count": len(job.errors),
-        }
-    )
+    return JsonResponse(import_progress(job))
 
 
 @role_required(*STAFF_ROLES)

@@ -51,3 +51,18 @@ def header_map(header_row, columns, aliases: dict[str, list[str]]) -> dict[int, 
         if name in lookup:
             mapping[index] = lookup[name]
     return mapping
+
+
+def import_progress(job) -> dict:
+    """What an import's progress bar polls: the job's state and counts (both imports' jobs have
+    these fields)."""
+    return {
+        "status": job.status,
+        "status_display": job.get_status_display(),
+        "percent": job.percent,
+        "total_rows": job.total_rows,
+        "processed_rows": job.processed_rows,
+        "created_count": job.created_count,
+        "is_finished": job.is_finished,
+        "error_count": len(job.errors),
+    }
